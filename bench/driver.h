@@ -1,0 +1,94 @@
+// Driver and Instance: how a suite runs the same workload under each isolation technology.
+//
+// Lifecycle of an Instance (DESIGN.md): create -> Start -> WaitReady -> (sample) -> Stop/WaitExit
+// -> destroy. The destructor must release everything the instance holds (processes, mounts,
+// cgroups, network devices, libvirt domains, temp dirs), also when Start or WaitReady failed half
+// way; `ctvbench gc` covers the case where the harness itself was killed.
+//
+// Timing contract: every timestamp is the HOST's CLOCK_MONOTONIC (core/clock.h), taken by the
+// harness. Marks()[0] is {"launch", t} taken immediately before the launch call; each later mark
+// is the moment the host saw that phase end. The startup suite reports ready - launch as the
+// total and consecutive differences as phases.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/process.h"
+
+namespace ctv::bench {
+
+// Resource limits applied to an instance (container cgroup, VM <memory>/<cputune>).
+struct Limits {
+  std::optional<uint64_t> memory_bytes;
+  std::optional<double> cpus;  // 0.5 = half a core
+  std::optional<int> pids;
+};
+
+struct InstanceSpec {
+  std::string name;                     // unique within the run, starts with "ctv"
+  std::vector<std::string> probe_args;  // ctv-probe arguments: {"ready"}, {"syscall", ...}
+  Limits limits;
+  std::map<std::string, std::string> options;  // driver parameters (e.g. "machine" -> "microvm")
+};
+
+struct Mark {
+  std::string name;  // phase that ended: "launch", "spawned", "ready", "kernel", ...
+  int64_t t_ns;      // host CLOCK_MONOTONIC
+};
+
+struct WorkloadExit {
+  ExitStatus status;
+  std::string output;  // what the probe wrote to stdout that was not a CTV- marker line
+};
+
+class Instance {
+ public:
+  virtual ~Instance() = default;
+  // Launches the workload. Records Marks()[0] = "launch" immediately before the launch call.
+  virtual Status Start() = 0;
+  // Returns once the host has seen the probe's ready marker (probe mode `ready`).
+  virtual Status WaitReady(std::chrono::milliseconds timeout) = 0;
+  // For modes that end by themselves (noop, syscall, memtouch...): waits, returns status + output.
+  virtual Result<WorkloadExit> WaitExit(std::chrono::milliseconds timeout) = 0;
+  // Asks a `ready` workload to stop (SIGTERM to the probe) and waits for it to end.
+  virtual Status Stop(std::chrono::milliseconds timeout) = 0;
+  virtual const std::vector<Mark>& Marks() const = 0;
+  // Host processes this instance needs (workload, shim, qemu...): for PSS accounting.
+  virtual std::vector<pid_t> HostPids() const = 0;
+};
+
+struct Availability {
+  bool available = false;
+  std::string reason;                // why not, when not available; a hint otherwise
+  std::string accelerator = "none";  // what instances of this driver will really use
+};
+
+// Where drivers find what they run. Filled once by the CLI.
+struct DriverContext {
+  std::string probe_path;  // the static ctv-probe binary
+  std::string image_dir;   // the OCI image layout built by `ctvbench image build`
+  std::string state_dir;   // scratch state root (default /run/ctvbench)
+};
+
+class Driver {
+ public:
+  virtual ~Driver() = default;
+  virtual std::string Name() const = 0;
+  virtual std::string Description() const = 0;
+  // Can this driver run on this host? Cheap enough for `ctvbench list`; no side effects.
+  virtual Availability Check() const = 0;
+  // One-time preparation before the repetitions (unpack an image, build a guest...). Default none.
+  virtual Status Prepare() { return Ok(); }
+  virtual Result<std::unique_ptr<Instance>> Create(const InstanceSpec& spec) = 0;
+};
+
+}  // namespace ctv::bench
