@@ -1,0 +1,36 @@
+// How a ctvbench subcommand plugs into the CLI: one file per subcommand defines one Register*
+// function that adds its options to the root CLI11 app and returns how to run it. main.cc calls
+// every Register* function, parses, then runs the one subcommand the user named.
+//
+// Exit codes: 0 success; 1 the command ran and failed (or, for compare, found a regression);
+// 2 bad usage (unknown suite/driver/option, malformed value) — the message names the valid forms.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "core/error.h"
+
+namespace ctv::cli {
+
+struct Command {
+  CLI::App* app = nullptr;    // the subcommand, owned by the root app
+  std::function<int()> run;   // runs after a successful parse
+};
+
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+// Prints "ctvbench: <error>" on stderr; returns kExitFailure.
+int PrintError(const Error& e);
+// Prints "ctvbench: <message>" on stderr; returns kExitUsage.
+int PrintUsageError(const std::string& message);
+
+Command RegisterRun(CLI::App& root);
+Command RegisterList(CLI::App& root);
+Command RegisterDoctor(CLI::App& root);
+Command RegisterImage(CLI::App& root);
+
+}  // namespace ctv::cli

@@ -1,0 +1,49 @@
+// ctvbench: measure containers against virtual machines on this machine.
+#include <cstdio>
+#include <vector>
+
+#include "cli/command.h"
+
+namespace ctv::cli {
+
+int PrintError(const Error& e) {
+  std::fprintf(stderr, "ctvbench: %s\n", e.ToString().c_str());
+  return kExitFailure;
+}
+
+int PrintUsageError(const std::string& message) {
+  std::fprintf(stderr, "ctvbench: %s\n", message.c_str());
+  return kExitUsage;
+}
+
+}  // namespace ctv::cli
+
+int main(int argc, char** argv) {
+  using namespace ctv::cli;
+  CLI::App app{
+      "ctvbench — measure containers against virtual machines on this machine.\n"
+      "Typical session:\n"
+      "  ctvbench doctor                      what this host can run (cgroups, KVM, tools)\n"
+      "  ctvbench run --suite startup         measure, write a results JSON\n"
+      "  ctvbench list                        suites and drivers, and why a driver cannot run",
+      "ctvbench"};
+  app.require_subcommand(1);
+  app.fallthrough();
+  std::vector<Command> commands = {RegisterRun(app), RegisterList(app), RegisterDoctor(app),
+                                   RegisterImage(app)};
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::fprintf(stderr, "ctvbench: %s\nRun 'ctvbench --help' (or 'ctvbench COMMAND --help').\n",
+                 e.what());
+    return kExitUsage;
+  }
+  for (auto& c : commands)
+    if (c.app->parsed()) return c.run();
+  return kExitUsage;
+}
