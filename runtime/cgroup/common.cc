@@ -1,0 +1,128 @@
+// File helpers and parsing shared by both cgroup backends.
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <sstream>
+#include <thread>
+
+#include "core/fd.h"
+#include "runtime/cgroup/manager.h"
+
+namespace ctv::cgroup {
+
+Result<int64_t> ReadInt(const std::string& path) {
+  std::string s = CTV_TRY(ReadFile(path));
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  if (s == "max") return int64_t{-1};
+  char* end = nullptr;
+  errno = 0;
+  long long v = std::strtoll(s.c_str(), &end, 10);
+  if (errno != 0 || end == s.c_str()) return MakeError("parse", path, "not an integer: " + s);
+  return static_cast<int64_t>(v);
+}
+
+std::optional<int64_t> ReadKey(const std::string& path, const std::string& key) {
+  auto text = ReadFile(path);
+  if (!text) return std::nullopt;
+  std::istringstream in(text.value());
+  std::string k;
+  long long v;
+  while (in >> k >> v)
+    if (k == key) return static_cast<int64_t>(v);
+  return std::nullopt;
+}
+
+Status WriteValue(const std::string& path, const std::string& value) {
+  // cgroup files want one write(2) with the whole value; O_TRUNC is ignored by cgroupfs but lets
+  // the same code work on fixture files.
+  Fd fd = CTV_TRY(OpenFile(path, O_WRONLY | O_TRUNC));
+  ssize_t n = ::write(fd.Get(), value.data(), value.size());
+  if (n < 0) return ErrnoError("write", path, "value `" + value + "`");
+  return Ok();
+}
+
+Result<int64_t> ParseBytes(const std::string& s) {
+  auto bad = [&] {
+    return MakeError("parse size", s, "expected a number with an optional unit b, k, m or g "
+                                      "(e.g. 256m, 1g, 1048576)");
+  };
+  if (s.empty()) return bad();
+  char* end = nullptr;
+  errno = 0;
+  long long v = std::strtoll(s.c_str(), &end, 10);
+  if (errno != 0 || end == s.c_str() || v < 0) return bad();
+  std::string unit(end);
+  int64_t mult = 1;
+  if (unit.empty() || unit == "b" || unit == "B") mult = 1;
+  else if (unit == "k" || unit == "K" || unit == "kb" || unit == "KB") mult = 1024;
+  else if (unit == "m" || unit == "M" || unit == "mb" || unit == "MB") mult = 1024 * 1024;
+  else if (unit == "g" || unit == "G" || unit == "gb" || unit == "GB") mult = 1024LL * 1024 * 1024;
+  else return bad();
+  return static_cast<int64_t>(v) * mult;
+}
+
+namespace {
+std::vector<pid_t> ReadProcs(const std::string& dir) {
+  std::vector<pid_t> out;
+  auto text = ReadFile(dir + "/cgroup.procs");
+  if (!text) return out;
+  std::istringstream in(text.value());
+  pid_t p;
+  while (in >> p) out.push_back(p);
+  return out;
+}
+}  // namespace
+
+Status KillAndRemove(const std::string& dir) {
+  if (::access(dir.c_str(), F_OK) != 0) return Ok();
+  // cgroup.kill (v2, 5.14+) kills atomically, including processes forking meanwhile.
+  if (::access((dir + "/cgroup.kill").c_str(), F_OK) == 0) (void)WriteValue(dir + "/cgroup.kill", "1");
+  // rmdir fails with EBUSY until the last task has exited (and, on v1, been reaped by its parent
+  // or by init): retry for a while, killing whatever is still listed.
+  for (int attempt = 0; attempt < 400; ++attempt) {
+    for (pid_t p : ReadProcs(dir)) ::kill(p, SIGKILL);
+    if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return Ok();
+    if (errno != EBUSY) return ErrnoError("remove cgroup", dir);
+    std::this_thread::sleep_for(std::chrono::milliseconds(attempt < 20 ? 1 : 10));
+  }
+  return Error{EBUSY, "remove cgroup", dir, "processes still inside after SIGKILL"};
+}
+
+std::vector<pid_t> ProcsOf(const std::string& dir) { return ReadProcs(dir); }
+
+std::vector<std::string> ListContainerCgroups(const CgroupMounts& mounts,
+                                              const std::string& root_prefix) {
+  std::vector<std::string> bases;
+  for (auto& [c, mp] : mounts.v1_mounts) bases.push_back(root_prefix + mp);
+  if (!mounts.v2_mount.empty()) bases.push_back(root_prefix + mounts.v2_mount);
+  std::vector<std::string> out;
+  std::vector<std::string> seen;
+  for (auto& b : bases) {
+    std::string parent = b + "/" + kParentName;
+    bool dup = false;
+    for (auto& s : seen) dup |= s == parent;
+    if (dup) continue;
+    seen.push_back(parent);
+    DIR* d = ::opendir(parent.c_str());
+    if (!d) continue;
+    while (dirent* e = ::readdir(d)) {
+      std::string n = e->d_name;
+      if (e->d_type == DT_DIR && n != "." && n != "..") out.push_back(parent + "/" + n);
+    }
+    ::closedir(d);
+  }
+  return out;
+}
+
+Result<std::unique_ptr<Manager>> NewManager(const CgroupMounts& mounts, const std::string& name,
+                                            const std::string& root_prefix) {
+  if (mounts.mode == "v2") return NewV2Manager(root_prefix + mounts.v2_mount, name);
+  if (!mounts.v1_mounts.empty()) return NewV1Manager(mounts, name, root_prefix);
+  return MakeError("set up cgroups", "", "no cgroup hierarchy is mounted");
+}
+
+}  // namespace ctv::cgroup

@@ -1,0 +1,46 @@
+// CPU controller: bandwidth (quota/period) and weight; usage and throttling stats.
+// On v1, cpu and cpuacct may be separate hierarchies (they are on this project's CI host), so
+// usage is read from the cpuacct directory.
+#include <cmath>
+
+#include "runtime/cgroup/manager.h"
+
+namespace ctv::cgroup::controller {
+namespace {
+int64_t Quota(const Limits& l) { return std::llround(*l.cpus * static_cast<double>(l.cpu_period_us)); }
+}  // namespace
+
+Status ApplyCpuV1(const std::string& dir, const Limits& l) {
+  if (l.cpus) {
+    CTV_CHECK(WriteValue(dir + "/cpu.cfs_period_us", std::to_string(l.cpu_period_us)));
+    CTV_CHECK(WriteValue(dir + "/cpu.cfs_quota_us", std::to_string(Quota(l))));
+  }
+  if (l.cpu_shares) CTV_CHECK(WriteValue(dir + "/cpu.shares", std::to_string(*l.cpu_shares)));
+  return Ok();
+}
+
+Status ApplyCpuV2(const std::string& dir, const Limits& l) {
+  if (l.cpus)
+    CTV_CHECK(WriteValue(dir + "/cpu.max",
+                         std::to_string(Quota(l)) + " " + std::to_string(l.cpu_period_us)));
+  if (l.cpu_shares) {
+    // The conversion runc and crun use: shares [2, 262144] -> weight [1, 10000].
+    uint64_t w = 1 + ((*l.cpu_shares - 2) * 9999) / 262142;
+    CTV_CHECK(WriteValue(dir + "/cpu.weight", std::to_string(w)));
+  }
+  return Ok();
+}
+
+void ReadCpuV1(const std::string& cpu_dir, const std::string& cpuacct_dir, Stats* s) {
+  if (auto v = ReadInt(cpuacct_dir + "/cpuacct.usage")) s->cpu_usage_ns = *v;
+  s->cpu_throttled_ns = ReadKey(cpu_dir + "/cpu.stat", "throttled_time").value_or(0);
+  s->cpu_nr_throttled = ReadKey(cpu_dir + "/cpu.stat", "nr_throttled").value_or(0);
+}
+
+void ReadCpuV2(const std::string& dir, Stats* s) {
+  s->cpu_usage_ns = ReadKey(dir + "/cpu.stat", "usage_usec").value_or(0) * 1000;
+  s->cpu_throttled_ns = ReadKey(dir + "/cpu.stat", "throttled_usec").value_or(0) * 1000;
+  s->cpu_nr_throttled = ReadKey(dir + "/cpu.stat", "nr_throttled").value_or(0);
+}
+
+}  // namespace ctv::cgroup::controller

@@ -1,0 +1,115 @@
+// One cgroup manager interface over cgroup v1 and v2; the backend is picked at run time from the
+// host's mounts (detect.h). Every container gets "<parent>/<id>" (parent "ctvbench") in each
+// hierarchy it uses: on v2 one directory, on v1 one per controller mount.
+//
+// Contract: paths are built from a root prefix (tests pass a fixture tree in a temp dir, the
+// runtime passes ""); Create() makes the directories and writes the limits; Destroy() kills what
+// is left inside and removes the directories, and is idempotent (absent directories are fine).
+// Writes of limits for controllers the host lacks fail with an Error naming the file, except
+// best-effort ones documented per controller file.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "runtime/cgroup/detect.h"
+
+namespace ctv::cgroup {
+
+inline constexpr const char* kParentName = "ctvbench";
+
+struct IoThrottle {
+  std::string device;  // "MAJ:MIN"
+  std::optional<uint64_t> read_bps, write_bps, read_iops, write_iops;
+};
+
+struct Limits {
+  std::optional<int64_t> memory_bytes;
+  std::optional<int64_t> memory_swap_bytes;  // memory + swap (docker's --memory-swap); -1 = no cap
+  std::optional<double> cpus;                // 0.5 = half a core (quota/period)
+  int64_t cpu_period_us = 100000;
+  std::optional<uint64_t> cpu_shares;        // v1 shares; converted to v2 weight
+  std::optional<std::string> cpuset_cpus, cpuset_mems;
+  std::optional<int64_t> pids;
+  std::optional<uint16_t> io_weight;         // 10..1000 (v1 blkio.weight is 10..1000 too)
+  std::vector<IoThrottle> io_throttle;
+};
+
+struct Stats {
+  int64_t memory_usage = 0;   // bytes
+  int64_t memory_peak = 0;    // bytes, 0 when the kernel does not track it
+  int64_t oom_kills = 0;      // processes killed by the OOM killer in this cgroup
+  int64_t oom_events = 0;     // times the limit was hit hard enough to invoke OOM
+  int64_t cpu_usage_ns = 0;
+  int64_t cpu_throttled_ns = 0;
+  int64_t cpu_nr_throttled = 0;
+  int64_t pids_current = 0;
+};
+
+class Manager {
+ public:
+  virtual ~Manager() = default;
+  virtual std::string Version() const = 0;  // "v1" or "v2"
+  virtual Status Create(const Limits& limits) = 0;
+  // Moves `pid` into the container's cgroup(s).
+  virtual Status AddProcess(pid_t pid) = 0;
+  virtual Result<Stats> ReadStats() const = 0;
+  // Processes in the cgroup (the pids hierarchy on v1, or the first one present).
+  virtual Result<std::vector<pid_t>> Procs() const = 0;
+  // SIGKILLs everything inside, then removes the directories. Idempotent.
+  virtual Status Destroy() = 0;
+  // Every directory of this container (for gc and leak checks).
+  virtual std::vector<std::string> Paths() const = 0;
+};
+
+// Picks v2 on a pure v2 host, v1 otherwise (hybrid hosts keep their controllers on v1).
+// `name` is the container's cgroup name under "ctvbench/".
+Result<std::unique_ptr<Manager>> NewManager(const CgroupMounts& mounts, const std::string& name,
+                                            const std::string& root_prefix = "");
+std::unique_ptr<Manager> NewV1Manager(const CgroupMounts& mounts, const std::string& name,
+                                      const std::string& root_prefix = "");
+std::unique_ptr<Manager> NewV2Manager(const std::string& v2_root, const std::string& name);
+
+// Every "ctvbench/<name>" directory on this host (all hierarchies), for gc.
+std::vector<std::string> ListContainerCgroups(const CgroupMounts& mounts,
+                                              const std::string& root_prefix = "");
+// Kills the processes of one cgroup directory and removes it (gc of an unknown container).
+Status KillAndRemove(const std::string& dir);
+
+// Parses "256m", "1g", "1048576", "512k" (docker's suffixes, base 1024). Error names the form.
+Result<int64_t> ParseBytes(const std::string& s);
+
+// Controller files (one per controller): limits and stats for each hierarchy version.
+namespace controller {
+Status ApplyMemoryV1(const std::string& dir, const Limits& l);
+Status ApplyMemoryV2(const std::string& dir, const Limits& l);
+void ReadMemoryV1(const std::string& dir, Stats* s);
+void ReadMemoryV2(const std::string& dir, Stats* s);
+Status ApplyCpuV1(const std::string& dir, const Limits& l);
+Status ApplyCpuV2(const std::string& dir, const Limits& l);
+void ReadCpuV1(const std::string& cpu_dir, const std::string& cpuacct_dir, Stats* s);
+void ReadCpuV2(const std::string& dir, Stats* s);
+Status ApplyPids(const std::string& dir, const Limits& l);  // same files on v1 and v2
+void ReadPids(const std::string& dir, Stats* s);
+// v1 cpuset needs cpus/mems filled in at every level before a task may join (copied from the
+// parent when not set); v2 inherits effective values.
+Status PrepareCpusetV1(const std::string& dir);
+Status ApplyCpuset(const std::string& dir, const Limits& l, bool v1);
+Status ApplyIoV1(const std::string& dir, const Limits& l);
+Status ApplyIoV2(const std::string& dir, const Limits& l);
+}  // namespace controller
+
+// Small file helpers shared by the backends (tests use them on fixtures).
+Result<int64_t> ReadInt(const std::string& path);
+// "key value" lines (memory.stat, cpu.stat, memory.events): the value of `key`, or nullopt.
+std::optional<int64_t> ReadKey(const std::string& path, const std::string& key);
+Status WriteValue(const std::string& path, const std::string& value);
+inline std::string OrEmpty(Result<std::string> r) { return r ? std::move(r).value() : std::string(); }
+
+}  // namespace ctv::cgroup

@@ -1,0 +1,139 @@
+// cgroup v1 backend: one directory per hierarchy the container uses. memory, cpu, cpuacct and
+// pids are always joined (so every container is accounted and can be found and killed by gc);
+// cpuset and blkio only when a limit asks for them (each extra hierarchy costs launch time).
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "runtime/cgroup/manager.h"
+
+namespace ctv::cgroup {
+std::vector<pid_t> ProcsOf(const std::string& dir);
+
+namespace {
+
+class V1Manager : public Manager {
+ public:
+  V1Manager(const CgroupMounts& m, std::string name, std::string prefix)
+      : mounts_(m), name_(std::move(name)), prefix_(std::move(prefix)) {}
+
+  std::string Version() const override { return "v1"; }
+
+  Status Create(const Limits& l) override {
+    std::vector<std::string> wanted = {"memory", "cpu", "cpuacct", "pids"};
+    if (l.cpuset_cpus || l.cpuset_mems) wanted.push_back("cpuset");
+    if (l.io_weight || !l.io_throttle.empty()) wanted.push_back("blkio");
+    for (const std::string& c : wanted) {
+      std::string mp = MountOf(c);
+      if (mp.empty()) {
+        if (c == "cpuacct") continue;  // usage stats only
+        if (Asks(l, c)) return MakeError("set up cgroup", c, "controller not mounted on this host");
+        continue;
+      }
+      std::string dir = mp + "/" + kParentName + "/" + name_;
+      if (std::find(dirs_.begin(), dirs_.end(), dir) == dirs_.end()) {
+        std::string parent = mp + "/" + kParentName;
+        if (::mkdir(parent.c_str(), 0755) != 0 && errno != EEXIST)
+          return ErrnoError("create cgroup", parent);
+        if (c == "cpuset") CTV_CHECK(controller::PrepareCpusetV1(parent));
+        if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+          return ErrnoError("create cgroup", dir);
+        dirs_.push_back(dir);
+      }
+      by_controller_.emplace_back(c, dir);
+      if (c == "memory") CTV_CHECK(controller::ApplyMemoryV1(dir, l));
+      if (c == "cpu") CTV_CHECK(controller::ApplyCpuV1(dir, l));
+      if (c == "pids") CTV_CHECK(controller::ApplyPids(dir, l));
+      if (c == "cpuset") {
+        CTV_CHECK(controller::PrepareCpusetV1(dir));
+        CTV_CHECK(controller::ApplyCpuset(dir, l, true));
+      }
+      if (c == "blkio") CTV_CHECK(controller::ApplyIoV1(dir, l));
+    }
+    return Ok();
+  }
+
+  Status AddProcess(pid_t pid) override {
+    std::string p = std::to_string(pid);
+    for (const std::string& d : dirs_) CTV_CHECK(WriteValue(d + "/cgroup.procs", p));
+    return Ok();
+  }
+
+  Result<Stats> ReadStats() const override {
+    Stats s;
+    std::string mem = Dir("memory"), cpu = Dir("cpu"), acct = Dir("cpuacct"), pids = Dir("pids");
+    if (!mem.empty()) controller::ReadMemoryV1(mem, &s);
+    if (!cpu.empty()) controller::ReadCpuV1(cpu, acct.empty() ? cpu : acct, &s);
+    if (!pids.empty()) controller::ReadPids(pids, &s);
+    return s;
+  }
+
+  Result<std::vector<pid_t>> Procs() const override {
+    std::string d = Dir("pids");
+    if (d.empty() && !dirs_.empty()) d = dirs_[0];
+    return ProcsOf(d);
+  }
+
+  Status Destroy() override {
+    Status first;
+    // Known dirs, plus the same name in every hierarchy (Destroy may run in another process than
+    // Create, e.g. `ctvrt delete` after the shim died).
+    std::vector<std::string> all = dirs_;
+    for (auto& d : Paths())
+      if (std::find(all.begin(), all.end(), d) == all.end()) all.push_back(d);
+    for (const std::string& d : all) {
+      Status s = KillAndRemove(d);
+      if (!s && first) first = s;
+    }
+    dirs_.clear();
+    by_controller_.clear();
+    return first;
+  }
+
+  std::vector<std::string> Paths() const override {
+    std::vector<std::string> out;
+    for (auto& [c, mp] : mounts_.v1_mounts) {
+      std::string d = prefix_ + mp + "/" + kParentName + "/" + name_;
+      if (std::find(out.begin(), out.end(), d) == out.end()) out.push_back(d);
+    }
+    return out;
+  }
+
+ private:
+  static bool Asks(const Limits& l, const std::string& c) {
+    if (c == "memory") return l.memory_bytes.has_value();
+    if (c == "cpu") return l.cpus || l.cpu_shares;
+    if (c == "pids") return l.pids.has_value();
+    return true;
+  }
+  std::string MountOf(const std::string& c) const {
+    for (auto& [name, mp] : mounts_.v1_mounts)
+      if (name == c) return prefix_ + mp;
+    return "";
+  }
+  std::string Dir(const std::string& c) const {
+    for (auto& [name, d] : by_controller_)
+      if (name == c) return d;
+    // Not created by this object: derive it (stats of a container another process created).
+    std::string mp = MountOf(c);
+    if (mp.empty()) return "";
+    std::string d = mp + "/" + kParentName + "/" + name_;
+    return ::access(d.c_str(), F_OK) == 0 ? d : "";
+  }
+
+  CgroupMounts mounts_;
+  std::string name_, prefix_;
+  std::vector<std::string> dirs_;
+  std::vector<std::pair<std::string, std::string>> by_controller_;
+};
+
+}  // namespace
+
+std::unique_ptr<Manager> NewV1Manager(const CgroupMounts& mounts, const std::string& name,
+                                      const std::string& root_prefix) {
+  return std::make_unique<V1Manager>(mounts, name, root_prefix);
+}
+
+}  // namespace ctv::cgroup

@@ -1,0 +1,100 @@
+// cgroup v2 backend: one directory "<root>/ctvbench/<name>". The controllers a container needs
+// must be enabled in cgroup.subtree_control of every ancestor (the root and ctvbench/).
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <sstream>
+
+#include "core/fd.h"
+#include "runtime/cgroup/manager.h"
+
+namespace ctv::cgroup {
+std::vector<pid_t> ProcsOf(const std::string& dir);
+
+namespace {
+
+class V2Manager : public Manager {
+ public:
+  V2Manager(std::string root, std::string name)
+      : root_(std::move(root)), parent_(root_ + "/" + kParentName), dir_(parent_ + "/" + name) {}
+
+  std::string Version() const override { return "v2"; }
+
+  Status Create(const Limits& l) override {
+    if (::mkdir(parent_.c_str(), 0755) != 0 && errno != EEXIST)
+      return ErrnoError("create cgroup", parent_);
+    CTV_CHECK(Enable(root_, l));
+    CTV_CHECK(Enable(parent_, l));
+    if (::mkdir(dir_.c_str(), 0755) != 0 && errno != EEXIST) return ErrnoError("create cgroup", dir_);
+    created_ = true;
+    CTV_CHECK(controller::ApplyMemoryV2(dir_, l));
+    CTV_CHECK(controller::ApplyCpuV2(dir_, l));
+    CTV_CHECK(controller::ApplyPids(dir_, l));
+    CTV_CHECK(controller::ApplyCpuset(dir_, l, false));
+    CTV_CHECK(controller::ApplyIoV2(dir_, l));
+    return Ok();
+  }
+
+  Status AddProcess(pid_t pid) override {
+    return WriteValue(dir_ + "/cgroup.procs", std::to_string(pid));
+  }
+
+  Result<Stats> ReadStats() const override {
+    Stats s;
+    controller::ReadMemoryV2(dir_, &s);
+    controller::ReadCpuV2(dir_, &s);
+    controller::ReadPids(dir_, &s);
+    return s;
+  }
+
+  Result<std::vector<pid_t>> Procs() const override { return ProcsOf(dir_); }
+
+  Status Destroy() override { return KillAndRemove(dir_); }
+
+  std::vector<std::string> Paths() const override { return {dir_}; }
+
+ private:
+  // Enables, in `dir`'s subtree_control, the available controllers the limits need. Controllers
+  // are enabled lazily: each one enabled costs every later cgroup creation a little.
+  Status Enable(const std::string& dir, const Limits& l) {
+    std::string avail = OrEmpty(ReadFile(dir + "/cgroup.controllers"));
+    std::string enabled = OrEmpty(ReadFile(dir + "/cgroup.subtree_control"));
+    auto has = [](const std::string& list, const std::string& c) {
+      std::istringstream in(list);
+      std::string w;
+      while (in >> w)
+        if (w == c) return true;
+      return false;
+    };
+    std::vector<std::pair<std::string, bool>> want = {
+        {"memory", true}, {"cpu", true}, {"pids", true},
+        {"cpuset", l.cpuset_cpus || l.cpuset_mems},
+        {"io", l.io_weight || !l.io_throttle.empty()}};
+    std::string add;
+    for (auto& [c, needed] : want) {
+      if (!needed || has(enabled, c)) continue;
+      if (!has(avail, c)) {
+        bool asked = (c == "memory" && l.memory_bytes) || (c == "cpu" && (l.cpus || l.cpu_shares)) ||
+                     (c == "pids" && l.pids) || c == "cpuset" || c == "io";
+        if (asked)
+          return MakeError("enable cgroup controller", dir, c + " is not available (cgroup.controllers)");
+        continue;
+      }
+      add += (add.empty() ? "+" : " +") + c;
+    }
+    if (!add.empty()) CTV_CHECK(WriteValue(dir + "/cgroup.subtree_control", add));
+    return Ok();
+  }
+
+  std::string root_, parent_, dir_;
+  bool created_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Manager> NewV2Manager(const std::string& v2_root, const std::string& name) {
+  return std::make_unique<V2Manager>(v2_root, name);
+}
+
+}  // namespace ctv::cgroup

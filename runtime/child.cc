@@ -1,0 +1,236 @@
+// Between clone and exec: raw system calls on prepared data only. No allocation, no logging, no
+// locks (another thread of the parent may have held malloc's lock at clone time).
+#include "runtime/child.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/seccomp.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace ctv::runtime::internal {
+namespace {
+
+[[noreturn]] void Fail(const ChildPlan& p, Stage stage, int err, int index = 0) {
+  SyncRecord r;
+  r.stage = stage;
+  r.err = err;
+  r.index = index;
+  (void)!::write(p.sync_fd, &r, sizeof r);
+  ::_exit(127);
+}
+
+void Progress(const ChildPlan& p, Stage stage) {
+  SyncRecord r;
+  r.stage = stage;
+  (void)!::write(p.sync_fd, &r, sizeof r);
+}
+
+int LoopbackUp() {
+  int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return errno;
+  ifreq ifr;
+  std::memset(&ifr, 0, sizeof ifr);
+  std::memcpy(ifr.ifr_name, "lo", 3);
+  int err = 0;
+  if (::ioctl(s, SIOCGIFFLAGS, &ifr) != 0) {
+    err = errno;
+  } else {
+    ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+    if (::ioctl(s, SIOCSIFFLAGS, &ifr) != 0) err = errno;
+  }
+  ::close(s);
+  return err;
+}
+
+// "/proc/self/fd/<fd>" into buf without allocating.
+void FdPath(int fd, char* buf) {
+  const char prefix[] = "/proc/self/fd/";
+  std::memcpy(buf, prefix, sizeof prefix - 1);
+  char digits[16];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + fd % 10);
+    fd /= 10;
+  } while (fd > 0);
+  char* o = buf + sizeof prefix - 1;
+  while (n > 0) *o++ = digits[--n];
+  *o = 0;
+}
+
+void ResetSignals() {
+  struct sigaction sa;
+  std::memset(&sa, 0, sizeof sa);
+  sa.sa_handler = SIG_DFL;
+  for (int s = 1; s < NSIG; ++s)
+    if (s != SIGKILL && s != SIGSTOP) ::sigaction(s, &sa, nullptr);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+[[noreturn]] void Exec(const ChildPlan& p) {
+  int err = ENOENT;
+  for (const std::string& c : *p.exec_candidates) {
+    ::execve(c.c_str(), p.argv, p.envp);
+    // Keep the most telling error: EACCES or ENOEXEC beat "not in this PATH entry".
+    if (errno != ENOENT && errno != ENOTDIR) err = errno;
+  }
+  Fail(p, kStageExec, err);
+}
+
+// The optional PID 1: forwards signals to the workload, reaps every zombie (orphans of the
+// workload are re-parented to it), exits with the workload's status.
+[[noreturn]] void InitLoop(const ChildPlan& p) {
+  sigset_t all;
+  sigfillset(&all);
+  ::sigprocmask(SIG_SETMASK, &all, nullptr);
+  pid_t worker = ::fork();
+  if (worker < 0) Fail(p, kStageInitFork, errno);
+  if (worker == 0) {
+    ResetSignals();
+    Exec(p);
+  }
+  // Our copy of the sync pipe would hide the worker's exec from the parent.
+  ::close(p.sync_fd);
+  for (;;) {
+    siginfo_t info;
+    int sig = ::sigwaitinfo(&all, &info);
+    if (sig < 0) continue;
+    if (sig != SIGCHLD) {
+      ::kill(worker, sig);
+      continue;
+    }
+    for (;;) {
+      int status = 0;
+      pid_t r = ::waitpid(-1, &status, WNOHANG);
+      if (r <= 0) break;
+      if (r == worker) {
+        if (WIFSIGNALED(status)) {
+          // Re-raise so our parent sees the same signal (PID 1 ignores most signals sent by
+          // itself, so exit with 128+sig like a shell would if that does not end us).
+          ::_exit(128 + WTERMSIG(status));
+        }
+        ::_exit(WEXITSTATUS(status));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void RunChild(const ChildPlan& p) {
+  ::close(p.go_write_fd);
+  ::close(p.sync_read_fd);
+  char go = 0;
+  ssize_t n;
+  do n = ::read(p.go_fd, &go, 1);
+  while (n < 0 && errno == EINTR);
+  if (n != 1) ::_exit(1);  // the parent died or gave up before the go-ahead
+  ::close(p.go_fd);
+
+  for (int i = 0; i < 3; ++i) {
+    int fd = p.stdio[i];
+    if (fd < 0 && i == 0) fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    if (fd == i) {
+      ::fcntl(fd, F_SETFD, 0);
+    } else if (::dup2(fd, i) < 0) {
+      Fail(p, kStageStdio, errno, i);
+    }
+  }
+  if (p.userns) {
+    // In the new user namespace we start as the overflow uid until mapped; become its root.
+    if (::setresgid(0, 0, 0) != 0) Fail(p, kStageUserRoot, errno);
+    if (::setresuid(0, 0, 0) != 0) Fail(p, kStageUserRoot, errno);
+  }
+  // cgroup namespace last-minute: the parent has put us in our cgroup, which becomes our root.
+  if (p.unshare_cgroup && ::unshare(CLONE_NEWCGROUP) != 0) Fail(p, kStageCgroupNs, errno);
+  if (p.hostname && ::sethostname(p.hostname, std::strlen(p.hostname)) != 0)
+    Fail(p, kStageHostname, errno);
+
+  // The exec FIFO lives in the host's state dir, unreachable after pivot_root: hold it by fd.
+  int fifo = -1;
+  if (p.exec_fifo) {
+    fifo = ::open(p.exec_fifo, O_PATH | O_CLOEXEC);
+    if (fifo < 0) Fail(p, kStageExecFifo, errno);
+  }
+  if (p.ops) {
+    for (size_t i = 0; i < p.ops->size(); ++i) {
+      int err = fs::RunOp((*p.ops)[i]);
+      if (err != 0) Fail(p, kStageMount, err, static_cast<int>(i));
+    }
+    Progress(p, kProgressMounts);
+  }
+  if (p.loopback) {
+    int err = LoopbackUp();
+    if (err != 0) Fail(p, kStageLoopback, err);
+  }
+  for (size_t i = 0; p.rlimits && i < p.rlimits->size(); ++i) {
+    const Rlimit& r = (*p.rlimits)[i];
+    rlimit v{r.soft, r.hard};
+    if (::setrlimit(r.resource, &v) != 0) Fail(p, kStageRlimit, errno, static_cast<int>(i));
+  }
+  for (int c = 0; c < 64; ++c) {
+    uint64_t bit = uint64_t{1} << c;
+    if ((p.all_caps & bit) && !(p.keep_caps & bit) && ::prctl(PR_CAPBSET_DROP, c, 0, 0, 0) != 0)
+      Fail(p, kStageBounding, errno, c);
+  }
+  if (p.groups && !p.groups->empty()) {
+    if (::setgroups(p.groups->size(), p.groups->data()) != 0) Fail(p, kStageGroups, errno);
+  } else if (!p.userns && ::setgroups(0, nullptr) != 0) {
+    Fail(p, kStageGroups, errno);
+  }
+  if (::setresgid(p.gid, p.gid, p.gid) != 0) Fail(p, kStageSetGid, errno);
+  if (::setresuid(p.uid, p.uid, p.uid) != 0) Fail(p, kStageSetUid, errno);
+  // A non-root uid lost its permitted set in setresuid (no keepcaps), as Docker's non-root
+  // users do; root keeps exactly the allowed set.
+  if (p.uid == 0) {
+    __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[2];
+    for (int i = 0; i < 2; ++i) {
+      uint32_t v = static_cast<uint32_t>(p.keep_caps >> (32 * i));
+      data[i].effective = data[i].permitted = data[i].inheritable = v;
+    }
+    if (::syscall(SYS_capset, &hdr, data) != 0) Fail(p, kStageCaps, errno);
+  }
+  if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
+    Fail(p, kStageCaps, errno);
+  if (::chdir(p.cwd) != 0) Fail(p, kStageCwd, errno);
+  ::umask(022);
+
+  if (fifo >= 0) {
+    Progress(p, kProgressCreated);
+    char path[40];
+    FdPath(fifo, path);
+    // Blocks until `ctvrt start` opens the FIFO for reading.
+    int w = ::open(path, O_WRONLY | O_CLOEXEC);
+    if (w < 0) Fail(p, kStageExecFifo, errno);
+    char zero = 0;
+    if (::write(w, &zero, 1) != 1) Fail(p, kStageExecFifo, errno);
+    ::close(w);
+    ::close(fifo);
+  }
+  if (p.no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+    Fail(p, kStageNoNewPrivs, errno);
+  // Last: the filter would deny some of the steps above (mount, pivot_root...).
+  if (p.seccomp && ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, p.seccomp, 0, 0) != 0)
+    Fail(p, kStageSeccomp, errno);
+  if (p.init) InitLoop(p);
+  ResetSignals();
+  Exec(p);
+}
+
+}  // namespace ctv::runtime::internal

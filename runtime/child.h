@@ -1,0 +1,77 @@
+// The child side of Launch (launch.h): everything that runs between clone and exec.
+// Internal to the runtime library; exposed only so launch.cc and child.cc share the record format.
+#pragma once
+
+#include <linux/filter.h>
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "runtime/fs/rootfs.h"
+#include "runtime/spec.h"
+
+namespace ctv::runtime::internal {
+
+enum Stage : int32_t {
+  kStageGo = 1,
+  kStageStdio,
+  kStageUserRoot,
+  kStageCgroupNs,
+  kStageHostname,
+  kStageMount,  // index = the failed fs::MountOp
+  kStageLoopback,
+  kStageRlimit,  // index = the rlimit
+  kStageBounding,
+  kStageGroups,
+  kStageSetGid,
+  kStageSetUid,
+  kStageCaps,
+  kStageCwd,
+  kStageExecFifo,
+  kStageNoNewPrivs,
+  kStageSeccomp,
+  kStageInitFork,
+  kStageExec,
+  // Progress records (err == 0).
+  kProgressMounts = 100,
+  kProgressCreated = 101,
+};
+
+struct SyncRecord {
+  int32_t stage = 0;
+  int32_t err = 0;
+  int32_t index = 0;
+  int32_t reserved = 0;
+};
+
+// Everything the child needs, prepared by the parent (pointers into parent-owned storage that
+// the fork-like clone copied).
+struct ChildPlan {
+  int go_fd = -1, go_write_fd = -1, sync_fd = -1, sync_read_fd = -1;
+  int stdio[3] = {-1, -1, -1};
+  bool userns = false;
+  bool unshare_cgroup = false;
+  bool loopback = false;
+  const char* hostname = nullptr;
+  const std::vector<fs::MountOp>* ops = nullptr;
+  const std::vector<Rlimit>* rlimits = nullptr;
+  uint64_t all_caps = 0, keep_caps = 0;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  const std::vector<gid_t>* groups = nullptr;
+  const char* cwd = "/";
+  const char* exec_fifo = nullptr;
+  bool no_new_privs = true;
+  sock_fprog* seccomp = nullptr;
+  bool init = false;
+  char* const* argv = nullptr;
+  char* const* envp = nullptr;
+  const std::vector<std::string>* exec_candidates = nullptr;
+};
+
+// Never returns: execs the workload or reports a failure record and _exits.
+[[noreturn]] void RunChild(const ChildPlan& plan);
+
+}  // namespace ctv::runtime::internal

@@ -1,0 +1,45 @@
+// ctvrt: the native container runtime's CLI.
+//
+// OCI runtime commands on a bundle (config.json + rootfs), so `runc spec` bundles run unmodified:
+//   ctvrt create [-b BUNDLE] ID | start ID | state ID | kill ID [SIGNAL] | delete [-f] ID
+//   ctvrt run -b BUNDLE [-d] ID
+// Docker-like commands on OCI image layouts (IMAGE = DIR[:REF]):
+//   ctvrt run [-m 256m] [--cpus 0.5] [--pids-limit N] [-v HOST:CT[:ro]] [--name N] IMAGE CMD...
+//   ctvrt ps [-a] | exec ID CMD... | logs ID | stop ID | rm [-f] ID | images | rmi IMAGE | gc
+// Exit codes: the container's exit code for foreground runs; 1 failure; 2 bad usage.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+#include "runtime/cli/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace ctv::rtcli;
+  CLI::App app{"ctvrt — a small OCI container runtime (ctvbench's native runtime)", "ctvrt"};
+  app.require_subcommand(1);
+  Globals g;
+  app.add_option("--root", g.state_root, "container state directory")
+      ->default_val(ctv::runtime::kDefaultStateRoot);
+  app.add_option("--store", g.store_root, "image layer store")
+      ->default_val(ctv::image::kDefaultStoreRoot);
+  std::vector<Command> cmds = RegisterAll(app, g);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::fprintf(stderr, "ctvrt: %s\nRun 'ctvrt --help' (or 'ctvrt COMMAND --help').\n", e.what());
+    return kExitUsage;
+  }
+  for (auto& c : cmds)
+    if (c.app->parsed()) return c.run();
+  return kExitUsage;
+}

@@ -1,0 +1,294 @@
+// `ctvrt run` (image or bundle) and `ctvrt create` (bundle).
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+#include "runtime/cli/commands.h"
+#include "runtime/fs/tree.h"
+#include "runtime/image/images.h"
+#include "runtime/lifecycle.h"
+#include "runtime/oci/config.h"
+
+namespace ctv::rtcli {
+namespace {
+
+struct RunFlags {
+  std::string bundle;
+  bool detach = false, rm = false, keep = false, init = false, read_only = false;
+  std::string memory, memory_swap, cpus, cpuset_cpus, name, hostname, workdir, user, userns, ns;
+  std::string security_opt;
+  int64_t pids_limit = 0;
+  std::vector<std::string> volumes, env, ulimits, cap_add, cap_drop;
+  std::string pid_file;
+};
+
+void AddRunFlags(CLI::App* c, RunFlags& f) {
+  c->add_option("-b,--bundle", f.bundle, "OCI bundle dir (config.json + rootfs): OCI mode");
+  c->add_flag("-d,--detach", f.detach, "run in the background under a shim");
+  c->add_flag("--rm", f.rm, "remove the container when it exits");
+  c->add_flag("--keep", f.keep, "bundle mode: keep the container after it exits");
+  c->add_flag("--init", f.init, "run a tiny init as PID 1 (reaps zombies, forwards signals)");
+  c->add_flag("--read-only", f.read_only, "mount the root filesystem read-only");
+  c->add_option("-m,--memory", f.memory, "memory limit, e.g. 256m, 1g");
+  c->add_option("--memory-swap", f.memory_swap, "memory+swap limit (-1: unlimited swap)");
+  c->add_option("--cpus", f.cpus, "CPU quota in cores, e.g. 0.5");
+  c->add_option("--cpuset-cpus", f.cpuset_cpus, "CPUs allowed, e.g. 0-1");
+  c->add_option("--pids-limit", f.pids_limit, "maximum number of processes");
+  c->add_option("-v,--volume", f.volumes, "bind mount HOSTDIR:CTDIR[:ro]");
+  c->add_option("-e,--env", f.env, "environment variable NAME=VALUE");
+  c->add_option("--ulimit", f.ulimits, "rlimit NAME=SOFT[:HARD], e.g. nofile=1024:2048");
+  c->add_option("--name", f.name, "container name (also its id when valid)");
+  c->add_option("--hostname", f.hostname, "hostname inside (default: the container id)");
+  c->add_option("-w,--workdir", f.workdir, "working directory inside");
+  c->add_option("-u,--user", f.user, "UID[:GID] (numeric)");
+  c->add_option("--userns", f.userns,
+                "user namespace map INSIDE:OUTSIDE:COUNT (e.g. 0:100000:65536)");
+  c->add_option("--ns", f.ns, "namespaces to create (default pid,mnt,uts,ipc,net,cgroup)");
+  c->add_option("--cap-add", f.cap_add, "add a capability");
+  c->add_option("--cap-drop", f.cap_drop, "drop a capability (ALL for all)");
+  c->add_option("--security-opt", f.security_opt, "seccomp=unconfined, no-new-privileges=false");
+  c->add_option("--pid-file", f.pid_file, "write the container's host pid here");
+}
+
+Error FlagError(const std::string& flag, const std::string& value, const std::string& form) {
+  return MakeError("invalid value for " + flag, value, "expected " + form);
+}
+
+// Applies image-independent flags to `spec`. Errors name the flag and the accepted form.
+Status ApplyFlags(const RunFlags& f, runtime::ContainerSpec* spec) {
+  if (!f.memory.empty()) {
+    auto b = cgroup::ParseBytes(f.memory);
+    if (!b || *b < 6 * 1024 * 1024)
+      return FlagError("-m/--memory", f.memory, "a size of at least 6m with unit b, k, m or g (e.g. 256m, 1g)");
+    spec->limits.memory_bytes = *b;
+  }
+  if (!f.memory_swap.empty()) {
+    if (f.memory_swap == "-1") {
+      spec->limits.memory_swap_bytes = -1;
+    } else {
+      auto b = cgroup::ParseBytes(f.memory_swap);
+      if (!b) return FlagError("--memory-swap", f.memory_swap, "a size (e.g. 512m) or -1");
+      spec->limits.memory_swap_bytes = *b;
+    }
+  }
+  if (!f.cpus.empty()) {
+    char* end = nullptr;
+    double v = std::strtod(f.cpus.c_str(), &end);
+    long ncpu = ::sysconf(_SC_NPROCESSORS_ONLN);
+    if (end == f.cpus.c_str() || *end || !(v > 0) || v > ncpu)
+      return FlagError("--cpus", f.cpus,
+                       "a positive decimal number of cores up to " + std::to_string(ncpu) + " (e.g. 0.5)");
+    spec->limits.cpus = v;
+  }
+  if (!f.cpuset_cpus.empty()) spec->limits.cpuset_cpus = f.cpuset_cpus;
+  if (f.pids_limit < 0) return FlagError("--pids-limit", std::to_string(f.pids_limit), "a positive number");
+  if (f.pids_limit > 0) spec->limits.pids = f.pids_limit;
+  for (const std::string& v : f.volumes) {
+    runtime::Volume vol;
+    size_t a = v.find(':');
+    if (a == std::string::npos) return FlagError("-v/--volume", v, "HOSTDIR:CTDIR[:ro]");
+    vol.host_path = v.substr(0, a);
+    std::string rest = v.substr(a + 1);
+    size_t b = rest.find(':');
+    vol.container_path = rest.substr(0, b);
+    if (b != std::string::npos) {
+      std::string mode = rest.substr(b + 1);
+      if (mode != "ro" && mode != "rw") return FlagError("-v/--volume", v, "HOSTDIR:CTDIR[:ro|:rw]");
+      vol.read_only = mode == "ro";
+    }
+    if (vol.host_path.empty() || vol.host_path[0] != '/' || vol.container_path.empty() ||
+        vol.container_path[0] != '/')
+      return FlagError("-v/--volume", v, "absolute paths HOSTDIR:CTDIR[:ro]");
+    if (!fs::Exists(vol.host_path))
+      return MakeError("add volume", vol.host_path, "the host directory does not exist");
+    spec->volumes.push_back(vol);
+  }
+  for (const std::string& e : f.env) {
+    if (e.find('=') == std::string::npos) return FlagError("-e/--env", e, "NAME=VALUE");
+    spec->process.env.push_back(e);
+  }
+  for (const std::string& u : f.ulimits) {
+    static const std::map<std::string, int> kNames = {
+        {"nofile", RLIMIT_NOFILE}, {"nproc", RLIMIT_NPROC}, {"core", RLIMIT_CORE},
+        {"stack", RLIMIT_STACK}, {"memlock", RLIMIT_MEMLOCK}, {"fsize", RLIMIT_FSIZE},
+        {"as", RLIMIT_AS}, {"cpu", RLIMIT_CPU}};
+    size_t eq = u.find('=');
+    auto it = eq == std::string::npos ? kNames.end() : kNames.find(u.substr(0, eq));
+    if (it == kNames.end())
+      return FlagError("--ulimit", u, "NAME=SOFT[:HARD] with NAME one of nofile, nproc, core, "
+                                      "stack, memlock, fsize, as, cpu");
+    std::string vals = u.substr(eq + 1);
+    size_t colon = vals.find(':');
+    char* e1 = nullptr;
+    char* e2 = nullptr;
+    unsigned long long soft = std::strtoull(vals.c_str(), &e1, 10);
+    unsigned long long hard = colon == std::string::npos ? soft : std::strtoull(vals.c_str() + colon + 1, &e2, 10);
+    if (e1 == vals.c_str() || (colon == std::string::npos ? *e1 != 0 : *e1 != ':') || soft > hard)
+      return FlagError("--ulimit", u, "NAME=SOFT[:HARD] with SOFT <= HARD");
+    spec->process.rlimits.push_back({it->second, soft, hard});
+  }
+  if (!f.workdir.empty()) spec->process.cwd = f.workdir;
+  if (!f.user.empty()) {
+    unsigned uid = 0, gid = 0;
+    char extra;
+    int n = std::sscanf(f.user.c_str(), "%u:%u%c", &uid, &gid, &extra);
+    if (n < 1 || n > 2 || (n == 1 && f.user.find(':') != std::string::npos))
+      return FlagError("-u/--user", f.user, "UID or UID:GID (numeric)");
+    spec->process.uid = uid;
+    spec->process.gid = n == 2 ? gid : uid;
+  }
+  if (!f.ns.empty()) spec->namespaces = CTV_TRY(ns::ParseKinds(f.ns));
+  if (!f.userns.empty()) {
+    auto m = ns::ParseIdMap(f.userns);
+    if (!m) return FlagError("--userns", f.userns, "INSIDE:OUTSIDE:COUNT (e.g. 0:100000:65536)");
+    spec->namespaces |= CLONE_NEWUSER;
+    spec->uid_maps = {*m};
+    spec->gid_maps = {*m};
+  }
+  for (const std::string& c : f.cap_drop) {
+    if (c == "ALL" || c == "all") {
+      spec->process.caps = 0;
+      continue;
+    }
+    auto bit = security::ParseCap(c);
+    if (!bit) return FlagError("--cap-drop", c, "a capability name like NET_RAW, or ALL");
+    spec->process.caps &= ~(security::CapSet{1} << *bit);
+  }
+  for (const std::string& c : f.cap_add) {
+    if (c == "ALL" || c == "all") {
+      spec->process.caps = security::AllCaps();
+      continue;
+    }
+    auto bit = security::ParseCap(c);
+    if (!bit) return FlagError("--cap-add", c, "a capability name like NET_ADMIN, or ALL");
+    spec->process.caps |= security::CapSet{1} << *bit;
+  }
+  if (!f.security_opt.empty()) {
+    if (f.security_opt == "seccomp=unconfined") spec->process.seccomp = false;
+    else if (f.security_opt == "no-new-privileges=false") spec->process.no_new_privileges = false;
+    else if (f.security_opt == "no-new-privileges" || f.security_opt == "no-new-privileges=true") spec->process.no_new_privileges = true;
+    else return FlagError("--security-opt", f.security_opt, "seccomp=unconfined or no-new-privileges[=true|false]");
+  }
+  if (f.read_only) spec->readonly_rootfs = true;
+  if (f.init) spec->init = true;
+  return Ok();
+}
+
+pid_t g_forward_pid = 0;
+void Forward(int sig) {
+  if (g_forward_pid > 0) ::kill(g_forward_pid, sig);
+}
+
+// Foreground: launch, forward signals, wait, record; exit with the container's code.
+int RunForeground(runtime::RunRequest& req, bool remove_after, const std::string& pid_file) {
+  runtime::State st;
+  runtime::LaunchOptions o;
+  o.stdin_fd = 0;
+  o.stdout_fd = 1;
+  o.stderr_fd = 2;
+  auto c = runtime::LaunchRecorded(req, o, &st);
+  if (!c) return PrintError(c.error());
+  if (!pid_file.empty()) (void)WriteFileAtomic(pid_file, std::to_string(c->Pid()));
+  g_forward_pid = c->Pid();
+  struct sigaction sa {};
+  sa.sa_handler = Forward;
+  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) ::sigaction(s, &sa, nullptr);
+  auto es = c->Process().Wait();
+  ExitStatus status = es ? *es : ExitStatus{true, SIGKILL};
+  (void)runtime::RecordExit(req.state_root, req.spec.id, status);
+  if (remove_after) {
+    Status s = c->Destroy();
+    Status d = runtime::DeleteContainer(req.state_root, req.spec.id, true);
+    if (!s) PrintError(s.error());
+    if (!d) PrintError(d.error());
+  } else {
+    c->Release();
+  }
+  return status.signaled ? 128 + status.code : status.code;
+}
+
+int RunDetached(runtime::RunRequest& req, const std::string& pid_file, bool print_id) {
+  auto st = runtime::LaunchDetached(req);
+  if (!st) return PrintError(st.error());
+  if (!pid_file.empty()) (void)WriteFileAtomic(pid_file, std::to_string(st->pid));
+  if (print_id) std::printf("%s\n", st->id.c_str());
+  return 0;
+}
+
+int DoRun(Globals& g, RunFlags& f, const std::vector<std::string>& rest, bool create_only) {
+  runtime::RunRequest req;
+  req.state_root = g.state_root;
+  bool bundle_mode = !f.bundle.empty() || create_only ||
+                     (rest.size() == 1 && fs::Exists("config.json"));
+  if (bundle_mode) {
+    if (rest.size() != 1) return PrintUsage("expected exactly one container ID after the options (OCI bundle mode)");
+    std::string bundle = f.bundle.empty() ? "." : f.bundle;
+    char abs[PATH_MAX];
+    if (!::realpath(bundle.c_str(), abs)) return PrintError(ErrnoError("open bundle", bundle));
+    auto spec = runtime::oci::LoadBundle(abs);
+    if (!spec) return PrintError(spec.error());
+    req.spec = std::move(spec).value();
+    req.spec.id = rest[0];
+    req.bundle = abs;
+    if (Status s = ApplyFlags(f, &req.spec); !s) return PrintUsage(s.error().ToString());
+    if (req.spec.hostname.empty()) req.spec.hostname = req.spec.id;
+    req.wait_for_start = create_only;
+    if (create_only || f.detach) return RunDetached(req, f.pid_file, false);
+    return RunForeground(req, !f.keep, f.pid_file);
+  }
+  if (rest.empty()) return PrintUsage("expected IMAGE [COMMAND...] (IMAGE is an OCI layout DIR[:REF])");
+  image::LayerStore store(g.store_root);
+  auto img = image::PrepareImage(store, rest[0]);
+  if (!img) return PrintError(img.error());
+  runtime::ContainerSpec& spec = req.spec;
+  spec.namespaces = ns::DefaultFlags();
+  spec.lower_dirs = img->layer_dirs;
+  const image::ImageConfig& ic = img->image.config;
+  spec.process.args.assign(rest.begin() + 1, rest.end());
+  if (spec.process.args.empty()) spec.process.args = ic.cmd;
+  if (!ic.entrypoint.empty())
+    spec.process.args.insert(spec.process.args.begin(), ic.entrypoint.begin(), ic.entrypoint.end());
+  if (spec.process.args.empty()) return PrintUsage("the image has no default command: give one after IMAGE");
+  spec.process.env = ic.env;
+  if (!ic.working_dir.empty()) spec.process.cwd = ic.working_dir;
+  if (Status s = ApplyFlags(f, &spec); !s) return PrintUsage(s.error().ToString());
+  spec.id = runtime::NewContainerId();
+  if (!f.name.empty()) {
+    if (runtime::ValidateId(f.name) && f.name.rfind("ctv", 0) == 0) spec.id = f.name;
+    auto existing = runtime::ResolveContainer(g.state_root, f.name);
+    if (existing) return PrintError(MakeError("create container", f.name, "the name is already in use by " + *existing));
+  }
+  spec.hostname = f.hostname.empty() ? spec.id : f.hostname;
+  req.name = f.name.empty() ? spec.id : f.name;
+  req.image = rest[0];
+  if (f.detach) return RunDetached(req, f.pid_file, true);
+  return RunForeground(req, f.rm, f.pid_file);
+}
+
+}  // namespace
+
+Command RegisterRun(CLI::App& root, Globals& g) {
+  auto* c = root.add_subcommand("run", "run a container: IMAGE CMD... or --bundle DIR ID");
+  auto f = std::make_shared<RunFlags>();
+  AddRunFlags(c, *f);
+  // Everything from the first positional on (IMAGE CMD ARGS...) is the command, not options.
+  c->prefix_command();
+  c->allow_extras();
+  return {c, [c, f, &g] { return DoRun(g, *f, c->remaining(), false); }};
+}
+
+Command RegisterCreate(CLI::App& root, Globals& g) {
+  auto* c = root.add_subcommand("create", "OCI create: set up a container from a bundle, stopped before exec");
+  auto f = std::make_shared<RunFlags>();
+  c->add_option("-b,--bundle", f->bundle, "bundle dir (default: .)");
+  c->add_option("--pid-file", f->pid_file, "write the container's host pid here");
+  auto id = std::make_shared<std::string>();
+  c->add_option("id", *id, "container id")->required();
+  return {c, [f, id, &g] { return DoRun(g, *f, {*id}, true); }};
+}
+
+}  // namespace ctv::rtcli

@@ -1,0 +1,61 @@
+// The container's root filesystem as a plan of mount operations.
+//
+// Why a plan: the operations run in the child between clone and exec, where nothing may allocate
+// or log. The parent builds the plan (all strings ready), the child walks it with raw system calls
+// and, on failure, reports only the index of the failed step; the parent then turns that index
+// into an Error that names the operation and the path (DescribeOp).
+//
+// The plan, in order: make / private (nothing leaks back to the host); mount the overlay (image
+// layers as lowerdirs, per-container upper+work) or bind the bundle's rootfs; fresh /proc; a
+// tmpfs /dev with null, zero, full, random, urandom, tty (mknod, or bind mounts from the host in a
+// user namespace where mknod is not allowed), fd/stdin/stdout/stderr/ptmx symlinks, devpts, shm,
+// mqueue; read-only /sys; volumes; pivot_root; masked and read-only paths; optional read-only /.
+// All mounts live in the container's mount namespace, so they vanish with it: the host never
+// holds a container mount that could leak.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "runtime/spec.h"
+
+namespace ctv::fs {
+
+struct MountOp {
+  enum class Kind {
+    kMount,        // mount(source, target, fstype, flags, data)
+    kMkdir,        // mkdir(target, mode), EEXIST is fine
+    kMknod,        // mknod(target, mode, dev), then chmod(mode) (umask-proof)
+    kTouch,        // create an empty file (a bind-mount target), EEXIST is fine
+    kSymlink,      // symlink(source, target), EEXIST is fine
+    kPivotRoot,    // chdir(target); pivot_root(".", "."); umount2(".", MNT_DETACH); chdir("/")
+    kMask,         // after pivot: bind /dev/null over a file, or read-only tmpfs over a directory
+    kReadonly,     // after pivot: bind the path onto itself and remount read-only
+    kBindReadonly  // remount an existing bind mount read-only (flags carry extra MS_ bits)
+  };
+  Kind kind = Kind::kMount;
+  std::string source, target, fstype, data;
+  unsigned long flags = 0;
+  mode_t mode = 0;
+  dev_t dev = 0;
+  bool optional = false;  // ENOENT (and for masks, any absence) is not an error
+};
+
+struct RootfsPaths {
+  std::string rootfs;  // mount point of the container's root (state dir /rootfs)
+  std::string upper;   // overlay upper and work dirs (same filesystem)
+  std::string work;
+};
+
+// Builds the plan for `spec`. Error when the spec cannot work (no mount namespace, a volume path
+// that is not absolute, an overlay option string longer than a page).
+Result<std::vector<MountOp>> BuildRootfsPlan(const runtime::ContainerSpec& spec,
+                                             const RootfsPaths& paths);
+// "mount overlay on `/run/ctvbench/containers/c1/rootfs`" for the op that failed.
+std::string DescribeOp(const MountOp& op);
+// Runs one op. Async-signal-safe, no allocation: returns 0 or an errno value.
+int RunOp(const MountOp& op);
+
+}  // namespace ctv::fs

@@ -1,0 +1,19 @@
+// Directory-tree helpers shared by the image store, the rootfs and the state store.
+#pragma once
+
+#include <string>
+
+#include "core/error.h"
+
+namespace ctv::fs {
+
+// mkdir -p with `mode` for the directories it creates.
+Status MakeDirs(const std::string& path, int mode = 0755);
+// rm -rf that never crosses into another mount (a bind mount left inside the tree stays untouched
+// and makes the removal fail with EBUSY rather than deleting a volume's contents). Absent is fine.
+Status RemoveTree(const std::string& path);
+// A fresh directory "<parent>/<prefix>XXXXXX".
+Result<std::string> MakeTempDir(const std::string& parent, const std::string& prefix);
+bool Exists(const std::string& path);
+
+}  // namespace ctv::fs

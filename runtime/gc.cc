@@ -1,0 +1,63 @@
+#include "runtime/gc.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ctime>
+
+#include "runtime/cgroup/manager.h"
+#include "runtime/fs/tree.h"
+#include "runtime/launch.h"
+#include "runtime/lifecycle.h"
+#include "runtime/state.h"
+
+namespace ctv::runtime {
+namespace {
+
+bool OlderThan(const std::string& path, int seconds) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return true;
+  return ::time(nullptr) - st.st_mtime > seconds;
+}
+
+}  // namespace
+
+Status CollectGarbage(const std::string& state_root, std::vector<std::string>* removed) {
+  Status first;
+  auto note = [&](Status s) {
+    if (!s && first) first = s;
+  };
+  std::vector<std::string> ids = CTV_TRY(ListContainers(state_root));
+  for (const std::string& id : ids) {
+    std::string dir = StateDir(state_root, id);
+    auto st = LoadState(state_root, id);
+    bool orphan;
+    if (st) {
+      orphan = !ProcessAlive(st->monitor_pid, st->monitor_start);
+    } else {
+      // A crash between mkdir and the first state write; give a concurrent creator time.
+      orphan = OlderThan(dir, 5);
+    }
+    if (!orphan) continue;
+    Status s = DeleteContainer(state_root, id, /*force=*/true);
+    note(s);
+    if (s && removed) removed->push_back("container " + id + " (" + dir + ")");
+  }
+  const cgroup::CgroupMounts* mounts = CTV_TRY(HostCgroupMounts());
+  for (const std::string& cg : cgroup::ListContainerCgroups(*mounts)) {
+    std::string name = cg.substr(cg.rfind('/') + 1);
+    if (fs::Exists(StateDir(state_root, name))) continue;
+    Status s = cgroup::KillAndRemove(cg);
+    note(s);
+    if (s && removed) removed->push_back("cgroup " + cg);
+  }
+  // The shared parents go when empty (EBUSY otherwise: other containers still use them).
+  std::vector<std::string> parents;
+  for (auto& [c, mp] : mounts->v1_mounts) parents.push_back(mp + "/" + cgroup::kParentName);
+  if (!mounts->v2_mount.empty()) parents.push_back(mounts->v2_mount + "/" + cgroup::kParentName);
+  for (const std::string& p : parents)
+    if (::rmdir(p.c_str()) == 0 && removed) removed->push_back("cgroup " + p);
+  return first;
+}
+
+}  // namespace ctv::runtime

@@ -1,0 +1,19 @@
+// Garbage collection of whatever crashed runs left behind (`ctvbench gc`, `ctvrt gc`).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+
+namespace ctv::runtime {
+
+// For every container under `state_root` whose monitor (shim, CLI or driver) is gone, or whose
+// state is unreadable and older than a few seconds: kills its processes (through its cgroup),
+// removes its cgroups and its state dir. Then removes "ctvbench/<name>" cgroups that have no state
+// dir (killing what runs in them), and the empty "ctvbench" parents. Containers with a live monitor
+// are left alone. Container mounts live in the containers' own mount namespaces, so killing the
+// processes is what removes them. Appends a line per removed object to `removed` (may be null).
+Status CollectGarbage(const std::string& state_root, std::vector<std::string>* removed);
+
+}  // namespace ctv::runtime

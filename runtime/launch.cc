@@ -1,0 +1,267 @@
+#include "runtime/launch.h"
+
+#include <sched.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <mutex>
+
+#include "runtime/child.h"
+#include "runtime/fs/tree.h"
+
+namespace ctv::runtime {
+namespace {
+
+using internal::SyncRecord;
+
+const char* StageName(int32_t s) {
+  switch (s) {
+    case internal::kStageGo: return "wait for the parent's go-ahead";
+    case internal::kStageStdio: return "set up stdio";
+    case internal::kStageUserRoot: return "become root in the user namespace";
+    case internal::kStageCgroupNs: return "unshare the cgroup namespace";
+    case internal::kStageHostname: return "set hostname";
+    case internal::kStageLoopback: return "bring up loopback in the network namespace";
+    case internal::kStageRlimit: return "set rlimit";
+    case internal::kStageBounding: return "drop capability from the bounding set";
+    case internal::kStageGroups: return "setgroups";
+    case internal::kStageSetGid: return "setresgid";
+    case internal::kStageSetUid: return "setresuid";
+    case internal::kStageCaps: return "set capabilities";
+    case internal::kStageCwd: return "chdir to the working directory";
+    case internal::kStageExecFifo: return "wait on the exec FIFO";
+    case internal::kStageNoNewPrivs: return "set no_new_privs";
+    case internal::kStageSeccomp: return "load the seccomp filter";
+    case internal::kStageInitFork: return "fork the workload from init";
+    case internal::kStageExec: return "exec";
+  }
+  return "set up the container";
+}
+
+// Candidate paths for args[0], in the container's PATH order (computed here: execvpe would use
+// the parent's PATH, not the container's).
+std::vector<std::string> ExecCandidates(const ProcessSpec& p) {
+  const std::string& prog = p.args[0];
+  if (prog.find('/') != std::string::npos) return {prog};
+  std::string path = std::string(kDefaultPath).substr(5);
+  for (const std::string& e : p.env)
+    if (e.rfind("PATH=", 0) == 0) path = e.substr(5);
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i <= path.size()) {
+    size_t j = path.find(':', i);
+    if (j == std::string::npos) j = path.size();
+    std::string dir = path.substr(i, j - i);
+    if (!dir.empty()) out.push_back(dir + "/" + prog);
+    i = j + 1;
+  }
+  return out;
+}
+
+std::vector<char*> CStrings(const std::vector<std::string>& v) {
+  std::vector<char*> out;
+  for (const std::string& s : v) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+}  // namespace
+
+Result<const cgroup::CgroupMounts*> HostCgroupMounts() {
+  static std::mutex mu;
+  static std::optional<cgroup::CgroupMounts> cached;
+  std::lock_guard lock(mu);
+  if (!cached) cached = CTV_TRY(cgroup::DetectCgroups());
+  return &*cached;
+}
+
+Container::~Container() {
+  if (!destroyed_ && child_.Running()) child_.KillAndReap();
+}
+
+pid_t Container::Release() {
+  destroyed_ = true;
+  sync_.Reset();
+  return child_.Release();
+}
+
+Status Container::ReadSync(bool stop_at_created, const LaunchOptions* options) {
+  for (;;) {
+    SyncRecord r;
+    ssize_t n = ::read(sync_.Get(), &r, sizeof r);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoError("read sync pipe of container", id_);
+    if (n == 0) {
+      sync_.Reset();
+      if (options && options->on_phase) options->on_phase("exec");
+      return Ok();
+    }
+    if (n != sizeof r) return MakeError("read sync pipe of container", id_, "short record");
+    if (r.err == 0) {
+      const char* phase = r.stage == internal::kProgressMounts ? "mounts" : "created";
+      if (options && options->on_phase) options->on_phase(phase);
+      if (r.stage == internal::kProgressCreated && stop_at_created) return Ok();
+      continue;
+    }
+    sync_.Reset();
+    (void)child_.Wait();
+    if (r.stage == internal::kStageMount && r.index >= 0 &&
+        static_cast<size_t>(r.index) < describe_.size())
+      return Error{r.err, describe_[r.index], "", "in container " + id_};
+    if (r.stage == internal::kStageExec)
+      return Error{r.err, "exec", program_,
+                   "in container " + id_ + (r.err == ENOENT ? " (not found in the container's PATH)" : "")};
+    return Error{r.err, StageName(r.stage), id_, ""};
+  }
+}
+
+Status Container::WaitExec() {
+  if (!sync_.Valid()) return Ok();
+  return ReadSync(false, nullptr);
+}
+
+Status Container::Destroy() {
+  Status first;
+  child_.KillAndReap();
+  if (cgroup_) {
+    Status s = cgroup_->Destroy();
+    if (!s && first) first = s;
+  }
+  if (!dir_.empty()) {
+    for (const char* sub : {"/upper", "/work", "/rootfs"}) {
+      Status s = fs::RemoveTree(dir_ + sub);
+      if (!s && first) first = s;
+    }
+  }
+  destroyed_ = true;
+  return first;
+}
+
+Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
+  if (spec.process.args.empty())
+    return MakeError("launch container", spec.id, "no command to run");
+  Container c;
+  c.id_ = spec.id;
+  c.dir_ = o.container_dir;
+  c.program_ = spec.process.args[0];
+
+  // Everything the child needs, prepared before clone.
+  std::vector<fs::MountOp> ops;
+  bool has_rootfs = !spec.lower_dirs.empty() || !spec.rootfs_dir.empty();
+  if (has_rootfs) {
+    fs::RootfsPaths paths{o.container_dir + "/rootfs", o.container_dir + "/upper",
+                          o.container_dir + "/work"};
+    ops = CTV_TRY(fs::BuildRootfsPlan(spec, paths));
+    for (const fs::MountOp& op : ops) c.describe_.push_back(fs::DescribeOp(op));
+    CTV_CHECK(fs::MakeDirs(paths.rootfs, 0755));
+    if (!spec.lower_dirs.empty()) {
+      CTV_CHECK(fs::MakeDirs(paths.upper, 0755));
+      CTV_CHECK(fs::MakeDirs(paths.work, 0700));
+      if (spec.namespaces & CLONE_NEWUSER && !spec.uid_maps.empty()) {
+        // The upper dir is the container's "/": owned by its root.
+        if (::chown(paths.upper.c_str(), spec.uid_maps[0].outside, spec.gid_maps.empty() ? 0 : spec.gid_maps[0].outside) != 0)
+          return ErrnoError("chown", paths.upper);
+      }
+    }
+  }
+  std::vector<std::string> env = spec.process.env;
+  bool has_path = false;
+  for (auto& e : env) has_path |= e.rfind("PATH=", 0) == 0;
+  if (!has_path) env.push_back(kDefaultPath);
+  std::vector<std::string> candidates = ExecCandidates(spec.process);
+  std::vector<char*> argv = CStrings(spec.process.args);
+  std::vector<char*> envp = CStrings(env);
+  std::vector<gid_t> groups(spec.process.additional_gids.begin(), spec.process.additional_gids.end());
+  sock_fprog seccomp_prog{};
+  if (spec.process.seccomp) {
+    security::SeccompOptions so;
+    so.allow_user_namespaces = false;
+    const security::SeccompProgram* prog = CTV_TRY(security::DefaultSeccomp(so));
+    seccomp_prog = const_cast<security::SeccompProgram*>(prog)->Prog();
+  }
+
+  // The cgroup exists (with its limits) before the child does, so the child is limited from its
+  // first instruction after the go-ahead.
+  if (spec.use_cgroup) {
+    const cgroup::CgroupMounts* mounts = o.cgroup_mounts;
+    if (!mounts) mounts = CTV_TRY(HostCgroupMounts());
+    c.cgroup_ = CTV_TRY(cgroup::NewManager(*mounts, spec.id));
+    Status s = c.cgroup_->Create(spec.limits);
+    if (!s) {
+      (void)c.cgroup_->Destroy();
+      return std::move(s).error();
+    }
+    if (o.on_phase) o.on_phase("cgroup");
+  }
+  auto fail = [&](Error e) -> Error {
+    (void)c.Destroy();
+    return e;
+  };
+
+  PipePair go_pipe = CTV_TRY(MakePipe());
+  PipePair sync_pipe = CTV_TRY(MakePipe());
+  internal::ChildPlan plan;
+  plan.go_fd = go_pipe.read.Get();
+  plan.go_write_fd = go_pipe.write.Get();
+  plan.sync_fd = sync_pipe.write.Get();
+  plan.sync_read_fd = sync_pipe.read.Get();
+  plan.stdio[0] = o.stdin_fd;
+  plan.stdio[1] = o.stdout_fd;
+  plan.stdio[2] = o.stderr_fd;
+  plan.userns = spec.namespaces & CLONE_NEWUSER;
+  plan.unshare_cgroup = spec.namespaces & CLONE_NEWCGROUP;
+  plan.loopback = spec.namespaces & CLONE_NEWNET;
+  plan.hostname = (spec.namespaces & CLONE_NEWUTS) && !spec.hostname.empty() ? spec.hostname.c_str() : nullptr;
+  plan.ops = has_rootfs ? &ops : nullptr;
+  plan.rlimits = &spec.process.rlimits;
+  plan.all_caps = security::AllCaps();
+  plan.keep_caps = spec.process.caps & plan.all_caps;
+  plan.uid = spec.process.uid;
+  plan.gid = spec.process.gid;
+  plan.groups = &groups;
+  plan.cwd = spec.process.cwd.empty() ? "/" : spec.process.cwd.c_str();
+  plan.exec_fifo = o.exec_fifo.empty() ? nullptr : o.exec_fifo.c_str();
+  plan.no_new_privs = spec.process.no_new_privileges;
+  plan.seccomp = spec.process.seccomp ? &seccomp_prog : nullptr;
+  plan.init = spec.init;
+  plan.argv = argv.data();
+  plan.envp = envp.data();
+  plan.exec_candidates = &candidates;
+
+  // Fork-like clone (no new stack): the child continues here on a copy of our memory, which is
+  // what lets it use `plan` without allocating. The cgroup namespace is unshared by the child
+  // after it joined its cgroup, so the cgroup becomes its root.
+  int flags = (spec.namespaces & ~CLONE_NEWCGROUP) | SIGCHLD;
+  long pid = ::syscall(SYS_clone, flags, nullptr, nullptr, nullptr, nullptr);
+  if (pid < 0) return fail(ErrnoError("clone container", spec.id));
+  if (pid == 0) internal::RunChild(plan);
+
+  c.child_ = Child(static_cast<pid_t>(pid), false);
+  go_pipe.read.Reset();
+  sync_pipe.write.Reset();
+  c.sync_ = std::move(sync_pipe.read);
+  if (o.on_phase) o.on_phase("cloned");
+  if (plan.userns) {
+    std::vector<ns::IdMap> u = spec.uid_maps, g = spec.gid_maps;
+    if (u.empty()) u = {{0, 0, 1}};
+    if (g.empty()) g = u;
+    Status s = ns::WriteIdMaps(static_cast<pid_t>(pid), u, g, false);
+    if (!s) return fail(std::move(s).error());
+  }
+  if (c.cgroup_) {
+    Status s = c.cgroup_->AddProcess(static_cast<pid_t>(pid));
+    if (!s) return fail(std::move(s).error());
+  }
+  char go = 1;
+  if (::write(go_pipe.write.Get(), &go, 1) != 1)
+    return fail(ErrnoError("send go-ahead to container", spec.id));
+  go_pipe.write.Reset();
+  Status s = c.ReadSync(!o.exec_fifo.empty(), &o);
+  if (!s) return fail(std::move(s).error());
+  return c;
+}
+
+}  // namespace ctv::runtime

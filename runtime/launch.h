@@ -1,0 +1,84 @@
+// Launching a container: clone into new namespaces, join the cgroup, build the root filesystem,
+// drop privileges, exec the workload.
+//
+// The clone -> exec path (runc's sync protocol, crun's style): between clone and exec the child
+// only makes system calls on data the parent prepared. It reports over a CLOEXEC sync pipe:
+//   - progress records {stage, 0} (e.g. "mounts done"), which the parent timestamps;
+//   - one failure record {stage, errno, index} and then _exit(127);
+//   - end of file when exec succeeded (the pipe's write end closed on exec).
+// The parent turns a failure record into an Error naming the stage and its object, e.g.
+//   mount overlay on `/run/ctvbench/containers/c1/rootfs`: EINVAL (Invalid argument)
+// A second pipe carries the parent's go-ahead after it wrote the user-namespace id maps and put
+// the child into its cgroup: the child does nothing observable before that, and exits if the
+// parent dies first (EOF instead of the go byte).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/error.h"
+#include "core/fd.h"
+#include "core/process.h"
+#include "runtime/cgroup/manager.h"
+#include "runtime/spec.h"
+
+namespace ctv::runtime {
+
+struct LaunchOptions {
+  // Container directory (state dir): holds rootfs/, upper/, work/ for an overlay rootfs.
+  std::string container_dir;
+  // The child's stdio (-1: /dev/null for stdin, inherited for stdout/stderr).
+  int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1;
+  // OCI create/start: when set, the child stops after building the container (status "created")
+  // and opens this FIFO for writing, which blocks until `start` opens it for reading.
+  std::string exec_fifo;
+  // Called with the name of each phase as the parent sees it end: "cgroup" (cgroup created),
+  // "cloned", "mounts", "created" (only with exec_fifo), "exec".
+  std::function<void(const char* phase)> on_phase;
+  // Cgroup mounts (detected once per process when empty).
+  const cgroup::CgroupMounts* cgroup_mounts = nullptr;
+};
+
+// A launched container. Owns the workload's PID 1 (killed and reaped unless Release()d or waited)
+// and its cgroup (destroyed by Destroy(), not by the destructor: a detached container outlives
+// the object that launched it only when the caller Release()s it).
+class Container {
+ public:
+  Container() = default;
+  Container(Container&&) = default;
+  Container& operator=(Container&&) = default;
+  ~Container();
+
+  pid_t Pid() const { return child_.Pid(); }
+  Child& Process() { return child_; }
+  cgroup::Manager* Cgroup() { return cgroup_.get(); }
+  // After `created` (exec_fifo): keep reading the sync pipe until exec or a failure.
+  Status WaitExec();
+  // Kills every process left, removes the cgroup and the container dir's rootfs/upper/work.
+  Status Destroy();
+  // Gives up ownership: the process keeps running, the cgroup stays (a shim or gc handles them).
+  pid_t Release();
+
+ private:
+  friend Result<Container> Launch(const ContainerSpec&, const LaunchOptions&);
+  Status ReadSync(bool stop_at_created, const LaunchOptions* options);
+  Child child_;
+  std::unique_ptr<cgroup::Manager> cgroup_;
+  Fd sync_;
+  std::string dir_;
+  std::string id_;
+  std::string program_;  // args[0], for exec errors
+  std::vector<std::string> describe_;  // descriptions of the rootfs steps, by index
+  bool destroyed_ = false;
+};
+
+Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& options);
+
+// The process-wide detected cgroup mounts (read once).
+Result<const cgroup::CgroupMounts*> HostCgroupMounts();
+
+}  // namespace ctv::runtime

@@ -1,0 +1,252 @@
+#include "runtime/lifecycle.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <thread>
+
+#include "core/clock.h"
+#include "runtime/fs/tree.h"
+
+namespace ctv::runtime {
+namespace {
+
+void SleepMs(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+
+Status CreateDir(const RunRequest& req, State* st) {
+  CTV_CHECK(ValidateId(req.spec.id));
+  CTV_CHECK(fs::MakeDirs(req.state_root, 0711));
+  std::string dir = StateDir(req.state_root, req.spec.id);
+  if (::mkdir(dir.c_str(), 0711) != 0) {
+    if (errno == EEXIST)
+      return MakeError("create container", req.spec.id, "a container with this id already exists");
+    return ErrnoError("mkdir", dir);
+  }
+  st->id = req.spec.id;
+  st->name = req.name.empty() ? req.spec.id : req.name;
+  st->image = req.image;
+  st->bundle = req.bundle;
+  st->command = req.spec.process.args;
+  st->annotations = req.annotations;
+  st->created = WallClockRfc3339();
+  st->monitor_pid = ::getpid();
+  st->monitor_start = ProcessStartTime(st->monitor_pid);
+  st->log_path = dir + "/log";
+  Status s = SaveState(req.state_root, *st);
+  if (!s) (void)fs::RemoveTree(dir);
+  return s;
+}
+
+}  // namespace
+
+Result<Container> LaunchRecorded(const RunRequest& req, LaunchOptions options, State* st) {
+  CTV_CHECK(CreateDir(req, st));
+  std::string dir = StateDir(req.state_root, req.spec.id);
+  options.container_dir = dir;
+  if (req.wait_for_start) {
+    options.exec_fifo = dir + "/exec.fifo";
+    if (::mkfifo(options.exec_fifo.c_str(), 0600) != 0) {
+      Error e = ErrnoError("mkfifo", options.exec_fifo);
+      (void)fs::RemoveTree(dir);
+      return e;
+    }
+  }
+  auto c = Launch(req.spec, options);
+  if (!c) {
+    (void)fs::RemoveTree(dir);
+    return std::move(c).error();
+  }
+  st->pid = c->Pid();
+  st->pid_start = ProcessStartTime(st->pid);
+  if (!req.wait_for_start) st->started = WallClockRfc3339();
+  Status s = SaveState(req.state_root, *st);
+  if (!s) {
+    (void)c->Destroy();
+    (void)fs::RemoveTree(dir);
+    return std::move(s).error();
+  }
+  return std::move(c).value();
+}
+
+Status RecordExit(const std::string& root, const std::string& id, const ExitStatus& status) {
+  auto st = LoadState(root, id);
+  if (!st) return Ok();  // deleted meanwhile
+  st->exit = status;
+  st->finished = WallClockRfc3339();
+  if (!fs::Exists(StateDir(root, id))) return Ok();
+  return SaveState(root, *st);
+}
+
+Result<State> LaunchDetached(const RunRequest& req) {
+  PipePair report = CTV_TRY(MakePipe());
+  pid_t first = ::fork();
+  if (first < 0) return ErrnoError("fork shim");
+  if (first == 0) {
+    // Intermediate child: new session, fork the shim, exit, so the shim is re-parented to init
+    // (or the nearest subreaper) and the CLI never has to reap it.
+    ::setsid();
+    pid_t shim = ::fork();
+    if (shim != 0) ::_exit(shim < 0 ? 1 : 0);
+    report.read.Reset();
+    int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    ::dup2(null, 0);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    ::signal(SIGPIPE, SIG_IGN);
+    ::signal(SIGHUP, SIG_IGN);
+    ::signal(SIGINT, SIG_IGN);
+    std::string dir = StateDir(req.state_root, req.spec.id);
+    State st;
+    std::string log = dir + "/log";
+    Fd log_fd;
+    LaunchOptions o;
+    // LaunchRecorded creates the container dir, but the child's stdio must exist before
+    // clone: open the log next to the dir and move it in afterwards.
+    (void)fs::MakeDirs(req.state_root, 0711);
+    auto c = [&]() -> Result<Container> {
+      // Open the log in the state root first (renamed into the dir after creation).
+      std::string tmp_log = req.state_root + "/." + req.spec.id + ".log";
+      log_fd = CTV_TRY(OpenFile(tmp_log, O_WRONLY | O_CREAT | O_APPEND, 0640));
+      o.stdout_fd = log_fd.Get();
+      o.stderr_fd = log_fd.Get();
+      auto r = LaunchRecorded(req, o, &st);
+      if (!r) {
+        ::unlink(tmp_log.c_str());
+        return r;
+      }
+      ::rename(tmp_log.c_str(), log.c_str());
+      return r;
+    }();
+    if (!c) {
+      std::string msg = "ERR " + c.error().ToString() + "\n";
+      (void)!::write(report.write.Get(), msg.data(), msg.size());
+      ::_exit(1);
+    }
+    st.detached = true;
+    (void)SaveState(req.state_root, st);
+    std::string ok = "OK " + std::to_string(c->Pid()) + "\n";
+    (void)!::write(report.write.Get(), ok.data(), ok.size());
+    report.write.Reset();
+    log_fd.Reset();
+    if (req.wait_for_start) {
+      Status s = c->WaitExec();
+      if (s) {
+        auto cur = LoadState(req.state_root, req.spec.id);
+        if (cur) {
+          cur->started = WallClockRfc3339();
+          (void)SaveState(req.state_root, *cur);
+        }
+      }
+    }
+    ExitStatus es{true, SIGKILL};
+    if (c->Process().Running()) {
+      auto w = c->Process().Wait();
+      if (w) es = *w;
+    }
+    (void)RecordExit(req.state_root, req.spec.id, es);
+    c->Release();
+    ::_exit(0);
+  }
+  report.write.Reset();
+  int status = 0;
+  while (::waitpid(first, &status, 0) < 0 && errno == EINTR) {
+  }
+  std::string msg;
+  char buf[512];
+  for (;;) {
+    ssize_t n = ::read(report.read.Get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    msg.append(buf, n);
+  }
+  if (msg.rfind("OK ", 0) == 0) return LoadState(req.state_root, req.spec.id);
+  if (msg.rfind("ERR ", 0) == 0) {
+    while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+    return MakeError(msg.substr(4));
+  }
+  return MakeError("start shim for container", req.spec.id, "the shim died before reporting");
+}
+
+Status StartContainer(const std::string& root, const std::string& id) {
+  State st = CTV_TRY(LoadState(root, id));
+  std::string status = StatusOf(root, st);
+  if (status != "created")
+    return MakeError("start container", id, "container is " + status + ", not created");
+  std::string fifo = StateDir(root, id) + "/exec.fifo";
+  // O_NONBLOCK read-open succeeds at once; the child is already blocked opening for write.
+  Fd fd = CTV_TRY(OpenFile(fifo, O_RDONLY));
+  char b;
+  if (::read(fd.Get(), &b, 1) != 1) return ErrnoError("read exec FIFO", fifo);
+  ::unlink(fifo.c_str());
+  return Ok();
+}
+
+Status KillContainer(const std::string& root, const std::string& id, int sig) {
+  State st = CTV_TRY(LoadState(root, id));
+  std::string status = StatusOf(root, st);
+  if (status != "running" && status != "created")
+    return MakeError("kill container", id, "container is " + status);
+  if (::kill(st.pid, sig) != 0) return ErrnoError("kill", std::to_string(st.pid));
+  return Ok();
+}
+
+Status StopContainer(const std::string& root, const std::string& id, int timeout_s) {
+  State st = CTV_TRY(LoadState(root, id));
+  if (StatusOf(root, st) == "stopped") return Ok();
+  ::kill(st.pid, SIGTERM);
+  int64_t deadline = MonotonicNs() + int64_t{timeout_s} * 1'000'000'000;
+  while (MonotonicNs() < deadline) {
+    if (!ProcessAlive(st.pid, st.pid_start)) return Ok();
+    SleepMs(10);
+  }
+  ::kill(st.pid, SIGKILL);
+  for (int i = 0; i < 200 && ProcessAlive(st.pid, st.pid_start); ++i) SleepMs(5);
+  return Ok();
+}
+
+Status DeleteContainer(const std::string& root, const std::string& id, bool force) {
+  auto st = LoadState(root, id);
+  std::string dir = StateDir(root, id);
+  if (!st && !fs::Exists(dir)) return MakeError("delete container", id, "no such container");
+  if (st) {
+    std::string status = StatusOf(root, *st);
+    if ((status == "running" || status == "created") && !force)
+      return MakeError("delete container", id,
+                       "container is " + status + " (stop it first, or use --force)");
+    if (ProcessAlive(st->pid, st->pid_start)) ::kill(st->pid, SIGKILL);
+  }
+  const cgroup::CgroupMounts* mounts = CTV_TRY(HostCgroupMounts());
+  auto mgr = CTV_TRY(cgroup::NewManager(*mounts, id));
+  Status cg = mgr->Destroy();
+  // Let the monitor (shim) record the exit and go, so no process of ours is left behind.
+  if (st && st->monitor_pid != ::getpid()) {
+    for (int i = 0; i < 200 && ProcessAlive(st->monitor_pid, st->monitor_start); ++i) SleepMs(5);
+  }
+  Status rm = fs::RemoveTree(dir);
+  ::unlink((root + "/." + id + ".log").c_str());
+  if (!cg) return cg;
+  return rm;
+}
+
+Result<std::string> ResolveContainer(const std::string& root, const std::string& id_or_name) {
+  if (fs::Exists(StateDir(root, id_or_name)) && ValidateId(id_or_name)) return id_or_name;
+  for (const std::string& id : CTV_TRY(ListContainers(root))) {
+    auto st = LoadState(root, id);
+    if (st && st->name == id_or_name) return id;
+  }
+  // Unique id prefix, like docker.
+  std::string found;
+  for (const std::string& id : CTV_TRY(ListContainers(root)))
+    if (id.rfind(id_or_name, 0) == 0) {
+      if (!found.empty()) return MakeError("find container", id_or_name, "ambiguous id prefix");
+      found = id;
+    }
+  if (!found.empty()) return found;
+  return MakeError("find container", id_or_name, "no such container (see `ctvrt ps -a`)");
+}
+
+}  // namespace ctv::runtime

@@ -1,0 +1,51 @@
+// Container lifecycle on top of Launch (launch.h) and the state store (state.h): what `ctvrt`
+// commands and the gc share.
+//
+//  - Foreground (`ctvrt run` without -d, the ctvbench driver): the caller launches and monitors
+//    the container itself (LaunchRecorded), then RecordExit.
+//  - Detached (`ctvrt run -d`, `ctvrt create`): a per-container shim (containerd-shim's role) is
+//    forked off in its own session; it launches the container, reports the pid (or the error)
+//    back over a pipe, then waits for PID 1 and records the exit status and time. The container
+//    keeps running when the CLI exits; if the shim dies, gc treats the container as orphaned.
+#pragma once
+
+#include <string>
+
+#include "core/error.h"
+#include "runtime/launch.h"
+#include "runtime/spec.h"
+#include "runtime/state.h"
+
+namespace ctv::runtime {
+
+struct RunRequest {
+  ContainerSpec spec;  // spec.id must be set
+  std::string state_root = kDefaultStateRoot;
+  std::string name, image, bundle;
+  std::map<std::string, std::string> annotations;
+  bool wait_for_start = false;  // OCI create: stop in "created" until `start`
+};
+
+// Creates <root>/<id> (Error when it exists: "container `x` already exists"), writes the state,
+// launches with stdio as given in `options`, records pid and start. On failure nothing is left.
+Result<Container> LaunchRecorded(const RunRequest& req, LaunchOptions options, State* state);
+// Forks a shim that launches and monitors the container; stdout+stderr go to <dir>/log.
+// Returns once the container is running (or created, with wait_for_start).
+Result<State> LaunchDetached(const RunRequest& req);
+// Records the exit of PID 1 (no-op when the container dir is gone).
+Status RecordExit(const std::string& root, const std::string& id, const ExitStatus& status);
+
+// OCI start: releases a created container (opens its exec FIFO).
+Status StartContainer(const std::string& root, const std::string& id);
+// Sends `sig` to PID 1 (Error when the container is not running or created).
+Status KillContainer(const std::string& root, const std::string& id, int sig);
+// Removes a container: kills what is left (only when stopped, unless `force`), waits for its
+// monitor to go, removes the cgroups and the state dir.
+Status DeleteContainer(const std::string& root, const std::string& id, bool force);
+// Resolves a user-given id or name to an id.
+Result<std::string> ResolveContainer(const std::string& root, const std::string& id_or_name);
+
+// SIGTERM, then SIGKILL after `timeout_s` (docker stop).
+Status StopContainer(const std::string& root, const std::string& id, int timeout_s);
+
+}  // namespace ctv::runtime

@@ -1,0 +1,81 @@
+#include <fcntl.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "core/fd.h"
+#include "runtime/security/security.h"
+
+namespace ctv::security {
+namespace {
+
+const char* const kDenied[] = {
+    "mount", "umount2", "pivot_root", "reboot", "kexec_load", "kexec_file_load", "init_module",
+    "finit_module", "delete_module", "swapon", "swapoff", "settimeofday", "clock_settime",
+    "clock_adjtime", "ptrace", "process_vm_readv", "process_vm_writev", "keyctl", "add_key",
+    "request_key", "bpf", "perf_event_open", "open_by_handle_at", "acct", "quotactl", "syslog",
+    "userfaultfd", "setns", "iopl", "ioperm", "fsopen", "fsmount", "fspick", "move_mount",
+    "open_tree", "lookup_dcookie", "nfsservctl", "vm86", "vm86old", "create_module",
+    "get_kernel_syms", "query_module", "uselib", "stime", "umount"};
+
+struct CtxDeleter {
+  void operator()(void* c) const { seccomp_release(c); }
+};
+
+Result<SeccompProgram> Compile(const SeccompOptions& o) {
+  std::unique_ptr<void, CtxDeleter> ctx(seccomp_init(SCMP_ACT_ALLOW));
+  if (!ctx) return MakeError("seccomp_init");
+  auto add = [&](const char* name, uint32_t action, unsigned n, const scmp_arg_cmp* args) -> Status {
+    int nr = seccomp_syscall_resolve_name(name);
+    if (nr == __NR_SCMP_ERROR) return Ok();  // not on this architecture
+    int r = seccomp_rule_add_array(ctx.get(), action, nr, n, args);
+    if (r < 0) return Error{-r, "add seccomp rule", name};
+    return Ok();
+  };
+  for (const char* s : kDenied) CTV_CHECK(add(s, SCMP_ACT_ERRNO(EPERM), 0, nullptr));
+  CTV_CHECK(add("clone3", SCMP_ACT_ERRNO(ENOSYS), 0, nullptr));
+  if (!o.allow_user_namespaces) {
+    scmp_arg_cmp newuser = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER);
+    CTV_CHECK(add("unshare", SCMP_ACT_ERRNO(EPERM), 1, &newuser));
+    // x86-64 clone(flags, ...): flags are the first argument.
+    CTV_CHECK(add("clone", SCMP_ACT_ERRNO(EPERM), 1, &newuser));
+  }
+  // libseccomp 2.5 exports only to a descriptor: go through a memfd.
+  Fd mem(::memfd_create("ctv-seccomp", MFD_CLOEXEC));
+  if (!mem.Valid()) return ErrnoError("memfd_create", "ctv-seccomp");
+  int r = seccomp_export_bpf(ctx.get(), mem.Get());
+  if (r < 0) return Error{-r, "export seccomp filter"};
+  struct stat st;
+  if (::fstat(mem.Get(), &st) != 0) return ErrnoError("fstat", "ctv-seccomp");
+  SeccompProgram p;
+  p.code.resize(st.st_size / sizeof(sock_filter));
+  if (::pread(mem.Get(), p.code.data(), st.st_size, 0) != st.st_size)
+    return ErrnoError("read seccomp filter", "ctv-seccomp");
+  return p;
+}
+
+}  // namespace
+
+std::vector<std::string> DeniedSyscalls() {
+  std::vector<std::string> v(std::begin(kDenied), std::end(kDenied));
+  v.push_back("clone3");
+  return v;
+}
+
+Result<const SeccompProgram*> DefaultSeccomp(const SeccompOptions& o) {
+  static std::mutex mu;
+  static std::map<bool, SeccompProgram> cache;
+  std::lock_guard lock(mu);
+  auto it = cache.find(o.allow_user_namespaces);
+  if (it == cache.end()) it = cache.emplace(o.allow_user_namespaces, CTV_TRY(Compile(o))).first;
+  return &it->second;
+}
+
+}  // namespace ctv::security

@@ -1,0 +1,77 @@
+// ContainerSpec: everything the launcher needs to start one container, independent of where it
+// came from (an OCI bundle's config.json, `ctvrt run` flags, or the ctvbench driver).
+#pragma once
+
+#include <sys/resource.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/cgroup/manager.h"
+#include "runtime/ns/namespaces.h"
+#include "runtime/security/security.h"
+
+namespace ctv::runtime {
+
+// runc's default masked and read-only paths.
+std::vector<std::string> DefaultMaskedPaths();
+std::vector<std::string> DefaultReadonlyPaths();
+
+struct Volume {
+  std::string host_path;       // absolute, must exist
+  std::string container_path;  // absolute inside the container
+  bool read_only = false;
+};
+
+// A mount from an OCI config.json beyond the standard set (proc, dev, sys... which the rootfs
+// plan always provides): mounted before pivot_root at rootfs + destination.
+struct ExtraMount {
+  std::string type, source, destination;
+  unsigned long flags = 0;
+  std::string data;
+};
+
+struct Rlimit {
+  int resource = 0;  // RLIMIT_NOFILE...
+  rlim_t soft = 0, hard = 0;
+};
+
+struct ProcessSpec {
+  std::vector<std::string> args;  // args[0] looked up in the container's PATH when it has no '/'
+  std::vector<std::string> env;
+  std::string cwd = "/";
+  uint32_t uid = 0, gid = 0;
+  std::vector<uint32_t> additional_gids;
+  std::vector<Rlimit> rlimits;
+  bool no_new_privileges = true;
+  security::CapSet caps = security::DefaultCaps();
+  bool seccomp = true;
+};
+
+struct ContainerSpec {
+  std::string id;  // starts with "ctv" when generated; also the cgroup and state dir name
+  // Root filesystem: overlay of `lower_dirs` (top layer LAST, i.e. image order) with a fresh
+  // upper dir, or a plain directory `rootfs_dir` (OCI bundle) bind-mounted onto itself.
+  std::vector<std::string> lower_dirs;
+  std::string rootfs_dir;
+  bool readonly_rootfs = false;
+  std::string hostname;
+  int namespaces = 0;  // CLONE_NEW* flags; a rootfs needs CLONE_NEWNS
+  std::vector<ns::IdMap> uid_maps, gid_maps;  // with CLONE_NEWUSER
+  std::vector<Volume> volumes;
+  std::vector<ExtraMount> extra_mounts;
+  std::vector<std::string> masked_paths = DefaultMaskedPaths();
+  std::vector<std::string> readonly_paths = DefaultReadonlyPaths();
+  cgroup::Limits limits;
+  bool use_cgroup = true;
+  ProcessSpec process;
+  bool init = false;  // a tiny PID 1 that reaps zombies and forwards signals to the workload
+};
+
+// PATH used when the spec's env has none.
+inline constexpr const char* kDefaultPath =
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+}  // namespace ctv::runtime
