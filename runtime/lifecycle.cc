@@ -162,6 +162,9 @@ Result<State> LaunchDetached(const RunRequest& req) {
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     msg.append(buf, n);
+    // One line is the whole report. Do not wait for EOF: a created (not yet exec'd) container
+    // still holds a copy of the pipe.
+    if (msg.find('\n') != std::string::npos) break;
   }
   if (msg.rfind("OK ", 0) == 0) return LoadState(req.state_root, req.spec.id);
   if (msg.rfind("ERR ", 0) == 0) {

@@ -1,0 +1,210 @@
+#include "bench/drivers/ctvrt_driver.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "bench/workload/protocol.h"
+#include "core/clock.h"
+#include "core/fd.h"
+#include "core/line_reader.h"
+#include "runtime/fs/tree.h"
+#include "runtime/image/images.h"
+#include "runtime/lifecycle.h"
+
+namespace ctv::bench {
+namespace {
+
+constexpr const char* kProbeInImage = "/usr/local/bin/ctv-probe";
+
+class CtvrtInstance : public Instance {
+ public:
+  CtvrtInstance(runtime::RunRequest req) : req_(std::move(req)) {}
+  ~CtvrtInstance() override {
+    container_.reset();
+    if (launched_) {
+      (void)runtime::DeleteContainer(req_.state_root, req_.spec.id, /*force=*/true);
+    }
+  }
+
+  Status Start() override {
+    PipePair out = CTV_TRY(MakePipe());
+    runtime::LaunchOptions o;
+    o.stdout_fd = out.write.Get();
+    o.on_phase = [this](const char* phase) { marks_.push_back({phase, MonotonicNs()}); };
+    runtime::State st;
+    marks_ = {{"launch", MonotonicNs()}};
+    auto c = runtime::LaunchRecorded(req_, o, &st);
+    if (!c) return std::move(c).error();
+    launched_ = true;
+    container_ = std::make_unique<runtime::Container>(std::move(c).value());
+    out.write.Reset();
+    stdout_ = std::move(out.read);
+    reader_ = std::make_unique<LineReader>(stdout_.Get());
+    return Ok();
+  }
+
+  Status WaitReady(std::chrono::milliseconds timeout) override {
+    if (!reader_) return MakeError("wait for ready", req_.spec.id, "instance not started");
+    int64_t deadline = MonotonicNs() + timeout.count() * 1'000'000;
+    for (;;) {
+      int64_t left = (deadline - MonotonicNs()) / 1'000'000;
+      if (left <= 0) return Error{ETIMEDOUT, "wait for CTV-READY from container", req_.spec.id};
+      auto line = CTV_TRY(reader_->Next(std::chrono::milliseconds(left)));
+      if (!line)
+        return MakeError("wait for CTV-READY from container", req_.spec.id,
+                         "the probe ended before it was ready");
+      if (line->text.rfind(protocol::kReady, 0) == 0) {
+        marks_.push_back({"ready", line->arrived_ns});
+        return Ok();
+      }
+      Collect(line->text);
+    }
+  }
+
+  Result<WorkloadExit> WaitExit(std::chrono::milliseconds timeout) override {
+    if (!reader_) return MakeError("wait for exit", req_.spec.id, "instance not started");
+    int64_t deadline = MonotonicNs() + timeout.count() * 1'000'000;
+    for (;;) {
+      int64_t left = (deadline - MonotonicNs()) / 1'000'000;
+      if (left <= 0) return Error{ETIMEDOUT, "wait for the exit of container", req_.spec.id};
+      auto line = CTV_TRY(reader_->Next(std::chrono::milliseconds(left)));
+      if (!line) break;
+      if (line->text.rfind(protocol::kMarkerPrefix, 0) == 0) {
+        if (line->text.rfind(protocol::kReady, 0) == 0) marks_.push_back({"ready", line->arrived_ns});
+        continue;
+      }
+      Collect(line->text);
+    }
+    int64_t left = std::max<int64_t>(1, (deadline - MonotonicNs()) / 1'000'000);
+    auto st = CTV_TRY(container_->Process().WaitFor(std::chrono::milliseconds(left)));
+    if (!st) return Error{ETIMEDOUT, "wait for the exit of container", req_.spec.id};
+    WorkloadExit e;
+    e.status = *st;
+    e.output = output_;
+    if (!reader_->Pending().empty()) e.output += reader_->Pending();
+    (void)runtime::RecordExit(req_.state_root, req_.spec.id, *st);
+    return e;
+  }
+
+  Status Stop(std::chrono::milliseconds timeout) override {
+    if (!container_ || !container_->Process().Running()) return Ok();
+    (void)container_->Process().Signal(SIGTERM);
+    auto st = CTV_TRY(container_->Process().WaitFor(timeout));
+    if (!st) container_->Process().KillAndReap();
+    return Ok();
+  }
+
+  const std::vector<Mark>& Marks() const override { return marks_; }
+
+  std::vector<pid_t> HostPids() const override {
+    if (container_ && container_->Pid() > 0) return {container_->Pid()};
+    return {};
+  }
+
+ private:
+  void Collect(const std::string& line) {
+    output_ += line;
+    output_ += '\n';
+  }
+
+  runtime::RunRequest req_;
+  std::unique_ptr<runtime::Container> container_;
+  Fd stdout_;
+  std::unique_ptr<LineReader> reader_;
+  std::vector<Mark> marks_;
+  std::string output_;
+  bool launched_ = false;
+};
+
+class CtvrtDriver : public Driver {
+ public:
+  explicit CtvrtDriver(DriverContext ctx) : ctx_(std::move(ctx)) {}
+  std::string Name() const override { return "ctvrt"; }
+  std::string Description() const override {
+    return "native ctvrt container (pid/mnt/uts/ipc/net/cgroup namespaces, overlay rootfs, "
+           "cgroup limits, seccomp, dropped capabilities)";
+  }
+
+  Availability Check() const override {
+    Availability a;
+    if (::geteuid() != 0) {
+      a.reason = "needs root (namespaces, overlay mounts, cgroups)";
+      return a;
+    }
+    auto fs = ReadFile("/proc/filesystems");
+    if (!fs || fs->find("overlay") == std::string::npos) {
+      a.reason = "overlayfs is not available (modprobe overlay)";
+      return a;
+    }
+    if (::access((ctx_.image_dir + "/index.json").c_str(), R_OK) != 0) {
+      a.reason = "no OCI image at `" + ctx_.image_dir + "` (run `ctvbench image build`)";
+      return a;
+    }
+    a.available = true;
+    a.reason = "image " + ctx_.image_dir;
+    return a;
+  }
+
+  Status Prepare() override {
+    image::LayerStore store(StoreRoot());
+    auto img = CTV_TRY(image::PrepareImage(store, ctx_.image_dir));
+    layers_ = img.layer_dirs;
+    env_ = img.image.config.env;
+    CTV_TRY(runtime::HostCgroupMounts());
+    prepared_ = true;
+    return Ok();
+  }
+
+  Result<std::unique_ptr<Instance>> Create(const InstanceSpec& spec) override {
+    if (!prepared_) CTV_CHECK(Prepare());
+    runtime::RunRequest req;
+    req.state_root = (ctx_.state_dir.empty() ? std::string("/run/ctvbench") : ctx_.state_dir) +
+                     "/containers";
+    runtime::ContainerSpec& s = req.spec;
+    s.id = spec.name.rfind("ctv", 0) == 0 && runtime::ValidateId(spec.name) ? spec.name
+                                                                              : runtime::NewContainerId();
+    if (fs::Exists(runtime::StateDir(req.state_root, s.id))) s.id = runtime::NewContainerId();
+    s.hostname = s.id;
+    s.namespaces = ns::DefaultFlags();
+    s.lower_dirs = layers_;
+    s.process.args = {kProbeInImage};
+    s.process.args.insert(s.process.args.end(), spec.probe_args.begin(), spec.probe_args.end());
+    s.process.env = env_;
+    if (spec.limits.memory_bytes) s.limits.memory_bytes = static_cast<int64_t>(*spec.limits.memory_bytes);
+    if (spec.limits.cpus) s.limits.cpus = *spec.limits.cpus;
+    if (spec.limits.pids) s.limits.pids = *spec.limits.pids;
+    auto opt = [&](const char* k) {
+      auto it = spec.options.find(k);
+      return it == spec.options.end() ? std::string() : it->second;
+    };
+    if (!opt("userns").empty()) {
+      auto m = ns::ParseIdMap(opt("userns"));
+      if (!m) return std::move(m).error();
+      s.namespaces |= CLONE_NEWUSER;
+      s.uid_maps = s.gid_maps = {*m};
+    }
+    s.init = opt("init") == "1";
+    if (opt("seccomp") == "0") s.process.seccomp = false;
+    req.name = spec.name;
+    req.image = ctx_.image_dir;
+    return std::unique_ptr<Instance>(new CtvrtInstance(std::move(req)));
+  }
+
+ private:
+  std::string StoreRoot() const {
+    const char* env = ::getenv("CTVBENCH_STORE");
+    return env ? env : image::kDefaultStoreRoot;
+  }
+  DriverContext ctx_;
+  std::vector<std::string> layers_, env_;
+  bool prepared_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Driver> MakeCtvrtDriver(const DriverContext& context) {
+  return std::make_unique<CtvrtDriver>(context);
+}
+
+}  // namespace ctv::bench
