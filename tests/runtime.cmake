@@ -5,20 +5,11 @@ target_link_libraries(ctv_runtime_testsupport PUBLIC ctv_runtime ctv_image)
 add_executable(ctv-test-mkimage support/mkimage_main.cc)
 target_link_libraries(ctv-test-mkimage PRIVATE ctv_runtime_testsupport)
 
-set(CTV_RUNTIME_UNIT_TESTS
-  unit/runtime_store_test.cc
-  unit/runtime_cgroup_test.cc
-  unit/runtime_spec_test.cc)
-add_executable(runtime_unit_tests ${CTV_RUNTIME_UNIT_TESTS})
-target_link_libraries(runtime_unit_tests PRIVATE ctv_runtime_testsupport GTest::gtest_main
-                      nlohmann_json::nlohmann_json)
-gtest_discover_tests(runtime_unit_tests PROPERTIES LABELS "unit;runtime")
+ctv_add_test(runtime_unit_tests unit
+  SOURCES unit/runtime_store_test.cc unit/runtime_cgroup_test.cc unit/runtime_spec_test.cc
+  LIBS ctv_runtime_testsupport PkgConfig::LIBARCHIVE)
 
-set(CTV_RUNTIME_INTEGRATION_TESTS
-  integration/runtime_container_test.cc
-  integration/runtime_lifecycle_test.cc)
-add_executable(runtime_integration_tests ${CTV_RUNTIME_INTEGRATION_TESTS})
-target_link_libraries(runtime_integration_tests PRIVATE ctv_runtime_testsupport GTest::gtest_main)
-add_dependencies(runtime_integration_tests ctvrt ctv-probe)
-gtest_discover_tests(runtime_integration_tests PROPERTIES LABELS "integration;runtime"
-                     DISCOVERY_TIMEOUT 30)
+ctv_add_test(runtime_integration_tests integration
+  SOURCES integration/runtime_container_test.cc integration/runtime_lifecycle_test.cc
+  LIBS ctv_runtime_testsupport ctv_driver_ctvrt)
+add_dependencies(runtime_integration_tests ctvrt)
