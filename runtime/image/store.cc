@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <memory>
+#include <set>
 
 #include "core/digest.h"
 #include "runtime/fs/tree.h"
@@ -95,6 +96,9 @@ Status UnpackLayer(const std::string& blob_path, const std::string& dest,
                      ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
                      ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_UNLINK);
 
+  // Symlinks this layer created: an entry below one would be written through it (libarchive's
+  // SECURE_SYMLINKS would quietly replace the link instead; a layer doing this is hostile).
+  std::set<std::string> symlinks;
   for (;;) {
     archive_entry* entry = nullptr;
     int r = archive_read_next_header(in.get(), &entry);
@@ -105,6 +109,11 @@ Status UnpackLayer(const std::string& blob_path, const std::string& dest,
     std::string name = raw_name ? raw_name : "";
     std::string rel = CTV_TRY(CleanEntryPath(name, what));
     if (rel.empty()) continue;  // "./" itself
+    for (size_t slash = rel.find('/'); slash != std::string::npos; slash = rel.find('/', slash + 1))
+      if (symlinks.count(rel.substr(0, slash)))
+        return MakeError("unpack layer", what,
+                         "entry `" + name + "` would be written through symlink `" +
+                             rel.substr(0, slash) + "`");
     std::string full = dest + "/" + rel;
     std::string base = rel.substr(rel.rfind('/') == std::string::npos ? 0 : rel.rfind('/') + 1);
     std::string parent = full.substr(0, full.size() - base.size() - 1);
@@ -142,6 +151,10 @@ Status UnpackLayer(const std::string& blob_path, const std::string& dest,
         return MakeError("unpack layer", what,
                          "symlink `" + name + "` -> `" + target + "` escapes the layer");
     }
+    if (type == AE_IFLNK)
+      symlinks.insert(rel);
+    else
+      symlinks.erase(rel);
     archive_entry_set_pathname(entry, full.c_str());
     r = archive_write_header(out.get(), entry);
     if (r < ARCHIVE_WARN)
