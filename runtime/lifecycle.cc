@@ -72,10 +72,18 @@ Result<Container> LaunchRecorded(const RunRequest& req, LaunchOptions options, S
   return std::move(c).value();
 }
 
-Status RecordExit(const std::string& root, const std::string& id, const ExitStatus& status) {
+Status RecordExit(const std::string& root, const std::string& id, const ExitStatus& status,
+                  const cgroup::Manager* cgroup, bool* oom_killed) {
+  bool oom = false;
+  if (cgroup && status.signaled && status.code == SIGKILL) {
+    auto stats = cgroup->ReadStats();
+    oom = stats && stats->oom_kills > 0;
+  }
+  if (oom_killed) *oom_killed = oom;
   auto st = LoadState(root, id);
   if (!st) return Ok();  // deleted meanwhile
   st->exit = status;
+  st->oom_killed = oom;
   st->finished = WallClockRfc3339();
   if (!fs::Exists(StateDir(root, id))) return Ok();
   return SaveState(root, *st);
@@ -147,7 +155,7 @@ Result<State> LaunchDetached(const RunRequest& req) {
       auto w = c->Process().Wait();
       if (w) es = *w;
     }
-    (void)RecordExit(req.state_root, req.spec.id, es);
+    (void)RecordExit(req.state_root, req.spec.id, es, c->Cgroup());
     c->Release();
     ::_exit(0);
   }

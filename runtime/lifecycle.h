@@ -32,8 +32,10 @@ Result<Container> LaunchRecorded(const RunRequest& req, LaunchOptions options, S
 // Forks a shim that launches and monitors the container; stdout+stderr go to <dir>/log.
 // Returns once the container is running (or created, with wait_for_start).
 Result<State> LaunchDetached(const RunRequest& req);
-// Records the exit of PID 1 (no-op when the container dir is gone).
-Status RecordExit(const std::string& root, const std::string& id, const ExitStatus& status);
+// Records the exit of PID 1 (no-op when the container dir is gone). With the container's cgroup,
+// also whether the OOM killer ended it (SIGKILL + an OOM kill counted in the cgroup).
+Status RecordExit(const std::string& root, const std::string& id, const ExitStatus& status,
+                  const cgroup::Manager* cgroup = nullptr, bool* oom_killed = nullptr);
 
 // OCI start: releases a created container (opens its exec FIFO).
 Status StartContainer(const std::string& root, const std::string& id);

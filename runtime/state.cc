@@ -34,6 +34,7 @@ Status SaveState(const std::string& root, const State& s) {
             {"finished", s.finished},
             {"log_path", s.log_path},
             {"detached", s.detached},
+            {"oom_killed", s.oom_killed},
             {"annotations", s.annotations}};
   if (s.exit) j["exit"] = {{"signaled", s.exit->signaled}, {"code", s.exit->code}};
   std::string dir = StateDir(root, s.id);
@@ -61,6 +62,7 @@ Result<State> LoadState(const std::string& root, const std::string& id) {
   s.finished = j.value("finished", "");
   s.log_path = j.value("log_path", "");
   s.detached = j.value("detached", false);
+  s.oom_killed = j.value("oom_killed", false);
   s.annotations = j.value("annotations", std::map<std::string, std::string>{});
   if (j.contains("exit"))
     s.exit = ExitStatus{j["exit"].value("signaled", false), j["exit"].value("code", 0)};
@@ -127,6 +129,10 @@ std::string OciStateJson(const std::string& root, const State& s) {
             {"bundle", s.bundle},
             {"annotations", s.annotations}};
   if (status == "created" || status == "running") j["pid"] = s.pid;
+  if (s.exit) {
+    j["annotations"]["org.ctvbench.exit"] = s.exit->ToString();
+    if (s.oom_killed) j["annotations"]["org.ctvbench.oom_killed"] = "true";
+  }
   return j.dump(2);
 }
 

@@ -32,6 +32,7 @@ struct State {
   int64_t monitor_start = 0;
   std::string created, started, finished;  // RFC 3339
   std::optional<ExitStatus> exit;
+  bool oom_killed = false;  // the cgroup recorded an OOM kill when PID 1 died
   std::string log_path;
   bool detached = false;
   std::map<std::string, std::string> annotations;

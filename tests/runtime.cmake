@@ -1,5 +1,5 @@
 # Runtime (issue 3) tests. Unit tests run without root on fixtures; integration tests need root.
-add_library(ctv_runtime_testsupport STATIC support/runtime_image.cc)
+add_library(ctv_runtime_testsupport STATIC support/runtime_image.cc support/runtime_env.cc)
 target_link_libraries(ctv_runtime_testsupport PUBLIC ctv_runtime ctv_image)
 
 add_executable(ctv-test-mkimage support/mkimage_main.cc)

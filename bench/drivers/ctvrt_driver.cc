@@ -83,7 +83,7 @@ class CtvrtInstance : public Instance {
     e.status = *st;
     e.output = output_;
     if (!reader_->Pending().empty()) e.output += reader_->Pending();
-    (void)runtime::RecordExit(req_.state_root, req_.spec.id, *st);
+    (void)runtime::RecordExit(req_.state_root, req_.spec.id, *st, container_->Cgroup());
     return e;
   }
 

@@ -192,7 +192,8 @@ std::vector<Command> RegisterManage(CLI::App& root, Globals& g) {
                      if (!st) continue;
                      std::string status = runtime::StatusOf(g.state_root, *st);
                      if (status == "stopped" && !*all) continue;
-                     if (status == "stopped" && st->exit) status = "exited(" + std::to_string(st->exit->signaled ? 128 + st->exit->code : st->exit->code) + ")";
+                     if (status == "stopped" && st->oom_killed) status = "oom-killed";
+                     else if (status == "stopped" && st->exit) status = "exited(" + std::to_string(st->exit->signaled ? 128 + st->exit->code : st->exit->code) + ")";
                      std::string command;
                      for (auto& a : st->command) command += (command.empty() ? "" : " ") + a;
                      std::printf("%-16s %-16s %-8s %-8d %-20s %s\n", st->id.c_str(), st->name.c_str(),

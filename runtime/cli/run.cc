@@ -199,7 +199,9 @@ int RunForeground(runtime::RunRequest& req, bool remove_after, const std::string
   for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) ::sigaction(s, &sa, nullptr);
   auto es = c->Process().Wait();
   ExitStatus status = es ? *es : ExitStatus{true, SIGKILL};
-  (void)runtime::RecordExit(req.state_root, req.spec.id, status);
+  bool oom = false;
+  (void)runtime::RecordExit(req.state_root, req.spec.id, status, c->Cgroup(), &oom);
+  if (oom) std::fprintf(stderr, "ctvrt: container %s was killed by the OOM killer (memory limit)\n", req.spec.id.c_str());
   if (remove_after) {
     Status s = c->Destroy();
     Status d = runtime::DeleteContainer(req.state_root, req.spec.id, true);

@@ -1,0 +1,345 @@
+// Isolation and limits of ctvrt containers, through the runtime library and the CLI. Needs root.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/fd.h"
+#include "core/line_reader.h"
+#include "runtime/fs/tree.h"
+#include "runtime/image/store.h"
+#include "runtime/lifecycle.h"
+#include "tests/support/runtime_env.h"
+
+namespace ctv::runtime {
+namespace {
+
+using testing::ContainerGuard;
+using testing::Leftovers;
+using testing::RuntimeEnv;
+
+RuntimeEnv& Env() {
+  static RuntimeEnv* env = new RuntimeEnv();
+  return *env;
+}
+
+class EnvCleanup : public ::testing::Environment {
+ public:
+  void TearDown() override { delete &Env(); }
+};
+const auto* kCleanup = ::testing::AddGlobalTestEnvironment(new EnvCleanup);
+
+// A launched container whose stdout is a pipe the test reads line by line.
+struct Piped {
+  Container c;
+  Fd out;
+  std::unique_ptr<LineReader> reader;
+  std::string Line(int timeout_ms = 10000) {
+    auto l = reader->Next(std::chrono::milliseconds(timeout_ms));
+    if (!l || !*l) return "<eof or error>";
+    return (*l)->text;
+  }
+  std::string Rest() {
+    std::string all;
+    for (;;) {
+      auto l = reader->Next(std::chrono::seconds(60));
+      if (!l || !*l) break;
+      all += (*l)->text + "\n";
+    }
+    return all;
+  }
+};
+
+Result<Piped> LaunchPiped(const ContainerSpec& spec) {
+  PipePair p = CTV_TRY(MakePipe());
+  LaunchOptions o;
+  o.stdout_fd = p.write.Get();
+  State st;
+  RunRequest req;
+  req.spec = spec;
+  req.state_root = Env().StateRoot();
+  Piped r{CTV_TRY(LaunchRecorded(req, o, &st)), std::move(p.read), nullptr};
+  r.reader = std::make_unique<LineReader>(r.out.Get());
+  return r;
+}
+
+std::string HostStatusField(pid_t pid, const std::string& key) {
+  auto text = ReadFile("/proc/" + std::to_string(pid) + "/status");
+  if (!text) return "";
+  size_t p = text->find("\n" + key + ":");
+  if (p == std::string::npos) return "";
+  size_t e = text->find('\n', p + 1);
+  std::string v = text->substr(p + key.size() + 2, e - p - key.size() - 2);
+  while (!v.empty() && (v[0] == '\t' || v[0] == ' ')) v.erase(0, 1);
+  return v;
+}
+
+TEST(RuntimeIsolation, Pid1IsADifferentHostProcess) {
+  CTV_REQUIRE_ROOT();
+  auto spec = Env().Spec({"/usr/local/bin/ctv-probe", "ready"});
+  ASSERT_TRUE(spec.has_value()) << spec.error().ToString();
+  ContainerGuard guard(Env().StateRoot(), spec->id);
+  auto p = LaunchPiped(*spec);
+  ASSERT_TRUE(p.has_value()) << p.error().ToString();
+  std::string ready = p->Line();
+  ASSERT_EQ(ready.rfind("CTV-READY 1 ", 0), 0u) << ready;  // PID 1 inside
+  pid_t host = p->c.Pid();
+  EXPECT_NE(host, 1);
+  EXPECT_NE(host, ::getpid());
+  // The host's process table has it, with NSpid "<host pid> 1".
+  EXPECT_EQ(HostStatusField(host, "NSpid"), std::to_string(host) + "\t1");
+  auto ps = RunCommand({"ps", "-o", "pid=,comm=", "-p", std::to_string(host)});
+  ASSERT_TRUE(ps.has_value());
+  EXPECT_NE(ps->out.find("ctv-probe"), std::string::npos) << ps->out;
+  (void)p->c.Process().Signal(SIGTERM);
+  auto st = p->c.Process().Wait();
+  ASSERT_TRUE(st.has_value());
+  EXPECT_TRUE(st->Success()) << st->ToString();
+}
+
+TEST(RuntimeIsolation, HostnameMountsAndIpcAreIsolated) {
+  CTV_REQUIRE_ROOT();
+  auto spec = Env().Spec({"sh", "-c", "hostname; ipcmk -Q >/dev/null; ipcs -q | grep -c 0x; "
+                                      "grep -c ' / / ' /proc/self/mountinfo; echo up; sleep 30"});
+  ASSERT_TRUE(spec.has_value());
+  ContainerGuard guard(Env().StateRoot(), spec->id);
+  std::string host_before = cgroup::OrEmpty(ReadFile("/proc/sys/kernel/hostname"));
+  std::string host_msgq = cgroup::OrEmpty(ReadFile("/proc/sysvipc/msg"));
+  auto p = LaunchPiped(*spec);
+  ASSERT_TRUE(p.has_value()) << p.error().ToString();
+  EXPECT_EQ(p->Line(), spec->id);     // its own hostname
+  EXPECT_EQ(p->Line(), "1");          // its own message queue...
+  EXPECT_EQ(p->Line(), "1");          // its own root mount
+  EXPECT_EQ(p->Line(), "up");
+  EXPECT_EQ(cgroup::OrEmpty(ReadFile("/proc/sys/kernel/hostname")), host_before);
+  EXPECT_EQ(cgroup::OrEmpty(ReadFile("/proc/sysvipc/msg")), host_msgq);  // ...not the host's
+  // The overlay exists only in the container's mount namespace.
+  std::string rootfs = StateDir(Env().StateRoot(), spec->id) + "/rootfs";
+  EXPECT_EQ(cgroup::OrEmpty(ReadFile("/proc/self/mountinfo")).find(rootfs), std::string::npos);
+  std::string theirs = cgroup::OrEmpty(ReadFile("/proc/" + std::to_string(p->c.Pid()) + "/mountinfo"));
+  EXPECT_NE(theirs.find("overlay"), std::string::npos);
+  for (const char* n : {"ipc", "uts", "mnt", "pid", "net", "cgroup"}) {
+    char a[64] = {}, b[64] = {};
+    ASSERT_GT(::readlink((std::string("/proc/self/ns/") + n).c_str(), a, sizeof a - 1), 0);
+    ASSERT_GT(::readlink(("/proc/" + std::to_string(p->c.Pid()) + "/ns/" + n).c_str(), b, sizeof b - 1), 0);
+    EXPECT_STRNE(a, b) << n;
+  }
+}
+
+TEST(RuntimeIsolation, UserNamespaceMapsRootToUnprivilegedHostUid) {
+  CTV_REQUIRE_ROOT();
+  auto spec = Env().Spec({"sh", "-c", "id -u; cat /proc/self/uid_map; echo up; sleep 30"});
+  ASSERT_TRUE(spec.has_value());
+  spec->namespaces |= CLONE_NEWUSER;
+  spec->uid_maps = spec->gid_maps = {{0, 100000, 65536}};
+  ContainerGuard guard(Env().StateRoot(), spec->id);
+  auto p = LaunchPiped(*spec);
+  ASSERT_TRUE(p.has_value()) << p.error().ToString();
+  EXPECT_EQ(p->Line(), "0");  // root inside
+  std::string map = p->Line();
+  EXPECT_NE(map.find("100000"), std::string::npos) << map;
+  EXPECT_EQ(p->Line(), "up");
+  // ...and uid 100000 outside.
+  EXPECT_EQ(HostStatusField(p->c.Pid(), "Uid").substr(0, 6), "100000");
+}
+
+TEST(RuntimeSecurity, DefaultsApplied) {
+  CTV_REQUIRE_ROOT();
+  auto spec = Env().Spec({"sh", "-c",
+                          "grep -E '^(NoNewPrivs|Seccomp|CapEff):' /proc/self/status; "
+                          "mount -t tmpfs none /tmp 2>/dev/null && echo mounted || echo mount-denied; "
+                          "cat /proc/kcore 2>/dev/null | wc -c; "
+                          "echo x > /proc/sysrq-trigger 2>/dev/null && echo sysrq || echo sysrq-denied"});
+  ASSERT_TRUE(spec.has_value());
+  ContainerGuard guard(Env().StateRoot(), spec->id);
+  auto p = LaunchPiped(*spec);
+  ASSERT_TRUE(p.has_value()) << p.error().ToString();
+  std::string all = p->Rest();
+  EXPECT_NE(all.find("NoNewPrivs:\t1"), std::string::npos) << all;
+  EXPECT_NE(all.find("Seccomp:\t2"), std::string::npos) << all;
+  char caps[32];
+  std::snprintf(caps, sizeof caps, "CapEff:\t%016llx", static_cast<unsigned long long>(security::DefaultCaps()));
+  EXPECT_NE(all.find(caps), std::string::npos) << all;
+  EXPECT_NE(all.find("mount-denied"), std::string::npos) << all;
+  EXPECT_NE(all.find("\n0\n"), std::string::npos) << all;  // /proc/kcore masked
+  EXPECT_NE(all.find("sysrq-denied"), std::string::npos) << all;
+}
+
+TEST(RuntimeLimits, MemoryLimitEndsInOomKill) {
+  CTV_REQUIRE_ROOT();
+  auto spec = Env().Spec({"/usr/local/bin/ctv-probe", "memtouch", "--mib", "128"});
+  ASSERT_TRUE(spec.has_value());
+  spec->limits.memory_bytes = 64 << 20;
+  ContainerGuard guard(Env().StateRoot(), spec->id);
+  auto p = LaunchPiped(*spec);
+  ASSERT_TRUE(p.has_value()) << p.error().ToString();
+  (void)p->Rest();
+  auto st = p->c.Process().Wait();
+  ASSERT_TRUE(st.has_value());
+  EXPECT_TRUE(st->signaled && st->code == SIGKILL) << st->ToString();
+  bool oom = false;
+  ASSERT_TRUE(RecordExit(Env().StateRoot(), spec->id, *st, p->c.Cgroup(), &oom).has_value());
+  EXPECT_TRUE(oom);
+  auto stats = p->c.Cgroup()->ReadStats();
+  ASSERT_TRUE(stats.has_value());
+  EXPECT_GE(stats->oom_kills, 1);
+  EXPECT_LE(stats->memory_peak, 64 << 20);
+  auto state = LoadState(Env().StateRoot(), spec->id);
+  ASSERT_TRUE(state.has_value());
+  EXPECT_TRUE(state->oom_killed);
+}
+
+TEST(RuntimeLimits, HalfACpu) {
+  CTV_REQUIRE_ROOT();
+  auto spec = Env().Spec({"/usr/local/bin/ctv-probe", "cpuspin", "--seconds", "3"});
+  ASSERT_TRUE(spec.has_value());
+  spec->limits.cpus = 0.5;
+  ContainerGuard guard(Env().StateRoot(), spec->id);
+  auto p = LaunchPiped(*spec);
+  ASSERT_TRUE(p.has_value()) << p.error().ToString();
+  std::string out = p->Rest();
+  auto j = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << out;
+  double share = j.value("cpu_share", -1.0);
+  EXPECT_NEAR(share, 0.5, 0.1) << out;
+  auto stats = p->c.Cgroup()->ReadStats();
+  ASSERT_TRUE(stats.has_value());
+  EXPECT_GT(stats->cpu_nr_throttled, 0);
+  EXPECT_GT(stats->cpu_usage_ns, 1'000'000'000);
+}
+
+TEST(RuntimeLimits, PidsLimitStopsForkBomb) {
+  CTV_REQUIRE_ROOT();
+  auto spec = Env().Spec({"/usr/local/bin/ctv-probe", "forkbomb", "--max", "200"});
+  ASSERT_TRUE(spec.has_value());
+  spec->limits.pids = 20;
+  ContainerGuard guard(Env().StateRoot(), spec->id);
+  auto p = LaunchPiped(*spec);
+  ASSERT_TRUE(p.has_value()) << p.error().ToString();
+  std::string out = p->Rest();
+  auto j = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << out;
+  int forked = j.value("forked", -1);
+  EXPECT_GE(forked, 15) << out;
+  EXPECT_LE(forked, 20) << out;  // 20 processes including the probe itself
+}
+
+TEST(RuntimeErrors, FailureInTheChildBecomesAClearError) {
+  CTV_REQUIRE_ROOT();
+  auto spec = Env().Spec({"no-such-program"});
+  ASSERT_TRUE(spec.has_value());
+  ContainerGuard guard(Env().StateRoot(), spec->id);
+  auto p = LaunchPiped(*spec);
+  ASSERT_FALSE(p.has_value());
+  std::string msg = p.error().ToString();
+  EXPECT_NE(msg.find("exec `no-such-program`"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("ENOENT"), std::string::npos) << msg;
+  EXPECT_TRUE(Leftovers(Env().StateRoot(), spec->id).empty());
+  // A mount step failing names the mount and the path.
+  auto bad = Env().Spec({"true"});
+  ASSERT_TRUE(bad.has_value());
+  ContainerGuard guard2(Env().StateRoot(), bad->id);
+  bad->volumes = {{"/nonexistent-ctv-volume", "/data", false}};
+  auto q = LaunchPiped(*bad);
+  ASSERT_FALSE(q.has_value());
+  msg = q.error().ToString();
+  EXPECT_NE(msg.find("bind mount `/nonexistent-ctv-volume`"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("ENOENT"), std::string::npos) << msg;
+  auto left = Leftovers(Env().StateRoot(), bad->id);
+  EXPECT_TRUE(left.empty()) << left[0];
+}
+
+// --- through the CLI ---
+
+TEST(RuntimeCli, WritableLayerGoesWithRmVolumeStays) {
+  CTV_REQUIRE_ROOT();
+  testing::TempDir vol;
+  std::string id = testing::TestId();
+  ContainerGuard guard(Env().StateRoot(), id);
+  auto r = Env().Ctvrt({"run", "--name", id, "-v", vol.Path() + ":/data", Env().Image(), "sh", "-c",
+                        "echo keep > /data/kept; echo gone > /root/ephemeral; cat /root/ephemeral"});
+  ASSERT_TRUE(r.has_value());
+  ASSERT_TRUE(r->status.Success()) << r->err;
+  EXPECT_EQ(r->out, "gone\n");
+  std::string upper = StateDir(Env().StateRoot(), id) + "/upper/root/ephemeral";
+  EXPECT_TRUE(fs::Exists(upper));  // stopped, not removed: the writable layer is still there
+  auto ps = Env().Ctvrt({"ps", "-a"});
+  EXPECT_NE(ps->out.find(id), std::string::npos);
+  auto rm = Env().Ctvrt({"rm", id});
+  ASSERT_TRUE(rm->status.Success()) << rm->err;
+  EXPECT_FALSE(fs::Exists(upper));
+  EXPECT_EQ(cgroup::OrEmpty(ReadFile(vol.Path() + "/kept")), "keep\n");
+  auto left = Leftovers(Env().StateRoot(), id);
+  EXPECT_TRUE(left.empty()) << left[0];
+  // A second container does not see the first one's file.
+  auto r2 = Env().Ctvrt({"run", "--rm", Env().Image(), "sh", "-c", "test -e /root/ephemeral && echo leaked || echo clean"});
+  EXPECT_EQ(r2->out, "clean\n");
+}
+
+TEST(RuntimeCli, BadFlagValuesNameTheFlagAndTheForm) {
+  auto r = Env().Ctvrt({"run", "-m", "256q", Env().Image(), "true"});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status.code, 2);
+  EXPECT_NE(r->err.find("-m/--memory"), std::string::npos) << r->err;
+  EXPECT_NE(r->err.find("256q"), std::string::npos) << r->err;
+  EXPECT_NE(r->err.find("256m"), std::string::npos) << r->err;
+  auto c = Env().Ctvrt({"run", "--cpus", "abc", Env().Image(), "true"});
+  EXPECT_EQ(c->status.code, 2);
+  EXPECT_NE(c->err.find("--cpus"), std::string::npos) << c->err;
+  auto v = Env().Ctvrt({"run", "-v", "relative:/x", Env().Image(), "true"});
+  EXPECT_EQ(v->status.code, 2);
+  EXPECT_NE(v->err.find("HOSTDIR:CTDIR"), std::string::npos) << v->err;
+}
+
+TEST(RuntimeCli, HostileImageRefusedNothingUnpacked) {
+  CTV_REQUIRE_ROOT();
+  testing::TempDir layout, store;
+  using image::LayerEntry;
+  auto good = testing::BusyboxLayer();
+  ASSERT_TRUE(good.has_value());
+  LayerEntry evil{LayerEntry::Type::kSymlink, "escape", 0777};
+  evil.link_target = "../../../../etc";
+  auto bad = image::BuildLayer({evil});
+  ASSERT_TRUE(bad.has_value());
+  ASSERT_TRUE(testing::WriteImage(layout.Path(), {*good, *bad}).has_value());
+  auto r = RunCommand({SelfDir() + "/ctvrt", "--root", Env().StateRoot(), "--store", store.Path(),
+                       "run", "--rm", layout.Path(), "true"});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status.code, 1);
+  EXPECT_NE(r->err.find("symlink `escape`"), std::string::npos) << r->err;
+  EXPECT_NE(r->err.find("escapes the layer"), std::string::npos) << r->err;
+  image::LayerStore s(store.Path());
+  // The bad layer is not in the cache and no temp dir is left.
+  auto layers = s.ListLayers();
+  ASSERT_TRUE(layers.has_value());
+  EXPECT_LE(layers->size(), 1u);  // at most the good base layer
+  auto tmp = RunCommand({"sh", "-c", "ls -A " + store.Path() + "/tmp 2>/dev/null | wc -l"});
+  EXPECT_EQ(tmp->out, "0\n");
+}
+
+TEST(RuntimeCli, RuncSpecBundleRunsUnmodified) {
+  CTV_REQUIRE_ROOT();
+  if (FindInPath("runc").empty()) GTEST_SKIP() << "runc is not installed (it writes the bundle's config.json)";
+  testing::TempDir bundle;
+  auto layers = Env().Layers();
+  ASSERT_TRUE(layers.has_value());
+  ASSERT_TRUE(RunCommand({"cp", "-a", (*layers)[0], bundle.Path() + "/rootfs"})->status.Success());
+  auto spec = RunCommand({"sh", "-c", "cd " + bundle.Path() + " && runc spec"});
+  ASSERT_TRUE(spec.has_value() && spec->status.Success());
+  // Change only the args (and terminal, which a non-tty test cannot honour anyway).
+  auto cfg = nlohmann::json::parse(ReadFile(bundle.Path() + "/config.json").value());
+  cfg["process"]["args"] = {"sh", "-c", "echo bundle-ok; hostname"};
+  ASSERT_TRUE(WriteFile(bundle.Path() + "/config.json", cfg.dump()).has_value());
+  std::string id = testing::TestId();
+  ContainerGuard guard(Env().StateRoot(), id);
+  auto r = Env().Ctvrt({"run", "--bundle", bundle.Path(), id});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_TRUE(r->status.Success()) << r->err;
+  EXPECT_EQ(r->out, "bundle-ok\nrunc\n");
+  auto left = Leftovers(Env().StateRoot(), id);
+  EXPECT_TRUE(left.empty()) << left[0];
+}
+
+}  // namespace
+}  // namespace ctv::runtime

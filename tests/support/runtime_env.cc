@@ -1,0 +1,103 @@
+#include "tests/support/runtime_env.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <random>
+
+#include "core/fd.h"
+#include "runtime/cgroup/manager.h"
+#include "runtime/fs/tree.h"
+#include "runtime/gc.h"
+#include "runtime/image/images.h"
+#include "runtime/launch.h"
+
+namespace ctv::testing {
+
+std::string MissingCapability() {
+  if (::geteuid() != 0) return "needs root (namespaces, overlay mounts, cgroups)";
+  auto fs = ReadFile("/proc/filesystems");
+  if (!fs || fs->find("overlay") == std::string::npos) return "overlayfs not available";
+  if (ProbePath().empty()) return "ctv-probe is not built next to the test binary";
+  return "";
+}
+
+RuntimeEnv::RuntimeEnv() {
+  state_root_ = dir_.Path() + "/containers";
+  store_root_ = dir_.Path() + "/store";
+  image_ = dir_.Path() + "/image";
+  (void)BuildBusyboxImage(image_, ProbePath());
+}
+
+RuntimeEnv::~RuntimeEnv() {
+  if (::geteuid() == 0) (void)runtime::CollectGarbage(state_root_, nullptr);
+}
+
+Result<std::vector<std::string>> RuntimeEnv::Layers() {
+  image::LayerStore store(store_root_);
+  auto p = CTV_TRY(image::PrepareImage(store, image_));
+  return p.layer_dirs;
+}
+
+Result<runtime::ContainerSpec> RuntimeEnv::Spec(std::vector<std::string> args) {
+  runtime::ContainerSpec s;
+  s.id = TestId();
+  s.hostname = s.id;
+  s.namespaces = ns::DefaultFlags();
+  s.lower_dirs = CTV_TRY(Layers());
+  s.process.args = std::move(args);
+  s.process.env = {"PATH=/usr/local/bin:/bin"};
+  return s;
+}
+
+std::vector<std::string> RuntimeEnv::CtvrtArgv(std::vector<std::string> args) const {
+  std::vector<std::string> argv = {SelfDir() + "/ctvrt", "--root", state_root_, "--store",
+                                   store_root_};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+Result<CommandOutput> RuntimeEnv::Ctvrt(std::vector<std::string> args, int timeout_s) {
+  return RunCommand(CtvrtArgv(std::move(args)), std::chrono::seconds(timeout_s));
+}
+
+ContainerGuard::~ContainerGuard() {
+  if (fs::Exists(runtime::StateDir(root_, id_)))
+    (void)runtime::DeleteContainer(root_, id_, /*force=*/true);
+  // Also when the state dir never existed or was half-written: the cgroups by name.
+  if (auto m = runtime::HostCgroupMounts()) {
+    if (auto mgr = cgroup::NewManager(**m, id_)) (void)(*mgr)->Destroy();
+  }
+}
+
+std::vector<std::string> Leftovers(const std::string& state_root, const std::string& id,
+                                   pid_t pid) {
+  std::vector<std::string> out;
+  if (fs::Exists(runtime::StateDir(state_root, id)))
+    out.push_back("state dir " + runtime::StateDir(state_root, id));
+  if (auto m = runtime::HostCgroupMounts()) {
+    if (auto mgr = cgroup::NewManager(**m, id))
+      for (const std::string& d : (*mgr)->Paths())
+        if (fs::Exists(d)) out.push_back("cgroup " + d);
+  }
+  std::string mi = cgroup::OrEmpty(ReadFile("/proc/self/mountinfo"));
+  if (mi.find(state_root) != std::string::npos) out.push_back("mount under " + state_root);
+  if (pid > 0 && ::kill(pid, 0) == 0) {
+    auto stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+    if (stat && stat->find(") Z") == std::string::npos) out.push_back("process " + std::to_string(pid));
+  }
+  // Any process whose cgroup names this container.
+  auto ps = RunCommand({"sh", "-c", "grep -l 'ctvbench/" + id + "' /proc/[0-9]*/cgroup 2>/dev/null || true"});
+  if (ps && !ps->out.empty()) out.push_back("processes in its cgroup: " + ps->out);
+  return out;
+}
+
+std::string TestId() {
+  std::random_device rd;
+  static const char* kHex = "0123456789abcdef";
+  std::string id = "ctvt";
+  for (int i = 0; i < 10; ++i) id += kHex[rd() % 16];
+  return id;
+}
+
+}  // namespace ctv::testing

@@ -1,0 +1,60 @@
+// Integration-test environment for the runtime: a private state root and layer store (removed at
+// the end), the test image, container guards and leak checks.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/process.h"
+#include "runtime/lifecycle.h"
+#include "tests/support/runtime_image.h"
+
+namespace ctv::testing {
+
+// Skips the test (with the reason) unless running as root with overlayfs.
+#define CTV_REQUIRE_ROOT()                                                           \
+  do {                                                                               \
+    std::string why = ::ctv::testing::MissingCapability();                           \
+    if (!why.empty()) GTEST_SKIP() << why;                                           \
+  } while (0)
+std::string MissingCapability();
+
+class RuntimeEnv {
+ public:
+  RuntimeEnv();   // builds the busybox+probe image
+  ~RuntimeEnv();  // gc of the state root, then removes everything
+  const std::string& StateRoot() const { return state_root_; }
+  const std::string& StoreRoot() const { return store_root_; }
+  const std::string& Image() const { return image_; }
+  // Layer dirs of the image (unpacked into the private store).
+  Result<std::vector<std::string>> Layers();
+  // A spec for `args` in the image with default isolation and a fresh "ctvt..." id.
+  Result<runtime::ContainerSpec> Spec(std::vector<std::string> args);
+  // Runs the ctvrt CLI with --root/--store set.
+  Result<CommandOutput> Ctvrt(std::vector<std::string> args, int timeout_s = 60);
+  std::vector<std::string> CtvrtArgv(std::vector<std::string> args) const;
+
+ private:
+  TempDir dir_;
+  std::string state_root_, store_root_, image_;
+};
+
+// Deletes the container (force) on scope exit, whatever the test did.
+class ContainerGuard {
+ public:
+  ContainerGuard(std::string root, std::string id) : root_(std::move(root)), id_(std::move(id)) {}
+  ~ContainerGuard();
+
+ private:
+  std::string root_, id_;
+};
+
+// Everything a container could leave behind: state dir, cgroup dirs (every hierarchy), mounts
+// naming the state root, processes in its cgroups or with `pid`. Empty when clean.
+std::vector<std::string> Leftovers(const std::string& state_root, const std::string& id,
+                                   pid_t pid = 0);
+// Unique test container id ("ctvt" + random).
+std::string TestId();
+
+}  // namespace ctv::testing
