@@ -162,8 +162,10 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
       CTV_CHECK(fs::MakeDirs(paths.work, 0700));
       if (spec.namespaces & CLONE_NEWUSER && !spec.uid_maps.empty()) {
         // The upper dir is the container's "/": owned by its root.
-        if (::chown(paths.upper.c_str(), spec.uid_maps[0].outside, spec.gid_maps.empty() ? 0 : spec.gid_maps[0].outside) != 0)
-          return ErrnoError("chown", paths.upper);
+        uid_t u = spec.uid_maps[0].outside;
+        gid_t g = spec.gid_maps.empty() ? u : spec.gid_maps[0].outside;
+        for (const std::string& d : {paths.upper, paths.work})
+          if (::chown(d.c_str(), u, g) != 0) return ErrnoError("chown", d);
       }
     }
   }

@@ -38,9 +38,12 @@ void AddRunFlags(CLI::App* c, RunFlags& f) {
   c->add_option("--cpus", f.cpus, "CPU quota in cores, e.g. 0.5");
   c->add_option("--cpuset-cpus", f.cpuset_cpus, "CPUs allowed, e.g. 0-1");
   c->add_option("--pids-limit", f.pids_limit, "maximum number of processes");
-  c->add_option("-v,--volume", f.volumes, "bind mount HOSTDIR:CTDIR[:ro]");
-  c->add_option("-e,--env", f.env, "environment variable NAME=VALUE");
-  c->add_option("--ulimit", f.ulimits, "rlimit NAME=SOFT[:HARD], e.g. nofile=1024:2048");
+  c->add_option("-v,--volume", f.volumes, "bind mount HOSTDIR:CTDIR[:ro]")
+      ->allow_extra_args(false);
+  c->add_option("-e,--env", f.env, "environment variable NAME=VALUE")
+      ->allow_extra_args(false);
+  c->add_option("--ulimit", f.ulimits, "rlimit NAME=SOFT[:HARD], e.g. nofile=1024:2048")
+      ->allow_extra_args(false);
   c->add_option("--name", f.name, "container name (also its id when valid)");
   c->add_option("--hostname", f.hostname, "hostname inside (default: the container id)");
   c->add_option("-w,--workdir", f.workdir, "working directory inside");
@@ -48,8 +51,10 @@ void AddRunFlags(CLI::App* c, RunFlags& f) {
   c->add_option("--userns", f.userns,
                 "user namespace map INSIDE:OUTSIDE:COUNT (e.g. 0:100000:65536)");
   c->add_option("--ns", f.ns, "namespaces to create (default pid,mnt,uts,ipc,net,cgroup)");
-  c->add_option("--cap-add", f.cap_add, "add a capability");
-  c->add_option("--cap-drop", f.cap_drop, "drop a capability (ALL for all)");
+  c->add_option("--cap-add", f.cap_add, "add a capability")
+      ->allow_extra_args(false);
+  c->add_option("--cap-drop", f.cap_drop, "drop a capability (ALL for all)")
+      ->allow_extra_args(false);
   c->add_option("--security-opt", f.security_opt, "seccomp=unconfined, no-new-privileges=false");
   c->add_option("--pid-file", f.pid_file, "write the container's host pid here");
 }

@@ -198,7 +198,8 @@ Result<std::string> LayerStore::EnsureLayer(const std::string& layout_dir, const
     return MakeError("unpack layer", layer.digest,
                      "unsupported media type `" + layer.media_type + "` (tar or tar+gzip)");
   CTV_CHECK(VerifyBlob(layout_dir, layer));
-  CTV_CHECK(fs::MakeDirs(root_ + "/layers/sha256", 0700));
+  // 0755: a user-namespaced container's root (an unprivileged host uid) must reach the layers.
+  CTV_CHECK(fs::MakeDirs(root_ + "/layers/sha256", 0755));
   std::string tmp = CTV_TRY(fs::MakeTempDir(root_ + "/tmp", layer.digest.substr(7, 12) + "."));
   ::chmod(tmp.c_str(), 0755);
   Status s = UnpackLayer(BlobPath(layout_dir, layer.digest), tmp, options, layer.digest);

@@ -1,6 +1,7 @@
 #include "tests/support/runtime_env.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <random>
@@ -26,6 +27,8 @@ RuntimeEnv::RuntimeEnv() {
   state_root_ = dir_.Path() + "/containers";
   store_root_ = dir_.Path() + "/store";
   image_ = dir_.Path() + "/image";
+  // mkdtemp makes 0700: a user-namespaced container (unprivileged host uid) must traverse it.
+  ::chmod(dir_.Path().c_str(), 0755);
   (void)BuildBusyboxImage(image_, ProbePath());
 }
 
