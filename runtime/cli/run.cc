@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <optional>
 #include <cstdio>
 #include <cstdlib>
 
@@ -24,6 +25,7 @@ struct RunFlags {
   int64_t pids_limit = 0;
   std::vector<std::string> volumes, env, ulimits, cap_add, cap_drop;
   std::string pid_file;
+  std::optional<std::string> entrypoint;
 };
 
 void AddRunFlags(CLI::App* c, RunFlags& f) {
@@ -57,6 +59,7 @@ void AddRunFlags(CLI::App* c, RunFlags& f) {
       ->allow_extra_args(false);
   c->add_option("--security-opt", f.security_opt, "seccomp=unconfined, no-new-privileges=false");
   c->add_option("--pid-file", f.pid_file, "write the container's host pid here");
+  c->add_option("--entrypoint", f.entrypoint, "override the image's entrypoint ('' clears it)");
 }
 
 Error FlagError(const std::string& flag, const std::string& value, const std::string& form) {
@@ -257,8 +260,10 @@ int DoRun(Globals& g, RunFlags& f, const std::vector<std::string>& rest, bool cr
   const image::ImageConfig& ic = img->image.config;
   spec.process.args.assign(rest.begin() + 1, rest.end());
   if (spec.process.args.empty()) spec.process.args = ic.cmd;
-  if (!ic.entrypoint.empty())
-    spec.process.args.insert(spec.process.args.begin(), ic.entrypoint.begin(), ic.entrypoint.end());
+  std::vector<std::string> entrypoint = ic.entrypoint;
+  if (f.entrypoint) entrypoint = f.entrypoint->empty() ? std::vector<std::string>{} : std::vector<std::string>{*f.entrypoint};
+  if (!entrypoint.empty())
+    spec.process.args.insert(spec.process.args.begin(), entrypoint.begin(), entrypoint.end());
   if (spec.process.args.empty()) return PrintUsage("the image has no default command: give one after IMAGE");
   spec.process.env = ic.env;
   if (!ic.working_dir.empty()) spec.process.cwd = ic.working_dir;
