@@ -6,7 +6,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <map>
+#include <optional>
 #include <memory>
 #include <mutex>
 
@@ -61,6 +65,38 @@ Result<SeccompProgram> Compile(const SeccompOptions& o) {
   return p;
 }
 
+// Compiling with libseccomp costs milliseconds per launch; the result depends only on the
+// profile, the options and libseccomp's version, so it is cached as a file keyed by those.
+std::string CachePath(const SeccompOptions& o) {
+  const scmp_version* v = seccomp_version();
+  std::string key = "rev1;" + std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
+                    std::to_string(v->micro) + ";" + (o.allow_user_namespaces ? "u" : "-");
+  for (const char* s : kDenied) key += std::string(";") + s;
+  uint64_t h = 1469598103934665603ull;  // FNV-1a
+  for (unsigned char c : key) h = (h ^ c) * 1099511628211ull;
+  const char* dir = ::getenv("CTVBENCH_CACHE");
+  char name[64];
+  std::snprintf(name, sizeof name, "/seccomp-%016llx.bpf", static_cast<unsigned long long>(h));
+  return std::string(dir ? dir : kSeccompCacheDir) + name;
+}
+
+std::optional<SeccompProgram> LoadCached(const std::string& path) {
+  auto data = ReadFile(path);
+  if (!data || data->empty() || data->size() % sizeof(sock_filter) != 0) return std::nullopt;
+  SeccompProgram p;
+  p.code.resize(data->size() / sizeof(sock_filter));
+  std::memcpy(p.code.data(), data->data(), data->size());
+  return p;
+}
+
+void StoreCached(const std::string& path, const SeccompProgram& p) {
+  std::string dir = path.substr(0, path.rfind('/'));
+  ::mkdir(dir.substr(0, dir.rfind('/')).c_str(), 0755);
+  ::mkdir(dir.c_str(), 0755);
+  (void)WriteFileAtomic(path, std::string_view(reinterpret_cast<const char*>(p.code.data()),
+                                               p.code.size() * sizeof(sock_filter)), 0644);
+}
+
 }  // namespace
 
 std::vector<std::string> DeniedSyscalls() {
@@ -74,7 +110,15 @@ Result<const SeccompProgram*> DefaultSeccomp(const SeccompOptions& o) {
   static std::map<bool, SeccompProgram> cache;
   std::lock_guard lock(mu);
   auto it = cache.find(o.allow_user_namespaces);
-  if (it == cache.end()) it = cache.emplace(o.allow_user_namespaces, CTV_TRY(Compile(o))).first;
+  if (it == cache.end()) {
+    std::string path = CachePath(o);
+    std::optional<SeccompProgram> p = LoadCached(path);
+    if (!p) {
+      p = CTV_TRY(Compile(o));
+      StoreCached(path, *p);
+    }
+    it = cache.emplace(o.allow_user_namespaces, std::move(*p)).first;
+  }
   return &it->second;
 }
 

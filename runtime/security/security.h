@@ -33,6 +33,8 @@ struct SeccompProgram {
   sock_fprog Prog() { return {static_cast<unsigned short>(code.size()), code.data()}; }
 };
 
+inline constexpr const char* kSeccompCacheDir = "/run/ctvbench/cache";
+
 struct SeccompOptions {
   bool allow_user_namespaces = false;  // unshare/clone with CLONE_NEWUSER
 };
@@ -44,7 +46,8 @@ struct SeccompOptions {
 // setns, iopl, ioperm, the new mount API (fsopen, fsmount, fspick, move_mount, open_tree),
 // unshare/clone of a user namespace, and clone3 (ENOSYS: its flags live in memory a filter cannot
 // read, so libc falls back to clone, which the filter can check — Docker does the same).
-// Non-native architectures are killed. Compiled once per process and cached.
+// Non-native architectures are killed. Compiled once per process, and cached on disk (in
+// $CTVBENCH_CACHE, default kSeccompCacheDir) keyed by profile, options and libseccomp version.
 Result<const SeccompProgram*> DefaultSeccomp(const SeccompOptions& options = {});
 // The syscall names the default profile denies (for tests and `ctvrt` docs).
 std::vector<std::string> DeniedSyscalls();
