@@ -140,6 +140,10 @@ void RunChild(const ChildPlan& p) {
   while (n < 0 && errno == EINTR);
   if (n != 1) ::_exit(1);  // the parent died or gave up before the go-ahead
   ::close(p.go_fd);
+  for (int i = 0; i < p.n_cgroup_fds; ++i) {
+    if (::write(p.cgroup_fds[i], "0", 1) != 1) Fail(p, kStageJoinCgroup, errno, i);
+    ::close(p.cgroup_fds[i]);
+  }
 
   for (int i = 0; i < 3; ++i) {
     int fd = p.stdio[i];

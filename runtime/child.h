@@ -17,6 +17,7 @@ namespace ctv::runtime::internal {
 enum Stage : int32_t {
   kStageGo = 1,
   kStageStdio,
+  kStageJoinCgroup,  // index = the tasks file
   kStageUserRoot,
   kStageCgroupNs,
   kStageHostname,
@@ -51,6 +52,8 @@ struct SyncRecord {
 struct ChildPlan {
   int go_fd = -1, go_write_fd = -1, sync_fd = -1, sync_read_fd = -1;
   int stdio[3] = {-1, -1, -1};
+  const int* cgroup_fds = nullptr;  // v1 `tasks` files to write "0" to (join our cgroups)
+  int n_cgroup_fds = 0;
   bool userns = false;
   bool unshare_cgroup = false;
   bool loopback = false;

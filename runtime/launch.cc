@@ -1,5 +1,7 @@
 #include "runtime/launch.h"
 
+#include <fcntl.h>
+#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -21,6 +23,7 @@ const char* StageName(int32_t s) {
   switch (s) {
     case internal::kStageGo: return "wait for the parent's go-ahead";
     case internal::kStageStdio: return "set up stdio";
+    case internal::kStageJoinCgroup: return "join the container's cgroup";
     case internal::kStageUserRoot: return "become root in the user namespace";
     case internal::kStageCgroupNs: return "unshare the cgroup namespace";
     case internal::kStageHostname: return "set hostname";
@@ -236,10 +239,48 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
   // Fork-like clone (no new stack): the child continues here on a copy of our memory, which is
   // what lets it use `plan` without allocating. The cgroup namespace is unshared by the child
   // after it joined its cgroup, so the cgroup becomes its root.
-  int flags = (spec.namespaces & ~CLONE_NEWCGROUP) | SIGCHLD;
-  long pid = ::syscall(SYS_clone, flags, nullptr, nullptr, nullptr, nullptr);
-  if (pid < 0) return fail(ErrnoError("clone container", spec.id));
-  if (pid == 0) internal::RunChild(plan);
+  //
+  // Joining the cgroup: on v1 the child writes "0" to each hierarchy's `tasks` file (descriptors
+  // opened here, with our credentials); on v2 clone3(CLONE_INTO_CGROUP) starts it inside. Both
+  // avoid migrating a process by pid (see Manager::SelfJoinFiles).
+  std::vector<Fd> join_fds;
+  std::vector<int> join_raw;
+  Fd cgroup_dir;
+  bool joined_at_clone = false;
+  if (c.cgroup_) {
+    for (const std::string& f : c.cgroup_->SelfJoinFiles()) {
+      auto fd = OpenFile(f, O_WRONLY);
+      if (!fd) return fail(std::move(fd).error());
+      join_raw.push_back(fd->Get());
+      join_fds.push_back(std::move(fd).value());
+    }
+    if (!c.cgroup_->CloneIntoDir().empty()) {
+      auto fd = OpenFile(c.cgroup_->CloneIntoDir(), O_RDONLY | O_DIRECTORY);
+      if (!fd) return fail(std::move(fd).error());
+      cgroup_dir = std::move(fd).value();
+    }
+  }
+  plan.cgroup_fds = join_raw.data();
+  plan.n_cgroup_fds = static_cast<int>(join_raw.size());
+  int flags = (spec.namespaces & ~CLONE_NEWCGROUP);
+  long pid = -1;
+  if (cgroup_dir.Valid()) {
+    clone_args args{};
+    args.flags = static_cast<uint64_t>(flags) | CLONE_INTO_CGROUP;
+    args.exit_signal = SIGCHLD;
+    args.cgroup = static_cast<uint64_t>(cgroup_dir.Get());
+    pid = ::syscall(SYS_clone3, &args, sizeof args);
+    if (pid == 0) internal::RunChild(plan);
+    joined_at_clone = pid > 0;
+    if (pid < 0 && errno != ENOSYS && errno != E2BIG && errno != EINVAL)
+      return fail(ErrnoError("clone3 container into cgroup", c.cgroup_->CloneIntoDir()));
+  }
+  if (pid < 0) {
+    pid = ::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+    if (pid < 0) return fail(ErrnoError("clone container", spec.id));
+    if (pid == 0) internal::RunChild(plan);
+  }
+  join_fds.clear();
 
   c.child_ = Child(static_cast<pid_t>(pid), false);
   go_pipe.read.Reset();
@@ -253,7 +294,8 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
     Status s = ns::WriteIdMaps(static_cast<pid_t>(pid), u, g, false);
     if (!s) return fail(std::move(s).error());
   }
-  if (c.cgroup_) {
+  if (c.cgroup_ && !joined_at_clone && join_raw.empty()) {
+    // v2 without clone3: the slow way.
     Status s = c.cgroup_->AddProcess(static_cast<pid_t>(pid));
     if (!s) return fail(std::move(s).error());
   }

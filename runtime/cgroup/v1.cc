@@ -61,6 +61,13 @@ class V1Manager : public Manager {
     return Ok();
   }
 
+  std::vector<std::string> SelfJoinFiles() const override {
+    std::vector<std::string> out;
+    for (const std::string& d : dirs_) out.push_back(d + "/tasks");
+    return out;
+  }
+  std::string CloneIntoDir() const override { return ""; }
+
   Result<Stats> ReadStats() const override {
     Stats s;
     std::string mem = Dir("memory"), cpu = Dir("cpu"), acct = Dir("cpuacct"), pids = Dir("pids");

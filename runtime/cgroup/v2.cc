@@ -40,6 +40,9 @@ class V2Manager : public Manager {
     return WriteValue(dir_ + "/cgroup.procs", std::to_string(pid));
   }
 
+  std::vector<std::string> SelfJoinFiles() const override { return {}; }
+  std::string CloneIntoDir() const override { return dir_; }
+
   Result<Stats> ReadStats() const override {
     Stats s;
     controller::ReadMemoryV2(dir_, &s);
