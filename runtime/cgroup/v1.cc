@@ -88,8 +88,7 @@ class V1Manager : public Manager {
     // Known dirs, plus the same name in every hierarchy (Destroy may run in another process than
     // Create, e.g. `ctvrt delete` after the shim died).
     std::vector<std::string> all = dirs_;
-    for (auto& d : Paths())
-      if (std::find(all.begin(), all.end(), d) == all.end()) all.push_back(d);
+    if (all.empty()) all = Paths();  // not created by this object: every hierarchy
     for (const std::string& d : all) {
       Status s = KillAndRemove(d);
       if (!s && first) first = s;

@@ -121,7 +121,9 @@ TEST(RootfsPlan, UserNamespaceBindsDevicesAndUsesUserxattr) {
   ASSERT_TRUE(plan.has_value());
   for (const fs::MountOp& op : *plan) {
     EXPECT_NE(op.kind, fs::MountOp::Kind::kMknod);
-    if (op.fstype == "overlay") EXPECT_NE(op.data.find(",userxattr"), std::string::npos);
+    if (op.fstype == "overlay") {
+      EXPECT_NE(op.data.find(",userxattr"), std::string::npos);
+    }
   }
 }
 
