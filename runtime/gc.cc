@@ -5,6 +5,7 @@
 
 #include <ctime>
 
+#include "core/fd.h"
 #include "runtime/cgroup/manager.h"
 #include "runtime/fs/tree.h"
 #include "runtime/launch.h"
@@ -47,9 +48,11 @@ Status CollectGarbage(const std::string& state_root, std::vector<std::string>* r
   for (const std::string& cg : cgroup::ListContainerCgroups(*mounts)) {
     std::string name = cg.substr(cg.rfind('/') + 1);
     if (fs::Exists(StateDir(state_root, name))) continue;
-    Status s = cgroup::KillAndRemove(cg);
-    note(s);
-    if (s && removed) removed->push_back("cgroup " + cg);
+    // Only empty ones: a ctvrt container always has its state dir before its cgroup (so a
+    // populated cgroup without one belongs to another runtime or another state root, e.g. the
+    // runc/crun peers, and is not ours to kill).
+    if (!cgroup::OrEmpty(ReadFile(cg + "/cgroup.procs")).empty()) continue;
+    if (::rmdir(cg.c_str()) == 0 && removed) removed->push_back("cgroup " + cg);
   }
   // The shared parents go when empty (EBUSY otherwise: other containers still use them).
   std::vector<std::string> parents;

@@ -10,8 +10,10 @@ namespace ctv::runtime {
 
 // For every container under `state_root` whose monitor (shim, CLI or driver) is gone, or whose
 // state is unreadable and older than a few seconds: kills its processes (through its cgroup),
-// removes its cgroups and its state dir. Then removes "ctvbench/<name>" cgroups that have no state
-// dir (killing what runs in them), and the empty "ctvbench" parents. Containers with a live monitor
+// removes its cgroups and its state dir. Then removes EMPTY "ctvbench/<name>" cgroups without a
+// state dir (a ctvrt container has its state dir before its cgroup, so a populated one belongs to
+// another runtime or state root, e.g. the runc/crun peers, and is left alone), and the empty
+// "ctvbench" parents. Containers with a live monitor
 // are left alone. Container mounts live in the containers' own mount namespaces, so killing the
 // processes is what removes them. Appends a line per removed object to `removed` (may be null).
 Status CollectGarbage(const std::string& state_root, std::vector<std::string>* removed);
