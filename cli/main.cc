@@ -25,12 +25,15 @@ int main(int argc, char** argv) {
       "Typical session:\n"
       "  ctvbench doctor                      what this host can run (cgroups, KVM, tools)\n"
       "  ctvbench run --suite startup         measure, write a results JSON\n"
-      "  ctvbench list                        suites and drivers, and why a driver cannot run",
+      "  ctvbench list                        suites and drivers, and why a driver cannot run\n"
+      "  ctvbench report RESULTS.json -o DIR  HTML report with charts and the lecture claims\n"
+      "  ctvbench compare BASE.json NEW.json  regression gate (exit 1 on a significant regression)",
       "ctvbench"};
   app.require_subcommand(1);
   app.fallthrough();
-  std::vector<Command> commands = {RegisterRun(app), RegisterList(app), RegisterDoctor(app),
-                                   RegisterImage(app)};
+  // reports branch: RegisterRun/List/Doctor/Image join this list at the merge.
+  std::vector<Command> commands = {RegisterReport(app), RegisterCompare(app),
+                                   RegisterHistory(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,0 +1,44 @@
+#include "reports/format.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace ctv::reports {
+
+std::string Num(double v) {
+  if (std::isnan(v)) return "n/a";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  double a = std::fabs(v);
+  if (a == 0) return "0";
+  if (a >= 1e7 || a < 1e-4) return fmt::format("{:.3g}", v);
+  if (a >= 1000) return fmt::format("{:.0f}", v);
+  if (a >= 100) return fmt::format("{:.1f}", v);
+  if (a >= 10) return fmt::format("{:.2f}", v);
+  if (a >= 1) return fmt::format("{:.3f}", v);
+  return fmt::format("{:.3g}", v);
+}
+
+std::string Percent(double fraction) {
+  if (std::isinf(fraction)) return fraction > 0 ? "+inf%" : "-inf%";
+  return fmt::format("{:+.1f}%", fraction * 100);
+}
+
+std::string ParamsString(const std::map<std::string, std::string>& params) {
+  std::string out;
+  for (const auto& [k, v] : params) {
+    if (!out.empty()) out += ' ';
+    out += k + "=" + v;
+  }
+  return out;
+}
+
+std::string SeriesLabel(const results::DriverResult& d, const std::string& params_separator) {
+  std::string label = d.driver;
+  if (d.accelerator != "none" && !d.accelerator.empty()) label += " (" + d.accelerator + ")";
+  std::string p = ParamsString(d.parameters);
+  if (!p.empty()) label += params_separator + p;
+  return label;
+}
+
+}  // namespace ctv::reports
