@@ -66,7 +66,7 @@ std::string Preamble(const ChartSpec& s, const std::string& png) {
 
 std::string BoxScript(const ChartSpec& s) {
   std::string g;
-  g += "set style fill solid 0.35 border -1\nset style boxplot outliers pointtype 7\n";
+  g += "set style fill transparent solid 0.3 border -1\nset style boxplot nooutliers\n";
   g += "set style data boxplot\nset boxwidth 0.5\nunset key\n";
   g += fmt::format("set xrange [0.4:{}]\n", static_cast<double>(s.series.size()) + 1.1);
   std::string tics;
@@ -75,7 +75,7 @@ std::string BoxScript(const ChartSpec& s) {
     tics += GnuplotQuote(fmt::format("{}\nn={}", s.series[i].label, s.series[i].values.size())) +
             fmt::format(" {}", i + 1);
   }
-  g += "set xtics (" + tics + ")\n";
+  g += "set xtics font \",15\" (" + tics + ")\n";
   for (size_t i = 0; i < s.series.size(); ++i) {
     g += fmt::format("$d{} << EOD\n", i);
     for (double v : s.series[i].values)
@@ -95,7 +95,11 @@ std::string BoxScript(const ChartSpec& s) {
   g += "EOD\nplot ";
   for (size_t i = 0; i < s.series.size(); ++i) {
     if (s.series[i].values.empty()) continue;
-    g += fmt::format("$d{} using ({}):1 lc rgb \"{}\", ", i, i + 1, ColorOf(s.series[i], i));
+    // Every sample as a jittered dot behind its box: n and the shape stay visible even when
+    // the box collapses to a line.
+    g += fmt::format("$d{0} using ({1} + 0.3 * (rand(0) - 0.5)):1 with points pt 7 ps 0.7 "
+                     "lc rgb \"{2}\" notitle, $d{0} using ({1}):1 lc rgb \"{2}\" notitle, ",
+                     i, i + 1, ColorOf(s.series[i], i));
   }
   g += "$med using 1:2:3 with labels left font \",16\" notitle\n";
   return g;
@@ -135,13 +139,19 @@ std::string StackedScript(const ChartSpec& s) {
 
 std::string TrendScript(const ChartSpec& s) {
   std::string g;
-  g += "set key outside right top vertical\nset pointsize 1.5\n";
+  g += "set key below horizontal\nset pointsize 1.5\nset bmargin 9\n";
+  g += "set xlabel offset 0,-1.5\n";  // below the two-line tick labels
+  // Few points: two-line labels read horizontally; many: one line, rotated.
+  bool rotate = s.x_labels.size() > 8;
   std::string tics;
   for (size_t i = 0; i < s.x_labels.size(); ++i) {
     if (i) tics += ", ";
-    tics += GnuplotQuote(s.x_labels[i]) + fmt::format(" {}", i);
+    std::string label = s.x_labels[i];
+    if (rotate) std::replace(label.begin(), label.end(), '\n', ' ');
+    tics += GnuplotQuote(label) + fmt::format(" {}", i);
   }
-  if (!tics.empty()) g += "set xtics rotate by 30 right (" + tics + ")\n";
+  if (!tics.empty())
+    g += std::string("set xtics ") + (rotate ? "rotate by 90 right " : "") + "(" + tics + ")\n";
   g += fmt::format("set xrange [-0.5:{}]\n", static_cast<double>(s.x_labels.size()) - 0.5);
   bool any_mark = false;
   for (size_t i = 0; i < s.series.size(); ++i) {

@@ -74,7 +74,9 @@ HistoryModel BuildHistory(std::vector<NamedRun> runs, const CompareOptions& opti
   std::vector<std::string> x_labels;
   for (const auto& r : rs) {
     std::string rev = r.run.environment.ctvbench_revision.substr(0, 12);
-    x_labels.push_back(fmt::format("{} {}", r.run.started_at.substr(0, 16), rev));
+    std::string when = r.run.started_at.substr(0, 16);
+    std::replace(when.begin(), when.end(), 'T', ' ');
+    x_labels.push_back(fmt::format("{}\n{}", when, rev));
   }
 
   // chart key (suite, metric) -> series key -> points in run order

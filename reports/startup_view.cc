@@ -69,7 +69,9 @@ ChartSpec TotalChart(const RunResults& run, const std::vector<Ran>& ran) {
   std::vector<size_t> ns;
   std::vector<double> medians;
   for (const auto& r : ran) {
-    c.series.push_back({SeriesLabel(*r.d, "\n"), DriverColor(r.d->driver), r.total->samples, {}, {}, {}});
+    // TCG gets its own colour: emulated figures must not look like the hardware-assisted ones.
+    std::string color = DriverColor(r.d->accelerator == "tcg" ? r.d->driver + "/tcg" : r.d->driver);
+    c.series.push_back({SeriesLabel(*r.d, "\n"), color, r.total->samples, {}, {}, {}});
     ns.push_back(r.total->stats.n);
     medians.push_back(r.total->stats.median);
   }
@@ -81,7 +83,8 @@ ChartSpec TotalChart(const RunResults& run, const std::vector<Ran>& ran) {
                         unit, NSummary(ns), AcceleratorSummary(Drivers(ran)));
   c.y_label = fmt::format("startup time ({}{})", unit, c.log_y ? ", log scale" : "");
   c.caption = fmt::format(
-      "Box: quartiles, line: median, whiskers: 1.5 IQR, dots: outliers; the median is printed "
+      "Box: quartiles, line: median, whiskers: 1.5 IQR; dots: every sample (jittered sideways); "
+      "the median is printed "
       "next to each box. Interval: {}.{}{}",
       ran.empty() ? "" : ran[0].total->interval,
       c.log_y ? " Logarithmic axis: the medians differ by more than an order of magnitude." : "",
@@ -168,6 +171,13 @@ const nlohmann::json* HostInfo(const DriverResult& d) {
   return it != d.details.end() && it->is_object() ? &*it : nullptr;
 }
 
+// The median of startup.total in milliseconds, whatever time unit the suite used.
+double MedianMs(const Ran& r) {
+  const std::string& u = r.total->unit;
+  double f = u == "s" ? 1000 : u == "us" ? 1e-3 : u == "ns" ? 1e-6 : 1;
+  return r.total->stats.median * f;
+}
+
 std::string MedianText(const Ran& r) {
   return fmt::format("{} {} {} (median, n={})", SeriesLabel(*r.d), Num(r.total->stats.median),
                      r.total->unit, r.total->stats.n);
@@ -236,9 +246,7 @@ class StartupView : public SuiteView {
       if (IsVmDriver(*r.d)) vms.push_back(&r);
       if (r.d->driver == "host") host = &r;
     }
-    auto by_median = [](const Ran* a, const Ran* b) {
-      return a->total->stats.median < b->total->stats.median;
-    };
+    auto by_median = [](const Ran* a, const Ran* b) { return MedianMs(*a) < MedianMs(*b); };
     if (!containers.empty()) out.push_back(ContainerMs(containers, host));
     if (!vms.empty()) out.push_back(VmMinutes(vms, by_median));
     if (!containers.empty() && !vms.empty())
@@ -257,12 +265,12 @@ class StartupView : public SuiteView {
     const Ran* slowest = containers[0];
     for (const Ran* r : containers) {
       c.measured += (c.measured.empty() ? "" : "; ") + MedianText(*r);
-      if (r->total->stats.median > slowest->total->stats.median) slowest = r;
+      if (MedianMs(*r) > MedianMs(*slowest)) slowest = r;
     }
-    double ms = slowest->total->stats.median;  // the startup suite reports ms
+    double ms = MedianMs(*slowest);
     std::string base = host ? fmt::format(" The host-process baseline is {} ms, so the container "
                                           "cost is namespace, mount and cgroup setup, not a boot.",
-                                          Num(host->total->stats.median))
+                                          Num(MedianMs(*host)))
                             : "";
     if (ms < 100) {
       c.explanation = fmt::format("Every container runtime reached ready in under 100 ms (slowest "
@@ -288,7 +296,7 @@ class StartupView : public SuiteView {
       tcg = tcg || r->d->accelerator == "tcg";
     }
     const Ran* fastest = *std::min_element(vms.begin(), vms.end(), less);
-    double s = fastest->total->stats.median / 1000;
+    double s = MedianMs(*fastest) / 1000;
     std::string emu = tcg ? " Figures marked tcg are software emulation (no KVM): a hardware-assisted "
                             "VM would boot faster still."
                           : "";
@@ -308,7 +316,7 @@ class StartupView : public SuiteView {
 
   static ClaimCheck ContainerFaster(const Ran* container, const Ran* vm) {
     ClaimCheck c{"startup.container_faster", ClaimVerdict::kHolds, "", ""};
-    double ratio = vm->total->stats.median / container->total->stats.median;
+    double ratio = MedianMs(*vm) / MedianMs(*container);
     MannWhitney t = MannWhitneyU(container->total->samples, vm->total->samples);
     c.measured = fmt::format("slowest container {} vs fastest VM {}: {:.0f}x (Mann-Whitney p = {})",
                              MedianText(*container), MedianText(*vm), ratio, Num(t.p_value));
@@ -439,11 +447,11 @@ class StartupView : public SuiteView {
             t->d->parameters != k->d->parameters)
           continue;
         paired = true;
-        double ratio = t->total->stats.median / k->total->stats.median;
+        double ratio = MedianMs(*t) / MedianMs(*k);
         MannWhitney mw = MannWhitneyU(k->total->samples, t->total->samples);
         c.measured += fmt::format("{}{}: kvm {} ms vs tcg {} ms, {:.1f}x (p = {})",
-                                  c.measured.empty() ? "" : "; ", k->d->driver,
-                                  Num(k->total->stats.median), Num(t->total->stats.median), ratio,
+                                  c.measured.empty() ? "" : "; ", k->d->driver, Num(MedianMs(*k)),
+                                  Num(MedianMs(*t)), ratio,
                                   Num(mw.p_value));
         if (!(ratio > 1 && mw.p_value < 0.05)) c.verdict = ClaimVerdict::kDoesNotHold;
       }
