@@ -1,31 +1,15 @@
-// ctvbench compare BASE.json NEW.json [--threshold 10%] [--alpha 0.05] [--format text|markdown|json]
+// ctvbench compare BASE.json NEW.json [--threshold 10%] [--alpha 0.05] [--format
+// text|markdown|json]
 //                  [--allow-env-mismatch]
 // Exit: 0 no regression; 1 a regression beyond the threshold AND significant; 2 usage errors,
 // unreadable/malformed/wrong-version files, or results from different environments.
 #include <cstdio>
-#include <cstdlib>
 
 #include "cli/command.h"
 #include "reports/compare.h"
+#include "reports/format.h"
 
 namespace ctv::cli {
-namespace {
-
-// "10%" -> 0.10, "0.1" -> 0.1. A bare number >= 1 is refused: "10" is ambiguous.
-bool ParseThreshold(const std::string& s, double* out) {
-  if (s.empty()) return false;
-  bool pct = s.back() == '%';
-  std::string num = pct ? s.substr(0, s.size() - 1) : s;
-  char* end = nullptr;
-  double v = std::strtod(num.c_str(), &end);
-  if (num.empty() || *end != '\0' || !(v >= 0)) return false;
-  if (pct) v /= 100;
-  else if (v >= 1) return false;
-  *out = v;
-  return true;
-}
-
-}  // namespace
 
 Command RegisterCompare(CLI::App& root) {
   struct Opts {
@@ -50,7 +34,7 @@ Command RegisterCompare(CLI::App& root) {
                 "compare even when hosts or accelerators differ (reported as warnings)");
   return {app, [o]() {
             reports::CompareOptions opt;
-            if (!ParseThreshold(o->threshold, &opt.threshold))
+            if (!reports::ParseThreshold(o->threshold, &opt.threshold))
               return PrintUsageError("--threshold \"" + o->threshold +
                                      "\": expected a percentage like 10% or a fraction like 0.10");
             opt.alpha = o->alpha;

@@ -20,8 +20,8 @@ enum class ChartKind {
 };
 
 struct Series {
-  std::string label;          // tick label (box, bars; may hold \n) or legend entry (trend)
-  std::string color;          // "#rrggbb"; empty = automatic
+  std::string label;  // tick label (box, bars; may hold \n) or legend entry (trend)
+  std::string color;  // "#rrggbb"; empty = automatic
   std::vector<double> values;
   // kTrend only, parallel to values: min/max whiskers and regression marks.
   std::vector<double> low, high;

@@ -8,10 +8,14 @@ namespace ctv::reports {
 
 const char* ClaimVerdictName(ClaimVerdict v) {
   switch (v) {
-    case ClaimVerdict::kHolds: return "holds";
-    case ClaimVerdict::kNuanced: return "holds with nuance";
-    case ClaimVerdict::kDoesNotHold: return "does not hold here";
-    case ClaimVerdict::kNotMeasured: return "not measured yet";
+    case ClaimVerdict::kHolds:
+      return "holds";
+    case ClaimVerdict::kNuanced:
+      return "holds with nuance";
+    case ClaimVerdict::kDoesNotHold:
+      return "does not hold here";
+    case ClaimVerdict::kNotMeasured:
+      return "not measured yet";
   }
   return "?";
 }
@@ -32,11 +36,9 @@ const std::vector<Claim>& ClaimCatalogue() {
       {"namespace.hostname",
        "Namespaces give a container its own world: its own hostname (UTS) and PID tree.",
        "startup"},
-      {"kernel.shared",
-       "Containers share the host kernel; a VM runs its own kernel.", "startup"},
+      {"kernel.shared", "Containers share the host kernel; a VM runs its own kernel.", "startup"},
       {"virt.hardware_assisted",
-       "Hardware-assisted virtualization (VT-x/AMD-V, KVM) beats full emulation (TCG).",
-       "startup"},
+       "Hardware-assisted virtualization (VT-x/AMD-V, KVM) beats full emulation (TCG).", "startup"},
       {"footprint.lighter",
        "Containers are lighter than VMs: less RAM per instance (no guest kernel, no full memory "
        "allocation).",
@@ -57,8 +59,7 @@ const std::vector<Claim>& ClaimCatalogue() {
        "The writable layer is lost when the container is removed; volumes keep the data.",
        "isolation"},
       {"network.port_conflict",
-       "Two containers cannot bind the same host port (the second `-p 80:80` fails).",
-       "network"},
+       "Two containers cannot bind the same host port (the second `-p 80:80` fails).", "network"},
       {"virt.paravirtual_drivers",
        "Paravirtualized (virtio) drivers beat emulated devices for I/O.", "network"},
   };

@@ -1,9 +1,9 @@
 #include "reports/compare.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <limits>
-
-#include <fmt/format.h>
 
 #include "reports/format.h"
 
@@ -15,13 +15,20 @@ using results::RunResults;
 
 const char* VerdictName(Verdict v) {
   switch (v) {
-    case Verdict::kUnchanged: return "unchanged";
-    case Verdict::kImproved: return "improved";
-    case Verdict::kRegressed: return "regressed";
-    case Verdict::kTooNoisy: return "too noisy";
-    case Verdict::kOnlyInBase: return "only in base";
-    case Verdict::kOnlyInNew: return "only in new";
-    case Verdict::kSkipped: return "skipped";
+    case Verdict::kUnchanged:
+      return "unchanged";
+    case Verdict::kImproved:
+      return "improved";
+    case Verdict::kRegressed:
+      return "regressed";
+    case Verdict::kTooNoisy:
+      return "too noisy";
+    case Verdict::kOnlyInBase:
+      return "only in base";
+    case Verdict::kOnlyInNew:
+      return "only in new";
+    case Verdict::kSkipped:
+      return "skipped";
   }
   return "?";
 }
@@ -33,7 +40,8 @@ Judgement Judge(const std::vector<double>& base, const std::vector<double>& now,
   if (sb.median != 0)
     j.change = (sn.median - sb.median) / std::fabs(sb.median);
   else
-    j.change = sn.median == 0 ? 0 : std::copysign(std::numeric_limits<double>::infinity(), sn.median);
+    j.change =
+        sn.median == 0 ? 0 : std::copysign(std::numeric_limits<double>::infinity(), sn.median);
   j.test = MannWhitneyU(base, now);
   if (base.size() < 2 || now.size() < 2) {
     j.verdict = Verdict::kTooNoisy;
@@ -148,8 +156,8 @@ Result<Comparison> Compare(const RunResults& base, const std::string& base_name,
       std::string label = fmt::format("{}/{}{}", s.name, d.driver,
                                       d.parameters.empty() ? "" : " " + ParamsString(d.parameters));
       if (d.accelerator != nd.accelerator) {
-        std::string what = fmt::format("{}: accelerator \"{}\" vs \"{}\"", label, d.accelerator,
-                                       nd.accelerator);
+        std::string what =
+            fmt::format("{}: accelerator \"{}\" vs \"{}\"", label, d.accelerator, nd.accelerator);
         diffs.push_back(what);
       }
       if (d.skipped || nd.skipped) {
@@ -182,9 +190,8 @@ Result<Comparison> Compare(const RunResults& base, const std::string& base_name,
         row.parameters = d.parameters;
         row.metric = m.name;
         row.unit = m.unit;
-        row.accelerator = d.accelerator == nd.accelerator
-                              ? d.accelerator
-                              : d.accelerator + " -> " + nd.accelerator;
+        row.accelerator = d.accelerator == nd.accelerator ? d.accelerator
+                                                          : d.accelerator + " -> " + nd.accelerator;
         row.lower_is_better = m.lower_is_better;
         row.base = m.stats;
         row.now = nm->stats;
@@ -242,10 +249,10 @@ std::string Change(const MetricComparison& r) {
 }
 
 std::string Header(const Comparison& c) {
-  return fmt::format("base: {}\nnew:  {}\nrule: |median change| >= {} and two-sided Mann-Whitney "
-                     "p < {} -> improved/regressed\n",
-                     c.base_name, c.new_name, Percent(c.options.threshold).substr(1),
-                     Num(c.options.alpha));
+  return fmt::format(
+      "base: {}\nnew:  {}\nrule: |median change| >= {} and two-sided Mann-Whitney "
+      "p < {} -> improved/regressed\n",
+      c.base_name, c.new_name, Percent(c.options.threshold).substr(1), Num(c.options.alpha));
 }
 
 }  // namespace
@@ -283,12 +290,13 @@ std::string FormatText(const Comparison& c) {
 
 std::string FormatMarkdown(const Comparison& c) {
   std::string out = "### ctvbench compare\n\n";
-  out += fmt::format("Base `{}` vs new `{}`. Rule: |median change| >= {} and two-sided "
-                     "Mann–Whitney p < {}.\n\n",
-                     c.base_name, c.new_name, Percent(c.options.threshold).substr(1),
-                     Num(c.options.alpha));
+  out += fmt::format(
+      "Base `{}` vs new `{}`. Rule: |median change| >= {} and two-sided "
+      "Mann–Whitney p < {}.\n\n",
+      c.base_name, c.new_name, Percent(c.options.threshold).substr(1), Num(c.options.alpha));
   for (const auto& d : c.env_differences) out += "> **Environment differs:** " + d + "\n\n";
-  out += "| metric | unit | n (base/new) | base median | new median | change | p | verdict | why |\n";
+  out +=
+      "| metric | unit | n (base/new) | base median | new median | change | p | verdict | why |\n";
   out += "|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& r : c.rows) {
     std::string verdict = VerdictName(r.judgement.verdict);
@@ -320,7 +328,7 @@ nlohmann::json FormatJson(const Comparison& c) {
                     {"base", stats(r.base)},
                     {"new", stats(r.now)},
                     {"change", both && std::isfinite(r.judgement.change) ? json(r.judgement.change)
-                                                                          : json(nullptr)},
+                                                                         : json(nullptr)},
                     {"u", both ? json(r.judgement.test.u_a) : json(nullptr)},
                     {"p_value", both ? json(r.judgement.test.p_value) : json(nullptr)},
                     {"exact", r.judgement.test.exact},

@@ -17,11 +17,10 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/error.h"
 #include "core/stats.h"
@@ -36,7 +35,15 @@ struct CompareOptions {
   bool allow_env_mismatch = false;
 };
 
-enum class Verdict { kUnchanged, kImproved, kRegressed, kTooNoisy, kOnlyInBase, kOnlyInNew, kSkipped };
+enum class Verdict {
+  kUnchanged,
+  kImproved,
+  kRegressed,
+  kTooNoisy,
+  kOnlyInBase,
+  kOnlyInNew,
+  kSkipped
+};
 const char* VerdictName(Verdict v);  // "unchanged", "improved", "regressed", "too noisy", ...
 
 struct Judgement {
@@ -55,7 +62,7 @@ struct MetricComparison {
   std::map<std::string, std::string> parameters;
   std::string accelerator;  // the (common) accelerator, or "kvm -> tcg" when allowed to differ
   bool lower_is_better = true;
-  Summary base, now;        // n = 0 on the side where the metric is absent
+  Summary base, now;  // n = 0 on the side where the metric is absent
   Judgement judgement;
   std::string Label() const;  // "startup/ctvrt machine=microvm startup.total"
 };

@@ -1,8 +1,9 @@
 #include "reports/format.h"
 
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
+#include <cstdlib>
 
 namespace ctv::reports {
 
@@ -22,6 +23,22 @@ std::string Num(double v) {
 std::string Percent(double fraction) {
   if (std::isinf(fraction)) return fraction > 0 ? "+inf%" : "-inf%";
   return fmt::format("{:+.1f}%", fraction * 100);
+}
+
+bool ParseThreshold(const std::string& s, double* out) {
+  if (s.empty()) return false;
+  bool pct = s.back() == '%';
+  std::string num = pct ? s.substr(0, s.size() - 1) : s;
+  char* end = nullptr;
+  double v = std::strtod(num.c_str(), &end);
+  if (num.empty() || *end != '\0' || !(v >= 0) || !std::isfinite(v)) return false;
+  if (pct) {
+    v /= 100;
+  } else if (v >= 1) {
+    return false;
+  }
+  *out = v;
+  return true;
 }
 
 std::string ParamsString(const std::map<std::string, std::string>& params) {

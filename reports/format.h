@@ -12,6 +12,9 @@ namespace ctv::reports {
 std::string Num(double v);
 // Signed percentage: "+12.3%", "-4.0%".
 std::string Percent(double fraction);
+// A relative threshold: "10%" -> 0.10, "0.1" -> 0.1. A bare number >= 1 is refused ("10" is
+// ambiguous). False on anything else.
+bool ParseThreshold(const std::string& text, double* fraction);
 // "k1=v1 k2=v2", "" when empty.
 std::string ParamsString(const std::map<std::string, std::string>& params);
 // How a result is named on charts and tables: "ctvrt", "vm (kvm) machine=microvm".

@@ -1,14 +1,13 @@
 #include "reports/history.h"
 
 #include <dirent.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "core/fd.h"
 #include "reports/format.h"
@@ -150,9 +149,8 @@ HistoryModel BuildHistory(std::vector<NamedRun> runs, const CompareOptions& opti
   return model;
 }
 
-Result<HistoryOutput> WriteHistory(const std::string& dir, const std::string& out_dir,
-                                   const CompareOptions& options) {
-  std::vector<NamedRun> runs = CTV_TRY(LoadResultsDir(dir));
+Result<HistoryOutput> WriteHistory(std::vector<NamedRun> runs, const std::string& dir,
+                                   const std::string& out_dir, const CompareOptions& options) {
   HistoryModel model = BuildHistory(std::move(runs), options);
   CTV_CHECK(MakeDirs(out_dir));
   HistoryOutput out;
@@ -188,8 +186,8 @@ Result<HistoryOutput> WriteHistory(const std::string& dir, const std::string& ou
     Table rt;
     rt.header = {"series", "from", "to", "why"};
     for (const auto& r : model.regressions)
-      rt.rows.push_back({r.metric, BaseName(r.from_file), Cell(BaseName(r.to_file), "bad"),
-                         r.reason});
+      rt.rows.push_back(
+          {r.metric, BaseName(r.from_file), Cell(BaseName(r.to_file), "bad"), r.reason});
     reg.blocks.push_back(std::move(rt));
   }
   page.sections.push_back(std::move(reg));

@@ -40,7 +40,8 @@ struct HistoryOutput {
   size_t regressions = 0;
 };
 
-Result<HistoryOutput> WriteHistory(const std::string& dir, const std::string& out_dir,
-                                   const CompareOptions& options);
+// `source` names where the runs came from (the directory), for the page subtitle.
+Result<HistoryOutput> WriteHistory(std::vector<NamedRun> runs, const std::string& source,
+                                   const std::string& out_dir, const CompareOptions& options);
 
 }  // namespace ctv::reports

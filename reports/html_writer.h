@@ -14,8 +14,9 @@ namespace ctv::reports {
 
 // A table cell; `tone` colours it: "" (plain), "good", "warn", "bad", "muted".
 struct Cell {
-  Cell(std::string t = {}, std::string tn = {}) : text(std::move(t)), tone(std::move(tn)) {}  // NOLINT
-  Cell(const char* t) : text(t) {}  // NOLINT
+  Cell(std::string t = {}, std::string tn = {})
+      : text(std::move(t)), tone(std::move(tn)) {}  // NOLINT
+  Cell(const char* t) : text(t) {}                  // NOLINT
   std::string text;
   std::string tone;
 };

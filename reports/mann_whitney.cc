@@ -87,7 +87,7 @@ MannWhitney MannWhitneyU(std::span<const double> a, std::span<const double> b) {
   const double total = md + nd;
   const double mean = md * nd / 2.0;
   const double var = md * nd / 12.0 * ((total + 1) - tie_term / (total * (total - 1)));
-  if (var <= 0) return r;  // every value tied: no evidence either way
+  if (var <= 0) return r;                       // every value tied: no evidence either way
   double diff = std::fabs(r.u_a - mean) - 0.5;  // continuity correction
   if (diff < 0) diff = 0;
   r.z = diff / std::sqrt(var);

@@ -20,12 +20,12 @@ namespace ctv::reports {
 inline constexpr size_t kExactMaxN = 30;
 
 struct MannWhitney {
-  double u_a = 0;        // U of the first sample
-  double u_b = 0;        // U of the second sample
-  double z = 0;          // normal score (0 when exact)
-  double p_value = 1;    // two-sided
-  bool exact = false;    // p from the exact distribution
-  bool ties = false;     // some values occur in both or several times
+  double u_a = 0;      // U of the first sample
+  double u_b = 0;      // U of the second sample
+  double z = 0;        // normal score (0 when exact)
+  double p_value = 1;  // two-sided
+  bool exact = false;  // p from the exact distribution
+  bool ties = false;   // some values occur in both or several times
 };
 
 MannWhitney MannWhitneyU(std::span<const double> a, std::span<const double> b);

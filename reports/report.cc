@@ -1,11 +1,10 @@
 #include "reports/report.h"
 
+#include <fmt/format.h>
 #include <sys/stat.h>
 
 #include <cerrno>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "core/fd.h"
 #include "reports/claims.h"
@@ -111,10 +110,9 @@ Section EnvironmentSection(const std::vector<NamedRun>& runs) {
   });
   row("KVM", [](const RunResults& r) {
     const auto& k = r.environment.kvm;
-    return fmt::format("/dev/kvm {}; module {}; usable: {}{}",
-                       k.device_present ? "present" : "absent",
-                       k.module.empty() ? "none" : k.module, k.usable,
-                       k.why.empty() ? "" : " (" + k.why + ")");
+    return fmt::format(
+        "/dev/kvm {}; module {}; usable: {}{}", k.device_present ? "present" : "absent",
+        k.module.empty() ? "none" : k.module, k.usable, k.why.empty() ? "" : " (" + k.why + ")");
   });
   row("accelerators used", [](const RunResults& r) {
     std::vector<const DriverResult*> ds;
@@ -135,6 +133,16 @@ Section EnvironmentSection(const std::vector<NamedRun>& runs) {
       auto it = r.environment.tools.find(tool);
       return it == r.environment.tools.end() ? std::string("absent") : it->second;
     });
+  std::set<std::string> hosts;
+  for (const auto& r : runs)
+    hosts.insert(r.run.environment.hostname + " / " + r.run.environment.cpu_model + " / " +
+                 r.run.environment.kernel_release);
+  if (hosts.size() > 1)
+    s.blocks.push_back(Paragraph{
+        fmt::format("These files come from {} different hosts (hostname / CPU / kernel): figures "
+                    "on one chart are not directly comparable.",
+                    hosts.size()),
+        "warn"});
   s.blocks.push_back(std::move(t));
   return s;
 }
@@ -181,9 +189,9 @@ Result<ReportOutput> WriteReport(const std::vector<NamedRun>& runs, const std::s
   page.title = "ctvbench report: containers vs virtual machines";
   std::string files;
   for (const auto& r : runs) files += (files.empty() ? "" : ", ") + BaseName(r.name);
-  page.subtitle = fmt::format("{} - host {} - kernel {} - started {}", files,
-                              run.environment.hostname, run.environment.kernel_release,
-                              run.started_at);
+  page.subtitle =
+      fmt::format("{} - host {} - kernel {} - started {}", files, run.environment.hostname,
+                  run.environment.kernel_release, run.started_at);
   page.sections.push_back(EnvironmentSection(runs));
   page.sections.push_back(ClaimsSection(run));
 

@@ -1,10 +1,10 @@
 // The startup suite's view: distribution of startup.total per driver, phases as stacked bars,
 // overhead over the host-process baseline, and the startup-related claims.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
-
-#include <fmt/format.h>
 
 #include "reports/compare.h"
 #include "reports/format.h"
@@ -78,9 +78,10 @@ ChartSpec TotalChart(const RunResults& run, const std::vector<Ran>& ran) {
   std::string unit = Unit(ran);
   c.unit = unit;
   c.log_y = SpansDecades(medians, 1.0);
-  c.title = fmt::format("Startup time, launch call -> ready marker seen by host ({}), {}\n"
-                        "accelerator: {}",
-                        unit, NSummary(ns), AcceleratorSummary(Drivers(ran)));
+  c.title = fmt::format(
+      "Startup time, launch call -> ready marker seen by host ({}), {}\n"
+      "accelerator: {}",
+      unit, NSummary(ns), AcceleratorSummary(Drivers(ran)));
   c.y_label = fmt::format("startup time ({}{})", unit, c.log_y ? ", log scale" : "");
   c.caption = fmt::format(
       "Box: quartiles, line: median, whiskers: 1.5 IQR; dots: every sample (jittered sideways); "
@@ -117,9 +118,9 @@ std::vector<ChartSpec> PhaseCharts(const std::vector<Ran>& ran) {
   std::vector<ChartSpec> charts;
   for (const auto& [group, members] : groups) {
     ChartSpec c;
-    c.id = groups.size() == 1 ? "startup-phases"
-                              : (group == "virtual machines" ? "startup-phases-vm"
-                                                             : "startup-phases-containers");
+    c.id = groups.size() == 1
+               ? "startup-phases"
+               : (group == "virtual machines" ? "startup-phases-vm" : "startup-phases-containers");
     c.kind = ChartKind::kStackedBars;
     for (const Ran* r : members)
       for (const auto& m : r->d->metrics)
@@ -152,9 +153,9 @@ std::vector<ChartSpec> PhaseCharts(const std::vector<Ran>& ran) {
       c.series.push_back(std::move(s));
       ds.push_back(r->d);
     }
-    c.title = fmt::format("Startup phases{}: median of each phase ({}), {}\naccelerator: {}",
-                          group.empty() ? "" : " - " + group, unit, NSummary(ns),
-                          AcceleratorSummary(ds));
+    c.title =
+        fmt::format("Startup phases{}: median of each phase ({}), {}\naccelerator: {}",
+                    group.empty() ? "" : " - " + group, unit, NSummary(ns), AcceleratorSummary(ds));
     c.y_label = fmt::format("time ({})", unit);
     c.unit = unit;
     c.caption =
@@ -250,8 +251,9 @@ class StartupView : public SuiteView {
     if (!containers.empty()) out.push_back(ContainerMs(containers, host));
     if (!vms.empty()) out.push_back(VmMinutes(vms, by_median));
     if (!containers.empty() && !vms.empty())
-      out.push_back(ContainerFaster(*std::max_element(containers.begin(), containers.end(), by_median),
-                                    *std::min_element(vms.begin(), vms.end(), by_median)));
+      out.push_back(
+          ContainerFaster(*std::max_element(containers.begin(), containers.end(), by_median),
+                          *std::min_element(vms.begin(), vms.end(), by_median)));
     if (auto c = HostPidClaim(containers, host)) out.push_back(*c);
     if (auto c = HostnameClaim(run, containers)) out.push_back(*c);
     if (auto c = KernelClaim(run, containers, vms)) out.push_back(*c);
@@ -268,21 +270,26 @@ class StartupView : public SuiteView {
       if (MedianMs(*r) > MedianMs(*slowest)) slowest = r;
     }
     double ms = MedianMs(*slowest);
-    std::string base = host ? fmt::format(" The host-process baseline is {} ms, so the container "
-                                          "cost is namespace, mount and cgroup setup, not a boot.",
-                                          Num(MedianMs(*host)))
+    std::string base = host ? fmt::format(
+                                  " The host-process baseline is {} ms, so the container "
+                                  "cost is namespace, mount and cgroup setup, not a boot.",
+                                  Num(MedianMs(*host)))
                             : "";
     if (ms < 100) {
-      c.explanation = fmt::format("Every container runtime reached ready in under 100 ms (slowest "
-                                  "median {} ms).{}", Num(ms), base);
+      c.explanation = fmt::format(
+          "Every container runtime reached ready in under 100 ms (slowest "
+          "median {} ms).{}",
+          Num(ms), base);
     } else if (ms < 1000) {
       c.verdict = ClaimVerdict::kNuanced;
-      c.explanation = fmt::format("Milliseconds, but the slowest runtime ({}) needs {} ms, above the "
-                                  "notes' ~50 ms.{}", slowest->d->driver, Num(ms), base);
+      c.explanation = fmt::format(
+          "Milliseconds, but the slowest runtime ({}) needs {} ms, above the "
+          "notes' ~50 ms.{}",
+          slowest->d->driver, Num(ms), base);
     } else {
       c.verdict = ClaimVerdict::kDoesNotHold;
-      c.explanation = fmt::format("{} needs {} ms, more than a second.{}", slowest->d->driver,
-                                  Num(ms), base);
+      c.explanation =
+          fmt::format("{} needs {} ms, more than a second.{}", slowest->d->driver, Num(ms), base);
     }
     return c;
   }
@@ -297,12 +304,13 @@ class StartupView : public SuiteView {
     }
     const Ran* fastest = *std::min_element(vms.begin(), vms.end(), less);
     double s = MedianMs(*fastest) / 1000;
-    std::string emu = tcg ? " Figures marked tcg are software emulation (no KVM): a hardware-assisted "
-                            "VM would boot faster still."
-                          : "";
+    std::string emu =
+        tcg ? " Figures marked tcg are software emulation (no KVM): a hardware-assisted "
+              "VM would boot faster still."
+            : "";
     if (s >= 30) {
-      c.verdict = tcg && fastest->d->accelerator == "tcg" ? ClaimVerdict::kNuanced
-                                                         : ClaimVerdict::kHolds;
+      c.verdict =
+          tcg && fastest->d->accelerator == "tcg" ? ClaimVerdict::kNuanced : ClaimVerdict::kHolds;
       c.explanation = fmt::format("The fastest VM here needs {} s to reach ready.{}", Num(s), emu);
     } else {
       c.explanation = fmt::format(
@@ -322,16 +330,22 @@ class StartupView : public SuiteView {
                              MedianText(*container), MedianText(*vm), ratio, Num(t.p_value));
     std::string emu = vm->d->accelerator == "tcg" ? " The VM ran under TCG emulation." : "";
     if (ratio > 1 && t.p_value < 0.05) {
-      c.explanation = fmt::format("Even the slowest container runtime starts {:.0f} times faster "
-                                  "than the fastest VM configuration.{}", ratio, emu);
+      c.explanation = fmt::format(
+          "Even the slowest container runtime starts {:.0f} times faster "
+          "than the fastest VM configuration.{}",
+          ratio, emu);
     } else if (ratio > 1) {
       c.verdict = ClaimVerdict::kNuanced;
-      c.explanation = "The container median is lower but the samples overlap too much to be "
-                      "sure (p >= 0.05)." + emu;
+      c.explanation =
+          "The container median is lower but the samples overlap too much to be "
+          "sure (p >= 0.05)." +
+          emu;
     } else {
       c.verdict = ClaimVerdict::kDoesNotHold;
-      c.explanation = "The fastest VM configuration started no slower than the slowest container "
-                      "runtime." + emu;
+      c.explanation =
+          "The fastest VM configuration started no slower than the slowest container "
+          "runtime." +
+          emu;
     }
     return c;
   }
@@ -342,26 +356,30 @@ class StartupView : public SuiteView {
     int seen = 0, pid1 = 0;
     for (const Ran* r : containers) {
       const nlohmann::json* hi = HostInfo(*r->d);
-      if (!hi || !hi->contains("pid") || !(*hi)["pid"].is_number_integer()) continue;
+      if (!hi || !hi->contains("pid") || !hi->at("pid").is_number_integer()) continue;
       ++seen;
-      int64_t pid = (*hi)["pid"].get<int64_t>();
+      int64_t pid = hi->at("pid").get<int64_t>();
       if (pid == 1) ++pid1;
       std::optional<int64_t> hp = HostPid(*r->d);
-      c.measured += fmt::format("{}{}: PID {} inside{}", c.measured.empty() ? "" : "; ",
-                                r->d->driver, pid, hp ? fmt::format(", PID {} on the host", *hp) : "");
+      c.measured +=
+          fmt::format("{}{}: PID {} inside{}", c.measured.empty() ? "" : "; ", r->d->driver, pid,
+                      hp ? fmt::format(", PID {} on the host", *hp) : "");
     }
     if (!seen) return std::nullopt;
     if (host)
-      if (const nlohmann::json* hi = HostInfo(*host->d); hi && (*hi)["pid"].is_number_integer())
-        c.measured += fmt::format("; host baseline: PID {}", (*hi)["pid"].get<int64_t>());
+      if (const nlohmann::json* hi = HostInfo(*host->d);
+          hi && hi->contains("pid") && hi->at("pid").is_number_integer())
+        c.measured += fmt::format("; host baseline: PID {}", hi->at("pid").get<int64_t>());
     if (pid1 == seen) {
-      c.explanation = "The probe saw itself as PID 1 in every container runtime, while the host "
-                      "launched and timed it as an ordinary child process (a new PID namespace, "
-                      "not a machine).";
+      c.explanation =
+          "The probe saw itself as PID 1 in every container runtime, while the host "
+          "launched and timed it as an ordinary child process (a new PID namespace, "
+          "not a machine).";
     } else {
       c.verdict = ClaimVerdict::kNuanced;
-      c.explanation = "Some runtimes did not give the workload PID 1: it is a host process, but "
-                      "not every runtime here created a new PID namespace.";
+      c.explanation =
+          "Some runtimes did not give the workload PID 1: it is a host process, but "
+          "not every runtime here created a new PID namespace.";
     }
     return c;
   }
@@ -372,17 +390,18 @@ class StartupView : public SuiteView {
     int seen = 0, own = 0;
     for (const Ran* r : containers) {
       const nlohmann::json* hi = HostInfo(*r->d);
-      if (!hi || !hi->contains("hostname") || !(*hi)["hostname"].is_string()) continue;
+      if (!hi || !hi->contains("hostname") || !hi->at("hostname").is_string()) continue;
       ++seen;
-      std::string h = (*hi)["hostname"].get<std::string>();
+      std::string h = hi->at("hostname").get<std::string>();
       if (h != run.environment.hostname) ++own;
       c.measured += fmt::format("{}{}: \"{}\"", c.measured.empty() ? "" : "; ", r->d->driver, h);
     }
     if (!seen) return std::nullopt;
     c.measured += fmt::format(" (host: \"{}\")", run.environment.hostname);
     if (own == seen) {
-      c.explanation = "Each container reported a hostname different from the host's: a UTS "
-                      "namespace, the same kernel.";
+      c.explanation =
+          "Each container reported a hostname different from the host's: a UTS "
+          "namespace, the same kernel.";
     } else {
       c.verdict = ClaimVerdict::kDoesNotHold;
       c.explanation = "At least one container saw the host's hostname: no UTS namespace there.";
@@ -398,9 +417,9 @@ class StartupView : public SuiteView {
     int cs = 0, c_same = 0, vs = 0, v_other = 0;
     auto release = [](const Ran* r) -> std::optional<std::string> {
       const nlohmann::json* hi = HostInfo(*r->d);
-      if (!hi || !hi->contains("kernel_release") || !(*hi)["kernel_release"].is_string())
+      if (!hi || !hi->contains("kernel_release") || !hi->at("kernel_release").is_string())
         return std::nullopt;
-      return (*hi)["kernel_release"].get<std::string>();
+      return hi->at("kernel_release").get<std::string>();
     };
     for (const Ran* r : containers)
       if (auto k = release(r)) {
@@ -424,14 +443,16 @@ class StartupView : public SuiteView {
       c.explanation = "Only the VM side was observed: the container side was not measured.";
     } else if (!vs) {
       c.verdict = ClaimVerdict::kNuanced;
-      c.explanation = "Containers ran the host's kernel; no VM reported its kernel here, so the "
-                      "VM half of the claim is not measured.";
+      c.explanation =
+          "Containers ran the host's kernel; no VM reported its kernel here, so the "
+          "VM half of the claim is not measured.";
     } else if (v_other == vs) {
       c.explanation = "Containers reported the host's kernel release; each VM reported its own.";
     } else {
       c.verdict = ClaimVerdict::kNuanced;
-      c.explanation = "Containers run the host kernel; a VM reported the same release string (the "
-                      "guest booted the same kernel build, but its own instance of it).";
+      c.explanation =
+          "Containers run the host kernel; a VM reported the same release string (the "
+          "guest booted the same kernel build, but its own instance of it).";
     }
     return c;
   }
@@ -451,8 +472,7 @@ class StartupView : public SuiteView {
         MannWhitney mw = MannWhitneyU(k->total->samples, t->total->samples);
         c.measured += fmt::format("{}{}: kvm {} ms vs tcg {} ms, {:.1f}x (p = {})",
                                   c.measured.empty() ? "" : "; ", k->d->driver, Num(MedianMs(*k)),
-                                  Num(MedianMs(*t)), ratio,
-                                  Num(mw.p_value));
+                                  Num(MedianMs(*t)), ratio, Num(mw.p_value));
         if (!(ratio > 1 && mw.p_value < 0.05)) c.verdict = ClaimVerdict::kDoesNotHold;
       }
     }
@@ -461,12 +481,12 @@ class StartupView : public SuiteView {
       if (!any) return std::nullopt;
       c.verdict = ClaimVerdict::kNotMeasured;
       c.measured = "VM results only with accelerator " + vms[0]->d->accelerator;
-      c.explanation = "Needs the same VM configuration measured under both kvm and tcg (startup "
-                      "suite). KVM here: " +
-                      (run.environment.kvm.usable.empty() ? std::string("unknown")
-                                                          : run.environment.kvm.usable) +
-                      (run.environment.kvm.why.empty() ? "" : " (" + run.environment.kvm.why + ")") +
-                      ".";
+      c.explanation =
+          "Needs the same VM configuration measured under both kvm and tcg (startup "
+          "suite). KVM here: " +
+          (run.environment.kvm.usable.empty() ? std::string("unknown")
+                                              : run.environment.kvm.usable) +
+          (run.environment.kvm.why.empty() ? "" : " (" + run.environment.kvm.why + ")") + ".";
       return c;
     }
     c.explanation = c.verdict == ClaimVerdict::kHolds

@@ -1,8 +1,8 @@
 #include "reports/suite_view.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "reports/format.h"
 
@@ -74,15 +74,18 @@ const results::Metric* FindMetric(const DriverResult& d, const std::string& name
 
 Table StatsTable(const SuiteResult& suite) {
   Table t;
-  t.caption = fmt::format("Statistics of every metric of suite \"{}\" ({} repetitions after {} "
-                          "warm-up). Percentiles interpolate linearly; CV = stddev / mean.",
-                          suite.name, suite.repetitions, suite.warmup);
-  t.header = {"driver", "accelerator", "parameters", "metric", "unit", "n", "median", "p95",
-              "min", "max", "CV", "interval measured", "warnings"};
+  t.caption = fmt::format(
+      "Statistics of every metric of suite \"{}\" ({} repetitions after {} "
+      "warm-up). Percentiles interpolate linearly; CV = stddev / mean.",
+      suite.name, suite.repetitions, suite.warmup);
+  t.header = {"driver",  "accelerator", "parameters", "metric", "unit", "n",
+              "median",  "p95",         "min",        "max",    "CV",   "interval measured",
+              "warnings"};
   for (const auto& d : suite.results) {
     if (d.skipped) {
-      t.rows.push_back({d.driver, d.accelerator, ParamsString(d.parameters), Cell("(skipped)", "muted"),
-                        "", "", "", "", "", "", "", "", Cell("skipped: " + *d.skipped, "muted")});
+      t.rows.push_back({d.driver, d.accelerator, ParamsString(d.parameters),
+                        Cell("(skipped)", "muted"), "", "", "", "", "", "", "", "",
+                        Cell("skipped: " + *d.skipped, "muted")});
       continue;
     }
     for (const auto& m : d.metrics) {
@@ -120,8 +123,7 @@ bool IsContainerDriver(const std::string& driver) {
 }
 
 bool IsVmDriver(const DriverResult& d) {
-  return d.driver == "vm" || d.driver == "qemu" || d.accelerator == "kvm" ||
-         d.accelerator == "tcg";
+  return d.driver == "vm" || d.driver == "qemu" || d.accelerator == "kvm" || d.accelerator == "tcg";
 }
 
 }  // namespace ctv::reports

@@ -31,9 +31,7 @@ class SuiteView {
   virtual std::vector<Table> Tables(const results::RunResults& run) const;
   // Judgements of catalogue claims (claims.h) this suite's data can speak to. May read other
   // suites' results in `run` too.
-  virtual std::vector<ClaimCheck> Claims(const results::RunResults& /*run*/) const {
-    return {};
-  }
+  virtual std::vector<ClaimCheck> Claims(const results::RunResults& /*run*/) const { return {}; }
 };
 
 // The registered views, in report order.

@@ -1,11 +1,10 @@
 // Opens a generated report in headless Chromium: the page must parse, every chart must decode
 // as an image, and a screenshot is kept as a CI artifact (build/report-screenshot.png).
+#include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "core/fd.h"
 #include "core/process.h"
@@ -24,10 +23,16 @@ std::string TempDir() {
 }
 
 std::vector<std::string> ChromiumArgs(const std::string& profile) {
-  return {kChromium,           "--headless",          "--no-sandbox",
-          "--disable-gpu",     "--disable-quic",      "--no-first-run",
-          "--disable-background-networking",          "--disable-component-update",
-          "--disable-sync",    "--user-data-dir=" + profile};
+  return {kChromium,
+          "--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-quic",
+          "--no-first-run",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+          "--user-data-dir=" + profile};
 }
 
 size_t Count(const std::string& hay, const std::string& needle) {
@@ -100,7 +105,8 @@ TEST_F(ReportInChromium, ScreenshotIsKeptAsArtifact) {
   ASSERT_GT(png->size(), 24u);
   EXPECT_EQ(png->substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
   // IHDR width, big-endian at offset 16: the window width we asked for.
-  uint32_t width = (static_cast<uint8_t>((*png)[16]) << 24) | (static_cast<uint8_t>((*png)[17]) << 16) |
+  uint32_t width = (static_cast<uint8_t>((*png)[16]) << 24) |
+                   (static_cast<uint8_t>((*png)[17]) << 16) |
                    (static_cast<uint8_t>((*png)[18]) << 8) | static_cast<uint8_t>((*png)[19]);
   EXPECT_EQ(width, 1600u);
   // A blank page compresses to a few KB; a rendered report with tables is far larger.

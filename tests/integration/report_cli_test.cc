@@ -1,10 +1,9 @@
 // The real ctvbench binary on fixture files: exit codes and messages of compare, report, history.
+#include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "core/fd.h"
 #include "core/process.h"
@@ -42,8 +41,9 @@ TEST(CompareCli, NoiseExitsZeroAndSaysSo) {
 }
 
 TEST(CompareCli, ThresholdAboveTheChangeHidesTheRegression) {
-  EXPECT_EQ(Ctvbench({"compare", F("base.json"), F("regressed.json"), "--threshold", "60%"}).status.code,
-            0);
+  EXPECT_EQ(
+      Ctvbench({"compare", F("base.json"), F("regressed.json"), "--threshold", "60%"}).status.code,
+      0);
 }
 
 TEST(CompareCli, MarkdownAndJsonFormats) {
@@ -67,7 +67,8 @@ TEST(CompareCli, BadInputExitsTwoWithAClearMessage) {
   EXPECT_EQ(missing.status.code, 2);
   EXPECT_NE(missing.err.find("does-not-exist.json"), std::string::npos) << missing.err;
   EXPECT_EQ(Ctvbench({"compare", F("base.json")}).status.code, 2);  // usage
-  EXPECT_EQ(Ctvbench({"compare", F("base.json"), F("base.json"), "--threshold", "ten"}).status.code, 2);
+  EXPECT_EQ(Ctvbench({"compare", F("base.json"), F("base.json"), "--threshold", "ten"}).status.code,
+            2);
 }
 
 TEST(CompareCli, EnvironmentMismatchIsRefusedUnlessAllowed) {
@@ -77,7 +78,8 @@ TEST(CompareCli, EnvironmentMismatchIsRefusedUnlessAllowed) {
   auto accel = Ctvbench({"compare", F("base.json"), F("other-accel.json")});
   EXPECT_EQ(accel.status.code, 2);
   EXPECT_NE(accel.err.find("accelerator"), std::string::npos) << accel.err;
-  auto allowed = Ctvbench({"compare", F("base.json"), F("other-accel.json"), "--allow-env-mismatch"});
+  auto allowed =
+      Ctvbench({"compare", F("base.json"), F("other-accel.json"), "--allow-env-mismatch"});
   EXPECT_EQ(allowed.status.code, 0) << allowed.err;
   EXPECT_NE(allowed.out.find("environment differs"), std::string::npos) << allowed.out;
 }
@@ -110,6 +112,16 @@ TEST(HistoryCli, WritesTrendsAndCountsRegressions) {
   auto html = ctv::ReadFile(dir + "/index.html");
   ASSERT_TRUE(html.has_value());
   EXPECT_NE(html->find("run-1.json"), std::string::npos);
+}
+
+TEST(HistoryCli, MalformedFileInDirExitsTwo) {
+  std::string dir = TempDir();
+  auto bad = ctv::ReadFile(F("malformed.json"));
+  ASSERT_TRUE(bad.has_value());
+  ASSERT_TRUE(ctv::WriteFile(dir + "/bad.json", *bad).has_value());
+  auto out = Ctvbench({"history", dir, "-o", dir + "/out"});
+  EXPECT_EQ(out.status.code, 2);
+  EXPECT_NE(out.err.find("bad.json"), std::string::npos) << out.err;
 }
 
 }  // namespace

@@ -1,9 +1,12 @@
 // compare's verdict rule, matching, environment refusal, and results-file errors.
 #include "reports/compare.h"
 
+#include <gtest/gtest.h>
+
 #include <string>
 
-#include <gtest/gtest.h>
+#include "core/fd.h"
+#include "reports/format.h"
 
 namespace ctv::reports {
 namespace {
@@ -40,8 +43,7 @@ TEST(Judge, LargeSignificantIncreaseIsARegressionWhenLowerIsBetter) {
 TEST(Judge, HigherIsBetterFlipsTheDirection) {
   CompareOptions o;
   EXPECT_EQ(Judge(Range(10, 0.1, 10), Range(15, 0.1, 10), false, o).verdict, Verdict::kImproved);
-  EXPECT_EQ(Judge(Range(15, 0.1, 10), Range(10, 0.1, 10), false, o).verdict,
-            Verdict::kRegressed);
+  EXPECT_EQ(Judge(Range(15, 0.1, 10), Range(10, 0.1, 10), false, o).verdict, Verdict::kRegressed);
 }
 
 TEST(Judge, OverlappingSamplesAreTooNoisy) {
@@ -132,6 +134,41 @@ TEST(LoadResults, MalformedNamesTheField) {
   std::string msg = r.error().ToString();
   EXPECT_NE(msg.find("malformed.json"), std::string::npos) << msg;
   EXPECT_NE(msg.find("suites[0].results[1].metrics[0].unit"), std::string::npos) << msg;
+}
+
+}  // namespace
+}  // namespace ctv::reports
+
+namespace ctv::reports {
+namespace {
+
+TEST(ParseThreshold, PercentOrFraction) {
+  double v = -1;
+  EXPECT_TRUE(ParseThreshold("10%", &v));
+  EXPECT_DOUBLE_EQ(v, 0.10);
+  EXPECT_TRUE(ParseThreshold("0.25", &v));
+  EXPECT_DOUBLE_EQ(v, 0.25);
+  EXPECT_FALSE(ParseThreshold("10", &v));  // ambiguous
+  EXPECT_FALSE(ParseThreshold("ten%", &v));
+  EXPECT_FALSE(ParseThreshold("", &v));
+  EXPECT_FALSE(ParseThreshold("-5%", &v));
+}
+
+// Fields of the wrong type are errors naming the field, never exceptions.
+TEST(FromJson, WrongTypesAreErrorsNotExceptions) {
+  auto doc =
+      nlohmann::json::parse(ctv::ReadFile(std::string(CTV_FIXTURES_DIR) + "/base.json").value());
+  auto bad_kvm = doc;
+  bad_kvm["environment"]["kvm"]["device_present"] = "yes";
+  auto r = results::FromJson(bad_kvm, "mem.json");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().ToString().find("environment.kvm.device_present"), std::string::npos)
+      << r.error().ToString();
+  auto bad_lib = doc;
+  bad_lib["suites"][0]["results"][0]["metrics"][0]["lower_is_better"] = "no";
+  r = results::FromJson(bad_lib, "mem.json");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().ToString().find("lower_is_better"), std::string::npos);
 }
 
 }  // namespace

@@ -1,9 +1,9 @@
 // history: time ordering and regression marks against the previous point.
 #include "reports/history.h"
 
-#include <cmath>
-
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 namespace ctv::reports {
 namespace {

@@ -2,11 +2,11 @@
 // the published two-sided alpha = 0.05 tables, and R's documented wilcox.test example.
 #include "reports/mann_whitney.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace ctv::reports {
 namespace {

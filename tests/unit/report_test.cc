@@ -1,16 +1,16 @@
 // Report pieces: HTML writer, chart scripts, suite views, claims, and a whole report rendered
 // with the real gnuplot into a temp dir.
+#include "reports/report.h"
+
+#include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "core/fd.h"
 #include "reports/chart.h"
 #include "reports/claims.h"
 #include "reports/html_writer.h"
-#include "reports/report.h"
 #include "reports/suite_view.h"
 
 namespace ctv::reports {
