@@ -192,7 +192,7 @@ Result<ReportOutput> WriteReport(const std::vector<NamedRun>& runs, const std::s
   page.subtitle =
       fmt::format("{} - host {} - kernel {} - started {}", files, run.environment.hostname,
                   run.environment.kernel_release, run.started_at);
-  page.sections.push_back(EnvironmentSection(runs));
+  // Claims first (the point of the page), then the evidence, then where it was measured.
   page.sections.push_back(ClaimsSection(run));
 
   // Registered views first (their order), then any other suite with its statistics.
@@ -217,6 +217,7 @@ Result<ReportOutput> WriteReport(const std::vector<NamedRun>& runs, const std::s
     page.sections.push_back(std::move(sec));
   }
 
+  page.sections.push_back(EnvironmentSection(runs));
   out.index_html = out_dir + "/index.html";
   CTV_CHECK(WriteFileAtomic(out.index_html, CTV_TRY(RenderHtml(page))));
 
