@@ -16,6 +16,7 @@ const std::vector<const SuiteView*>& SuiteViews() {
   // One line per suite view. Leaked on purpose: lives for the whole process.
   static const std::vector<const SuiteView*>* views = new std::vector<const SuiteView*>{
       MakeStartupView().release(),
+      MakeFootprintView().release(),
   };
   return *views;
 }

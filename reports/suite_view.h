@@ -40,6 +40,7 @@ const std::vector<const SuiteView*>& SuiteViews();
 std::unique_ptr<SuiteView> ViewFor(const std::string& suite);
 
 std::unique_ptr<SuiteView> MakeStartupView();
+std::unique_ptr<SuiteView> MakeFootprintView();
 
 // Helpers for views.
 const results::SuiteResult* FindSuite(const results::RunResults& run, const std::string& name);

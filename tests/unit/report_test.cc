@@ -81,12 +81,27 @@ TEST(StartupView, ChartsNameUnitNAndAccelerator) {
 
 TEST(SuiteView, UnknownSuiteGetsAStatisticsTable) {
   auto run = Load("startup-kvm.json");
-  auto view = ViewFor("footprint");
+  auto view = ViewFor("syscall");  // no registered view
   EXPECT_TRUE(view->Charts(run).empty());
   auto tables = view->Tables(run);
   ASSERT_EQ(tables.size(), 1u);
-  ASSERT_EQ(tables[0].rows.size(), 2u);
-  EXPECT_EQ(tables[0].rows[0][3].text, "footprint.pss");
+  ASSERT_EQ(tables[0].rows.size(), 3u);
+  EXPECT_EQ(tables[0].rows[0][3].text, "syscall.getppid");
+  EXPECT_EQ(tables[0].rows[0][4].text, "ns/op");
+}
+
+TEST(FootprintView, OneChartPerMetricAndTheLighterClaim) {
+  auto run = Load("startup-kvm.json");
+  auto charts = ViewFor("footprint")->Charts(run);
+  ASSERT_EQ(charts.size(), 1u);
+  EXPECT_NE(charts[0].title.find("footprint.pss (MiB)"), std::string::npos) << charts[0].title;
+  EXPECT_TRUE(charts[0].log_y);  // ~3 MiB vs ~180 MiB
+  auto rows = EvaluateClaims(run);
+  for (const auto& r : rows)
+    if (r.claim.id == "footprint.lighter") {
+      EXPECT_EQ(r.check.verdict, ClaimVerdict::kHolds);
+      EXPECT_NE(r.check.measured.find("MiB"), std::string::npos);
+    }
 }
 
 ClaimVerdict VerdictOf(const std::vector<ClaimRow>& rows, const std::string& id) {
@@ -155,7 +170,7 @@ TEST(Report, WritesIndexAndOnePngPerChart) {
   EXPECT_EQ(Count(*html, "src=\"http"), 0u);
   EXPECT_EQ(Count(*html, "<link"), 0u);
   EXPECT_NE(html->find("does not hold here"), std::string::npos);
-  EXPECT_NE(html->find("Suite: footprint (statistics)"), std::string::npos);
+  EXPECT_NE(html->find("Suite: syscall (statistics)"), std::string::npos);
   EXPECT_TRUE(ReadFile(out->claims_html).has_value());
 }
 
