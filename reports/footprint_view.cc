@@ -73,8 +73,10 @@ class FootprintView : public SuiteView {
       auto [lo, hi] = std::minmax_element(ns.begin(), ns.end());
       c.unit = unit;
       c.log_y = SpansDecades(medians, 1.0);
+      // What was measured leads the title when it fits on a slide line.
+      std::string what = interval.size() <= 70 ? interval + ": " : "";
       c.title = fmt::format(
-          "{} ({}), {}\naccelerator: {}", name, unit,
+          "{}{} ({}), {}\naccelerator: {}", what, name, unit,
           *lo == *hi ? fmt::format("n={} per driver", *lo) : fmt::format("n={}..{}", *lo, *hi),
           AcceleratorSummary(ds));
       c.y_label = fmt::format("{} ({}{})", name, unit, c.log_y ? ", log scale" : "");
