@@ -41,6 +41,45 @@ size_t Count(const std::string& hay, const std::string& needle) {
   return n;
 }
 
+// Opens a copy of `html_path` with a probe appended: after `load`, it records how many <img>
+// exist and how many decoded to a real 1600-px bitmap, in attributes --dump-dom shows. The
+// pages themselves carry no script. Returns the dumped DOM ("" on failure, with a test failure).
+std::string DumpDomWithImageProbe(const std::string& html_path, const std::string& profile) {
+  auto html = ctv::ReadFile(html_path);
+  EXPECT_TRUE(html.has_value()) << html_path;
+  if (!html) return "";
+  std::string probe =
+      "<script>window.addEventListener('load',()=>{const imgs=[...document.images];"
+      "document.body.setAttribute('data-imgs',imgs.length);"
+      "document.body.setAttribute('data-decoded',imgs.filter(i=>i.naturalWidth>=1600).length);"
+      "});</script>";
+  std::string probed = *html;
+  probed.insert(probed.rfind("</body>"), probe);
+  std::string probe_path = html_path + ".probe.html";
+  EXPECT_TRUE(ctv::WriteFile(probe_path, probed).has_value());
+  auto args = ChromiumArgs(profile);
+  args.push_back("--virtual-time-budget=10000");
+  args.push_back("--dump-dom");
+  args.push_back("file://" + probe_path);
+  auto r = ctv::RunCommand(args, std::chrono::seconds(180));
+  EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().ToString());
+  if (!r) return "";
+  EXPECT_TRUE(r->status.Success()) << r->err;
+  return r->out;
+}
+
+TEST(HistoryInChromium, TrendChartsDecode) {
+  ASSERT_EQ(::access(kChromium.c_str(), X_OK), 0) << kChromium << " missing";
+  std::string dir = TempDir();
+  auto r = ctv::RunCommand({kBin, "history", kFixtures + "/history", "-o", dir + "/history"},
+                           std::chrono::seconds(120));
+  ASSERT_TRUE(r.has_value() && r->status.Success()) << (r ? r->err : r.error().ToString());
+  std::string dom = DumpDomWithImageProbe(dir + "/history/index.html", dir + "/profile");
+  EXPECT_NE(dom.find("data-imgs=\"1\""), std::string::npos) << dom.substr(0, 2000);
+  EXPECT_NE(dom.find("data-decoded=\"1\""), std::string::npos);
+  EXPECT_NE(dom.find("Regressions"), std::string::npos);
+}
+
 class ReportInChromium : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -58,30 +97,11 @@ class ReportInChromium : public ::testing::Test {
 };
 
 TEST_F(ReportInChromium, EveryChartDecodes) {
-  // A copy of the page with a probe appended: after `load`, it records how many <img> decoded
-  // to a real bitmap (naturalWidth > 0) and how many sections exist, in attributes --dump-dom
-  // shows. The report itself carries no script.
   auto html = ctv::ReadFile(dir_ + "/report/index.html");
   ASSERT_TRUE(html.has_value());
   size_t charts = Count(*html, "<img ");
   ASSERT_GE(charts, 2u);
-  std::string probe =
-      "<script>window.addEventListener('load',()=>{const imgs=[...document.images];"
-      "document.body.setAttribute('data-imgs',imgs.length);"
-      "document.body.setAttribute('data-decoded',imgs.filter(i=>i.naturalWidth>=1600).length);"
-      "document.body.setAttribute('data-sections',document.querySelectorAll('section').length);"
-      "});</script>";
-  std::string probed = *html;
-  probed.insert(probed.rfind("</body>"), probe);
-  ASSERT_TRUE(ctv::WriteFile(dir_ + "/report/probe.html", probed).has_value());
-  auto args = ChromiumArgs(dir_ + "/profile-dom");
-  args.push_back("--virtual-time-budget=10000");
-  args.push_back("--dump-dom");
-  args.push_back("file://" + dir_ + "/report/probe.html");
-  auto r = ctv::RunCommand(args, std::chrono::seconds(180));
-  ASSERT_TRUE(r.has_value()) << r.error().ToString();
-  ASSERT_TRUE(r->status.Success()) << r->err;
-  const std::string& dom = r->out;
+  std::string dom = DumpDomWithImageProbe(dir_ + "/report/index.html", dir_ + "/profile-dom");
   EXPECT_NE(dom.find("data-imgs=\"" + std::to_string(charts) + "\""), std::string::npos)
       << dom.substr(0, 2000);
   EXPECT_NE(dom.find("data-decoded=\"" + std::to_string(charts) + "\""), std::string::npos)
