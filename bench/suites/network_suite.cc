@@ -1,9 +1,9 @@
 #include "bench/suites/network_suite.h"
 
+#include <fmt/format.h>
 #include <signal.h>
 #include <unistd.h>
 
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "core/fd.h"
@@ -19,8 +19,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr int kServerPort = 7000;      // inside the namespace
-constexpr int kLoopbackPort = 17071;   // the host-process server
+constexpr int kServerPort = 7000;     // inside the namespace
+constexpr int kLoopbackPort = 17071;  // the host-process server
 
 // ctv-probe tcp-rr-server, started with `prefix` (e.g. nsenter) and waited for until ready.
 struct EchoServer {
@@ -36,8 +36,8 @@ struct EchoServer {
 
 Result<std::unique_ptr<EchoServer>> StartEchoServer(std::vector<std::string> argv,
                                                     const std::string& probe, int port) {
-  argv.insert(argv.end(), {probe, "tcp-rr-server", "--port", std::to_string(port), "--timeout",
-                           "3600"});
+  argv.insert(argv.end(),
+              {probe, "tcp-rr-server", "--port", std::to_string(port), "--timeout", "3600"});
   PipePair p = CTV_TRY(MakePipe());
   SpawnOptions o;
   o.argv = argv;
@@ -84,9 +84,9 @@ class NetnsTarget final : public RrTarget {
 
 // One repetition: the median round trip in us.
 Result<double> MeasureOnce(const std::string& probe, const std::string& endpoint, int iters) {
-  auto out = CTV_TRY(RunCommand({probe, "tcp-rr", "--connect", endpoint, "--iters",
-                                 std::to_string(iters), "--timeout", "10"},
-                                60s));
+  auto out = CTV_TRY(RunCommand(
+      {probe, "tcp-rr", "--connect", endpoint, "--iters", std::to_string(iters), "--timeout", "10"},
+      60s));
   if (!out.status.Success())
     return MakeError("run tcp-rr", endpoint, out.status.ToString() + ": " + out.err);
   auto j = nlohmann::json::parse(out.out, nullptr, false);
@@ -111,66 +111,83 @@ class NetworkSuite final : public Suite {
     out.name = Name();
     out.repetitions = so.repetitions;
     out.warmup = so.warmup;
-    RrTargetFactory loopback = [this]() -> Result<std::unique_ptr<RrTarget>> {
-      auto s = CTV_TRY(StartEchoServer({}, o_.probe_path, kLoopbackPort));
-      return std::unique_ptr<RrTarget>(std::make_unique<LoopbackTarget>(std::move(s)));
+    struct Row {
+      results::DriverResult r;
+      RrTarget* target = nullptr;
+      std::string endpoint;
+      std::vector<double> samples;
     };
-    out.results.push_back(CTV_TRY(RunPath(loopback, "host", "loopback", so)));
-    // bridge and dnat share one target (one namespace, one server) per repetition set.
-    for (const char* path : {"bridge", "dnat"})
-      out.results.push_back(CTV_TRY(RunPath(o_.isolated_target, "netns", path, so)));
+    std::vector<Row> rows;
+    for (const char* path : {"loopback", "bridge", "dnat"}) {
+      Row row;
+      row.r.driver = std::string(path) == "loopback" ? "host" : "netns";
+      row.r.accelerator = "none";
+      row.r.parameters = {{"path", path}, {"iters", std::to_string(o_.iters)}};
+      rows.push_back(std::move(row));
+    }
+    // Targets live for the whole suite: one host server, one isolated target shared by the
+    // bridge and dnat paths.
+    std::unique_ptr<RrTarget> loopback, isolated;
+    std::string loopback_error, isolated_error;
+    if (::access(o_.probe_path.c_str(), X_OK) != 0) {
+      loopback_error = isolated_error = "ctv-probe not found at " + o_.probe_path;
+    } else {
+      if (auto s = StartEchoServer({}, o_.probe_path, kLoopbackPort))
+        loopback = std::make_unique<LoopbackTarget>(std::move(*s));
+      else
+        loopback_error = "target setup failed: " + s.error().ToString();
+      if (::geteuid() != 0) {
+        isolated_error = "needs root (network namespaces, bridge, nftables)";
+      } else if (auto t = o_.isolated_target()) {
+        isolated = std::move(*t);
+      } else {
+        isolated_error = "target setup failed: " + t.error().ToString();
+      }
+    }
+    for (auto& row : rows) {
+      const std::string& path = row.r.parameters["path"];
+      bool host = path == "loopback";
+      row.target = host ? loopback.get() : isolated.get();
+      if (!row.target) {
+        row.r.skipped = host ? loopback_error : isolated_error;
+        continue;
+      }
+      row.r.driver = row.target->Driver();
+      row.endpoint = row.target->Endpoint(path);
+      if (row.endpoint.empty()) row.r.skipped = "this target has no " + path + " path";
+      row.r.details["endpoint"] = row.endpoint;
+    }
+    // Interleaved (loopback, bridge, dnat, loopback, ...): a change in the host's load during the
+    // run (2 shared cores) hits every path alike instead of biasing whichever ran last.
+    int total = so.warmup + so.repetitions;
+    for (int i = 0; i < total; ++i) {
+      if (so.progress) so.progress({"all paths", i, total, i < so.warmup});
+      for (auto& row : rows) {
+        if (Interrupted()) return MakeError("run suite network", "", "interrupted");
+        if (row.r.skipped) continue;
+        auto us = MeasureOnce(o_.probe_path, row.endpoint, o_.iters);
+        if (!us) {
+          row.r.skipped = fmt::format("repetition {} failed: {}", i + 1, us.error().ToString());
+          continue;
+        }
+        if (i >= so.warmup) row.samples.push_back(*us);
+      }
+    }
+    if (so.progress) so.progress({"all paths", total, total, false});
+    for (auto& row : rows) {
+      if (!row.r.skipped)
+        row.r.metrics.push_back(results::MakeMetric(
+            "network.tcp_rr", "us",
+            fmt::format("median of {} 1-byte TCP round trips on one connection, host client -> "
+                        "{} ({})",
+                        o_.iters, row.endpoint, row.r.parameters["path"]),
+            row.samples));
+      out.results.push_back(std::move(row.r));
+    }
     return out;
   }
 
  private:
-  Result<results::DriverResult> RunPath(const RrTargetFactory& make, const std::string& driver,
-                                        const std::string& path, const SuiteOptions& so) {
-    results::DriverResult r;
-    r.driver = driver;
-    r.accelerator = "none";
-    r.parameters = {{"path", path}, {"iters", std::to_string(o_.iters)}};
-    if (::access(o_.probe_path.c_str(), X_OK) != 0) {
-      r.skipped = "ctv-probe not found at " + o_.probe_path;
-      return r;
-    }
-    if (driver != "host" && ::geteuid() != 0) {
-      r.skipped = "needs root (network namespaces, bridge, nftables)";
-      return r;
-    }
-    auto target = make();
-    if (!target) {
-      r.skipped = "target setup failed: " + target.error().ToString();
-      return r;
-    }
-    r.driver = (*target)->Driver();
-    std::string endpoint = (*target)->Endpoint(path);
-    if (endpoint.empty()) {
-      r.skipped = "this target has no " + path + " path";
-      return r;
-    }
-    r.details["endpoint"] = endpoint;
-    std::vector<double> samples;
-    int total = so.warmup + so.repetitions;
-    for (int i = 0; i < total; ++i) {
-      if (Interrupted()) return MakeError("run suite network", path, "interrupted");
-      if (so.progress) so.progress({driver + "/" + path, i, total, i < so.warmup});
-      auto us = MeasureOnce(o_.probe_path, endpoint, o_.iters);
-      if (!us) {
-        r.skipped = fmt::format("repetition {} failed: {}", i + 1, us.error().ToString());
-        return r;
-      }
-      if (i >= so.warmup) samples.push_back(*us);
-    }
-    if (so.progress) so.progress({driver + "/" + path, total, total, false});
-    r.metrics.push_back(results::MakeMetric(
-        "network.tcp_rr", "us",
-        fmt::format("median of {} 1-byte TCP round trips on one connection, host client -> {} "
-                    "({})",
-                    o_.iters, endpoint, path),
-        samples));
-    return r;
-  }
-
   NetworkSuiteOptions o_;
 };
 

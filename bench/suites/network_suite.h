@@ -35,8 +35,8 @@ class RrTarget {
 using RrTargetFactory = std::function<Result<std::unique_ptr<RrTarget>>()>;
 
 struct NetworkSuiteOptions {
-  std::string probe_path;  // empty: ctv-probe next to the running binary
-  int iters = 2000;        // round trips per repetition
+  std::string probe_path;           // empty: ctv-probe next to the running binary
+  int iters = 2000;                 // round trips per repetition
   RrTargetFactory isolated_target;  // empty: the scratch-namespace target
 };
 

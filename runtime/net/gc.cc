@@ -1,10 +1,9 @@
 #include "runtime/net/gc.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
-
-#include <fmt/format.h>
 
 #include "runtime/net/nat.h"
 #include "runtime/net/netlink.h"

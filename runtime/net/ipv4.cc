@@ -1,10 +1,9 @@
 #include "runtime/net/ipv4.h"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 
 #include <charconv>
-
-#include <fmt/format.h>
 
 namespace ctv::net {
 

@@ -1,9 +1,9 @@
 #include "runtime/net/nat.h"
 
-#include <memory>
-
 #include <fmt/format.h>
 #include <nftables/libnftables.h>
+
+#include <memory>
 
 #include "core/fd.h"
 
@@ -72,7 +72,7 @@ std::string RenderRuleset(const std::string& t, const NetState& state) {
 
 Result<std::string> RunNft(const std::string& script) {
   std::unique_ptr<nft_ctx, decltype(&nft_ctx_free)> ctx(nft_ctx_new(NFT_CTX_DEFAULT),
-                                                         &nft_ctx_free);
+                                                        &nft_ctx_free);
   if (!ctx) return Error{ENOMEM, "create nftables context", "", ""};
   nft_ctx_buffer_output(ctx.get());
   nft_ctx_buffer_error(ctx.get());

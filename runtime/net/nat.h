@@ -8,8 +8,9 @@
 //   chain prerouting  (nat, dstnat)   fib daddr type local tcp dport 18080 dnat to 10.88.0.2:80
 //   chain output      (nat, dstnat)   the same, for connections the host itself opens
 //   chain postrouting (nat, srcnat)   ip saddr 10.88.0.0/16 oifname != "ctv0" masquerade
-//                                     ip saddr 127.0.0.0/8 ip daddr 10.88.0.2 tcp dport 80 masquerade
-//                                     oifname "ctv0" ip saddr 10.88.0.0/16 ct status dnat masquerade
+//                                     ip saddr 127.0.0.0/8 ip daddr 10.88.0.2 tcp dport 80
+//                                     masquerade oifname "ctv0" ip saddr 10.88.0.0/16 ct status
+//                                     dnat masquerade
 #pragma once
 
 #include <string>

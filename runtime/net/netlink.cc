@@ -1,21 +1,20 @@
 #include "runtime/net/netlink.h"
 
 #include <arpa/inet.h>
-#include <net/if.h>
-#include <sched.h>
-
-#include <cerrno>
-#include <cstring>
-#include <thread>
-#include <utility>
-
 #include <fmt/format.h>
+#include <net/if.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/route.h>
+#include <sched.h>
+
+#include <cerrno>
+#include <cstring>
+#include <thread>
+#include <utility>
 
 namespace ctv::net {
 namespace {
@@ -62,7 +61,8 @@ Error NlError(int err, std::string op, std::string object) {
     default:
       break;
   }
-  return Error{code, std::move(op), std::move(object), fmt::format("netlink: {}", nl_geterror(err))};
+  return Error{code, std::move(op), std::move(object),
+               fmt::format("netlink: {}", nl_geterror(err))};
 }
 
 Result<NlAddrPtr> ParseAddr(const std::string& text, const char* what) {
@@ -169,7 +169,8 @@ Result<int> EnsureBridge(NlSocket& sk, const std::string& name, const std::strin
   if (existing.p) {
     const char* kind = rtnl_link_get_type(existing.p);
     if (!kind || std::string(kind) != "bridge")
-      return Error{EEXIST, "create bridge", name, "a network interface of that name is not a bridge"};
+      return Error{EEXIST, "create bridge", name,
+                   "a network interface of that name is not a bridge"};
   } else {
     LinkPtr br{rtnl_link_bridge_alloc()};
     if (!br.p) return Error{ENOMEM, "create bridge", name, ""};
@@ -221,7 +222,8 @@ Result<std::vector<RouteDst>> ListRoutes(NlSocket& sk, int skip_ifindex) {
     int prefix = static_cast<int>(nl_addr_get_prefixlen(dst));
     if (prefix == 0) continue;
     int oif = 0;
-    if (rtnl_route_get_nnexthops(r) > 0) oif = rtnl_route_nh_get_ifindex(rtnl_route_nexthop_n(r, 0));
+    if (rtnl_route_get_nnexthops(r) > 0)
+      oif = rtnl_route_nh_get_ifindex(rtnl_route_nexthop_n(r, 0));
     if (skip_ifindex != 0 && oif == skip_ifindex) continue;
     uint32_t a = 0;
     std::memcpy(&a, nl_addr_get_binary_addr(dst), 4);

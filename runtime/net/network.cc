@@ -1,7 +1,6 @@
 #include "runtime/net/network.h"
 
 #include <fcntl.h>
-
 #include <fmt/format.h>
 
 #include "core/log.h"
@@ -85,7 +84,8 @@ Status TearDown(const StateLock& lock, NetState& state, const std::string& id, N
   keep(DeleteLink(sk, veth));  // deleting the host end deletes eth0 in the container too
   std::erase_if(state.endpoints, [&](const Endpoint& x) { return x.id == id; });
   if (state.CountOnBridge(bridge) == 0) {
-    bool ours = std::find(state.bridges.begin(), state.bridges.end(), bridge) != state.bridges.end();
+    bool ours =
+        std::find(state.bridges.begin(), state.bridges.end(), bridge) != state.bridges.end();
     if (ours) {
       keep(DeleteLink(sk, bridge));
       std::erase(state.bridges, bridge);
@@ -101,9 +101,9 @@ Status CheckSubnet(NlSocket& sk, const NetworkConfig& c, const Ipv4Subnet& subne
   for (const auto& e : state.endpoints) {
     if (e.bridge == c.bridge) {
       if (e.subnet != subnet.ToString())
-        return MakeError("attach network", c.bridge,
-                         fmt::format("bridge already serves subnet {}, not {}", e.subnet,
-                                     subnet.ToString()));
+        return MakeError(
+            "attach network", c.bridge,
+            fmt::format("bridge already serves subnet {}, not {}", e.subnet, subnet.ToString()));
       continue;
     }
     auto other = ParseIpv4Subnet(e.subnet);
@@ -141,9 +141,9 @@ Result<ContainerNetwork> AttachBridge(const NetworkRequest& req, const NetnsRef&
     return Error{EEXIST, "attach network", req.container_id,
                  "this container already has a network (detach it or run `ctvbench gc`)"};
   if (!state.nft_table.empty() && state.nft_table != c.nft_table)
-    return MakeError("attach network", c.StateDir(),
-                     fmt::format("this state root renders nft table {}, not {}", state.nft_table,
-                                 c.nft_table));
+    return MakeError(
+        "attach network", c.StateDir(),
+        fmt::format("this state root renders nft table {}, not {}", state.nft_table, c.nft_table));
   // Everything that can refuse the request runs before the first change.
   for (const auto& p : req.ports) CTV_CHECK(CheckPortFree(state, p));
   NlSocket sk = CTV_TRY(NlSocket::Open());
@@ -169,8 +169,8 @@ Result<ContainerNetwork> AttachBridge(const NetworkRequest& req, const NetnsRef&
   state.endpoints.push_back(e);
   state.nft_table = c.nft_table;
   bool new_bridge = CTV_TRY(LinkIndex(sk, c.bridge)) == 0;
-  if (new_bridge && std::find(state.bridges.begin(), state.bridges.end(), c.bridge) ==
-                        state.bridges.end())
+  if (new_bridge &&
+      std::find(state.bridges.begin(), state.bridges.end(), c.bridge) == state.bridges.end())
     state.bridges.push_back(c.bridge);
   CTV_CHECK(SaveState(lock, state));
 
@@ -203,8 +203,9 @@ Result<ContainerNetwork> AttachBridge(const NetworkRequest& req, const NetnsRef&
 Result<ContainerNetwork> Attach(const NetworkRequest& req, const NetnsRef& netns) {
   CTV_CHECK(ValidateContainerId(req.container_id));
   if (req.mode != NetworkMode::kBridge && !req.ports.empty())
-    return MakeError("attach network", req.container_id,
-                     fmt::format("-p needs --net bridge (got --net {})", NetworkModeName(req.mode)));
+    return MakeError(
+        "attach network", req.container_id,
+        fmt::format("-p needs --net bridge (got --net {})", NetworkModeName(req.mode)));
   if (req.mode == NetworkMode::kBridge) return AttachBridge(req, netns);
   if (req.mode == NetworkMode::kNone) {
     CTV_CHECK(InNetns(netns.Fd(), []() -> Status {

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <fmt/format.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -9,8 +10,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "core/fd.h"
 #include "runtime/net/ipv4.h"
@@ -20,7 +19,8 @@ namespace {
 
 // Socket inodes bound to `port` in one /proc/net table. TCP: LISTEN (0A) only — established
 // connections using the port as their local end do not stop a new listener.
-void InodesFromTable(const std::string& path, bool tcp, uint16_t port, std::set<unsigned long>* out) {
+void InodesFromTable(const std::string& path, bool tcp, uint16_t port,
+                     std::set<unsigned long>* out) {
   FILE* f = std::fopen(path.c_str(), "re");
   if (!f) return;
   char line[512];
@@ -29,7 +29,8 @@ void InodesFromTable(const std::string& path, bool tcp, uint16_t port, std::set<
     char local[64];
     unsigned lport = 0, state = 0;
     unsigned long inode = 0;
-    if (std::sscanf(line, " %*d: %63[0-9A-Fa-f]:%X %*[0-9A-Fa-f]:%*X %X %*X:%*X %*X:%*X %*X %*u %*u %lu",
+    if (std::sscanf(line,
+                    " %*d: %63[0-9A-Fa-f]:%X %*[0-9A-Fa-f]:%*X %X %*X:%*X %*X:%*X %*X %*u %*u %lu",
                     local, &lport, &state, &inode) != 4)
       continue;
     if (lport != port || inode == 0) continue;
@@ -87,10 +88,10 @@ Status CheckPortFree(const NetState& state, const PortMapping& m) {
     for (const auto& p : e.ports) {
       bool same_ip = p.host_ip.empty() || m.host_ip.empty() || p.host_ip == m.host_ip;
       if (same_ip && p.host_port == m.host_port && p.protocol == m.protocol)
-        return Error{EADDRINUSE, "map port", spec,
-                     fmt::format("host port {}/{} is already mapped to container {} ({}:{})",
-                                 m.host_port, ProtocolName(m.protocol), e.id, e.ip,
-                                 p.container_port)};
+        return Error{
+            EADDRINUSE, "map port", spec,
+            fmt::format("host port {}/{} is already mapped to container {} ({}:{})", m.host_port,
+                        ProtocolName(m.protocol), e.id, e.ip, p.container_port)};
     }
   }
   // Ask the kernel: bind the port the way a server would.
@@ -105,11 +106,13 @@ Status CheckPortFree(const NetState& state, const PortMapping& m) {
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
   sa.sin_port = htons(m.host_port);
-  sa.sin_addr.s_addr = htonl(m.host_ip.empty() ? INADDR_ANY : CTV_TRY(ParseIpv4(m.host_ip, "-p host ip")));
+  sa.sin_addr.s_addr =
+      htonl(m.host_ip.empty() ? INADDR_ANY : CTV_TRY(ParseIpv4(m.host_ip, "-p host ip")));
   if (::bind(s.Get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0) return Ok();
   int err = errno;
   if (err == EADDRNOTAVAIL)
-    return Error{err, "map port", spec, fmt::format("{} is not an address of this host", m.host_ip)};
+    return Error{err, "map port", spec,
+                 fmt::format("{} is not an address of this host", m.host_ip)};
   if (err != EADDRINUSE) return Error{err, "check host port", spec, ""};
   std::vector<PortHolder> holders = FindPortHolders(m.protocol, m.host_port);
   std::string who;

@@ -1,10 +1,10 @@
 #include "runtime/net/port_spec.h"
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <set>
 #include <tuple>
-
-#include <fmt/format.h>
 
 #include "runtime/net/ipv4.h"
 
@@ -12,9 +12,9 @@ namespace ctv::net {
 namespace {
 
 Error SpecError(std::string_view spec, std::string why) {
-  return MakeError("parse -p", std::string(spec),
-                   fmt::format("{}; expected {} (e.g. 8080:80 or 127.0.0.1:8080:80/udp)", why,
-                               kPortSpecForm));
+  return MakeError(
+      "parse -p", std::string(spec),
+      fmt::format("{}; expected {} (e.g. 8080:80 or 127.0.0.1:8080:80/udp)", why, kPortSpecForm));
 }
 
 Result<uint16_t> ParsePort(std::string_view spec, std::string_view text, const char* which) {

@@ -10,7 +10,8 @@
 namespace ctv::net {
 
 Result<ScratchNetns> ScratchNetns::Create(const std::string& name) {
-  if (name.rfind("ctv", 0) != 0) return MakeError("create network namespace", name, "must start with ctv");
+  if (name.rfind("ctv", 0) != 0)
+    return MakeError("create network namespace", name, "must start with ctv");
   auto r = CTV_TRY(RunCommand({"ip", "netns", "add", name}));
   if (!r.status.Success())
     return MakeError("create network namespace", name, "ip netns add: " + r.err);

@@ -1,16 +1,15 @@
 #include "runtime/net/state.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <filesystem>
-#include <thread>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "core/clock.h"
 
@@ -76,8 +75,7 @@ Result<NetState> LoadState(const StateLock& lock) {
   if (::access(path.c_str(), F_OK) != 0) return NetState{};
   std::string text = CTV_TRY(ReadFile(path));
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("endpoints") ||
-      !j["endpoints"].is_array())
+  if (j.is_discarded() || !j.is_object() || !j.contains("endpoints") || !j["endpoints"].is_array())
     return MakeError("parse network state", path, "not a ctvbench network state file");
   NetState s;
   if (j.contains("bridges") && j["bridges"].is_array())
@@ -128,7 +126,8 @@ Result<uint32_t> PickFreeAddress(const NetState& state, const std::string& bridg
 
 std::string VethName(const std::string& id) {
   bool plain = !id.empty() && id.size() <= 12;
-  for (char c : id) plain &= (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  for (char c : id)
+    plain &= (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
   if (plain) return "ctv" + id;
   uint64_t h = 1469598103934665603ull;  // FNV-1a 64
   for (unsigned char c : id) h = (h ^ c) * 1099511628211ull;

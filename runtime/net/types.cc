@@ -26,8 +26,8 @@ const char* NetworkModeName(NetworkMode mode) {
 const char* ProtocolName(Protocol p) { return p == Protocol::kTcp ? "tcp" : "udp"; }
 
 std::string PortMapping::ToString() const {
-  return fmt::format("{}{}:{}/{}", host_ip.empty() ? "" : host_ip + ":", host_port,
-                     container_port, ProtocolName(protocol));
+  return fmt::format("{}{}:{}/{}", host_ip.empty() ? "" : host_ip + ":", host_port, container_port,
+                     ProtocolName(protocol));
 }
 
 Status ValidateContainerId(std::string_view id) {

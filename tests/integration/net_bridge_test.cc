@@ -5,6 +5,8 @@
 //
 // Traffic goes only to 127.0.0.1, the test bridge's address and the test namespaces' addresses.
 #include <arpa/inet.h>
+#include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -12,9 +14,6 @@
 
 #include <set>
 #include <thread>
-
-#include <fmt/format.h>
-#include <gtest/gtest.h>
 
 #include "core/fd.h"
 #include "core/line_reader.h"
@@ -192,6 +191,11 @@ TEST_F(NetBridgeTest, PortMappingServesLoopbackAndBridgeAndRefusesASecondTaker) 
   ASSERT_TRUE(web) << web.error().ToString();
   auto server = StartProbe(&*ns, {"http", "--port", "80", "--timeout", "60"});
   ASSERT_TRUE(server) << server.error().ToString();
+
+  auto table = RunNft(fmt::format("list table ip {}", kTable));
+  ASSERT_TRUE(table) << table.error().ToString();
+  EXPECT_NE(table->find(fmt::format("dnat to {}:80", web->Address())), std::string::npos) << *table;
+  EXPECT_NE(table->find("masquerade"), std::string::npos) << *table;
 
   for (const std::string& host : {std::string("127.0.0.1"), web->Gateway()}) {
     auto out = Curl(fmt::format("http://{}:18080/", host));

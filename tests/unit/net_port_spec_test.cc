@@ -29,9 +29,9 @@ TEST(PortSpec, ParsesAcceptedForms) {
 }
 
 TEST(PortSpec, RejectsBadFormsNamingFlagAndForm) {
-  for (const char* bad : {"80", "", ":80", "8080:", "a:80", "8080:b", "0:80", "8080:65536",
-                          "8080:80/sctp", "8080:80/", "1.2.3:8080:80", "x:8080:80",
-                          "1.2.3.4:5:8080:80", "-1:80", "8080:80 "}) {
+  for (const char* bad :
+       {"80", "", ":80", "8080:", "a:80", "8080:b", "0:80", "8080:65536", "8080:80/sctp",
+        "8080:80/", "1.2.3:8080:80", "x:8080:80", "1.2.3.4:5:8080:80", "-1:80", "8080:80 "}) {
     auto r = ParsePortSpec(bad);
     ASSERT_FALSE(r) << bad;
     std::string msg = r.error().ToString();

@@ -1,10 +1,10 @@
 // ctv-probe's network modes on 127.0.0.1 only (no root needed): http, tcp-rr-server, tcp-rr.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "core/fd.h"
@@ -57,12 +57,13 @@ TEST(ProbeNet, BadArgumentsExit2NamingTheOption) {
     std::vector<std::string> args;
     std::string needle;
   };
-  for (const Case& c : std::vector<Case>{{{"http"}, "--port is required"},
-                                         {{"http", "--port", "70000"}, "--port"},
-                                         {{"tcp-rr-server", "--port", "x"}, "--port"},
-                                         {{"tcp-rr", "--iters", "3"}, "--connect"},
-                                         {{"tcp-rr", "--connect", "h:1", "--iters", "3"}, "A.B.C.D:PORT"},
-                                         {{"tcp-rr", "--connect", "127.0.0.1:9"}, "--iters"}}) {
+  for (const Case& c :
+       std::vector<Case>{{{"http"}, "--port is required"},
+                         {{"http", "--port", "70000"}, "--port"},
+                         {{"tcp-rr-server", "--port", "x"}, "--port"},
+                         {{"tcp-rr", "--iters", "3"}, "--connect"},
+                         {{"tcp-rr", "--connect", "h:1", "--iters", "3"}, "A.B.C.D:PORT"},
+                         {{"tcp-rr", "--connect", "127.0.0.1:9"}, "--iters"}}) {
     std::vector<std::string> argv = {test::Bin("ctv-probe")};
     argv.insert(argv.end(), c.args.begin(), c.args.end());
     auto out = test::RunOrDie(argv);
