@@ -2,21 +2,22 @@
 // Static, no dependencies beyond libc, so it runs in a busybox image and a bare initramfs alike.
 //
 // Output contract (bench/workload/protocol.h): measuring modes print one JSON object on stdout;
-// `ready` prints the marker line "CTV-READY <pid> <monotonic_ns>". Bad arguments: a message on
+// `ready`, `http` and `tcp-rr-server` print the marker line "CTV-READY <pid> <monotonic_ns>"
+// once ready (the servers print a JSON summary when stopped). Bad arguments: a message on
 // stderr naming the mode, the option and the accepted form; exit status 2.
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
 #include <net/if.h>
-#include <signal.h>
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -24,12 +25,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -317,7 +318,6 @@ int HostInfo() {
   return 0;
 }
 
-
 // ---- network modes ----------------------------------------------------------------------------
 
 // SIGTERM/SIGINT/SIGHUP as a descriptor: the servers poll it next to their sockets, so a stop
@@ -414,8 +414,8 @@ int Http(const Options& o) {
     if (req.find("\r\n\r\n") == std::string::npos) continue;
     bool get = req.compare(0, 4, "GET ") == 0 || req.compare(0, 5, "HEAD ") == 0;
     char body[384];
-    int blen = std::snprintf(body, sizeof body, "ctv-probe http hostname=%s pid=%d\n", host,
-                             getpid());
+    int blen =
+        std::snprintf(body, sizeof body, "ctv-probe http hostname=%s pid=%d\n", host, getpid());
     char head[256];
     int hlen = std::snprintf(head, sizeof head,
                              "HTTP/1.1 %s\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n"
