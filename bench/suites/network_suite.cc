@@ -122,7 +122,8 @@ class NetworkSuite final : public Suite {
       Row row;
       row.r.driver = std::string(path) == "loopback" ? "host" : "netns";
       row.r.accelerator = "none";
-      row.r.parameters = {{"path", path}, {"iters", std::to_string(o_.iters)}};
+      row.r.parameters = {{"path", path}};
+      row.r.details["iters_per_repetition"] = o_.iters;
       rows.push_back(std::move(row));
     }
     // Targets live for the whole suite: one host server, one isolated target shared by the

@@ -8,6 +8,11 @@
 // Metric: network.tcp_rr, us per round trip = the median over --iters 1-byte round trips on one
 // connection (ctv-probe tcp-rr), one sample per repetition; parameters {"path": ...}.
 //
+// Drivers: the loopback row is the host-process baseline and always runs; the namespace rows come
+// from the target factory, not from a registered Driver, so --driver does not filter them.
+// Fixed ports (17071 host server, 17070 the mapping): a port taken on this host skips the row
+// with the usual one-line conflict message.
+//
 // Pluggable target: the namespace server is built by an RrTargetFactory. Today it is a scratch
 // namespace attached by the library directly (driver "netns"); once the ctvrt driver exists the
 // integrator passes a factory that starts the server in a real container (driver "ctvrt").
