@@ -16,6 +16,8 @@
 #include <thread>
 #include <utility>
 
+#include "core/fd.h"
+
 namespace ctv::net {
 namespace {
 
@@ -197,6 +199,15 @@ Status CreateVeth(NlSocket& sk, const std::string& host_name, int bridge_ifindex
   rtnl_link_set_ns_fd(peer.p, netns_fd);
   int err = rtnl_link_add(sk.Get(), veth.p, NLM_F_CREATE | NLM_F_EXCL);
   if (err < 0) return NlError(err, "create veth pair", host_name + " <-> eth0");
+  // Hairpin: a container reaching its OWN mapped port through the host (10.88.0.1:8080). With
+  // br_netfilter loaded the DNAT'd packet is bridged, not routed, back out of the port it came
+  // in on, which a bridge refuses unless the port is in hairpin mode (Docker sets it too).
+  // Through sysfs: libnl 3.7 has no simple setter for IFLA_BRPORT_MODE.
+  Status hp = WriteFile("/sys/class/net/" + host_name + "/brport/hairpin_mode", "1");
+  if (!hp) {
+    (void)DeleteLink(sk, host_name);
+    return hp;
+  }
   return Ok();
 }
 

@@ -218,6 +218,20 @@ TEST_F(NetBridgeTest, PortMappingServesLoopbackAndBridgeAndRefusesASecondTaker) 
   auto again = Curl("http://127.0.0.1:18080/");
   EXPECT_TRUE(again.status.Success()) << "first mapping stopped serving: " << again.err;
 
+  // Containers reach a mapped port through the host too (prerouting DNAT + hairpin masquerade):
+  // another namespace on the bridge, and the serving namespace itself.
+  auto other = Attach(Request(Id("web3")), *ref2);
+  ASSERT_TRUE(other) << other.error().ToString();
+  for (const ScratchNetns* from : {&*ns2, &*ns}) {
+    auto argv = from->ExecPrefix();
+    argv.insert(argv.end(), {"curl", "-sS", "--noproxy", "*", "--max-time", "5",
+                             fmt::format("http://{}:18080/", web->Gateway())});
+    auto out = test::RunOrDie(argv, 15);
+    EXPECT_TRUE(out.status.Success()) << from->Name() << ": " << out.err;
+    EXPECT_NE(out.out.find("ctv-probe http"), std::string::npos) << from->Name() << out.out;
+  }
+  ASSERT_TRUE(other->Detach());
+
   (void)server->child.Signal(SIGTERM);
   (void)server->child.WaitFor(10s);
   ASSERT_TRUE(web->Detach());
