@@ -21,6 +21,12 @@ Result<NetnsRef> NetnsRef::FromPath(const std::string& path) {
   return NetnsRef(std::move(fd), path);
 }
 
+Result<NetnsRef> NetnsRef::FromFd(int fd) {
+  int d = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (d < 0) return ErrnoError("duplicate network namespace descriptor", fmt::format("fd {}", fd));
+  return NetnsRef(ctv::Fd(d), fmt::format("fd {}", fd));
+}
+
 ContainerNetwork::ContainerNetwork(ContainerNetwork&& o) noexcept { *this = std::move(o); }
 
 ContainerNetwork& ContainerNetwork::operator=(ContainerNetwork&& o) noexcept {
@@ -222,6 +228,15 @@ Status Detach(const NetworkConfig& config, const std::string& container_id) {
   if (!state.Find(container_id)) return Ok();
   NlSocket sk = CTV_TRY(NlSocket::Open());
   return TearDown(lock, state, container_id, sk);
+}
+
+Result<std::optional<Endpoint>> LookupEndpoint(const NetworkConfig& config,
+                                               const std::string& container_id) {
+  StateLock lock = CTV_TRY(StateLock::Acquire(config.StateDir()));
+  NetState state = CTV_TRY(LoadState(lock));
+  const Endpoint* e = state.Find(container_id);
+  if (!e) return std::optional<Endpoint>();
+  return std::optional<Endpoint>(*e);
 }
 
 }  // namespace ctv::net

@@ -18,11 +18,13 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
 #include "core/fd.h"
+#include "runtime/net/state.h"
 #include "runtime/net/types.h"
 
 namespace ctv::net {
@@ -33,6 +35,8 @@ class NetnsRef {
   NetnsRef() = default;  // no namespace: enough for NetworkMode::kHost
   static Result<NetnsRef> FromPid(pid_t pid);
   static Result<NetnsRef> FromPath(const std::string& path);
+  // Duplicates `fd` (the caller keeps its own).
+  static Result<NetnsRef> FromFd(int fd);
   int Fd() const { return fd_.Get(); }
   const std::string& Path() const { return path_; }
 
@@ -76,5 +80,10 @@ class ContainerNetwork {
 Result<ContainerNetwork> Attach(const NetworkRequest& request, const NetnsRef& netns);
 // Detach by id, from any process. No-op when `container_id` has no endpoint.
 Status Detach(const NetworkConfig& config, const std::string& container_id);
+
+// The persisted endpoint of `container_id` (address, veth, port mappings) for `ctvrt state`/`ps`;
+// nullopt when it has none.
+Result<std::optional<Endpoint>> LookupEndpoint(const NetworkConfig& config,
+                                               const std::string& container_id);
 
 }  // namespace ctv::net

@@ -141,6 +141,10 @@ TEST_F(NetBridgeTest, TwoNamespacesGetTheirOwnAddressAndInterfaces) {
   ASSERT_TRUE(b) << b.error().ToString();
   EXPECT_NE(a->Address(), b->Address());
   EXPECT_EQ(a->Gateway(), "10.87.0.1");
+  auto found = LookupEndpoint(config_, a->ContainerId());
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->ip, a->Address());
+  EXPECT_EQ((*found)->veth, a->HostVeth());
 
   for (auto* pair : {&*nsa, &*nsb}) {
     auto argv = pair->ExecPrefix();

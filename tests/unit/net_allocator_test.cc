@@ -1,4 +1,6 @@
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <set>
 #include <thread>
@@ -72,6 +74,32 @@ TEST(Allocator, TwentyConcurrentAllocationsAreDistinct) {
   std::set<std::string> distinct(ips.begin(), ips.end());
   EXPECT_EQ(distinct.size(), static_cast<size_t>(kN));
   for (const auto& ip : ips) EXPECT_EQ(ip.rfind("10.88.0.", 0), 0u) << ip;
+}
+
+TEST(Allocator, TwentyConcurrentProcessesGetDistinctAddresses) {
+  test::TempDir dir;
+  NetworkConfig c = TempConfig(dir);
+  constexpr int kN = 20;
+  std::vector<pid_t> kids;
+  for (int i = 0; i < kN; ++i) {
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) _exit(AllocateAddress(c, "p" + std::to_string(i)) ? 0 : 1);
+    kids.push_back(pid);
+  }
+  for (pid_t k : kids) {
+    int status = 0;
+    ASSERT_EQ(::waitpid(k, &status, 0), k);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  auto lock = StateLock::Acquire(c.StateDir());
+  ASSERT_TRUE(lock);
+  auto st = LoadState(*lock);
+  ASSERT_TRUE(st);
+  std::set<std::string> ips;
+  for (const auto& e : st->endpoints) ips.insert(e.ip);
+  EXPECT_EQ(st->endpoints.size(), static_cast<size_t>(kN));
+  EXPECT_EQ(ips.size(), static_cast<size_t>(kN));
 }
 
 TEST(VethName, ShortAndHashed) {
