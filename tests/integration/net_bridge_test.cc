@@ -323,6 +323,21 @@ TEST_F(NetBridgeTest, CollectGarbageRemovesWhatADeadContainerLeft) {
   ExpectNothingLeft();
 }
 
+TEST_F(NetBridgeTest, SubnetOverlappingAHostRouteIsRefused) {
+  // 127.0.0.0/8 is always routed (table local, dev lo): a subnet inside it must be refused.
+  auto ns = Netns("overlap");
+  ASSERT_TRUE(ns);
+  auto ref = NetnsRef::FromPath(ns->Path());
+  ASSERT_TRUE(ref);
+  NetworkRequest req = Request(Id("overlap"));
+  req.config.subnet = "127.88.0.0/16";
+  auto r = Attach(req, *ref);
+  ASSERT_FALSE(r);
+  std::string msg = r.error().ToString();
+  EXPECT_NE(msg.find("overlaps the host route 127.0.0.0/8 dev lo"), std::string::npos) << msg;
+  ExpectNothingLeft();
+}
+
 TEST_F(NetBridgeTest, NoneModeHasOnlyLoopbackUp) {
   auto ns = Netns("none");
   ASSERT_TRUE(ns);
