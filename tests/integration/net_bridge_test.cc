@@ -32,10 +32,12 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A bridge, subnet and table of their own: the tests never touch a real run's ctv0/ctvbench.
-constexpr const char* kBridge = "ctvt0";
-constexpr const char* kSubnet = "10.87.0.0/24";
-constexpr const char* kTable = "ctvbench_test";
+// A bridge, subnet and table of each test process's own: the tests never touch a real run's
+// ctv0/ctvbench, and stay independent under `ctest -j` (one process per test).
+const std::string kBridge = fmt::format("ctvt{}", ::getpid() % 100000);
+const std::string kSubnet =
+    fmt::format("10.{}.{}.0/24", 80 + (::getpid() / 256) % 16, ::getpid() % 256);
+const std::string kTable = fmt::format("ctvtest{}", ::getpid());
 
 std::string Id(const std::string& tag) { return fmt::format("t{}{}", ::getpid() % 100000, tag); }
 
@@ -89,6 +91,8 @@ class NetBridgeTest : public ::testing::Test {
       (void)DeleteLink(*sk, kBridge);
     }
     (void)RunNft(fmt::format("add table ip {0}\ndelete table ip {0}\n", kTable));
+    // The test body's ScratchNetns are gone by now: none of this process's may remain.
+    EXPECT_TRUE(ListNamedNetns(fmt::format("ctvtest-{}-", ::getpid())).empty());
   }
 
   NetworkRequest Request(const std::string& id, std::vector<std::string> ports = {}) {
@@ -140,7 +144,7 @@ TEST_F(NetBridgeTest, TwoNamespacesGetTheirOwnAddressAndInterfaces) {
   auto b = Attach(Request(Id("b")), *refb);
   ASSERT_TRUE(b) << b.error().ToString();
   EXPECT_NE(a->Address(), b->Address());
-  EXPECT_EQ(a->Gateway(), "10.87.0.1");
+  EXPECT_EQ(a->Gateway() + "/24", kSubnet.substr(0, kSubnet.rfind(".0/24")) + ".1/24");
   auto found = LookupEndpoint(config_, a->ContainerId());
   ASSERT_TRUE(found && *found);
   EXPECT_EQ((*found)->ip, a->Address());
@@ -318,8 +322,8 @@ TEST_F(NetBridgeTest, CollectGarbageRemovesWhatADeadContainerLeft) {
   std::string all;
   for (const auto& r : removed) all += r + "\n";
   EXPECT_NE(all.find("network endpoint " + id), std::string::npos) << all;
-  EXPECT_NE(all.find(std::string("bridge ") + kBridge), std::string::npos) << all;
-  EXPECT_NE(all.find(std::string("nft table ip ") + kTable), std::string::npos) << all;
+  EXPECT_NE(all.find("bridge " + kBridge), std::string::npos) << all;
+  EXPECT_NE(all.find("nft table ip " + kTable), std::string::npos) << all;
   ExpectNothingLeft();
 }
 
@@ -354,12 +358,6 @@ TEST_F(NetBridgeTest, NoneModeHasOnlyLoopbackUp) {
   req.mode = NetworkMode::kNone;
   req.ports = {PortMapping{"", 8080, 80, Protocol::kTcp}};
   EXPECT_FALSE(Attach(req, *ref));  // -p needs bridge
-}
-
-TEST_F(NetBridgeTest, NoScratchNamespacesRemain) {
-  // Runs last in this binary (gtest keeps declaration order): every earlier test's ScratchNetns
-  // has been destroyed by now.
-  EXPECT_TRUE(ListNamedNetns("ctvtest-").empty());
 }
 
 }  // namespace
