@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "core/fd.h"
@@ -35,9 +36,10 @@ struct EchoServer {
 };
 
 Result<std::unique_ptr<EchoServer>> StartEchoServer(std::vector<std::string> argv,
-                                                    const std::string& probe, int port) {
+                                                    const std::string& probe, int port, int cpu) {
   argv.insert(argv.end(),
               {probe, "tcp-rr-server", "--port", std::to_string(port), "--timeout", "3600"});
+  if (cpu >= 0) argv.insert(argv.end(), {"--cpu", std::to_string(cpu)});
   PipePair p = CTV_TRY(MakePipe());
   SpawnOptions o;
   o.argv = argv;
@@ -83,10 +85,12 @@ class NetnsTarget final : public RrTarget {
 };
 
 // One repetition: the median round trip in us.
-Result<double> MeasureOnce(const std::string& probe, const std::string& endpoint, int iters) {
-  auto out = CTV_TRY(RunCommand(
-      {probe, "tcp-rr", "--connect", endpoint, "--iters", std::to_string(iters), "--timeout", "10"},
-      60s));
+Result<double> MeasureOnce(const std::string& probe, const std::string& endpoint, int iters,
+                           int cpu) {
+  std::vector<std::string> argv = {
+      probe, "tcp-rr", "--connect", endpoint, "--iters", std::to_string(iters), "--timeout", "10"};
+  if (cpu >= 0) argv.insert(argv.end(), {"--cpu", std::to_string(cpu)});
+  auto out = CTV_TRY(RunCommand(argv, 60s));
   if (!out.status.Success())
     return MakeError("run tcp-rr", endpoint, out.status.ToString() + ": " + out.err);
   auto j = nlohmann::json::parse(out.out, nullptr, false);
@@ -100,6 +104,8 @@ class NetworkSuite final : public Suite {
   explicit NetworkSuite(NetworkSuiteOptions o) : o_(std::move(o)) {
     if (o_.probe_path.empty()) o_.probe_path = SelfDir() + "/ctv-probe";
     if (!o_.isolated_target) o_.isolated_target = ScratchNetnsTargetFactory(o_.probe_path);
+    cpu_ = o_.cpu;
+    if (cpu_ == -2) cpu_ = std::max(0, static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN)) - 1);
   }
   std::string Name() const override { return "network"; }
   std::string Description() const override {
@@ -124,6 +130,7 @@ class NetworkSuite final : public Suite {
       row.r.accelerator = "none";
       row.r.parameters = {{"path", path}};
       row.r.details["iters_per_repetition"] = o_.iters;
+      row.r.details["cpu"] = cpu_;  // -1: not pinned
       rows.push_back(std::move(row));
     }
     // Targets live for the whole suite: one host server, one isolated target shared by the
@@ -133,13 +140,13 @@ class NetworkSuite final : public Suite {
     if (::access(o_.probe_path.c_str(), X_OK) != 0) {
       loopback_error = isolated_error = "ctv-probe not found at " + o_.probe_path;
     } else {
-      if (auto s = StartEchoServer({}, o_.probe_path, kLoopbackPort))
+      if (auto s = StartEchoServer({}, o_.probe_path, kLoopbackPort, cpu_))
         loopback = std::make_unique<LoopbackTarget>(std::move(*s));
       else
         loopback_error = "target setup failed: " + s.error().ToString();
       if (::geteuid() != 0) {
         isolated_error = "needs root (network namespaces, bridge, nftables)";
-      } else if (auto t = o_.isolated_target()) {
+      } else if (auto t = o_.isolated_target(cpu_)) {
         isolated = std::move(*t);
       } else {
         isolated_error = "target setup failed: " + t.error().ToString();
@@ -166,7 +173,7 @@ class NetworkSuite final : public Suite {
       for (auto& row : rows) {
         if (Interrupted()) return MakeError("run suite network", "", "interrupted");
         if (row.r.skipped) continue;
-        auto us = MeasureOnce(o_.probe_path, row.endpoint, o_.iters);
+        auto us = MeasureOnce(o_.probe_path, row.endpoint, o_.iters, cpu_);
         if (!us) {
           row.r.skipped = fmt::format("repetition {} failed: {}", i + 1, us.error().ToString());
           continue;
@@ -180,8 +187,9 @@ class NetworkSuite final : public Suite {
         row.r.metrics.push_back(results::MakeMetric(
             "network.tcp_rr", "us",
             fmt::format("median of {} 1-byte TCP round trips on one connection, host client -> "
-                        "{} ({})",
-                        o_.iters, row.endpoint, row.r.parameters["path"]),
+                        "{} ({}){}",
+                        o_.iters, row.endpoint, row.r.parameters["path"],
+                        cpu_ >= 0 ? fmt::format(", client and server on CPU {}", cpu_) : ""),
             row.samples));
       out.results.push_back(std::move(row.r));
     }
@@ -190,12 +198,13 @@ class NetworkSuite final : public Suite {
 
  private:
   NetworkSuiteOptions o_;
+  int cpu_ = -1;
 };
 
 }  // namespace
 
 RrTargetFactory ScratchNetnsTargetFactory(std::string probe_path, int host_port) {
-  return [probe_path, host_port]() -> Result<std::unique_ptr<RrTarget>> {
+  return [probe_path, host_port](int cpu) -> Result<std::unique_ptr<RrTarget>> {
     std::string id = fmt::format("ctvnet{}", ::getpid());
     auto ns = CTV_TRY(net::ScratchNetns::Create(id));
     auto t = std::make_unique<NetnsTarget>(std::move(ns));
@@ -206,7 +215,7 @@ RrTargetFactory ScratchNetnsTargetFactory(std::string probe_path, int host_port)
                                   static_cast<uint16_t>(kServerPort), net::Protocol::kTcp}};
     auto ref = CTV_TRY(net::NetnsRef::FromPath(t->ns.Path()));
     t->network = CTV_TRY(net::Attach(req, ref));
-    t->server = CTV_TRY(StartEchoServer(t->ns.ExecPrefix(), probe_path, kServerPort));
+    t->server = CTV_TRY(StartEchoServer(t->ns.ExecPrefix(), probe_path, kServerPort, cpu));
     return std::unique_ptr<RrTarget>(std::move(t));
   };
 }

@@ -37,11 +37,16 @@ class RrTarget {
   virtual std::string Endpoint(const std::string& path) const = 0;
 };
 
-using RrTargetFactory = std::function<Result<std::unique_ptr<RrTarget>>()>;
+// `cpu`: the CPU the server must be pinned to (ctv-probe tcp-rr-server --cpu), -1 for none.
+using RrTargetFactory = std::function<Result<std::unique_ptr<RrTarget>>(int cpu)>;
 
 struct NetworkSuiteOptions {
-  std::string probe_path;           // empty: ctv-probe next to the running binary
-  int iters = 2000;                 // round trips per repetition
+  std::string probe_path;  // empty: ctv-probe next to the running binary
+  int iters = 2000;        // round trips per repetition
+  // Client and servers pinned to this CPU; -2 = the last online CPU, -1 = not pinned. Pinned,
+  // the figure is the network path's cost; unpinned it is dominated by whether client and server
+  // happen to share a CPU (a cross-CPU wake-up costs tens of us in a nested VM).
+  int cpu = -2;
   RrTargetFactory isolated_target;  // empty: the scratch-namespace target
 };
 

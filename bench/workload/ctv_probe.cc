@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -54,12 +55,14 @@ const char* kUsage =
     "                            HTTP/1.1 server on 0.0.0.0:N answering GET with 200 and a body\n"
     "                            naming hostname and pid; prints 'CTV-READY <pid> <monotonic_ns>'\n"
     "                            once listening; stops on SIGTERM/SIGINT/SIGHUP (or after S s)\n"
-    "  tcp-rr-server --port N [--timeout S]\n"
+    "  tcp-rr-server --port N [--timeout S] [--cpu C]\n"
     "                            TCP echo server on 0.0.0.0:N (one connection at a time), same\n"
     "                            ready marker and stop signals as http\n"
-    "  tcp-rr --connect A.B.C.D:PORT --iters N [--timeout S]\n"
+    "  tcp-rr --connect A.B.C.D:PORT --iters N [--timeout S] [--cpu C]\n"
     "                            N request/response round trips of 1 byte on one connection,\n"
     "                            reports ns per round trip (median, p95, min, mean)\n"
+    "                            --cpu C: run on CPU C only (client and server on one CPU take\n"
+    "                            cross-CPU wake-ups out of the figure)\n"
     "Measuring modes print one JSON object on stdout.\n";
 
 [[noreturn]] void UsageError(const char* mode, const std::string& msg) {
@@ -374,6 +377,20 @@ int AcceptOrStop(int lfd, int sfd, int64_t deadline_ns, bool* timed_out) {
   }
 }
 
+// --cpu C: pin this process to CPU C.
+void PinCpu(const Options& o) {
+  if (!o.Get("--cpu")) return;
+  int64_t cpu = o.Int("--cpu", -1, 0, CPU_SETSIZE - 1);
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(static_cast<int>(cpu), &set);
+  if (sched_setaffinity(0, sizeof set, &set) != 0) {
+    std::fprintf(stderr, "ctv-probe: %s: pin to CPU %lld: %s\n", o.mode,
+                 static_cast<long long>(cpu), std::strerror(errno));
+    std::exit(1);
+  }
+}
+
 void SetIoTimeout(int fd, int64_t seconds) {
   timeval tv{static_cast<time_t>(seconds), 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -433,6 +450,7 @@ int Http(const Options& o) {
 int TcpRrServer(const Options& o) {
   int64_t port = o.Int("--port", -1, 1, 65535);
   int64_t timeout_s = o.Int("--timeout", 3600, 1, 86400 * 7);
+  PinCpu(o);
   int sfd = StopSignalFd();
   int lfd = Listen(o.mode, port);
   PrintReady();
@@ -473,6 +491,7 @@ int TcpRr(const Options& o) {
   if (!target) UsageError(o.mode, "--connect is required (A.B.C.D:PORT)");
   int64_t iters = o.Int("--iters", -1, 1, 10000000);
   int64_t timeout_s = o.Int("--timeout", 10, 1, 3600);
+  PinCpu(o);
   std::string t = target;
   size_t colon = t.rfind(':');
   sockaddr_in sa{};
@@ -540,9 +559,9 @@ int main(int argc, char** argv) {
   if (mode == "hostinfo") return (Options("hostinfo", rest, args, {}), HostInfo());
   if (mode == "http") return Http(Options("http", rest, args, {"--port", "--timeout"}));
   if (mode == "tcp-rr-server")
-    return TcpRrServer(Options("tcp-rr-server", rest, args, {"--port", "--timeout"}));
+    return TcpRrServer(Options("tcp-rr-server", rest, args, {"--port", "--timeout", "--cpu"}));
   if (mode == "tcp-rr")
-    return TcpRr(Options("tcp-rr", rest, args, {"--connect", "--iters", "--timeout"}));
+    return TcpRr(Options("tcp-rr", rest, args, {"--connect", "--iters", "--timeout", "--cpu"}));
   std::fprintf(stderr,
                "ctv-probe: unknown mode '%s' (modes: noop, ready, syscall, memtouch, cpuspin, "
                "forkbomb, hostinfo, http, tcp-rr-server, tcp-rr)\n",

@@ -57,13 +57,14 @@ TEST(ProbeNet, BadArgumentsExit2NamingTheOption) {
     std::vector<std::string> args;
     std::string needle;
   };
-  for (const Case& c :
-       std::vector<Case>{{{"http"}, "--port is required"},
-                         {{"http", "--port", "70000"}, "--port"},
-                         {{"tcp-rr-server", "--port", "x"}, "--port"},
-                         {{"tcp-rr", "--iters", "3"}, "--connect"},
-                         {{"tcp-rr", "--connect", "h:1", "--iters", "3"}, "A.B.C.D:PORT"},
-                         {{"tcp-rr", "--connect", "127.0.0.1:9"}, "--iters"}}) {
+  for (const Case& c : std::vector<Case>{
+           {{"http"}, "--port is required"},
+           {{"http", "--port", "70000"}, "--port"},
+           {{"tcp-rr-server", "--port", "x"}, "--port"},
+           {{"tcp-rr", "--iters", "3"}, "--connect"},
+           {{"tcp-rr", "--connect", "h:1", "--iters", "3"}, "A.B.C.D:PORT"},
+           {{"tcp-rr", "--connect", "127.0.0.1:9"}, "--iters"},
+           {{"tcp-rr", "--connect", "127.0.0.1:9", "--iters", "1", "--cpu", "x"}, "--cpu"}}) {
     std::vector<std::string> argv = {test::Bin("ctv-probe")};
     argv.insert(argv.end(), c.args.begin(), c.args.end());
     auto out = test::RunOrDie(argv);
@@ -90,9 +91,11 @@ TEST(ProbeNet, HttpServesGetAndStopsOnSigterm) {
 TEST(ProbeNet, TcpRrReportsRoundTrips) {
   int port = FreePort();
   ASSERT_NE(port, 0);
-  Server s = StartServer({"tcp-rr-server", "--port", std::to_string(port), "--timeout", "60"});
+  // Both pinned to CPU 0 (always online), as the network suite does.
+  Server s = StartServer(
+      {"tcp-rr-server", "--port", std::to_string(port), "--timeout", "60", "--cpu", "0"});
   auto out = test::RunOrDie({test::Bin("ctv-probe"), "tcp-rr", "--connect",
-                             "127.0.0.1:" + std::to_string(port), "--iters", "200"});
+                             "127.0.0.1:" + std::to_string(port), "--iters", "200", "--cpu", "0"});
   ASSERT_TRUE(out.status.Success()) << out.err;
   auto j = nlohmann::json::parse(out.out, nullptr, false);
   ASSERT_FALSE(j.is_discarded()) << out.out;
