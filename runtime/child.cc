@@ -134,11 +134,13 @@ void ResetSignals() {
 void RunChild(const ChildPlan& p) {
   ::close(p.go_write_fd);
   ::close(p.sync_read_fd);
-  char go = 0;
-  ssize_t n;
-  do n = ::read(p.go_fd, &go, 1);
-  while (n < 0 && errno == EINTR);
-  if (n != 1) ::_exit(1);  // the parent died or gave up before the go-ahead
+  if (p.go_fd >= 0) {
+    char go = 0;
+    ssize_t n;
+    do n = ::read(p.go_fd, &go, 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1) ::_exit(1);  // the parent died or gave up before the go-ahead
+  }
   ::close(p.go_fd);
   for (int i = 0; i < p.n_cgroup_fds; ++i) {
     if (::write(p.cgroup_fds[i], "0", 1) != 1) Fail(p, kStageJoinCgroup, errno, i);

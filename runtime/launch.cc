@@ -126,14 +126,17 @@ Status Container::WaitExec() {
   return ReadSync(false, nullptr);
 }
 
-Status Container::Destroy() {
+Status Container::Destroy(bool remove_dir) {
   Status first;
   child_.KillAndReap();
   if (cgroup_) {
     Status s = cgroup_->Destroy();
     if (!s && first) first = s;
   }
-  if (!dir_.empty()) {
+  if (!dir_.empty() && remove_dir) {
+    Status s = fs::RemoveTree(dir_);
+    if (!s && first) first = s;
+  } else if (!dir_.empty()) {
     for (const char* sub : {"/upper", "/work", "/rootfs"}) {
       Status s = fs::RemoveTree(dir_ + sub);
       if (!s && first) first = s;
@@ -262,6 +265,10 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
   }
   plan.cgroup_fds = join_raw.data();
   plan.n_cgroup_fds = static_cast<int>(join_raw.size());
+  // The go-ahead round trip is needed only when the parent has work to do on the child before it
+  // may run: id maps (user namespace), or a cgroup join by pid (v2, in case clone3 is refused).
+  const bool need_go = plan.userns || (c.cgroup_ && join_raw.empty());
+  if (!need_go) plan.go_fd = -1;
   int flags = (spec.namespaces & ~CLONE_NEWCGROUP);
   long pid = -1;
   if (cgroup_dir.Valid()) {
@@ -300,7 +307,7 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
     if (!s) return fail(std::move(s).error());
   }
   char go = 1;
-  if (::write(go_pipe.write.Get(), &go, 1) != 1)
+  if (need_go && ::write(go_pipe.write.Get(), &go, 1) != 1)
     return fail(ErrnoError("send go-ahead to container", spec.id));
   go_pipe.write.Reset();
   Status s = c.ReadSync(!o.exec_fifo.empty(), &o);

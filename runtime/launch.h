@@ -58,8 +58,9 @@ class Container {
   cgroup::Manager* Cgroup() { return cgroup_.get(); }
   // After `created` (exec_fifo): keep reading the sync pipe until exec or a failure.
   Status WaitExec();
-  // Kills every process left, removes the cgroup and the container dir's rootfs/upper/work.
-  Status Destroy();
+  // Kills every process left, removes the cgroup and the container dir's rootfs/upper/work
+  // (with `remove_dir`, the whole container dir in one pass).
+  Status Destroy(bool remove_dir = false);
   // Gives up ownership: the process keeps running, the cgroup stays (a shim or gc handles them).
   pid_t Release();
 

@@ -78,7 +78,9 @@ std::vector<pid_t> ReadProcs(const std::string& dir) {
 }  // namespace
 
 Status KillAndRemove(const std::string& dir) {
-  if (::access(dir.c_str(), F_OK) != 0) return Ok();
+  // Fast path (the common case on `delete` after PID 1 was reaped): already empty.
+  if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return Ok();
+  if (errno != EBUSY) return ErrnoError("remove cgroup", dir);
   // cgroup.kill (v2, 5.14+) kills atomically, including processes forking meanwhile.
   if (::access((dir + "/cgroup.kill").c_str(), F_OK) == 0) (void)WriteValue(dir + "/cgroup.kill", "1");
   // rmdir fails with EBUSY until the last task has exited (and, on v1, been reaped by its parent

@@ -238,10 +238,8 @@ int RunForeground(runtime::RunRequest& req, bool remove_after, const std::string
   if (remove_after) {
     // We are the monitor and PID 1 is reaped: remove directly (no state round trip; this is on
     // the measured start-to-exit path).
-    Status s = c->Destroy();
-    Status d = fs::RemoveTree(runtime::StateDir(req.state_root, req.spec.id));
+    Status s = c->Destroy(/*remove_dir=*/true);
     if (!s) PrintError(s.error());
-    if (!d) PrintError(d.error());
   } else {
     (void)runtime::RecordExit(req.state_root, req.spec.id, status, c->Cgroup());
     c->Release();
