@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/line_reader.h"
 #include "core/process.h"
 
 namespace ctv::bench {

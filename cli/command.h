@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -27,6 +28,10 @@ inline constexpr int kExitUsage = 2;
 int PrintError(const Error& e);
 // Prints "ctvbench: <message>" on stderr; returns kExitUsage.
 int PrintUsageError(const std::string& message);
+
+// The process's argv, recorded in every results file.
+void SetCommandLine(int argc, char** argv);
+const std::vector<std::string>& CommandLine();
 
 Command RegisterRun(CLI::App& root);
 Command RegisterList(CLI::App& root);

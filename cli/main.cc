@@ -1,5 +1,6 @@
 // ctvbench: measure containers against virtual machines on this machine.
 #include <cstdio>
+#include <string>
 #include <vector>
 
 #include "cli/command.h"
@@ -16,6 +17,12 @@ int PrintUsageError(const std::string& message) {
   return kExitUsage;
 }
 
+namespace {
+std::vector<std::string> g_command_line;
+}
+void SetCommandLine(int argc, char** argv) { g_command_line.assign(argv, argv + argc); }
+const std::vector<std::string>& CommandLine() { return g_command_line; }
+
 }  // namespace ctv::cli
 
 int main(int argc, char** argv) {
@@ -27,10 +34,23 @@ int main(int argc, char** argv) {
       "  ctvbench run --suite startup         measure, write a results JSON\n"
       "  ctvbench list                        suites and drivers, and why a driver cannot run",
       "ctvbench"};
+  SetCommandLine(argc, argv);
   app.require_subcommand(1);
   app.fallthrough();
   std::vector<Command> commands = {RegisterRun(app), RegisterList(app), RegisterDoctor(app),
                                    RegisterImage(app)};
+  // CLI11 would say "A subcommand is required" for a mistyped one: name it and the valid ones.
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string names;
+    bool known = false;
+    for (const auto& c : commands) {
+      known |= c.app->get_name() == argv[1];
+      names += (names.empty() ? "" : ", ") + c.app->get_name();
+    }
+    if (!known)
+      return PrintUsageError("unknown command '" + std::string(argv[1]) + "' (commands: " + names +
+                             ")");
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include "core/clock.h"
+#include "core/interrupt.h"
 
 namespace ctv {
 
@@ -34,7 +35,13 @@ Result<std::optional<TimedLine>> LineReader::Next(std::chrono::milliseconds time
     }
     pollfd p{fd_, POLLIN, 0};
     int r = ::poll(&p, 1, static_cast<int>(left_ms));
-    if (r < 0 && errno == EINTR) continue;
+    if (r < 0 && errno == EINTR) {
+      if (Interrupted()) {
+        errno = ECANCELED;
+        return ErrnoError("wait for a line", "", "interrupted");
+      }
+      continue;
+    }
     if (r < 0) return ErrnoError("poll");
     if (r == 0) continue;  // the deadline check above reports the timeout
     char tmp[4096];

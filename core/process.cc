@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "core/clock.h"
+#include "core/interrupt.h"
 
 extern char** environ;
 
@@ -67,7 +68,13 @@ Result<std::optional<ExitStatus>> Child::WaitFor(std::chrono::milliseconds timeo
     for (;;) {
       int64_t left_ms = (deadline - MonotonicNs()) / 1'000'000;
       int r = ::poll(&p, 1, static_cast<int>(left_ms < 0 ? 0 : left_ms));
-      if (r < 0 && errno == EINTR) continue;
+      if (r < 0 && errno == EINTR) {
+        if (Interrupted()) {
+          errno = ECANCELED;
+          return ErrnoError("wait for child", std::to_string(pid_), "interrupted");
+        }
+        continue;
+      }
       if (r == 0) return std::optional<ExitStatus>{};
       break;
     }

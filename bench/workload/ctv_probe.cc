@@ -1,1 +1,329 @@
-int main(){return 0;}
+// ctv-probe: the one workload every driver runs (host process, container, VM guest), unchanged.
+// Static, no dependencies beyond libc, so it runs in a busybox image and a bare initramfs alike.
+//
+// Output contract (bench/workload/protocol.h): measuring modes print one JSON object on stdout;
+// `ready` prints the marker line "CTV-READY <pid> <monotonic_ns>". Bad arguments: a message on
+// stderr naming the mode, the option and the accepted form; exit status 2.
+#include <dirent.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr int kExitUsage = 2;
+
+const char* kUsage =
+    "usage: ctv-probe MODE [OPTIONS]\n"
+    "The workload ctvbench runs unchanged as a host process, in a container and in a VM.\n"
+    "modes:\n"
+    "  noop                      exit 0 at once (start-to-exit measurements)\n"
+    "  ready [--timeout S]       print 'CTV-READY <pid> <monotonic_ns>', then wait for\n"
+    "                            SIGTERM/SIGINT/SIGHUP (or S seconds) and exit 0\n"
+    "  syscall --op OP --iters N ns per system call, OP: getppid|read|write|openclose|stat|clock\n"
+    "  memtouch --mib N          allocate and touch N MiB, report time and resident size\n"
+    "  cpuspin --seconds S       spin S wall seconds, report the CPU time obtained\n"
+    "  forkbomb --max N          fork up to N sleeping children, report how many succeeded\n"
+    "  hostinfo                  pid, ppid, hostname, ids, kernel, interfaces, mounts, pids\n"
+    "Measuring modes print one JSON object on stdout.\n";
+
+[[noreturn]] void UsageError(const char* mode, const std::string& msg) {
+  std::fprintf(stderr, "ctv-probe: %s: %s\n(run 'ctv-probe --help' for the modes and options)\n",
+               mode, msg.c_str());
+  std::exit(kExitUsage);
+}
+
+int64_t Now(clockid_t clock = CLOCK_MONOTONIC) {
+  timespec ts;
+  clock_gettime(clock, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
+}
+
+std::string JsonString(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+// Options are "--name value" pairs after the mode.
+struct Options {
+  const char* mode;
+  std::vector<std::pair<std::string, std::string>> kv;
+
+  Options(const char* m, int argc, char** argv, std::initializer_list<const char*> allowed)
+      : mode(m) {
+    for (int i = 0; i < argc; ++i) {
+      std::string key = argv[i];
+      bool known = false;
+      for (const char* a : allowed) known |= key == a;
+      if (!known) {
+        std::string list;
+        for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
+        UsageError(mode, "unknown option '" + key + "'" +
+                             (list.empty() ? " (this mode takes none)" : " (accepted: " + list + ")"));
+      }
+      if (i + 1 >= argc) UsageError(mode, key + " needs a value");
+      kv.emplace_back(key, argv[++i]);
+    }
+  }
+  const char* Get(const char* key) const {
+    for (const auto& [k, v] : kv)
+      if (k == key) return v.c_str();
+    return nullptr;
+  }
+  // A required (or defaulted when dflt >= 0) integer in [min, max].
+  int64_t Int(const char* key, int64_t dflt, int64_t min, int64_t max) const {
+    const char* v = Get(key);
+    if (!v) {
+      if (dflt < 0) UsageError(mode, std::string(key) + " is required");
+      return dflt;
+    }
+    char* end = nullptr;
+    errno = 0;
+    long long x = std::strtoll(v, &end, 10);
+    if (errno != 0 || end == v || *end != '\0' || x < min || x > max)
+      UsageError(mode, std::string(key) + ": expected an integer from " + std::to_string(min) +
+                           " to " + std::to_string(max) + ", got '" + v + "'");
+    return x;
+  }
+};
+
+int Noop() { return 0; }
+
+int Ready(const Options& o) {
+  int64_t timeout_s = o.Int("--timeout", 3600, 1, 86400 * 7);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  // Blocked before the marker is written: a stop request sent right after the harness sees the
+  // marker is never lost.
+  sigprocmask(SIG_BLOCK, &set, nullptr);
+  char line[96];
+  int n = std::snprintf(line, sizeof line, "CTV-READY %d %lld\n", getpid(),
+                        static_cast<long long>(Now()));
+  if (write(1, line, static_cast<size_t>(n)) != n) return 1;
+  timespec ts{static_cast<time_t>(timeout_s), 0};
+  int sig = sigtimedwait(&set, nullptr, &ts);
+  return sig > 0 ? 0 : 3;  // 3: nobody told us to stop within the timeout
+}
+
+int Syscall(const Options& o) {
+  const char* op = o.Get("--op");
+  if (!op) UsageError(o.mode, "--op is required (getppid|read|write|openclose|stat|clock)");
+  int64_t iters = o.Int("--iters", -1, 1, 1000000000);
+  std::string sop = op;
+  int devnull = -1, devzero = -1;
+  if (sop == "read") devzero = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+  if (sop == "write") devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  if ((sop == "read" && devzero < 0) || (sop == "write" && devnull < 0)) {
+    std::fprintf(stderr, "ctv-probe: syscall: cannot open /dev/%s: %s\n",
+                 sop == "read" ? "zero" : "null", std::strerror(errno));
+    return 1;
+  }
+  char buf[1] = {0};
+  struct stat st;
+  int64_t start = Now();
+  if (sop == "getppid") {
+    for (int64_t i = 0; i < iters; ++i) syscall(SYS_getppid);  // no libc caching
+  } else if (sop == "read") {
+    for (int64_t i = 0; i < iters; ++i)
+      if (read(devzero, buf, 1) != 1) return 1;
+  } else if (sop == "write") {
+    for (int64_t i = 0; i < iters; ++i)
+      if (write(devnull, buf, 1) != 1) return 1;
+  } else if (sop == "openclose") {
+    for (int64_t i = 0; i < iters; ++i) {
+      int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+      if (fd < 0) return 1;
+      close(fd);
+    }
+  } else if (sop == "stat") {
+    for (int64_t i = 0; i < iters; ++i)
+      if (stat("/", &st) != 0) return 1;
+  } else if (sop == "clock") {
+    // Through the vDSO normally: shows when a platform (some VMs) falls back to a real syscall.
+    for (int64_t i = 0; i < iters; ++i) Now();
+  } else {
+    UsageError(o.mode, "--op: expected getppid|read|write|openclose|stat|clock, got '" + sop + "'");
+  }
+  int64_t total = Now() - start;
+  std::printf("{\"mode\":\"syscall\",\"op\":%s,\"iters\":%lld,\"total_ns\":%lld,\"ns_per_op\":%.3f}\n",
+              JsonString(sop).c_str(), static_cast<long long>(iters),
+              static_cast<long long>(total), static_cast<double>(total) / iters);
+  return 0;
+}
+
+long RssKib() {
+  FILE* f = std::fopen("/proc/self/status", "re");
+  if (!f) return -1;
+  char line[256];
+  long kib = -1;
+  while (std::fgets(line, sizeof line, f))
+    if (std::sscanf(line, "VmRSS: %ld kB", &kib) == 1) break;
+  std::fclose(f);
+  return kib;
+}
+
+int MemTouch(const Options& o) {
+  int64_t mib = o.Int("--mib", -1, 1, 1 << 20);
+  size_t bytes = static_cast<size_t>(mib) << 20;
+  int64_t start = Now();
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) {
+    std::fprintf(stderr, "ctv-probe: memtouch: mmap %lld MiB: %s\n", static_cast<long long>(mib),
+                 std::strerror(errno));
+    return 1;
+  }
+  long page = sysconf(_SC_PAGESIZE);
+  volatile char* c = static_cast<char*>(p);
+  for (size_t off = 0; off < bytes; off += static_cast<size_t>(page)) c[off] = 1;
+  int64_t ns = Now() - start;
+  std::printf("{\"mode\":\"memtouch\",\"mib\":%lld,\"touch_ns\":%lld,\"rss_kib\":%ld}\n",
+              static_cast<long long>(mib), static_cast<long long>(ns), RssKib());
+  return 0;
+}
+
+int CpuSpin(const Options& o) {
+  int64_t seconds = o.Int("--seconds", -1, 1, 3600);
+  int64_t wall0 = Now(), cpu0 = Now(CLOCK_PROCESS_CPUTIME_ID);
+  int64_t end = wall0 + seconds * 1000000000LL;
+  volatile uint64_t x = 0;
+  while (Now() < end)
+    for (int i = 0; i < 10000; ++i) x = x + 1;
+  double wall = (Now() - wall0) / 1e9, cpu = (Now(CLOCK_PROCESS_CPUTIME_ID) - cpu0) / 1e9;
+  std::printf("{\"mode\":\"cpuspin\",\"wall_s\":%.6f,\"cpu_s\":%.6f,\"cpu_share\":%.4f}\n", wall,
+              cpu, cpu / wall);
+  return 0;
+}
+
+int ForkBomb(const Options& o) {
+  int64_t max = o.Int("--max", -1, 1, 100000);
+  std::vector<pid_t> kids;
+  int first_errno = 0;
+  for (int64_t i = 0; i < max; ++i) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      pause();  // alive until killed: each child holds one pid
+      _exit(0);
+    }
+    if (pid < 0) {
+      first_errno = errno;
+      break;
+    }
+    kids.push_back(pid);
+  }
+  for (pid_t k : kids) kill(k, SIGKILL);
+  for (pid_t k : kids) waitpid(k, nullptr, 0);
+  std::printf("{\"mode\":\"forkbomb\",\"max\":%lld,\"forked\":%zu,\"stopped_by\":%s}\n",
+              static_cast<long long>(max), kids.size(),
+              first_errno ? JsonString(strerrorname_np(first_errno)).c_str() : "null");
+  return 0;
+}
+
+std::string ReadSmall(const char* path) {
+  FILE* f = std::fopen(path, "re");
+  if (!f) return "";
+  char buf[4096];
+  size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  std::string s(buf, n);
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\0')) s.pop_back();
+  return s;
+}
+
+int HostInfo() {
+  utsname u;
+  uname(&u);
+  std::string ifs;
+  ifaddrs* list = nullptr;
+  std::vector<std::string> seen;
+  if (getifaddrs(&list) == 0) {
+    for (ifaddrs* a = list; a; a = a->ifa_next) {
+      std::string name = a->ifa_name;
+      bool dup = false;
+      for (const auto& s : seen) dup |= s == name;
+      if (dup) continue;
+      seen.push_back(name);
+      ifs += (ifs.empty() ? "" : ",") + JsonString(name);
+    }
+    freeifaddrs(list);
+  }
+  int mounts = 0;
+  if (FILE* f = std::fopen("/proc/self/mountinfo", "re")) {
+    for (int c; (c = std::fgetc(f)) != EOF;) mounts += c == '\n';
+    std::fclose(f);
+  }
+  int pids = 0;
+  if (DIR* d = opendir("/proc")) {
+    while (dirent* e = readdir(d)) pids += e->d_name[0] >= '1' && e->d_name[0] <= '9';
+    closedir(d);
+  }
+  std::printf(
+      "{\"mode\":\"hostinfo\",\"pid\":%d,\"ppid\":%d,\"hostname\":%s,\"uid\":%d,\"gid\":%d,"
+      "\"kernel_release\":%s,\"kernel_version\":%s,\"interfaces\":[%s],\"mount_count\":%d,"
+      "\"visible_pids\":%d,\"pid1_comm\":%s,\"uid_map\":%s,\"cgroup\":%s}\n",
+      getpid(), getppid(), JsonString(u.nodename).c_str(), getuid(), getgid(),
+      JsonString(u.release).c_str(), JsonString(u.version).c_str(), ifs.c_str(), mounts, pids,
+      JsonString(ReadSmall("/proc/1/comm")).c_str(),
+      JsonString(ReadSmall("/proc/self/uid_map")).c_str(),
+      JsonString(ReadSmall("/proc/self/cgroup")).c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return kExitUsage;
+  }
+  std::string mode = argv[1];
+  int rest = argc - 2;
+  char** args = argv + 2;
+  if (mode == "--help" || mode == "-h" || mode == "help") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (mode == "noop") return (Options("noop", rest, args, {}), Noop());
+  if (mode == "ready") return Ready(Options("ready", rest, args, {"--timeout"}));
+  if (mode == "syscall") return Syscall(Options("syscall", rest, args, {"--op", "--iters"}));
+  if (mode == "memtouch") return MemTouch(Options("memtouch", rest, args, {"--mib"}));
+  if (mode == "cpuspin") return CpuSpin(Options("cpuspin", rest, args, {"--seconds"}));
+  if (mode == "forkbomb") return ForkBomb(Options("forkbomb", rest, args, {"--max"}));
+  if (mode == "hostinfo") return (Options("hostinfo", rest, args, {}), HostInfo());
+  std::fprintf(stderr,
+               "ctv-probe: unknown mode '%s' (modes: noop, ready, syscall, memtouch, cpuspin, "
+               "forkbomb, hostinfo)\n",
+               mode.c_str());
+  return kExitUsage;
+}

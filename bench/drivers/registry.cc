@@ -1,0 +1,13 @@
+#include "bench/drivers/registry.h"
+
+#include "bench/drivers/host_driver.h"
+
+namespace ctv::bench {
+
+std::vector<std::unique_ptr<Driver>> MakeAllDrivers(const DriverContext& context) {
+  std::vector<std::unique_ptr<Driver>> drivers;
+  drivers.push_back(MakeHostDriver(context));
+  return drivers;
+}
+
+}  // namespace ctv::bench

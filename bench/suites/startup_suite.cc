@@ -1,0 +1,113 @@
+#include "bench/suites/startup_suite.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "core/interrupt.h"
+
+namespace ctv::bench {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Generous: a TCG guest boot takes seconds; a hung instance is an error, not a sample.
+constexpr auto kReadyTimeout = 120s;
+constexpr auto kStopTimeout = 30s;
+
+struct OneStart {
+  std::vector<Mark> marks;
+};
+
+Result<OneStart> StartOnce(Driver& d, const std::string& name) {
+  InstanceSpec spec;
+  spec.name = name;
+  spec.probe_args = {"ready"};
+  std::unique_ptr<Instance> inst = CTV_TRY(d.Create(spec));
+  CTV_CHECK(inst->Start());
+  CTV_CHECK(inst->WaitReady(kReadyTimeout));
+  CTV_CHECK(inst->Stop(kStopTimeout));
+  return OneStart{inst->Marks()};  // marks after "ready" (e.g. a VM's teardown) are phases too  // `inst` destroyed here: everything it held is released
+}
+
+class StartupSuite final : public Suite {
+ public:
+  std::string Name() const override { return "startup"; }
+  std::string Description() const override {
+    return "launch call -> workload ready (ctv-probe ready), with the phases each driver reports";
+  }
+
+  Result<results::SuiteResult> Run(const SuiteOptions& o) override {
+    results::SuiteResult out;
+    out.name = Name();
+    out.repetitions = o.repetitions;
+    out.warmup = o.warmup;
+    for (Driver* d : o.drivers) {
+      out.results.push_back(CTV_TRY(RunDriver(*d, o)));
+    }
+    return out;
+  }
+
+ private:
+  Result<results::DriverResult> RunDriver(Driver& d, const SuiteOptions& o) {
+    results::DriverResult r;
+    r.driver = d.Name();
+    Availability a = d.Check();
+    r.accelerator = a.accelerator;
+    if (!a.available) {
+      r.skipped = a.reason;
+      return r;
+    }
+    if (Status s = d.Prepare(); !s) {
+      r.skipped = "preparation failed: " + s.error().ToString();
+      return r;
+    }
+    std::vector<double> totals;
+    std::vector<std::string> phase_order;
+    std::map<std::string, std::vector<double>> phases;
+    int total = o.warmup + o.repetitions;
+    for (int i = 0; i < total; ++i) {
+      if (Interrupted()) return MakeError("run suite startup", "", "interrupted");
+      bool warm = i < o.warmup;
+      if (o.progress) o.progress({d.Name(), i, total, warm});
+      auto one = StartOnce(d, fmt::format("ctv-startup-{}-{}-{}", d.Name(), ::getpid(), i));
+      if (!one) {
+        if (Interrupted()) return MakeError("run suite startup", "", "interrupted");
+        r.skipped = fmt::format("repetition {} failed: {}", i + 1, one.error().ToString());
+        r.metrics.clear();
+        return r;
+      }
+      if (warm) continue;
+      const auto& m = one->marks;
+      auto ready = std::find_if(m.begin(), m.end(), [](const Mark& x) { return x.name == "ready"; });
+      if (m.empty() || m.front().name != "launch" || ready == m.end())
+        return MakeError("run suite startup", d.Name(),
+                         "driver reported no launch or ready mark (a driver bug)");
+      totals.push_back(static_cast<double>(ready->t_ns - m.front().t_ns) / 1e6);
+      for (size_t k = 1; k < m.size(); ++k) {
+        if (!phases.count(m[k].name)) phase_order.push_back(m[k].name);
+        phases[m[k].name].push_back(static_cast<double>(m[k].t_ns - m[k - 1].t_ns) / 1e6);
+      }
+    }
+    if (o.progress) o.progress({d.Name(), total, total, false});
+    r.metrics.push_back(results::MakeMetric(
+        "startup.total", "ms", "launch call -> ready marker seen by the host", totals));
+    for (const auto& name : phase_order) {
+      const auto& v = phases[name];
+      if (v.size() != totals.size()) continue;  // a phase not seen in every repetition
+      r.metrics.push_back(results::MakeMetric(
+          "startup.phase." + name, "ms", "previous phase end -> '" + name + "' seen by the host",
+          v));
+    }
+    return r;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Suite> MakeStartupSuite() { return std::make_unique<StartupSuite>(); }
+
+}  // namespace ctv::bench

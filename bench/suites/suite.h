@@ -1,0 +1,42 @@
+// A suite: what to measure, with which parameters, how many times. It runs each selected driver
+// (warm-up, then repetitions), and returns raw samples; it never prints or writes files itself.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bench/driver.h"
+#include "core/error.h"
+#include "reports/results.h"
+
+namespace ctv::bench {
+
+struct Progress {
+  std::string driver;
+  int done = 0;   // repetitions finished (warm-up included)
+  int total = 0;  // warm-up + repetitions
+  bool warmup = false;
+};
+
+struct SuiteOptions {
+  int repetitions = 10;
+  int warmup = 2;
+  std::vector<Driver*> drivers;                    // already filtered by the user's --driver
+  std::function<void(const Progress&)> progress;  // may be empty
+};
+
+class Suite {
+ public:
+  virtual ~Suite() = default;
+  virtual std::string Name() const = 0;
+  virtual std::string Description() const = 0;
+  // Drivers that cannot run here come back as DriverResult{skipped = reason}; a driver that fails
+  // mid-run comes back skipped with the error. Only an interrupt (Ctrl-C) fails the whole suite.
+  virtual Result<results::SuiteResult> Run(const SuiteOptions& options) = 0;
+};
+
+std::vector<std::unique_ptr<Suite>> MakeAllSuites();
+
+}  // namespace ctv::bench

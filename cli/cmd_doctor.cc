@@ -1,0 +1,98 @@
+// ctvbench doctor: what this host offers the suites, read from the machine, never guessed.
+#include <unistd.h>
+
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+#include "bench/environment.h"
+#include "bench/image/probe_image.h"
+#include "cli/command.h"
+#include "cli/context.h"
+#include "core/process.h"
+#include "runtime/cgroup/detect.h"
+
+namespace ctv::cli {
+namespace {
+
+std::string Join(const std::vector<std::string>& v, const char* sep = ", ") {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
+  return s;
+}
+
+int Doctor(const ContextOptions& co, bool as_json) {
+  results::Environment e = bench::CollectEnvironment();
+  auto cg = cgroup::DetectCgroups();
+  bench::DriverContext ctx = MakeContext(co);
+  std::vector<std::string> kernels = bench::FindGuestKernels();
+  bool probe_ok = ::access(ctx.probe_path.c_str(), X_OK) == 0;
+  bool image_ok = ::access((ctx.image_dir + "/index.json").c_str(), F_OK) == 0;
+  std::vector<std::string> missing;
+  for (const char* tool : {"qemu-system-x86_64", "runc", "crun", "gnuplot", "umoci", "skopeo"})
+    if (FindInPath(tool).empty()) missing.push_back(tool);
+
+  if (as_json) {
+    nlohmann::json j = results::ToJson(results::RunResults{.environment = e})["environment"];
+    j["guest_kernels"] = kernels;
+    j["ctv_probe"] = probe_ok ? ctx.probe_path : "";
+    j["image"] = image_ok ? ctx.image_dir : "";
+    j["missing_tools"] = missing;
+    if (cg) {
+      j["cgroup_v2_mount"] = cg->v2_mount;
+      nlohmann::json v1 = nlohmann::json::object();
+      for (const auto& [c, m] : cg->v1_mounts) v1[c] = m;
+      j["cgroup_v1_mounts"] = v1;
+    }
+    std::printf("%s\n", j.dump(2).c_str());
+    return 0;
+  }
+  std::printf("kernel      %s (%s)\n", e.kernel_release.c_str(), e.arch.c_str());
+  std::printf("cpu         %s, %d online\n", e.cpu_model.c_str(), e.cpu_count);
+  std::printf("memory      %.1f GiB\n", static_cast<double>(e.memory_bytes) / (1 << 30));
+  std::string mode_desc = e.cgroup_mode == "hybrid"
+                              ? "v1 hybrid: controllers on v1, a cgroup2 mount beside them"
+                          : e.cgroup_mode == "v2" ? "v2 (unified hierarchy)"
+                          : e.cgroup_mode == "v1" ? "v1 (legacy hierarchies only)"
+                                                  : "none mounted";
+  std::printf("cgroups     %s\n", mode_desc.c_str());
+  if (cg) {
+    if (!cg->v2_mount.empty()) std::printf("            cgroup2 at %s\n", cg->v2_mount.c_str());
+    std::printf("            controllers usable for limits: %s\n",
+                cg->controllers.empty() ? "none" : Join(cg->controllers).c_str());
+  }
+  std::printf("/dev/kvm    %s%s%s\n", e.kvm.device_present ? "present" : "absent",
+              e.kvm.module.empty() ? "" : ", module ", e.kvm.module.c_str());
+  std::printf("            usable: %s — %s\n", e.kvm.usable.c_str(), e.kvm.why.c_str());
+  std::printf("ksm         %s\n", !e.ksm_enabled ? "not available" : *e.ksm_enabled ? "on" : "off");
+  std::printf("tools       ");
+  bool first = true;
+  for (const auto& [name, version] : e.tools) {
+    std::printf("%s%s %s", first ? "" : ", ", name.c_str(), version.c_str());
+    first = false;
+  }
+  std::printf("%s\n", first ? "none found" : "");
+  if (!missing.empty()) std::printf("            not found: %s\n", Join(missing).c_str());
+  std::printf("guest kernel %s\n", kernels.empty() ? "none in /boot (install linux-image-amd64)"
+                                                   : Join(kernels).c_str());
+  std::printf("ctv-probe   %s\n", probe_ok ? ctx.probe_path.c_str() : "not built");
+  std::printf("image       %s\n", image_ok ? ctx.image_dir.c_str()
+                                           : "not built yet (ctvbench image build)");
+  std::printf("revision    %s\n", e.ctvbench_revision.c_str());
+  return 0;
+}
+
+}  // namespace
+
+Command RegisterDoctor(CLI::App& root) {
+  auto* doctor = root.add_subcommand(
+      "doctor", "Describe what this host offers: kernel, CPU, cgroup mode and controllers, "
+                "/dev/kvm and its module, tool versions, guest kernels");
+  auto ctx = std::make_shared<ContextOptions>();
+  auto as_json = std::make_shared<bool>(false);
+  doctor->add_flag("--json", *as_json, "machine-readable output");
+  AddContextOptions(*doctor, *ctx);
+  return {doctor, [ctx, as_json]() { return Doctor(*ctx, *as_json); }};
+}
+
+}  // namespace ctv::cli

@@ -1,0 +1,33 @@
+// ctvbench list: suites and drivers, and whether each driver can run on this host (and why not).
+#include <cstdio>
+
+#include "bench/drivers/registry.h"
+#include "bench/suites/suite.h"
+#include "cli/command.h"
+#include "cli/context.h"
+
+namespace ctv::cli {
+
+Command RegisterList(CLI::App& root) {
+  auto* list = root.add_subcommand("list", "List suites and drivers; say which drivers can run here");
+  auto ctx = std::make_shared<ContextOptions>();
+  AddContextOptions(*list, *ctx);
+  return {list, [ctx]() -> int {
+            std::printf("suites:\n");
+            for (const auto& s : bench::MakeAllSuites())
+              std::printf("  %-10s %s\n", s->Name().c_str(), s->Description().c_str());
+            std::printf("drivers:\n");
+            for (const auto& d : bench::MakeAllDrivers(MakeContext(*ctx))) {
+              bench::Availability a = d->Check();
+              std::printf("  %-10s %-4s %s\n", d->Name().c_str(), a.available ? "yes" : "no",
+                          d->Description().c_str());
+              if (!a.available) std::printf("             why not: %s\n", a.reason.c_str());
+              else if (a.accelerator != "none")
+                std::printf("             accelerator: %s%s%s\n", a.accelerator.c_str(),
+                            a.reason.empty() ? "" : " — ", a.reason.c_str());
+            }
+            return 0;
+          }};
+}
+
+}  // namespace ctv::cli

@@ -1,0 +1,163 @@
+// ctvbench run: run one suite over the selected drivers and write one results JSON file.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "bench/drivers/registry.h"
+#include "bench/environment.h"
+#include "bench/image/probe_image.h"
+#include "bench/suites/suite.h"
+#include "cli/command.h"
+#include "cli/context.h"
+#include "cli/progress.h"
+#include "core/clock.h"
+#include "core/interrupt.h"
+#include "reports/results.h"
+
+namespace ctv::cli {
+namespace {
+
+struct RunOptions {
+  std::string suite;
+  std::vector<std::string> drivers;
+  int repetitions = 10;
+  int warmup = 2;
+  std::string out;
+  bool quiet = false;
+  ContextOptions ctx;
+};
+
+std::string Join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+std::string DefaultOutPath(const std::string& suite) {
+  std::string stamp = WallClockRfc3339();
+  std::replace(stamp.begin(), stamp.end(), ':', '-');
+  return fmt::format("results/ctvbench-{}-{}.json", suite, stamp);
+}
+
+void PrintSummary(const results::SuiteResult& s) {
+  std::printf("%-8s %-6s %5s %10s %10s %10s %10s %6s  %s\n", "driver", "accel", "n", "median",
+              "p95", "min", "max", "cv", "metric");
+  for (const auto& r : s.results) {
+    if (r.skipped) {
+      std::printf("%-8s %-6s skipped: %s\n", r.driver.c_str(), r.accelerator.c_str(),
+                  r.skipped->c_str());
+      continue;
+    }
+    for (const auto& m : r.metrics) {
+      std::printf("%-8s %-6s %5zu %10.3f %10.3f %10.3f %10.3f %5.1f%%  %s [%s]\n",
+                  r.driver.c_str(), r.accelerator.c_str(), m.stats.n, m.stats.median,
+                  m.stats.p95, m.stats.min, m.stats.max, m.stats.cv * 100, m.name.c_str(),
+                  m.unit.c_str());
+      for (const auto& w : m.warnings) std::printf("         warning: %s: %s\n", m.name.c_str(), w.c_str());
+    }
+  }
+}
+
+int Run(RunOptions& o) {
+  auto suites = bench::MakeAllSuites();
+  std::vector<std::string> suite_names;
+  bench::Suite* suite = nullptr;
+  for (auto& s : suites) {
+    suite_names.push_back(s->Name());
+    if (s->Name() == o.suite) suite = s.get();
+  }
+  if (!suite)
+    return PrintUsageError(fmt::format("unknown suite '{}' (suites: {})", o.suite, Join(suite_names)));
+
+  bench::DriverContext ctx = MakeContext(o.ctx);
+  auto drivers = bench::MakeAllDrivers(ctx);
+  std::vector<std::string> driver_names;
+  for (auto& d : drivers) driver_names.push_back(d->Name());
+  bench::SuiteOptions so;
+  so.repetitions = o.repetitions;
+  so.warmup = o.warmup;
+  for (const auto& want : o.drivers)
+    if (std::find(driver_names.begin(), driver_names.end(), want) == driver_names.end())
+      return PrintUsageError(
+          fmt::format("unknown driver '{}' (drivers: {})", want, Join(driver_names)));
+  for (auto& d : drivers)
+    if (o.drivers.empty() ||
+        std::find(o.drivers.begin(), o.drivers.end(), d->Name()) != o.drivers.end())
+      so.drivers.push_back(d.get());
+
+  // Drivers other than `host` run the project's image: build it on first use.
+  bool needs_image = std::any_of(so.drivers.begin(), so.drivers.end(),
+                                 [](bench::Driver* d) { return d->Name() != "host"; });
+  if (needs_image && ::access((ctx.image_dir + "/index.json").c_str(), F_OK) != 0) {
+    std::fprintf(stderr, "building the probe image in %s\n", ctx.image_dir.c_str());
+    auto img = bench::BuildProbeImage({"/bin/busybox", ctx.probe_path}, ctx.image_dir);
+    if (!img) return PrintError(img.error());
+  }
+
+  std::string out = o.out.empty() ? DefaultOutPath(o.suite) : o.out;
+  results::RunResults rr;
+  rr.started_at = WallClockRfc3339();
+  rr.command = CommandLine();
+  rr.environment = bench::CollectEnvironment();
+
+  InstallInterruptHandler();
+  ProgressLine progress(o.quiet);
+  so.progress = [&](const bench::Progress& p) {
+    progress.Update(fmt::format("{}: {} {}/{}{}", o.suite, p.driver, p.done, p.total,
+                                p.warmup ? " (warm-up)" : ""));
+  };
+  auto result = suite->Run(so);
+  progress.Clear();
+  if (!result) {
+    if (Interrupted()) {
+      std::fprintf(stderr, "ctvbench: interrupted; instances cleaned up, no results written\n");
+      return 128 + InterruptSignal();
+    }
+    return PrintError(result.error());
+  }
+  rr.suites.push_back(std::move(result.value()));
+  rr.finished_at = WallClockRfc3339();
+
+  size_t slash = out.rfind('/');
+  if (slash != std::string::npos && slash > 0) ::mkdir(out.substr(0, slash).c_str(), 0755);
+  if (Status s = results::SaveResults(out, rr); !s) return PrintError(s.error());
+  PrintSummary(rr.suites.back());
+  std::printf("environment: kernel %s, cgroup %s, %d CPUs, KVM %s\n",
+              rr.environment.kernel_release.c_str(), rr.environment.cgroup_mode.c_str(),
+              rr.environment.cpu_count,
+              rr.environment.kvm.device_present ? rr.environment.kvm.module.c_str() : "absent");
+  std::printf("results: %s\n", out.c_str());
+  return 0;
+}
+
+}  // namespace
+
+Command RegisterRun(CLI::App& root) {
+  auto o = std::make_shared<RunOptions>();
+  auto* run = root.add_subcommand(
+      "run",
+      "Run one suite over the drivers and write a results JSON (raw samples + statistics + the "
+      "environment). Drivers that cannot run here are recorded as skipped, with the reason.\n"
+      "Example: ctvbench run --suite startup --driver host --repetitions 30");
+  run->add_option("-s,--suite", o->suite, "what to measure (see `ctvbench list`)")->required();
+  run->add_option("-d,--driver", o->drivers,
+                  "driver to include; repeat for several (default: every driver)");
+  run->add_option("-n,--repetitions", o->repetitions, "measured repetitions per driver")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  run->add_option("-w,--warmup", o->warmup, "unmeasured repetitions first, per driver")
+      ->check(CLI::Range(0, 100000))
+      ->capture_default_str();
+  run->add_option("-o,--out", o->out,
+                  "results file (default: results/ctvbench-SUITE-TIME.json)");
+  run->add_flag("-q,--quiet", o->quiet, "no progress line");
+  AddContextOptions(*run, o->ctx);
+  return {run, [o]() { return Run(*o); }};
+}
+
+
+}  // namespace ctv::cli

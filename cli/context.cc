@@ -1,0 +1,32 @@
+#include "cli/context.h"
+
+#include <cstdlib>
+
+#include "bench/image/probe_image.h"
+#include "core/process.h"
+
+namespace ctv::cli {
+
+void AddContextOptions(CLI::App& app, ContextOptions& o) {
+  app.add_option("--image", o.image_dir,
+                 "OCI image layout the container and VM drivers run (default: $CTVBENCH_IMAGE_DIR "
+                 "or /var/lib/ctvbench/images/probe; built on first use)");
+  app.add_option("--state-dir", o.state_dir,
+                 "where instances keep their runtime state (mounts, sockets)")
+      ->capture_default_str();
+  app.add_option("--probe", o.probe_path,
+                 "the ctv-probe binary run as a host process (default: next to ctvbench)");
+}
+
+bench::DriverContext MakeContext(const ContextOptions& o) {
+  bench::DriverContext c;
+  c.image_dir = o.image_dir.empty() ? bench::DefaultImageDir() : o.image_dir;
+  c.state_dir = o.state_dir;
+  const char* env = std::getenv("CTVBENCH_PROBE");
+  c.probe_path = !o.probe_path.empty() ? o.probe_path
+                 : env && *env         ? env
+                                       : SelfDir() + "/ctv-probe";
+  return c;
+}
+
+}  // namespace ctv::cli

@@ -1,0 +1,25 @@
+// Options shared by the subcommands that run drivers (`run`, `list`), turned into the
+// DriverContext the drivers receive.
+#pragma once
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "bench/driver.h"
+
+namespace ctv::cli {
+
+struct ContextOptions {
+  std::string image_dir;
+  std::string state_dir = "/run/ctvbench";
+  std::string probe_path;
+};
+
+// Adds --image, --state-dir and --probe to `app`.
+void AddContextOptions(CLI::App& app, ContextOptions& o);
+// Fills defaults: the image from bench::DefaultImageDir(), ctv-probe next to this executable
+// (or $CTVBENCH_PROBE).
+bench::DriverContext MakeContext(const ContextOptions& o);
+
+}  // namespace ctv::cli

@@ -1,0 +1,71 @@
+// `ctvbench run --suite startup --driver host` end to end: the real binary, a real results file.
+#include <signal.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "reports/results.h"
+#include "tests/test_util.h"
+
+namespace ctv {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(HostStartup, WritesResultsWithRequestedRepetitions) {
+  test::TempDir dir;
+  std::string out = dir / "r.json";
+  auto o = test::RunOrDie({test::Bin("ctvbench"), "run", "--suite", "startup", "--driver", "host",
+                           "--repetitions", "7", "--warmup", "1", "--out", out});
+  ASSERT_TRUE(o.status.Success()) << o.err;
+  EXPECT_NE(o.out.find("results: " + out), std::string::npos);
+  auto r = results::LoadResults(out);
+  ASSERT_TRUE(r) << r.error().ToString();
+  ASSERT_EQ(r->suites.size(), 1u);
+  const auto& s = r->suites[0];
+  EXPECT_EQ(s.name, "startup");
+  EXPECT_EQ(s.repetitions, 7);
+  ASSERT_EQ(s.results.size(), 1u);
+  const auto& d = s.results[0];
+  EXPECT_EQ(d.driver, "host");
+  EXPECT_EQ(d.accelerator, "none");
+  EXPECT_FALSE(d.skipped.has_value());
+  ASSERT_GE(d.metrics.size(), 1u);
+  EXPECT_EQ(d.metrics[0].name, "startup.total");
+  EXPECT_EQ(d.metrics[0].unit, "ms");
+  EXPECT_EQ(d.metrics[0].samples.size(), 7u);
+  for (double x : d.metrics[0].samples) EXPECT_GT(x, 0);
+  // Phases add up to the total (same clock, consecutive marks).
+  double phase_sum = 0;
+  for (size_t i = 1; i < d.metrics.size(); ++i) phase_sum += d.metrics[i].samples[0];
+  EXPECT_NEAR(phase_sum, d.metrics[0].samples[0], 1e-6);
+  // The environment is the real one.
+  EXPECT_FALSE(r->environment.kernel_release.empty());
+  EXPECT_GT(r->environment.cpu_count, 0);
+  EXPECT_FALSE(r->environment.cgroup_mode.empty());
+  EXPECT_FALSE(r->environment.ctvbench_revision.empty());
+}
+
+// Ctrl-C in the middle of a long run: exit 128+SIGINT, no results file, no probe left running.
+TEST(HostStartup, InterruptLeavesNothingBehind) {
+  test::TempDir dir;
+  std::string out = dir / "r.json";
+  SpawnOptions so;
+  so.argv = {test::Bin("ctvbench"), "run", "--suite", "startup", "--driver", "host",
+             "--repetitions", "100000", "--out", out, "--quiet"};
+  auto child = Spawn(so);
+  ASSERT_TRUE(child);
+  ::usleep(700 * 1000);
+  ASSERT_TRUE(child->Signal(SIGINT));
+  auto st = child->WaitFor(10000ms);
+  ASSERT_TRUE(st);
+  ASSERT_TRUE(st->has_value()) << "ctvbench did not stop on SIGINT";
+  EXPECT_EQ((*st)->ToString(), "exit 130");
+  EXPECT_NE(::access(out.c_str(), F_OK), 0) << "a partial results file was written";
+  // "[c]" keeps the pattern from matching the shell that runs pgrep.
+  auto left = test::RunOrDie({"sh", "-c", "pgrep -f '[c]tv-probe ready' || true"});
+  EXPECT_EQ(left.out, "") << "probes still running: " << left.out;
+}
+
+}  // namespace
+}  // namespace ctv

@@ -1,0 +1,68 @@
+// The ctvbench command line: bad input gives one clear line naming the valid forms, exit 2.
+#include <gtest/gtest.h>
+
+#include "tests/test_util.h"
+
+namespace ctv {
+namespace {
+
+CommandOutput Ctvbench(std::vector<std::string> args) {
+  args.insert(args.begin(), test::Bin("ctvbench"));
+  return test::RunOrDie(args);
+}
+
+TEST(Cli, UnknownSuiteNamesTheValidOnes) {
+  auto o = Ctvbench({"run", "--suite", "warp"});
+  EXPECT_EQ(o.status.ToString(), "exit 2");
+  EXPECT_NE(o.err.find("unknown suite 'warp' (suites: startup"), std::string::npos) << o.err;
+}
+
+TEST(Cli, UnknownDriverNamesTheValidOnes) {
+  auto o = Ctvbench({"run", "--suite", "startup", "--driver", "docker"});
+  EXPECT_EQ(o.status.ToString(), "exit 2");
+  EXPECT_NE(o.err.find("unknown driver 'docker' (drivers: host"), std::string::npos) << o.err;
+}
+
+TEST(Cli, UnknownCommandNamesTheValidOnes) {
+  auto o = Ctvbench({"benchmark"});
+  EXPECT_EQ(o.status.ToString(), "exit 2");
+  EXPECT_NE(o.err.find("unknown command 'benchmark' (commands: run, list, doctor"),
+            std::string::npos)
+      << o.err;
+}
+
+TEST(Cli, BadNumberIsRefused) {
+  auto o = Ctvbench({"run", "--suite", "startup", "--repetitions", "0"});
+  EXPECT_EQ(o.status.ToString(), "exit 2");
+  EXPECT_NE(o.err.find("--repetitions"), std::string::npos) << o.err;
+}
+
+TEST(Cli, UnknownOptionIsRefused) {
+  auto o = Ctvbench({"run", "--suite", "startup", "--turbo"});
+  EXPECT_EQ(o.status.ToString(), "exit 2");
+  EXPECT_NE(o.err.find("--turbo"), std::string::npos) << o.err;
+}
+
+TEST(Cli, MissingSuiteIsRefused) {
+  auto o = Ctvbench({"run"});
+  EXPECT_EQ(o.status.ToString(), "exit 2");
+  EXPECT_NE(o.err.find("--suite"), std::string::npos) << o.err;
+}
+
+TEST(Cli, HelpTeachesAndSucceeds) {
+  auto o = Ctvbench({"--help"});
+  EXPECT_EQ(o.status.ToString(), "exit 0");
+  EXPECT_NE(o.out.find("ctvbench run --suite startup"), std::string::npos);
+  auto run = Ctvbench({"run", "--help"});
+  EXPECT_NE(run.out.find("--repetitions"), std::string::npos);
+}
+
+TEST(Cli, ListShowsTheHostDriverAsAvailable) {
+  auto o = Ctvbench({"list"});
+  EXPECT_EQ(o.status.ToString(), "exit 0");
+  EXPECT_NE(o.out.find("startup"), std::string::npos);
+  EXPECT_NE(o.out.find("host       yes"), std::string::npos) << o.out;
+}
+
+}  // namespace
+}  // namespace ctv
