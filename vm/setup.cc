@@ -40,6 +40,8 @@ Result<Guest> PrepareGuest(const bench::DriverContext& ctx, const VmDriverConfig
   GuestBuildOptions o;
   o.image_dir = dir;
   o.image_ref = ref;
+  // `ctvbench image build` names its manifest "latest"; a single-manifest layout needs no ref.
+  if (o.image_ref.empty() && !image::OpenImage(dir, "")) o.image_ref = "latest";
   o.kernel_path = config.kernel;
   o.init_binary = DefaultInitBinary(ctx.probe_path);
   o.cache_dir = VmStateRoot(ctx.state_dir) + "/cache";

@@ -93,7 +93,7 @@ std::vector<std::string> ChannelModules(const VmSpec& s) {
 std::string KernelCmdline(const VmSpec& s, Accel accel, const std::string& probe_path,
                           const std::vector<std::string>& probe_args, uint64_t tsc_khz) {
   // panic=-1: a guest that panics reboots at once, and QEMU (-no-reboot) exits instead of hanging.
-  std::string c = "console=ttyS0 quiet panic=-1";
+  std::string c = "console=ttyS0 quiet panic=-1 rdinit=/sbin/ctv-init";
   // Under TCG the microvm kernel's TSC calibration intermittently never finishes; telling it the
   // frequency skips the calibration (5/5 boots fine with it, some hang without).
   if (s.machine == Machine::kMicrovm && accel == Accel::kTcg && tsc_khz > 0)

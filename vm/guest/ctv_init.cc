@@ -20,6 +20,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -233,6 +234,7 @@ int main() {
     fprintf(stderr, "ctv-init: must run as PID 1 of a guest\n");
     return 2;
   }
+  prctl(PR_SET_NAME, "ctv-init");  // whatever path the kernel ran us by
   MountOrDie("devtmpfs", "/dev", "devtmpfs", MS_NOSUID);
   g_console = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
   MountOrDie("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC);

@@ -127,7 +127,7 @@ class CpioWriter {
     archive_entry_set_mtime(e, 0, 0);
     archive_entry_set_ino(e, ++ino_);  // unique inodes: no accidental hard links in the guest
     archive_entry_set_nlink(e, archive_entry_filetype(e) == AE_IFDIR ? 2 : 1);
-    if (archive_entry_filetype(e) == AE_IFREG) archive_entry_set_size(e, data.size());
+    archive_entry_set_size(e, archive_entry_filetype(e) == AE_IFREG ? data.size() : 0);
     if (archive_write_header(a_.get(), e) != ARCHIVE_OK)
       return MakeError("write initramfs entry", path, archive_error_string(a_.get()));
     if (!data.empty() &&
@@ -180,7 +180,7 @@ class CpioWriter {
 };
 
 // Paths ctvbench itself puts into the guest; an image's version of them is left out.
-bool Reserved(const std::string& path) { return path == "init"; }
+bool Reserved(const std::string& path) { return path == "init" || path == kInitPath; }
 
 }  // namespace
 
@@ -250,7 +250,15 @@ Status WriteInitramfs(const InitramfsInputs& in, const std::string& out_path) {
   // The kernel opens /dev/console for init's stdio before devtmpfs is mounted.
   CTV_CHECK(w.CharDev("dev/console", 5, 1, 0600));
   std::string init = CTV_TRY(ReadFile(in.init_binary));
-  CTV_CHECK(w.File("init", init, 0755));
+  CTV_CHECK(w.File(kInitPath, init, 0755));
+  // The kernel runs /init unless told otherwise (rdinit=/sbin/ctv-init, which keeps the name).
+  {
+    Entry e(archive_entry_new());
+    archive_entry_set_filetype(e.get(), AE_IFLNK);
+    archive_entry_set_perm(e.get(), 0777);
+    archive_entry_set_symlink(e.get(), (std::string("/") + kInitPath).c_str());
+    CTV_CHECK(w.Put(e.get(), "init"));
+  }
   std::string mod_root = "lib/modules/" + in.release;
   for (const std::string& f : in.module_files) {
     std::string data = CTV_TRY(ReadFile(in.modules_release_dir + "/" + f));

@@ -1,5 +1,5 @@
 // The guest's initramfs: a newc cpio holding the OCI image's root filesystem (its layers applied
-// in order, OCI whiteouts honoured), ctv-init as /init, and the kernel modules the guest may load.
+// in order, OCI whiteouts honoured), ctv-init as /sbin/ctv-init (and /init), and the kernel modules the guest may load.
 //
 // Contract: the output is reproducible (owner 0:0, mtime 0, fixed order: every directory first,
 // parents before children, then the other entries layer by layer), so its digest is a cache key.
@@ -14,6 +14,9 @@
 #include "runtime/image/layout.h"
 
 namespace ctv::vm {
+
+// Where ctv-init lives in the guest; /init is a symlink to it.
+inline constexpr const char* kInitPath = "sbin/ctv-init";
 
 struct InitramfsInputs {
   const image::Image* image = nullptr;

@@ -94,13 +94,13 @@ Result<std::string> ExtractVmlinux(const KernelFile& kernel, const std::string& 
   if (access(out.c_str(), R_OK) == 0) return out;
 
   std::string data = CTV_TRY(ReadFile(kernel.path));
-  auto it = std::search(data.begin(), data.end(), std::begin(kXzMagic), std::end(kXzMagic));
-  if (it == data.end()) {
+  const void* hit = ::memmem(data.data(), data.size(), kXzMagic, sizeof kXzMagic);
+  if (!hit) {
     errno = ENOEXEC;
     return ErrnoError("find the XZ payload in", kernel.path,
                       "not an XZ-compressed bzImage; boot it as a bzImage instead");
   }
-  size_t start = static_cast<size_t>(it - data.begin());
+  size_t start = static_cast<size_t>(static_cast<const char*>(hit) - data.data());
 
   lzma_stream strm = LZMA_STREAM_INIT;
   // The x86 kernel's XZ stream uses CRC32 (or none) and the BCJ filter; the decoder handles both.

@@ -2,6 +2,7 @@
 
 #include <libvirt/virterror.h>
 
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 
@@ -63,13 +64,27 @@ Status WriteEmbedConfig(const std::string& embed_root) {
 }
 
 Result<Connection> Connection::Open(const std::string& uri) {
-  EnsureEventLoop();
   const std::string embed = "qemu:///embed?root=";
-  if (uri.rfind(embed, 0) == 0) CTV_CHECK(WriteEmbedConfig(uri.substr(embed.size())));
+  if (uri.rfind(embed, 0) == 0) {
+    std::string root = uri.substr(embed.size());
+    CTV_CHECK(WriteEmbedConfig(root));
+    // The embedded driver logs its internal errors (some harmless: no dmidecode, no access
+    // manager) to stderr; they go to a file in its root instead, unless the user chose. Errors
+    // that matter reach the caller as Errors.
+    CTV_CHECK(MkdirAll(root + "/log", 0700));
+    ::setenv("LIBVIRT_LOG_OUTPUTS", ("4:file:" + root + "/log/libvirt.log").c_str(), 0);
+  }
+  EnsureEventLoop();
   Connection c;
   c.uri_ = uri;
   c.c_ = virConnectOpen(uri.c_str());
-  if (!c.c_) return LastError("connect to libvirt", uri);
+  if (!c.c_) {
+    Error e = LastError("connect to libvirt", uri);
+    if (e.context.find("Failed to parse user") != std::string::npos)
+      e.context += " (libvirt's QEMU driver needs its default system user even when embedded: "
+                   "run scripts/setup, or `useradd --system --user-group libvirt-qemu`)";
+    return e;
+  }
   return c;
 }
 

@@ -28,6 +28,7 @@ std::string EmbedUri(const std::string& vm_state_root);
 // mount namespace (this host's QEMU runs as root without confinement). Idempotent.
 Status WriteEmbedConfig(const std::string& embed_root);
 
+// Note: libvirt allows one embedded root per process; opening a second root fails.
 class Connection {
  public:
   // For qemu:///embed URIs, writes the embed config first.

@@ -1,0 +1,123 @@
+// Real guest boots (TCG here, KVM where usable) of a guest built from the project's image:
+// direct QEMU (microvm, pc with virtio) and libvirt (embedded). Each test checks the guest ran our
+// init and its own kernel, results came back over the marker channel, and nothing is left.
+// Kept to a handful of boots: CI has 30 minutes for everything.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sys/utsname.h>
+
+#include "bench/drivers/qemu_driver.h"
+#include "bench/drivers/vm_driver.h"
+#include "tests/integration/vm_test_env.h"
+
+namespace ctv {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+std::string HostRelease() {
+  utsname u{};
+  uname(&u);
+  return u.release;
+}
+
+std::vector<std::string> MarkNames(const bench::Instance& inst) {
+  std::vector<std::string> out;
+  for (const auto& m : inst.Marks()) out.push_back(m.name);
+  return out;
+}
+
+// The JSON object among the output lines.
+json ParseOutput(const std::string& out) {
+  size_t b = out.find('{');
+  if (b == std::string::npos) return json();
+  return json::parse(out.substr(b, out.rfind('}') - b + 1), nullptr, false);
+}
+
+void ExpectOrderedMarks(const bench::Instance& inst) {
+  const auto& m = inst.Marks();
+  for (size_t i = 1; i < m.size(); ++i) EXPECT_GE(m[i].t_ns, m[i - 1].t_ns) << m[i].name;
+}
+
+class VmBootTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    if (!env_.Missing().empty()) GTEST_SKIP() << env_.Missing();
+  }
+  void ExpectNothingLeft() {
+    EXPECT_TRUE(env_.QemuPids().empty()) << "a QEMU process survived";
+    EXPECT_TRUE(env_.InstanceDirs().empty()) << "an instance directory survived";
+  }
+  test::VmTestEnv env_;
+};
+
+TEST_F(VmBootTest, QemuMicrovmHostinfoShowsGuestKernelAndCtvInit) {
+  auto driver = bench::MakeQemuDriver(env_.Context());
+  ASSERT_TRUE(driver->Prepare()) << driver->Prepare().error().ToString();
+  {
+    bench::InstanceSpec spec{"ctv-test-microvm", {"hostinfo"}, {}, {{"machine", "microvm"}}};
+    auto inst = driver->Create(spec);
+    ASSERT_TRUE(inst) << inst.error().ToString();
+    ASSERT_TRUE((*inst)->Start());
+    auto exit = (*inst)->WaitExit(120s);
+    ASSERT_TRUE(exit) << exit.error().ToString();
+    EXPECT_TRUE(exit->status.Success()) << exit->status.ToString();
+    json j = ParseOutput(exit->output);
+    ASSERT_TRUE(j.is_object()) << exit->output;
+    EXPECT_EQ(j["mode"], "hostinfo");
+    EXPECT_NE(j["kernel_release"], HostRelease());
+    EXPECT_EQ(j["pid1_comm"], "ctv-init");
+    EXPECT_EQ(MarkNames(**inst), (std::vector<std::string>{"launch", "process", "firmware",
+                                                           "kernel", "init", "done", "gone"}));
+    ExpectOrderedMarks(**inst);
+  }
+  ExpectNothingLeft();
+}
+
+TEST_F(VmBootTest, QemuPcVirtioSyscallJsonComesBack) {
+  auto driver = bench::MakeQemuDriver(env_.Context());
+  bench::InstanceSpec spec{"ctv-test-pc-virtio",
+                           {"syscall", "--op", "getppid", "--iters", "1000"},
+                           {},
+                           {{"machine", "pc"}, {"devices", "virtio"}}};
+  {
+    auto inst = driver->Create(spec);
+    ASSERT_TRUE(inst) << inst.error().ToString();
+    ASSERT_TRUE((*inst)->Start());
+    auto exit = (*inst)->WaitExit(120s);
+    ASSERT_TRUE(exit) << exit.error().ToString();
+    EXPECT_TRUE(exit->status.Success()) << exit->status.ToString();
+    json j = ParseOutput(exit->output);
+    ASSERT_TRUE(j.is_object()) << exit->output;
+    EXPECT_EQ(j["mode"], "syscall");
+  }
+  ExpectNothingLeft();
+}
+
+TEST_F(VmBootTest, LibvirtEmbeddedReadyThenStop) {
+  auto driver = bench::MakeVmDriver(env_.Context());
+  auto prep = driver->Prepare();
+  ASSERT_TRUE(prep) << prep.error().ToString();
+  {
+    bench::InstanceSpec spec{"ctv-test-libvirt", {"ready"}, {}, {{"machine", "pc"}}};
+    auto inst = driver->Create(spec);
+    ASSERT_TRUE(inst) << inst.error().ToString();
+    auto st = (*inst)->Start();
+    ASSERT_TRUE(st) << st.error().ToString();
+    EXPECT_EQ((*inst)->HostPids().size(), 1u);
+    auto ready = (*inst)->WaitReady(120s);
+    ASSERT_TRUE(ready) << ready.error().ToString();
+    auto stop = (*inst)->Stop(60s);
+    ASSERT_TRUE(stop) << stop.error().ToString();
+    EXPECT_EQ(MarkNames(**inst),
+              (std::vector<std::string>{"launch", "process", "firmware", "kernel", "init", "ready",
+                                        "done", "gone"}));
+    ExpectOrderedMarks(**inst);
+  }
+  driver.reset();  // closes the embedded connection
+  ExpectNothingLeft();
+}
+
+}  // namespace
+}  // namespace ctv

@@ -1,0 +1,13 @@
+# VM side: guest builder, domain XML, QEMU argv, accel probe, gc (unit); real boots (integration).
+ctv_add_test(vm_unit_test unit
+  SOURCES unit/vm_spec_test.cc unit/vm_domain_xml_test.cc unit/vm_initramfs_test.cc
+          unit/vm_gc_test.cc
+  LIBS ctv_vm ctv_bench PkgConfig::LIBVIRT PkgConfig::LIBARCHIVE)
+# Started and SIGKILLed by the gc integration test: a harness dying mid-boot.
+add_executable(vm-kill-helper integration/vm_kill_helper.cc)
+target_link_libraries(vm-kill-helper PRIVATE ctv_vm_drivers ctv_bench)
+target_include_directories(vm-kill-helper PRIVATE ${CMAKE_SOURCE_DIR})
+ctv_add_test(vm_integration_test integration
+  SOURCES integration/vm_boot_test.cc integration/vm_gc_test.cc integration/vm_test_env.cc
+  LIBS ctv_vm_drivers ctv_bench nlohmann_json::nlohmann_json)
+add_dependencies(vm_integration_test vm-kill-helper ctv-init)
