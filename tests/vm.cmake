@@ -11,3 +11,7 @@ ctv_add_test(vm_integration_test integration
   SOURCES integration/vm_boot_test.cc integration/vm_gc_test.cc integration/vm_test_env.cc
   LIBS ctv_vm_drivers ctv_bench nlohmann_json::nlohmann_json)
 add_dependencies(vm_integration_test vm-kill-helper ctv-init)
+# Manual tool: per-phase medians for a driver and options (see its header).
+add_executable(vm-phases integration/vm_phases.cc)
+target_link_libraries(vm-phases PRIVATE ctv_vm_drivers ctv_bench)
+target_include_directories(vm-phases PRIVATE ${CMAKE_SOURCE_DIR})

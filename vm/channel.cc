@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "core/clock.h"
+#include "core/interrupt.h"
 #include "bench/workload/protocol.h"
 
 namespace ctv::vm {
@@ -46,9 +47,14 @@ Status MarkerChannel::Accept(std::chrono::milliseconds timeout) {
   if (conn_.Valid()) return Ok();
   pollfd p{listen_.Get(), POLLIN, 0};
   int r;
-  do {
+  for (;;) {
     r = ::poll(&p, 1, static_cast<int>(timeout.count()));
-  } while (r < 0 && errno == EINTR);
+    if (r >= 0 || errno != EINTR) break;
+    if (Interrupted()) {
+      errno = ECANCELED;
+      return ErrnoError("wait for QEMU on marker socket", path_, "interrupted");
+    }
+  }
   if (r < 0) return ErrnoError("wait for QEMU on marker socket", path_);
   if (r == 0) {
     errno = ETIMEDOUT;

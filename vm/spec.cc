@@ -44,8 +44,8 @@ std::string DeviceModelName(DeviceModel d) {
 }
 
 const std::vector<std::string>& VmOptionKeys() {
-  static const std::vector<std::string> keys = {"machine", "accel", "devices", "boot",
-                                                "vcpus",   "memory", "cmdline"};
+  static const std::vector<std::string> keys = {"machine", "accel",  "devices", "boot",
+                                                "acpi",    "vcpus",  "memory",  "cmdline"};
   return keys;
 }
 
@@ -67,6 +67,10 @@ Result<VmSpec> ParseVmOptions(const std::map<std::string, std::string>& options)
       if (v == "pvh") s.boot = BootMode::kPvh;
       else if (v == "bzimage") s.boot = BootMode::kBzImage;
       else return MakeError("parse VM option boot", v, "expected pvh or bzimage");
+    } else if (k == "acpi") {
+      if (v == "on") s.acpi = true;
+      else if (v == "off") s.acpi = false;
+      else return MakeError("parse VM option acpi", v, "expected on or off");
     } else if (k == "vcpus") {
       s.vcpus = static_cast<int>(CTV_TRY(ParsePositive(k, v)));
     } else if (k == "memory") {
@@ -75,7 +79,7 @@ Result<VmSpec> ParseVmOptions(const std::map<std::string, std::string>& options)
       s.extra_cmdline = v;
     } else {
       return MakeError("parse VM option", k,
-                       "known options: machine, accel, devices, boot, vcpus, memory, cmdline");
+                       "known options: machine, accel, devices, boot, acpi, vcpus, memory, cmdline");
     }
   }
   return s;

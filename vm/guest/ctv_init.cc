@@ -68,6 +68,9 @@ void Console(const std::string& line) { WriteFd(g_console, "ctv-init: " + line +
 
 [[noreturn]] void PowerOff() {
   sync();
+  // Without ACPI (microvm acpi=off) there is no power-off device: a reset ends QEMU just as well
+  // (it runs with -no-reboot; libvirt domains have on_reboot=destroy).
+  if (access("/sys/firmware/acpi", F_OK) != 0) reboot(RB_AUTOBOOT);
   reboot(RB_POWER_OFF);
   // Without ACPI power-off support the call can return: halting is the next best thing, the host
   // driver destroys the VM once it has seen CTV-EXIT anyway.

@@ -2,6 +2,9 @@
 
 #include <libvirt/virterror.h>
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <cstdlib>
 #include <mutex>
 #include <thread>
@@ -33,6 +36,13 @@ void EnsureEventLoop() {
     }
     // Runs for the life of the process; libvirt offers no way to stop the default loop cleanly.
     std::thread([] {
+      // Ctrl-C must interrupt the harness's own waits (poll returning EINTR in the main thread),
+      // so this thread never takes SIGINT/SIGTERM.
+      sigset_t set;
+      sigemptyset(&set);
+      sigaddset(&set, SIGINT);
+      sigaddset(&set, SIGTERM);
+      pthread_sigmask(SIG_BLOCK, &set, nullptr);
       for (;;) virEventRunDefaultImpl();
     }).detach();
   });

@@ -6,8 +6,11 @@ std::vector<std::string> QemuArgv(const VmSpec& s, Accel accel, const QemuLaunch
   bool kvm = accel == Accel::kKvm;
   std::string machine = MachineName(s.machine);
   if (s.machine == Machine::kMicrovm) {
-    // No option ROMs to scan; keep ACPI (guest power-off, virtio-mmio discovery) and the RTC.
+    // No option ROMs to scan. Without ACPI the guest cannot power off (ctv-init then resets it,
+    // which ends QEMU under -no-reboot) and finds virtio-mmio devices on the command line QEMU
+    // appends itself.
     machine += ",x-option-roms=off,isa-serial=on";
+    if (!s.acpi) machine += ",acpi=off";
   }
   std::vector<std::string> a = {l.qemu,
                                 "-name", s.name,
