@@ -82,12 +82,17 @@ Status MarkerSession::Handle(const TimedLine& line) {
   const std::string& t = line.text;
   auto arg = [&](size_t prefix) { return t.size() > prefix ? t.substr(prefix + 1) : std::string(); };
   if (t.rfind("CTV-INIT", 0) == 0) {
-    int64_t boottime = std::strtoll(arg(8).c_str(), nullptr, 10);
+    char* end = nullptr;
+    std::string a = arg(8);
+    int64_t boottime = std::strtoll(a.c_str(), &end, 10);
+    int64_t sent = end && *end ? std::strtoll(end, nullptr, 10) : boottime;
     init_boottime_ = boottime;
-    // The guest's boottime clock starts about when its kernel does: host arrival minus it
-    // estimates the kernel's start, i.e. the end of QEMU's setup and firmware.
-    AddMark("firmware", line.arrived_ns - boottime);
-    AddMark("kernel", line.arrived_ns);
+    // Guest clock intervals are mapped onto the host clock at the arrival of this line: the
+    // guest's boottime clock starts about when its kernel does, so arrival - (sent - 0) estimates
+    // the kernel's start (end of QEMU setup and firmware) and arrival - (sent - boottime) PID 1's
+    // start. Module loading (virtio channel) thus counts as init, not kernel.
+    AddMark("firmware", line.arrived_ns - sent);
+    AddMark("kernel", line.arrived_ns - (sent - boottime));
   } else if (t.rfind("CTV-EXEC", 0) == 0) {
     AddMark("init", line.arrived_ns);
   } else if (t.rfind(protocol::kReady, 0) == 0) {

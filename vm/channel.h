@@ -4,8 +4,9 @@
 //
 // MarkerSession reads the channel and turns markers into Marks (bench/driver.h timing contract),
 // each stamped with the host monotonic clock on arrival (LineReader):
-//   CTV-INIT <guest boottime ns>  -> "firmware" (estimated kernel start = arrival - guest boottime,
-//                                    clamped to the previous mark) and "kernel" (PID 1 runs)
+//   CTV-INIT <boottime> [<sent>]  -> "firmware" (estimated kernel start = arrival - guest boottime
+//                                    at sending) and "kernel" (PID 1 started), both estimates
+//                                    from the guest clock, clamped to stay in order
 //   CTV-EXEC                      -> "init"   (ctv-init's mounts/modules done, workload exec'd)
 //   CTV-READY                     -> "ready"
 //   CTV-EXIT <code>|signal <n>    -> "done"
@@ -55,7 +56,7 @@ class MarkerSession {
   explicit MarkerSession(std::vector<bench::Mark>* marks) : marks_(marks) {}
 
   // Reads until `want` ("CTV-READY" or "CTV-EXIT") arrived, the channel closed, or the deadline.
-  // `alive` is polled between reads: returning false ends the wait (QEMU died).
+  // QEMU dying closes the channel, which ends the wait with an Error.
   Status ReadUntil(MarkerChannel& ch, const std::string& want, int64_t deadline_ns);
 
   bool Ready() const { return ready_; }

@@ -10,8 +10,9 @@
 //   ctv.exec=/usr/local/bin/ctv-probe    the workload
 //   ctv.args=ready                 its arguments, comma-separated; "%2C" encodes a comma
 // Markers written to the channel (one line each; see bench/workload/protocol.h):
-//   CTV-INIT <boottime_ns>         PID 1 entered; the guest's CLOCK_BOOTTIME at entry, which lets
-//                                  the host estimate when the kernel started
+//   CTV-INIT <boottime_ns> [<sent_ns>]  PID 1 entered; the guest's CLOCK_BOOTTIME at entry, which
+//                                  lets the host estimate when the kernel started; sent_ns when
+//                                  the channel only opened later (virtio: after module loading)
 //   CTV-EXEC <boottime_ns>         mounts and modules done, the workload is being started
 //   CTV-EXIT <code>|signal <n>     the workload ended
 //   CTV-ERROR <message>            ctv-init itself failed (then powers off)
@@ -264,7 +265,8 @@ int main() {
   }
   if (!early_chan) {
     g_chan = OpenChannel(chan);
-    Marker("CTV-INIT " + std::to_string(entry_ns));
+    // Second field: when this was sent, so the host can tell PID 1's start from module loading.
+    Marker("CTV-INIT " + std::to_string(entry_ns) + " " + std::to_string(BoottimeNs()));
   }
 
   if (!params.count("exec")) {
