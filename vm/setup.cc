@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "core/process.h"
 #include "runtime/image/layout.h"
+#include "vm/guest/kernel.h"
 #include "vm/state.h"
 
 namespace ctv::vm {
@@ -30,9 +31,26 @@ ResolvedAccel ResolveAccel(Accel requested, const std::string& kernel) {
   return r;
 }
 
-std::string ExpectedAccelerator() {
-  results::KvmInfo info = ProbeKvm(/*boot_probe=*/false);
-  return info.usable == "yes" ? "kvm" : "tcg";
+std::string ExpectedAccelerator(const std::string& kernel, std::string* why) {
+  std::string sink;
+  if (!why) why = &sink;
+  results::KvmInfo info = ProbeKvm(/*boot_probe=*/false, kernel);
+  if (info.usable == "no") {
+    *why = "KVM not usable, guests run under TCG emulation: " + info.why;
+    return "tcg";
+  }
+  std::string k = kernel;
+  if (k.empty()) {
+    auto found = FindKernel("");
+    if (!found) {
+      *why = "no guest kernel to probe KVM with: " + found.error().ToString();
+      return "tcg";
+    }
+    k = found->path;
+  }
+  ResolvedAccel r = ResolveAccel(Accel::kAuto, k);
+  *why = r.note;
+  return r.accel == Accel::kKvm ? "kvm" : "tcg";
 }
 
 Result<Guest> PrepareGuest(const bench::DriverContext& ctx, const VmDriverConfig& config) {

@@ -26,9 +26,19 @@ struct ResolvedAccel {
 // bounded by a timeout) once per process and kernel, and falls back to TCG saying why.
 ResolvedAccel ResolveAccel(Accel requested, const std::string& kernel);
 
-// The accelerator Check() can promise without booting anything: "kvm" when KVM looks usable,
-// else "tcg".
-std::string ExpectedAccelerator();
+// What `accel=auto` instances will use, for Driver::Check(): "tcg" at once when KVM is absent or
+// known unusable (kvm_pvm with a stock kernel); when KVM looks usable, the answer of the (cached)
+// boot probe of `kernel`, so a figure is never labelled kvm on a host where KVM cannot boot it.
+std::string ExpectedAccelerator(const std::string& kernel = "", std::string* why = nullptr);
+
+// Implemented by VM instances: the accelerator this instance really runs with ("kvm"/"tcg") and
+// how it was chosen. `dynamic_cast<const vm::VmInstanceInfo*>(instance)`.
+class VmInstanceInfo {
+ public:
+  virtual ~VmInstanceInfo() = default;
+  virtual std::string Accelerator() const = 0;
+  virtual std::string AcceleratorNote() const = 0;
+};
 
 // Builds the guest for a driver context (image, probe and ctv-init next to it, state root cache).
 Result<Guest> PrepareGuest(const bench::DriverContext& ctx, const VmDriverConfig& config);

@@ -17,7 +17,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class QemuInstance : public Instance {
+class QemuInstance : public Instance, public vm::VmInstanceInfo {
  public:
   QemuInstance(vm::VmSpec spec, vm::ResolvedAccel accel, std::vector<std::string> argv,
                std::string dir, vm::MarkerChannel channel)
@@ -69,6 +69,8 @@ class QemuInstance : public Instance {
   }
 
   const std::vector<Mark>& Marks() const override { return marks_; }
+  std::string Accelerator() const override { return vm::AccelName(accel_.accel); }
+  std::string AcceleratorNote() const override { return accel_.note; }
   std::vector<pid_t> HostPids() const override {
     if (child_.Running()) return {child_.Pid()};
     return {};
@@ -134,8 +136,7 @@ class QemuDriver : public Driver {
       return a;
     }
     a.available = true;
-    a.accelerator = vm::ExpectedAccelerator();
-    if (a.accelerator == "tcg") a.reason = "KVM not usable here: guests run under TCG emulation";
+    a.accelerator = vm::ExpectedAccelerator(config_.kernel, &a.reason);
     return a;
   }
 

@@ -35,7 +35,7 @@ pid_t FindQemuPid(const std::string& name) {
   return -1;
 }
 
-class VmInstance : public Instance {
+class VmInstance : public Instance, public vm::VmInstanceInfo {
  public:
   VmInstance(Conn conn, vm::VmSpec spec, vm::ResolvedAccel accel, std::string xml, std::string dir,
              vm::MarkerChannel channel)
@@ -90,6 +90,8 @@ class VmInstance : public Instance {
   }
 
   const std::vector<Mark>& Marks() const override { return marks_; }
+  std::string Accelerator() const override { return vm::AccelName(accel_.accel); }
+  std::string AcceleratorNote() const override { return accel_.note; }
   std::vector<pid_t> HostPids() const override {
     if (qemu_pid_ > 0 && dom_.Active()) return {qemu_pid_};
     return {};
@@ -156,8 +158,7 @@ class VmDriver : public Driver {
       return a;
     }
     a.available = true;
-    a.accelerator = vm::ExpectedAccelerator();
-    if (a.accelerator == "tcg") a.reason = "KVM not usable here: guests run under TCG emulation";
+    a.accelerator = vm::ExpectedAccelerator(config_.kernel, &a.reason);
     return a;
   }
 

@@ -5,10 +5,15 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cstdio>
 
 #include "bench/drivers/qemu_driver.h"
 #include "bench/drivers/vm_driver.h"
 #include "tests/integration/vm_test_env.h"
+#include "vm/accel.h"
+#include "vm/guest/kernel.h"
 
 namespace ctv {
 namespace {
@@ -117,6 +122,28 @@ TEST_F(VmBootTest, LibvirtEmbeddedReadyThenStop) {
   }
   driver.reset();  // closes the embedded connection
   ExpectNothingLeft();
+}
+
+}  // namespace
+}  // namespace ctv
+
+namespace ctv {
+namespace {
+
+// The KVM boot probe gives an answer either way (yes on a real KVM host; no on kvm_pvm with a
+// stock kernel, where the guest hangs) and leaves no QEMU behind.
+TEST(KvmBootProbe, AnswersAndCleansUp) {
+  if (::access("/dev/kvm", R_OK | W_OK) != 0) GTEST_SKIP() << "/dev/kvm absent or not accessible";
+  if (FindInPath("qemu-system-x86_64").empty()) GTEST_SKIP() << "qemu-system-x86 not installed";
+  auto k = vm::FindKernel("");
+  if (!k) GTEST_SKIP() << "no guest kernel: " << k.error().ToString();
+  std::string why;
+  auto ok = vm::BootProbeKvm(k->path, 5s, &why);
+  ASSERT_TRUE(ok) << ok.error().ToString();
+  EXPECT_FALSE(why.empty());
+  std::printf("KVM boot probe: %s (%s)\n", *ok ? "usable" : "not usable", why.c_str());
+  results::KvmInfo info = vm::ProbeKvm(false);
+  if (info.module == "kvm_pvm") EXPECT_FALSE(*ok) << "a stock kernel booted under kvm_pvm?";
 }
 
 }  // namespace
