@@ -98,6 +98,10 @@ std::string KernelCmdline(const VmSpec& s, Accel accel, const std::string& probe
                           const std::vector<std::string>& probe_args, uint64_t tsc_khz) {
   // panic=-1: a guest that panics reboots at once, and QEMU (-no-reboot) exits instead of hanging.
   std::string c = "console=ttyS0 quiet panic=-1 rdinit=/sbin/ctv-init";
+  // Skip probes for hardware these guests do not have and self-tests nobody reads (the usual
+  // fast-boot set, as in Firecracker's guests): ~0.4 s of a 2 s TCG microvm boot here.
+  c += " i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd cryptomgr.notests no_timer_check";
+  if (s.machine == Machine::kMicrovm) c += " pci=off";  // microvm has no PCI bus
   // Under TCG the microvm kernel's TSC calibration intermittently never finishes; telling it the
   // frequency skips the calibration (5/5 boots fine with it, some hang without).
   if (s.machine == Machine::kMicrovm && accel == Accel::kTcg && tsc_khz > 0)

@@ -71,6 +71,13 @@ TEST(VmSpec, ChannelFollowsTheDeviceModel) {
   EXPECT_EQ(ChannelModules(s), (std::vector<std::string>{"virtio_pci", "virtio_console"}));
 }
 
+TEST(KernelCmdline, PciOffOnlyWithoutAPciBus) {
+  VmSpec s;
+  EXPECT_NE(KernelCmdline(s, Accel::kKvm, "/p", {}, 0).find(" pci=off"), std::string::npos);
+  s.machine = Machine::kPc;
+  EXPECT_EQ(KernelCmdline(s, Accel::kKvm, "/p", {}, 0).find("pci=off"), std::string::npos);
+}
+
 TEST(KernelCmdline, TscHintOnlyForTcgMicrovm) {
   VmSpec s;
   std::string tcg = KernelCmdline(s, Accel::kTcg, "/p", {"ready"}, 2300000);
