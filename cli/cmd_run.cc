@@ -52,11 +52,13 @@ void PrintSummary(const results::SuiteResult& s) {
                   r.skipped->c_str());
       continue;
     }
+    std::string params;  // rows of one driver differ by their parameters (network: path=...)
+    for (const auto& [k, v] : r.parameters) params += fmt::format(" {}={}", k, v);
     for (const auto& m : r.metrics) {
-      std::printf("%-8s %-6s %5zu %10.3f %10.3f %10.3f %10.3f %5.1f%%  %s [%s]\n",
+      std::printf("%-8s %-6s %5zu %10.3f %10.3f %10.3f %10.3f %5.1f%%  %s [%s]%s\n",
                   r.driver.c_str(), r.accelerator.c_str(), m.stats.n, m.stats.median,
                   m.stats.p95, m.stats.min, m.stats.max, m.stats.cv * 100, m.name.c_str(),
-                  m.unit.c_str());
+                  m.unit.c_str(), params.c_str());
       for (const auto& w : m.warnings) std::printf("         warning: %s: %s\n", m.name.c_str(), w.c_str());
     }
   }

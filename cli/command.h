@@ -37,5 +37,8 @@ Command RegisterRun(CLI::App& root);
 Command RegisterList(CLI::App& root);
 Command RegisterDoctor(CLI::App& root);
 Command RegisterImage(CLI::App& root);
+Command RegisterReport(CLI::App& root);
+Command RegisterCompare(CLI::App& root);
+Command RegisterHistory(CLI::App& root);
 
 }  // namespace ctv::cli

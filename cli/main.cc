@@ -32,13 +32,17 @@ int main(int argc, char** argv) {
       "Typical session:\n"
       "  ctvbench doctor                      what this host can run (cgroups, KVM, tools)\n"
       "  ctvbench run --suite startup         measure, write a results JSON\n"
-      "  ctvbench list                        suites and drivers, and why a driver cannot run",
+      "  ctvbench list                        suites and drivers, and why a driver cannot run\n"
+      "  ctvbench report RESULTS.json -o DIR  HTML report with charts and the lecture claims\n"
+      "  ctvbench compare BASE.json NEW.json  regression gate (exit 1 on a significant regression)",
       "ctvbench"};
   SetCommandLine(argc, argv);
   app.require_subcommand(1);
   app.fallthrough();
-  std::vector<Command> commands = {RegisterRun(app), RegisterList(app), RegisterDoctor(app),
-                                   RegisterImage(app)};
+  std::vector<Command> commands = {RegisterRun(app),     RegisterList(app),
+                                   RegisterDoctor(app),  RegisterImage(app),
+                                   RegisterReport(app),  RegisterCompare(app),
+                                   RegisterHistory(app)};
   // CLI11 would say "A subcommand is required" for a mistyped one: name it and the valid ones.
   if (argc > 1 && argv[1][0] != '-') {
     std::string names;

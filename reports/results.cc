@@ -134,8 +134,10 @@ Result<Metric> ParseMetric(const Reader& r, const json& j) {
   m.unit = CTV_TRY(r.Str("unit"));
   if (m.unit.empty()) return r.Bad("unit", "empty: every figure needs a unit");
   m.interval = CTV_TRY(r.Str("interval"));
-  const json* lib = r.Find("lower_is_better");
-  m.lower_is_better = !lib || !lib->is_boolean() || lib->get<bool>();
+  if (const json* lib = r.Find("lower_is_better")) {
+    if (!lib->is_boolean()) return r.Bad("lower_is_better", "expected true or false");
+    m.lower_is_better = lib->get<bool>();
+  }
   const json* s = CTV_TRY(r.Need("samples", json::value_t::array));
   for (size_t i = 0; i < s->size(); ++i) {
     if (!(*s)[i].is_number()) return r.Bad(fmt::format("samples[{}]", i), "expected a number");
@@ -186,7 +188,11 @@ Result<Environment> ParseEnv(const Reader& r) {
   if (r.Find("cgroup_controllers")) e.cgroup_controllers = CTV_TRY(r.Strings("cgroup_controllers"));
   if (const json* k = r.Find("kvm"); k && k->is_object()) {
     Reader kr = r.Child(*k, "kvm");
-    e.kvm.device_present = k->value("device_present", false);
+    // Not k->value(): it throws when the field exists with another type.
+    if (const json* dp = kr.Find("device_present")) {
+      if (!dp->is_boolean()) return kr.Bad("device_present", "expected true or false");
+      e.kvm.device_present = dp->get<bool>();
+    }
     e.kvm.module = kr.StrOr("module", "");
     e.kvm.usable = kr.StrOr("usable", "unknown");
     e.kvm.why = kr.StrOr("why", "");

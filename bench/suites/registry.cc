@@ -1,3 +1,4 @@
+#include "bench/suites/network_suite.h"
 #include "bench/suites/startup_suite.h"
 #include "bench/suites/suite.h"
 
@@ -6,6 +7,7 @@ namespace ctv::bench {
 std::vector<std::unique_ptr<Suite>> MakeAllSuites() {
   std::vector<std::unique_ptr<Suite>> suites;
   suites.push_back(MakeStartupSuite());
+  suites.push_back(MakeNetworkSuite());
   return suites;
 }
 

@@ -2,15 +2,23 @@
 // Static, no dependencies beyond libc, so it runs in a busybox image and a bare initramfs alike.
 //
 // Output contract (bench/workload/protocol.h): measuring modes print one JSON object on stdout;
-// `ready` prints the marker line "CTV-READY <pid> <monotonic_ns>". Bad arguments: a message on
+// `ready`, `http` and `tcp-rr-server` print the marker line "CTV-READY <pid> <monotonic_ns>"
+// once ready (the servers print a JSON summary when stopped). Bad arguments: a message on
 // stderr naming the mode, the option and the accepted form; exit status 2.
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
 #include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -18,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -42,6 +51,18 @@ const char* kUsage =
     "  cpuspin --seconds S       spin S wall seconds, report the CPU time obtained\n"
     "  forkbomb --max N          fork up to N sleeping children, report how many succeeded\n"
     "  hostinfo                  pid, ppid, hostname, ids, kernel, interfaces, mounts, pids\n"
+    "  http --port N [--timeout S]\n"
+    "                            HTTP/1.1 server on 0.0.0.0:N answering GET with 200 and a body\n"
+    "                            naming hostname and pid; prints 'CTV-READY <pid> <monotonic_ns>'\n"
+    "                            once listening; stops on SIGTERM/SIGINT/SIGHUP (or after S s)\n"
+    "  tcp-rr-server --port N [--timeout S] [--cpu C]\n"
+    "                            TCP echo server on 0.0.0.0:N (one connection at a time), same\n"
+    "                            ready marker and stop signals as http\n"
+    "  tcp-rr --connect A.B.C.D:PORT --iters N [--timeout S] [--cpu C]\n"
+    "                            N request/response round trips of 1 byte on one connection,\n"
+    "                            reports ns per round trip (median, p95, min, mean)\n"
+    "                            --cpu C: run on CPU C only (client and server on one CPU take\n"
+    "                            cross-CPU wake-ups out of the figure)\n"
     "Measuring modes print one JSON object on stdout.\n";
 
 [[noreturn]] void UsageError(const char* mode, const std::string& msg) {
@@ -300,6 +321,221 @@ int HostInfo() {
   return 0;
 }
 
+// ---- network modes ----------------------------------------------------------------------------
+
+// SIGTERM/SIGINT/SIGHUP as a descriptor: the servers poll it next to their sockets, so a stop
+// request is seen even while waiting in accept/read. Blocked before the ready marker is printed.
+int StopSignalFd() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  sigprocmask(SIG_BLOCK, &set, nullptr);
+  return signalfd(-1, &set, SFD_CLOEXEC);
+}
+
+int Listen(const char* mode, int64_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<uint16_t>(port));
+  sa.sin_addr.s_addr = htonl(INADDR_ANY);
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || listen(fd, 64) != 0) {
+    std::fprintf(stderr, "ctv-probe: %s: listen on 0.0.0.0:%lld: %s\n", mode,
+                 static_cast<long long>(port), std::strerror(errno));
+    std::exit(1);
+  }
+  return fd;
+}
+
+void PrintReady() {
+  char line[96];
+  int n = std::snprintf(line, sizeof line, "CTV-READY %d %lld\n", getpid(),
+                        static_cast<long long>(Now()));
+  if (write(1, line, static_cast<size_t>(n)) != n) std::exit(1);
+}
+
+// Waits for a connection, a stop signal or the deadline. Returns the accepted fd, or -1 to stop.
+int AcceptOrStop(int lfd, int sfd, int64_t deadline_ns, bool* timed_out) {
+  for (;;) {
+    int64_t left_ms = (deadline_ns - Now()) / 1000000;
+    if (left_ms <= 0) {
+      *timed_out = true;
+      return -1;
+    }
+    pollfd p[2] = {{lfd, POLLIN, 0}, {sfd, POLLIN, 0}};
+    int r = poll(p, 2, static_cast<int>(std::min<int64_t>(left_ms, 1000)));
+    if (r < 0 && errno != EINTR) return -1;
+    if (p[1].revents) return -1;
+    if (p[0].revents & POLLIN) {
+      int c = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c >= 0) return c;
+    }
+  }
+}
+
+// --cpu C: pin this process to CPU C.
+void PinCpu(const Options& o) {
+  if (!o.Get("--cpu")) return;
+  int64_t cpu = o.Int("--cpu", -1, 0, CPU_SETSIZE - 1);
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(static_cast<int>(cpu), &set);
+  if (sched_setaffinity(0, sizeof set, &set) != 0) {
+    std::fprintf(stderr, "ctv-probe: %s: pin to CPU %lld: %s\n", o.mode,
+                 static_cast<long long>(cpu), std::strerror(errno));
+    std::exit(1);
+  }
+}
+
+void SetIoTimeout(int fd, int64_t seconds) {
+  timeval tv{static_cast<time_t>(seconds), 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+bool WriteFull(int fd, const char* p, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+  return true;
+}
+
+int Http(const Options& o) {
+  int64_t port = o.Int("--port", -1, 1, 65535);
+  int64_t timeout_s = o.Int("--timeout", 3600, 1, 86400 * 7);
+  int sfd = StopSignalFd();
+  int lfd = Listen(o.mode, port);
+  char host[256] = "?";
+  gethostname(host, sizeof host - 1);
+  PrintReady();
+  int64_t deadline = Now() + timeout_s * 1000000000LL;
+  long long served = 0;
+  bool timed_out = false;
+  for (int c; (c = AcceptOrStop(lfd, sfd, deadline, &timed_out)) >= 0; close(c)) {
+    SetIoTimeout(c, 5);  // a client that sends half a request cannot wedge the server
+    std::string req;
+    char buf[2048];
+    while (req.find("\r\n\r\n") == std::string::npos && req.size() < 16384) {
+      ssize_t n = read(c, buf, sizeof buf);
+      if (n <= 0) break;
+      req.append(buf, static_cast<size_t>(n));
+    }
+    if (req.find("\r\n\r\n") == std::string::npos) continue;
+    bool get = req.compare(0, 4, "GET ") == 0 || req.compare(0, 5, "HEAD ") == 0;
+    char body[384];
+    int blen =
+        std::snprintf(body, sizeof body, "ctv-probe http hostname=%s pid=%d\n", host, getpid());
+    char head[256];
+    int hlen = std::snprintf(head, sizeof head,
+                             "HTTP/1.1 %s\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n"
+                             "Connection: close\r\n\r\n",
+                             get ? "200 OK" : "405 Method Not Allowed", get ? blen : 0);
+    WriteFull(c, head, static_cast<size_t>(hlen));
+    if (get && req.compare(0, 4, "GET ") == 0) WriteFull(c, body, static_cast<size_t>(blen));
+    served += get;
+  }
+  std::printf("{\"mode\":\"http\",\"port\":%lld,\"requests\":%lld,\"stopped_by\":%s}\n",
+              static_cast<long long>(port), served, timed_out ? "\"timeout\"" : "\"signal\"");
+  return timed_out ? 3 : 0;
+}
+
+int TcpRrServer(const Options& o) {
+  int64_t port = o.Int("--port", -1, 1, 65535);
+  int64_t timeout_s = o.Int("--timeout", 3600, 1, 86400 * 7);
+  PinCpu(o);
+  int sfd = StopSignalFd();
+  int lfd = Listen(o.mode, port);
+  PrintReady();
+  int64_t deadline = Now() + timeout_s * 1000000000LL;
+  long long conns = 0, echoed = 0;
+  bool timed_out = false;
+  for (int c; (c = AcceptOrStop(lfd, sfd, deadline, &timed_out)) >= 0; close(c)) {
+    ++conns;
+    int one = 1;
+    setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    char buf[4096];
+    bool stop = false;
+    // Echo until the client closes; keep watching the stop signal between reads.
+    while (!stop) {
+      pollfd p[2] = {{c, POLLIN, 0}, {sfd, POLLIN, 0}};
+      if (poll(p, 2, 1000) < 0 && errno != EINTR) break;
+      if (p[1].revents) stop = true;
+      if (Now() > deadline) stop = timed_out = true;
+      if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      ssize_t n = read(c, buf, sizeof buf);
+      if (n <= 0 || !WriteFull(c, buf, static_cast<size_t>(n))) break;
+      echoed += n;
+    }
+    if (stop) {
+      close(c);
+      break;
+    }
+  }
+  std::printf(
+      "{\"mode\":\"tcp-rr-server\",\"port\":%lld,\"connections\":%lld,\"bytes\":%lld,"
+      "\"stopped_by\":%s}\n",
+      static_cast<long long>(port), conns, echoed, timed_out ? "\"timeout\"" : "\"signal\"");
+  return timed_out ? 3 : 0;
+}
+
+int TcpRr(const Options& o) {
+  const char* target = o.Get("--connect");
+  if (!target) UsageError(o.mode, "--connect is required (A.B.C.D:PORT)");
+  int64_t iters = o.Int("--iters", -1, 1, 10000000);
+  int64_t timeout_s = o.Int("--timeout", 10, 1, 3600);
+  PinCpu(o);
+  std::string t = target;
+  size_t colon = t.rfind(':');
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  char* end = nullptr;
+  long port = colon == std::string::npos ? 0 : std::strtol(t.c_str() + colon + 1, &end, 10);
+  if (colon == std::string::npos || !end || *end != '\0' || port < 1 || port > 65535 ||
+      inet_pton(AF_INET, t.substr(0, colon).c_str(), &sa.sin_addr) != 1)
+    UsageError(o.mode, "--connect: expected A.B.C.D:PORT, got '" + t + "'");
+  sa.sin_port = htons(static_cast<uint16_t>(port));
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  SetIoTimeout(fd, timeout_s);  // SO_SNDTIMEO bounds connect() too
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+    std::fprintf(stderr, "ctv-probe: tcp-rr: connect %s: %s\n", target, std::strerror(errno));
+    return 1;
+  }
+  std::vector<int64_t> rtt(static_cast<size_t>(iters));
+  char b = 'x';
+  int64_t start = Now();
+  for (int64_t i = 0; i < iters; ++i) {
+    int64_t t0 = Now();
+    if (write(fd, &b, 1) != 1 || read(fd, &b, 1) != 1) {
+      std::fprintf(stderr, "ctv-probe: tcp-rr: round trip %lld with %s: %s\n",
+                   static_cast<long long>(i + 1), target,
+                   errno ? std::strerror(errno) : "connection closed by the server");
+      return 1;
+    }
+    rtt[static_cast<size_t>(i)] = Now() - t0;
+  }
+  int64_t total = Now() - start;
+  close(fd);
+  std::sort(rtt.begin(), rtt.end());
+  auto pct = [&](double p) { return rtt[static_cast<size_t>(p * static_cast<double>(iters - 1))]; };
+  std::printf(
+      "{\"mode\":\"tcp-rr\",\"connect\":%s,\"iters\":%lld,\"total_ns\":%lld,\"median_ns\":%lld,"
+      "\"p95_ns\":%lld,\"min_ns\":%lld,\"mean_ns\":%.1f}\n",
+      JsonString(t).c_str(), static_cast<long long>(iters), static_cast<long long>(total),
+      static_cast<long long>(pct(0.5)), static_cast<long long>(pct(0.95)),
+      static_cast<long long>(rtt.front()), static_cast<double>(total) / static_cast<double>(iters));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -321,9 +557,14 @@ int main(int argc, char** argv) {
   if (mode == "cpuspin") return CpuSpin(Options("cpuspin", rest, args, {"--seconds"}));
   if (mode == "forkbomb") return ForkBomb(Options("forkbomb", rest, args, {"--max"}));
   if (mode == "hostinfo") return (Options("hostinfo", rest, args, {}), HostInfo());
+  if (mode == "http") return Http(Options("http", rest, args, {"--port", "--timeout"}));
+  if (mode == "tcp-rr-server")
+    return TcpRrServer(Options("tcp-rr-server", rest, args, {"--port", "--timeout", "--cpu"}));
+  if (mode == "tcp-rr")
+    return TcpRr(Options("tcp-rr", rest, args, {"--connect", "--iters", "--timeout", "--cpu"}));
   std::fprintf(stderr,
                "ctv-probe: unknown mode '%s' (modes: noop, ready, syscall, memtouch, cpuspin, "
-               "forkbomb, hostinfo)\n",
+               "forkbomb, hostinfo, http, tcp-rr-server, tcp-rr)\n",
                mode.c_str());
   return kExitUsage;
 }

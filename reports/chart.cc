@@ -1,0 +1,213 @@
+#include "reports/chart.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "core/fd.h"
+#include "reports/format.h"
+#include "reports/gnuplot.h"
+
+namespace ctv::reports {
+
+bool SpansDecades(const std::vector<double>& values, double decades) {
+  double lo = std::numeric_limits<double>::infinity(), hi = 0;
+  for (double v : values)
+    if (v > 0 && std::isfinite(v)) {
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
+  return hi > 0 && std::log10(hi / lo) > decades;
+}
+
+std::string DriverColor(const std::string& driver) {
+  if (driver == "host") return "#555555";
+  if (driver == "ctvrt") return "#1f77b4";
+  if (driver == "runc") return "#2ca02c";
+  if (driver == "crun") return "#17becf";
+  if (driver == "vm") return "#ff7f0e";
+  if (driver == "qemu") return "#d62728";
+  static const char* kOthers[] = {"#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#7f7f7f"};
+  size_t h = 0;
+  for (char c : driver) h = h * 31 + static_cast<unsigned char>(c);
+  return kOthers[h % 5];
+}
+
+namespace {
+
+const char* kPalette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                          "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+
+std::string ColorOf(const Series& s, size_t i) {
+  return s.color.empty() ? kPalette[i % 10] : s.color;
+}
+
+// Finite numbers only: gnuplot reads "NaN" inconsistently, so missing points are written as "?"
+// (its missing-data marker, set below).
+std::string Val(double v) { return std::isfinite(v) ? fmt::format("{:.9g}", v) : "?"; }
+
+std::string Preamble(const ChartSpec& s, const std::string& png) {
+  std::string g;
+  g += fmt::format(
+      "set terminal pngcairo size {},{} noenhanced font \"DejaVu Sans,18\" linewidth 2\n",
+      kChartWidth, kChartHeight);
+  g += "set output " + GnuplotQuote(png) + "\n";
+  g += "set encoding utf8\nset datafile missing \"?\"\n";
+  g += "set title " + GnuplotQuote(s.title) + " font \",22\"\n";
+  g += "set ylabel " + GnuplotQuote(s.y_label) + "\n";
+  if (!s.x_label.empty()) g += "set xlabel " + GnuplotQuote(s.x_label) + "\n";
+  g += "set grid ytics mytics lc rgb \"#cccccc\"\nset border 3\nset tics nomirror\n";
+  g += "set lmargin 14\nset bmargin 6\n";
+  if (s.log_y) g += "set logscale y 10\nset format y \"%g\"\n";
+  return g;
+}
+
+std::string BoxScript(const ChartSpec& s) {
+  std::string g;
+  g += "set style fill transparent solid 0.3 border -1\nset style boxplot nooutliers\n";
+  g += "set style data boxplot\nset boxwidth 0.5\nunset key\n";
+  g += fmt::format("set xrange [0.4:{}]\n", static_cast<double>(s.series.size()) + 1.1);
+  std::string tics;
+  for (size_t i = 0; i < s.series.size(); ++i) {
+    if (i) tics += ", ";
+    tics += GnuplotQuote(fmt::format("{}\nn={}", s.series[i].label, s.series[i].values.size())) +
+            fmt::format(" {}", i + 1);
+  }
+  g += "set xtics font \",15\" (" + tics + ")\n";
+  for (size_t i = 0; i < s.series.size(); ++i) {
+    g += fmt::format("$d{} << EOD\n", i);
+    for (double v : s.series[i].values)
+      if (std::isfinite(v) && (!s.log_y || v > 0)) g += Val(v) + "\n";
+    g += "EOD\n";
+  }
+  // Median printed right of each box: the number a reader quotes.
+  g += "$med << EOD\n";
+  for (size_t i = 0; i < s.series.size(); ++i) {
+    std::vector<double> v = s.series[i].values;
+    if (v.empty()) continue;
+    std::sort(v.begin(), v.end());
+    double med = v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+    g += fmt::format("{} {} {}\n", static_cast<double>(i + 1) + 0.28, Val(med),
+                     GnuplotQuote(fmt::format("median {} {}", Num(med), s.unit)));
+  }
+  g += "EOD\nplot ";
+  for (size_t i = 0; i < s.series.size(); ++i) {
+    if (s.series[i].values.empty()) continue;
+    // Every sample as a jittered dot behind its box: n and the shape stay visible even when
+    // the box collapses to a line.
+    g += fmt::format(
+        "$d{0} using ({1} + 0.3 * (rand(0) - 0.5)):1 with points pt 7 ps 0.7 "
+        "lc rgb \"{2}\" notitle, $d{0} using ({1}):1 lc rgb \"{2}\" notitle, ",
+        i, i + 1, ColorOf(s.series[i], i));
+  }
+  g += "$med using 1:2:3 with labels left font \",16\" notitle\n";
+  return g;
+}
+
+std::string StackedScript(const ChartSpec& s) {
+  std::string g;
+  g += "set style data histograms\nset style histogram rowstacked\n";
+  g += "set style fill solid 0.85 border -1\nset boxwidth 0.6\n";
+  g += "set key outside right top vertical title \"phase\"\nset xtics norotate\n";
+  g += "set yrange [0:*]\nset offsets 0, 0, graph 0.08, 0\n";
+  size_t k = s.stack_labels.size();
+  g += "$d << EOD\n";
+  for (const auto& ser : s.series) {
+    double total = 0;
+    std::string row = GnuplotQuote(ser.label);
+    for (size_t i = 0; i < k; ++i) {
+      double v = i < ser.values.size() && std::isfinite(ser.values[i]) ? ser.values[i] : 0;
+      total += v;
+      row += " " + Val(v);
+    }
+    g += row + fmt::format(" {} {}\n", Val(total), GnuplotQuote(Num(total) + " " + s.unit));
+  }
+  // Tick labels set explicitly: data-file strings cannot hold line breaks.
+  std::string tics;
+  for (size_t i = 0; i < s.series.size(); ++i)
+    tics += (i ? ", " : "") + GnuplotQuote(s.series[i].label) + fmt::format(" {}", i);
+  g += "set xtics (" + tics + ")\n";
+  g += "EOD\nplot ";
+  for (size_t i = 0; i < k; ++i) {
+    g += fmt::format("$d using {} title {} lc rgb \"{}\", ", i + 2, GnuplotQuote(s.stack_labels[i]),
+                     kPalette[i % 10]);
+  }
+  g += fmt::format("$d using 0:{}:{} with labels offset 0,1 font \",16\" notitle\n", k + 2, k + 3);
+  return g;
+}
+
+std::string TrendScript(const ChartSpec& s) {
+  std::string g;
+  g += "set key below horizontal\nset pointsize 1.5\nset bmargin 9\n";
+  g += "set xlabel offset 0,-1.5\n";  // below the two-line tick labels
+  // Few points: two-line labels read horizontally; many: one line, rotated.
+  bool rotate = s.x_labels.size() > 8;
+  std::string tics;
+  for (size_t i = 0; i < s.x_labels.size(); ++i) {
+    if (i) tics += ", ";
+    std::string label = s.x_labels[i];
+    if (rotate) std::replace(label.begin(), label.end(), '\n', ' ');
+    tics += GnuplotQuote(label) + fmt::format(" {}", i);
+  }
+  if (!tics.empty())
+    g += std::string("set xtics ") + (rotate ? "rotate by 90 right " : "") + "(" + tics + ")\n";
+  g += fmt::format("set xrange [-0.5:{}]\n", static_cast<double>(s.x_labels.size()) - 0.5);
+  bool any_mark = false;
+  for (size_t i = 0; i < s.series.size(); ++i) {
+    const Series& ser = s.series[i];
+    g += fmt::format("$d{} << EOD\n", i);
+    for (size_t x = 0; x < ser.values.size(); ++x) {
+      double lo = x < ser.low.size() ? ser.low[x] : ser.values[x];
+      double hi = x < ser.high.size() ? ser.high[x] : ser.values[x];
+      bool mark = x < ser.marked.size() && ser.marked[x];
+      any_mark = any_mark || mark;
+      if (!std::isfinite(ser.values[x])) continue;
+      g += fmt::format("{} {} {} {} {}\n", x, Val(ser.values[x]), Val(lo), Val(hi), mark ? 1 : 0);
+    }
+    g += "EOD\n";
+  }
+  g += "plot ";
+  for (size_t i = 0; i < s.series.size(); ++i)
+    g += fmt::format("$d{} using 1:2:3:4 with yerrorlines lc rgb \"{}\" pt 7 title {}, ", i,
+                     ColorOf(s.series[i], i),
+                     GnuplotQuote(s.series[i].label + " (median, min-max)"));
+  if (any_mark) {
+    for (size_t i = 0; i < s.series.size(); ++i)
+      g += fmt::format(
+          "$d{} using 1:($5 > 0 ? $2 : 1/0) with points pt 6 ps 5 lw 3 lc rgb "
+          "\"#d62728\" {}, ",
+          i, i == 0 ? "title \"regression vs previous point\"" : "notitle");
+  }
+  g += "1/0 notitle\n";
+  return g;
+}
+
+}  // namespace
+
+std::string GnuplotScript(const ChartSpec& spec, const std::string& png_path) {
+  std::string g = "# Generated by ctvbench report: " + spec.id + "\n" + Preamble(spec, png_path);
+  switch (spec.kind) {
+    case ChartKind::kBox:
+      g += BoxScript(spec);
+      break;
+    case ChartKind::kStackedBars:
+      g += StackedScript(spec);
+      break;
+    case ChartKind::kTrend:
+      g += TrendScript(spec);
+      break;
+  }
+  return g;
+}
+
+Result<std::string> RenderChart(const ChartSpec& spec, const std::string& dir) {
+  std::string png = dir + "/" + spec.id + ".png";
+  std::string script = dir + "/" + spec.id + ".gp";
+  CTV_CHECK(WriteFile(script, GnuplotScript(spec, png)));
+  CTV_CHECK(RunGnuplot(script, png));
+  return png;
+}
+
+}  // namespace ctv::reports

@@ -1,0 +1,62 @@
+// ChartSpec: what a chart shows, independent of how it is drawn. Suite views build these; the
+// gnuplot renderer (chart.cc) turns one into a PNG. Neither knows about HTML.
+//
+// Every chart must say what was measured, its unit, n and the accelerator: views put that into
+// `title` (and the x tick labels carry n per series), so a PNG pasted alone on a slide is still
+// honest.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+
+namespace ctv::reports {
+
+enum class ChartKind {
+  kBox,          // one box per series: its `values` are raw samples
+  kStackedBars,  // one bar per series: `values[i]` is the segment named stack_labels[i]
+  kTrend,        // one line per series over x_labels: `values[i]` = median at x i (NaN = none)
+};
+
+struct Series {
+  std::string label;  // tick label (box, bars; may hold \n) or legend entry (trend)
+  std::string color;  // "#rrggbb"; empty = automatic
+  std::vector<double> values;
+  // kTrend only, parallel to values: min/max whiskers and regression marks.
+  std::vector<double> low, high;
+  std::vector<bool> marked;
+};
+
+struct ChartSpec {
+  std::string id;       // file stem, [a-z0-9-]: "startup-total"
+  std::string title;    // what, unit, n, accelerator
+  std::string caption;  // one or two plain sentences for the HTML page
+  ChartKind kind = ChartKind::kBox;
+  std::string y_label;  // includes the unit: "startup time (ms)"
+  std::string unit;     // printed next to value labels (medians, bar totals)
+  std::string x_label;
+  bool log_y = false;
+  std::vector<std::string> stack_labels;  // kStackedBars
+  std::vector<std::string> x_labels;      // kTrend
+  std::vector<Series> series;
+};
+
+// Slide size: readable when projected.
+inline constexpr int kChartWidth = 1600;
+inline constexpr int kChartHeight = 900;
+
+// True when the positive values span more than `decades` orders of magnitude: a linear axis
+// would flatten the small ones to nothing.
+bool SpansDecades(const std::vector<double>& values, double decades = 1.5);
+
+// The gnuplot script drawing `spec` into `png_path` (data inline as datablocks).
+std::string GnuplotScript(const ChartSpec& spec, const std::string& png_path);
+
+// Writes DIR/<id>.gp, runs gnuplot on it, returns the path of DIR/<id>.png.
+Result<std::string> RenderChart(const ChartSpec& spec, const std::string& dir);
+
+// A stable colour per driver name, so a driver looks the same on every chart.
+std::string DriverColor(const std::string& driver);
+
+}  // namespace ctv::reports

@@ -1,0 +1,61 @@
+#include "reports/format.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdlib>
+
+namespace ctv::reports {
+
+std::string Num(double v) {
+  if (std::isnan(v)) return "n/a";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  double a = std::fabs(v);
+  if (a == 0) return "0";
+  if (a >= 1e7 || a < 1e-4) return fmt::format("{:.3g}", v);
+  if (a >= 1000) return fmt::format("{:.0f}", v);
+  if (a >= 100) return fmt::format("{:.1f}", v);
+  if (a >= 10) return fmt::format("{:.2f}", v);
+  if (a >= 1) return fmt::format("{:.3f}", v);
+  return fmt::format("{:.3g}", v);
+}
+
+std::string Percent(double fraction) {
+  if (std::isinf(fraction)) return fraction > 0 ? "+inf%" : "-inf%";
+  return fmt::format("{:+.1f}%", fraction * 100);
+}
+
+bool ParseThreshold(const std::string& s, double* out) {
+  if (s.empty()) return false;
+  bool pct = s.back() == '%';
+  std::string num = pct ? s.substr(0, s.size() - 1) : s;
+  char* end = nullptr;
+  double v = std::strtod(num.c_str(), &end);
+  if (num.empty() || *end != '\0' || !(v >= 0) || !std::isfinite(v)) return false;
+  if (pct) {
+    v /= 100;
+  } else if (v >= 1) {
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+std::string ParamsString(const std::map<std::string, std::string>& params) {
+  std::string out;
+  for (const auto& [k, v] : params) {
+    if (!out.empty()) out += ' ';
+    out += k + "=" + v;
+  }
+  return out;
+}
+
+std::string SeriesLabel(const results::DriverResult& d, const std::string& params_separator) {
+  std::string label = d.driver;
+  if (d.accelerator != "none" && !d.accelerator.empty()) label += " (" + d.accelerator + ")";
+  std::string p = ParamsString(d.parameters);
+  if (!p.empty()) label += params_separator + p;
+  return label;
+}
+
+}  // namespace ctv::reports

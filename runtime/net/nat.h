@@ -1,0 +1,40 @@
+// Outbound NAT and port mappings as one nftables table (`table ip ctvbench` by default), rendered
+// from the persisted state and replaced atomically (one libnftables transaction: add, delete,
+// re-create). Rendering the whole table from the state keeps the rules and the state in step: no
+// rule outlives its endpoint, and garbage collection is "drop stale entries, re-render".
+// Established connections keep their NAT bindings (conntrack), so a re-render does not cut them.
+//
+// The table, for a bridge ctv0 on 10.88.0.0/16 and `-p 18080:80` to 10.88.0.2:
+//   chain prerouting  (nat, dstnat)   fib daddr type local tcp dport 18080 dnat to 10.88.0.2:80
+//   chain output      (nat, dstnat)   the same, for connections the host itself opens
+//   chain postrouting (nat, srcnat)   ip saddr 10.88.0.0/16 oifname != "ctv0" masquerade
+//                                     ip saddr 127.0.0.0/8 ip daddr 10.88.0.2 tcp dport 80
+//                                     masquerade oifname "ctv0" ip saddr 10.88.0.0/16 ct status
+//                                     dnat masquerade
+#pragma once
+
+#include <string>
+
+#include "core/error.h"
+#include "runtime/net/state.h"
+
+namespace ctv::net {
+
+// The nft script that replaces `table` with the rules for `state` (or only deletes it when the
+// state has no endpoints).
+std::string RenderRuleset(const std::string& table, const NetState& state);
+// Runs RenderRuleset's script through libnftables.
+Status ApplyRuleset(const std::string& table, const NetState& state);
+// Whether `table ip <table>` exists.
+Result<bool> NftTableExists(const std::string& table);
+// Runs an nft script (libnftables); returns its output. For tests and diagnostics too.
+Result<std::string> RunNft(const std::string& script);
+
+// Host settings the bridge needs:
+//  - net.ipv4.ip_forward=1: containers' outbound traffic is forwarded then masqueraded (left on
+//    afterwards, like Docker and libvirt do: other users may rely on it);
+//  - net.ipv4.conf.<bridge>.route_localnet=1: see nat.cc (DNAT of 127.0.0.1); scoped to our
+//    bridge, and gone with it.
+Status EnableBridgeSysctls(const std::string& bridge);
+
+}  // namespace ctv::net

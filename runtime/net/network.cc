@@ -1,0 +1,242 @@
+#include "runtime/net/network.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+
+#include "core/log.h"
+#include "runtime/net/ipv4.h"
+#include "runtime/net/nat.h"
+#include "runtime/net/netlink.h"
+#include "runtime/net/port_conflict.h"
+#include "runtime/net/state.h"
+
+namespace ctv::net {
+
+Result<NetnsRef> NetnsRef::FromPid(pid_t pid) {
+  return FromPath(fmt::format("/proc/{}/ns/net", pid));
+}
+
+Result<NetnsRef> NetnsRef::FromPath(const std::string& path) {
+  ctv::Fd fd = CTV_TRY(OpenFile(path, O_RDONLY));
+  return NetnsRef(std::move(fd), path);
+}
+
+Result<NetnsRef> NetnsRef::FromFd(int fd) {
+  int d = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (d < 0) return ErrnoError("duplicate network namespace descriptor", fmt::format("fd {}", fd));
+  return NetnsRef(ctv::Fd(d), fmt::format("fd {}", fd));
+}
+
+ContainerNetwork::ContainerNetwork(ContainerNetwork&& o) noexcept { *this = std::move(o); }
+
+ContainerNetwork& ContainerNetwork::operator=(ContainerNetwork&& o) noexcept {
+  if (this != &o) {
+    if (attached_) (void)Detach();
+    mode_ = o.mode_;
+    config_ = std::move(o.config_);
+    id_ = std::move(o.id_);
+    address_ = std::move(o.address_);
+    gateway_ = std::move(o.gateway_);
+    veth_ = std::move(o.veth_);
+    ports_ = std::move(o.ports_);
+    attached_ = std::exchange(o.attached_, false);
+  }
+  return *this;
+}
+
+ContainerNetwork::~ContainerNetwork() {
+  if (!attached_) return;
+  if (Status s = Detach(); !s) Log(LogLevel::kWarn, "network of {}: {}", id_, s.error().ToString());
+}
+
+Status ContainerNetwork::Detach() {
+  if (!attached_) return Ok();
+  attached_ = false;
+  if (mode_ != NetworkMode::kBridge) return Ok();
+  return net::Detach(config_, id_);
+}
+
+// The one place that fills a ContainerNetwork's fields.
+class NetworkAccess {
+ public:
+  static ContainerNetwork Make(NetworkMode mode, const NetworkConfig& config, std::string id,
+                               std::string address, std::string gateway, std::string veth,
+                               std::vector<PortMapping> ports, bool attached) {
+    ContainerNetwork n;
+    n.mode_ = mode;
+    n.config_ = config;
+    n.id_ = std::move(id);
+    n.address_ = std::move(address);
+    n.gateway_ = std::move(gateway);
+    n.veth_ = std::move(veth);
+    n.ports_ = std::move(ports);
+    n.attached_ = attached;
+    return n;
+  }
+};
+
+namespace {
+
+// Removes endpoint `id` from `state` and undoes its host-side pieces. Every step runs even when
+// an earlier one failed; the first error is returned.
+Status TearDown(const StateLock& lock, NetState& state, const std::string& id, NlSocket& sk) {
+  Status first = Ok();
+  auto keep = [&first](Status s) {
+    if (!s && first) first = std::move(s);
+  };
+  const Endpoint* e = state.Find(id);
+  if (!e) return Ok();
+  std::string bridge = e->bridge, veth = e->veth;
+  keep(DeleteLink(sk, veth));  // deleting the host end deletes eth0 in the container too
+  std::erase_if(state.endpoints, [&](const Endpoint& x) { return x.id == id; });
+  if (state.CountOnBridge(bridge) == 0) {
+    bool ours =
+        std::find(state.bridges.begin(), state.bridges.end(), bridge) != state.bridges.end();
+    if (ours) {
+      keep(DeleteLink(sk, bridge));
+      std::erase(state.bridges, bridge);
+    }
+  }
+  keep(SaveState(lock, state));
+  if (!state.nft_table.empty()) keep(ApplyRuleset(state.nft_table, state));
+  return first;
+}
+
+Status CheckSubnet(NlSocket& sk, const NetworkConfig& c, const Ipv4Subnet& subnet,
+                   const NetState& state) {
+  for (const auto& e : state.endpoints) {
+    if (e.bridge == c.bridge) {
+      if (e.subnet != subnet.ToString())
+        return MakeError(
+            "attach network", c.bridge,
+            fmt::format("bridge already serves subnet {}, not {}", e.subnet, subnet.ToString()));
+      continue;
+    }
+    auto other = ParseIpv4Subnet(e.subnet);
+    if (other && other->Overlaps(subnet))
+      return MakeError("attach network", subnet.ToString(),
+                       fmt::format("overlaps subnet {} of bridge {}", e.subnet, e.bridge));
+  }
+  int br = CTV_TRY(LinkIndex(sk, c.bridge));
+  for (const RouteDst& r : CTV_TRY(ListRoutes(sk, br))) {
+    Ipv4Subnet rs{r.dst & (r.prefix == 32 ? ~0u : ~0u << (32 - r.prefix)), r.prefix};
+    if (rs.Overlaps(subnet))
+      return MakeError("attach network", subnet.ToString(),
+                       fmt::format("overlaps the host route {} dev {}; choose another subnet",
+                                   rs.ToString(), r.dev.empty() ? "?" : r.dev));
+  }
+  return Ok();
+}
+
+Result<ContainerNetwork> AttachBridge(const NetworkRequest& req, const NetnsRef& netns) {
+  const NetworkConfig& c = req.config;
+  Ipv4Subnet subnet = CTV_TRY(ParseIpv4Subnet(c.subnet));
+  // Duplicate host ports inside the request itself.
+  for (size_t i = 0; i < req.ports.size(); ++i)
+    for (size_t j = 0; j < i; ++j) {
+      const auto &a = req.ports[i], &b = req.ports[j];
+      if (a.host_port == b.host_port && a.protocol == b.protocol &&
+          (a.host_ip.empty() || b.host_ip.empty() || a.host_ip == b.host_ip))
+        return Error{EINVAL, "map port", a.ToString(),
+                     fmt::format("host port also mapped by -p {}", b.ToString())};
+    }
+
+  StateLock lock = CTV_TRY(StateLock::Acquire(c.StateDir()));
+  NetState state = CTV_TRY(LoadState(lock));
+  if (state.Find(req.container_id))
+    return Error{EEXIST, "attach network", req.container_id,
+                 "this container already has a network (detach it or run `ctvbench gc`)"};
+  if (!state.nft_table.empty() && state.nft_table != c.nft_table)
+    return MakeError(
+        "attach network", c.StateDir(),
+        fmt::format("this state root renders nft table {}, not {}", state.nft_table, c.nft_table));
+  // Everything that can refuse the request runs before the first change.
+  for (const auto& p : req.ports) CTV_CHECK(CheckPortFree(state, p));
+  NlSocket sk = CTV_TRY(NlSocket::Open());
+  CTV_CHECK(CheckSubnet(sk, c, subnet, state));
+  std::string veth = VethName(req.container_id);
+  for (const auto& e : state.endpoints)
+    if (e.veth == veth)
+      return Error{EEXIST, "attach network", veth, "host veth name taken by container " + e.id};
+  if (CTV_TRY(LinkIndex(sk, veth)) != 0)
+    return Error{EEXIST, "attach network", veth,
+                 "a network interface of that name exists (left by a crash? run `ctvbench gc`)"};
+
+  Endpoint e;
+  e.id = req.container_id;
+  e.bridge = c.bridge;
+  e.subnet = subnet.ToString();
+  e.ip = FormatIpv4(CTV_TRY(PickFreeAddress(state, c.bridge, subnet)));
+  e.veth = veth;
+  e.ports = req.ports;
+  std::string gateway = FormatIpv4(subnet.Gateway());
+
+  // Recorded first: a crash from here on leaves an entry CollectGarbage can undo.
+  state.endpoints.push_back(e);
+  state.nft_table = c.nft_table;
+  bool new_bridge = CTV_TRY(LinkIndex(sk, c.bridge)) == 0;
+  if (new_bridge &&
+      std::find(state.bridges.begin(), state.bridges.end(), c.bridge) == state.bridges.end())
+    state.bridges.push_back(c.bridge);
+  CTV_CHECK(SaveState(lock, state));
+
+  auto set_up = [&]() -> Status {
+    std::string bridge_cidr = fmt::format("{}/{}", gateway, subnet.prefix);
+    int br = CTV_TRY(EnsureBridge(sk, c.bridge, bridge_cidr));
+    CTV_CHECK(EnableBridgeSysctls(c.bridge));
+    CTV_CHECK(CreateVeth(sk, veth, br, netns.Fd()));
+    std::string cidr = fmt::format("{}/{}", e.ip, subnet.prefix);
+    CTV_CHECK(InNetns(netns.Fd(), [&]() -> Status {
+      NlSocket in = CTV_TRY(NlSocket::Open());  // opened on this thread: inside the namespace
+      CTV_CHECK(LinkUp(in, "lo"));
+      CTV_CHECK(AddAddress(in, "eth0", cidr));
+      CTV_CHECK(LinkUp(in, "eth0"));
+      return AddDefaultRoute(in, "eth0", gateway);
+    }));
+    return ApplyRuleset(c.nft_table, state);
+  };
+  if (Status s = set_up(); !s) {
+    if (Status t = TearDown(lock, state, e.id, sk); !t)
+      Log(LogLevel::kWarn, "undo network of {}: {}", e.id, t.error().ToString());
+    return std::move(s).error();
+  }
+
+  return NetworkAccess::Make(NetworkMode::kBridge, c, e.id, e.ip, gateway, veth, e.ports, true);
+}
+
+}  // namespace
+
+Result<ContainerNetwork> Attach(const NetworkRequest& req, const NetnsRef& netns) {
+  CTV_CHECK(ValidateContainerId(req.container_id));
+  if (req.mode != NetworkMode::kBridge && !req.ports.empty())
+    return MakeError(
+        "attach network", req.container_id,
+        fmt::format("-p needs --net bridge (got --net {})", NetworkModeName(req.mode)));
+  if (req.mode == NetworkMode::kBridge) return AttachBridge(req, netns);
+  if (req.mode == NetworkMode::kNone) {
+    CTV_CHECK(InNetns(netns.Fd(), []() -> Status {
+      NlSocket in = CTV_TRY(NlSocket::Open());
+      return LinkUp(in, "lo");
+    }));
+  }
+  return NetworkAccess::Make(req.mode, req.config, req.container_id, "", "", "", {}, false);
+}
+
+Status Detach(const NetworkConfig& config, const std::string& container_id) {
+  StateLock lock = CTV_TRY(StateLock::Acquire(config.StateDir()));
+  NetState state = CTV_TRY(LoadState(lock));
+  if (!state.Find(container_id)) return Ok();
+  NlSocket sk = CTV_TRY(NlSocket::Open());
+  return TearDown(lock, state, container_id, sk);
+}
+
+Result<std::optional<Endpoint>> LookupEndpoint(const NetworkConfig& config,
+                                               const std::string& container_id) {
+  StateLock lock = CTV_TRY(StateLock::Acquire(config.StateDir()));
+  NetState state = CTV_TRY(LoadState(lock));
+  const Endpoint* e = state.Find(container_id);
+  if (!e) return std::optional<Endpoint>();
+  return std::optional<Endpoint>(*e);
+}
+
+}  // namespace ctv::net

@@ -1,0 +1,89 @@
+// The interface the container runtime calls: attach a container's network namespace, detach it.
+//
+//   ctv::net::NetworkRequest req{.container_id = id, .mode = mode, .ports = ports};
+//   auto net = ctv::net::Attach(req, ctv::net::NetnsRef::FromPid(child_pid));  // before exec
+//   ...                                        // the container runs; net->Address() for `ps`
+//   net->Detach();                             // or: destructor; or: Release() + Detach(cfg, id)
+//
+// Contract:
+//  - kHost: nothing is touched (the container shares the host namespace).
+//  - kNone: `lo` is brought up in the namespace; nothing else.
+//  - kBridge: under the state lock: refuse taken host ports (state mappings, host processes) and
+//    a subnet that overlaps a host route BEFORE any change; then record the endpoint, create the
+//    bridge if needed, the veth pair (host `ctv<id>`, container `eth0`), address, default route,
+//    `lo` up, and re-render the nftables table. Any failure undoes every step already done.
+//  - Detach removes the veth, the state entry (the address is free for reuse), the endpoint's nft
+//    rules, and the bridge and the table when no endpoint is left. Idempotent.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/fd.h"
+#include "runtime/net/state.h"
+#include "runtime/net/types.h"
+
+namespace ctv::net {
+
+// A network namespace: an open /proc/<pid>/ns/net or /run/netns/<name>.
+class NetnsRef {
+ public:
+  NetnsRef() = default;  // no namespace: enough for NetworkMode::kHost
+  static Result<NetnsRef> FromPid(pid_t pid);
+  static Result<NetnsRef> FromPath(const std::string& path);
+  // Duplicates `fd` (the caller keeps its own).
+  static Result<NetnsRef> FromFd(int fd);
+  int Fd() const { return fd_.Get(); }
+  const std::string& Path() const { return path_; }
+
+ private:
+  NetnsRef(ctv::Fd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
+  ctv::Fd fd_;
+  std::string path_;
+};
+
+class ContainerNetwork {
+ public:
+  ContainerNetwork() = default;
+  ContainerNetwork(ContainerNetwork&& o) noexcept;
+  ContainerNetwork& operator=(ContainerNetwork&& o) noexcept;
+  ContainerNetwork(const ContainerNetwork&) = delete;
+  ContainerNetwork& operator=(const ContainerNetwork&) = delete;
+  // Detaches unless Detach() or Release() was called (errors are logged, not thrown).
+  ~ContainerNetwork();
+
+  NetworkMode Mode() const { return mode_; }
+  const std::string& ContainerId() const { return id_; }
+  const std::string& Address() const { return address_; }  // "10.88.0.2" (bridge only)
+  const std::string& Gateway() const { return gateway_; }  // the bridge's address
+  const std::string& HostVeth() const { return veth_; }
+  const std::vector<PortMapping>& Ports() const { return ports_; }
+
+  Status Detach();
+  // Keeps everything set up (e.g. the CLI exits while the container runs); `ctvrt delete` then
+  // calls Detach(config, id).
+  void Release() { attached_ = false; }
+
+ private:
+  friend class NetworkAccess;  // network.cc fills the fields
+  NetworkMode mode_ = NetworkMode::kNone;
+  NetworkConfig config_;
+  std::string id_, address_, gateway_, veth_;
+  std::vector<PortMapping> ports_;
+  bool attached_ = false;
+};
+
+Result<ContainerNetwork> Attach(const NetworkRequest& request, const NetnsRef& netns);
+// Detach by id, from any process. No-op when `container_id` has no endpoint.
+Status Detach(const NetworkConfig& config, const std::string& container_id);
+
+// The persisted endpoint of `container_id` (address, veth, port mappings) for `ctvrt state`/`ps`;
+// nullopt when it has none.
+Result<std::optional<Endpoint>> LookupEndpoint(const NetworkConfig& config,
+                                               const std::string& container_id);
+
+}  // namespace ctv::net

@@ -1,0 +1,35 @@
+// A named network namespace the harness creates itself (tests, the network suite's stand-in for a
+// container until the ctvrt driver lands): `ip netns add <name>` on creation, `ip netns delete`
+// on destruction, so nothing is left behind even when a test fails. Names start with "ctv".
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+
+namespace ctv::net {
+
+class ScratchNetns {
+ public:
+  // `name` must start with "ctv" (DESIGN.md: leaks are found by prefix).
+  static Result<ScratchNetns> Create(const std::string& name);
+  ScratchNetns(ScratchNetns&& o) noexcept : name_(std::exchange(o.name_, {})) {}
+  ScratchNetns& operator=(ScratchNetns&&) = delete;
+  ScratchNetns(const ScratchNetns&) = delete;
+  ~ScratchNetns();
+
+  const std::string& Name() const { return name_; }
+  std::string Path() const { return "/run/netns/" + name_; }
+  // argv prefix that runs a command inside: {"nsenter", "--net=/run/netns/<name>", "--"}.
+  std::vector<std::string> ExecPrefix() const;
+
+ private:
+  explicit ScratchNetns(std::string name) : name_(std::move(name)) {}
+  std::string name_;
+};
+
+// Names of the namespaces in /run/netns starting with `prefix`.
+std::vector<std::string> ListNamedNetns(const std::string& prefix);
+
+}  // namespace ctv::net

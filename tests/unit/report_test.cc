@@ -1,0 +1,178 @@
+// Report pieces: HTML writer, chart scripts, suite views, claims, and a whole report rendered
+// with the real gnuplot into a temp dir.
+#include "reports/report.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <string>
+
+#include "core/fd.h"
+#include "reports/chart.h"
+#include "reports/claims.h"
+#include "reports/html_writer.h"
+#include "reports/suite_view.h"
+
+namespace ctv::reports {
+namespace {
+
+const std::string kFixtures = CTV_FIXTURES_DIR;
+
+results::RunResults Load(const std::string& name) {
+  auto r = results::LoadResults(kFixtures + "/" + name);
+  EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().ToString());
+  return r ? *r : results::RunResults{};
+}
+
+std::string TempDir() {
+  char tmpl[] = "/tmp/ctv-report-test-XXXXXX";
+  char* d = ::mkdtemp(tmpl);
+  EXPECT_NE(d, nullptr);
+  return d ? d : "/tmp";
+}
+
+size_t Count(const std::string& hay, const std::string& needle) {
+  size_t n = 0;
+  for (size_t p = hay.find(needle); p != std::string::npos; p = hay.find(needle, p + 1)) ++n;
+  return n;
+}
+
+TEST(HtmlWriter, EscapesAndEncodes) {
+  EXPECT_EQ(HtmlEscape("<a href=\"x\">&'</a>"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;");
+  // RFC 4648 test vectors.
+  EXPECT_EQ(Base64(""), "");
+  EXPECT_EQ(Base64("f"), "Zg==");
+  EXPECT_EQ(Base64("fo"), "Zm8=");
+  EXPECT_EQ(Base64("foo"), "Zm9v");
+  EXPECT_EQ(Base64("foobar"), "Zm9vYmFy");
+}
+
+TEST(HtmlWriter, MissingFigureIsAnErrorNamingIt) {
+  Page p;
+  p.sections.push_back({"s", "S", {Figure{"/nonexistent/chart.png", "t", ""}}});
+  auto h = RenderHtml(p);
+  ASSERT_FALSE(h.has_value());
+  EXPECT_NE(h.error().ToString().find("/nonexistent/chart.png"), std::string::npos);
+}
+
+TEST(Chart, LogScaleOnlyWhenRangesDifferByOrdersOfMagnitude) {
+  EXPECT_TRUE(SpansDecades({1, 5, 600}, 1.0));
+  EXPECT_FALSE(SpansDecades({4, 10, 22}, 1.0));
+}
+
+TEST(StartupView, ChartsNameUnitNAndAccelerator) {
+  auto view = ViewFor("startup");
+  auto charts = view->Charts(Load("startup-kvm.json"));
+  ASSERT_GE(charts.size(), 2u);
+  const ChartSpec& total = charts[0];
+  EXPECT_EQ(total.kind, ChartKind::kBox);
+  EXPECT_TRUE(total.log_y);  // host ~1 ms vs VM ~550 ms
+  EXPECT_NE(total.title.find("(ms)"), std::string::npos) << total.title;
+  EXPECT_NE(total.title.find("n=10..20"), std::string::npos) << total.title;
+  EXPECT_NE(total.title.find("kvm (vm)"), std::string::npos) << total.title;
+  EXPECT_NE(total.caption.find("qemu: fixture: driver not run"), std::string::npos);
+  std::string script = GnuplotScript(total, "/tmp/x.png");
+  EXPECT_NE(script.find("set logscale y"), std::string::npos);
+  EXPECT_NE(script.find("pngcairo size 1600,900"), std::string::npos);
+  bool stacked = false;
+  for (const auto& c : charts) stacked |= c.kind == ChartKind::kStackedBars;
+  EXPECT_TRUE(stacked);
+}
+
+TEST(SuiteView, UnknownSuiteGetsAStatisticsTable) {
+  auto run = Load("startup-kvm.json");
+  auto view = ViewFor("syscall");  // no registered view
+  EXPECT_TRUE(view->Charts(run).empty());
+  auto tables = view->Tables(run);
+  ASSERT_EQ(tables.size(), 1u);
+  ASSERT_EQ(tables[0].rows.size(), 3u);
+  EXPECT_EQ(tables[0].rows[0][3].text, "syscall.getppid");
+  EXPECT_EQ(tables[0].rows[0][4].text, "ns/op");
+}
+
+TEST(FootprintView, OneChartPerMetricAndTheLighterClaim) {
+  auto run = Load("startup-kvm.json");
+  auto charts = ViewFor("footprint")->Charts(run);
+  ASSERT_EQ(charts.size(), 1u);
+  EXPECT_NE(charts[0].title.find("footprint.pss (MiB)"), std::string::npos) << charts[0].title;
+  EXPECT_TRUE(charts[0].log_y);  // ~3 MiB vs ~180 MiB
+  auto rows = EvaluateClaims(run);
+  for (const auto& r : rows)
+    if (r.claim.id == "footprint.lighter") {
+      EXPECT_EQ(r.check.verdict, ClaimVerdict::kHolds);
+      EXPECT_NE(r.check.measured.find("MiB"), std::string::npos);
+    }
+}
+
+ClaimVerdict VerdictOf(const std::vector<ClaimRow>& rows, const std::string& id) {
+  for (const auto& r : rows)
+    if (r.claim.id == id) return r.check.verdict;
+  ADD_FAILURE() << "no claim " << id;
+  return ClaimVerdict::kNotMeasured;
+}
+
+TEST(Claims, JudgedFromTheDataOnly) {
+  auto rows = EvaluateClaims(Load("startup-kvm.json"));
+  EXPECT_EQ(rows.size(), ClaimCatalogue().size());
+  EXPECT_EQ(VerdictOf(rows, "startup.container_ms"), ClaimVerdict::kHolds);
+  // The fixture VM reaches ready in ~0.5 s: "30-60 s / minutes" must be contradicted.
+  EXPECT_EQ(VerdictOf(rows, "startup.vm_minutes"), ClaimVerdict::kDoesNotHold);
+  EXPECT_EQ(VerdictOf(rows, "startup.container_faster"), ClaimVerdict::kHolds);
+  EXPECT_EQ(VerdictOf(rows, "process.host_pid"), ClaimVerdict::kHolds);
+  EXPECT_EQ(VerdictOf(rows, "kernel.shared"), ClaimVerdict::kHolds);
+  // Only kvm here: hardware-assisted vs emulation needs both.
+  EXPECT_EQ(VerdictOf(rows, "virt.hardware_assisted"), ClaimVerdict::kNotMeasured);
+  EXPECT_EQ(VerdictOf(rows, "network.port_conflict"), ClaimVerdict::kNotMeasured);
+}
+
+TEST(Claims, TcgFiguresSayTheyAreEmulation) {
+  auto rows = EvaluateClaims(Load("startup-tcg.json"));
+  for (const auto& r : rows)
+    if (r.claim.id == "startup.vm_minutes") {
+      EXPECT_NE(r.check.explanation.find("software emulation"), std::string::npos)
+          << r.check.explanation;
+    }
+  // No container in this file: the container claim is not measured.
+  EXPECT_EQ(VerdictOf(rows, "startup.container_ms"), ClaimVerdict::kNotMeasured);
+}
+
+TEST(Claims, NoResultsMeansNothingIsMeasured) {
+  results::RunResults empty;
+  for (const auto& r : EvaluateClaims(empty)) {
+    EXPECT_EQ(r.check.verdict, ClaimVerdict::kNotMeasured) << r.claim.id;
+    EXPECT_NE(r.check.explanation.find(r.claim.measured_by), std::string::npos);
+  }
+}
+
+TEST(Claims, KvmAndTcgTogetherJudgeHardwareAssist) {
+  auto run = MergeRuns({{"startup-kvm.json", Load("startup-kvm.json")},
+                        {"startup-tcg.json", Load("startup-tcg.json")}});
+  EXPECT_EQ(VerdictOf(EvaluateClaims(run), "virt.hardware_assisted"), ClaimVerdict::kHolds);
+}
+
+TEST(Report, WritesIndexAndOnePngPerChart) {
+  std::string dir = TempDir() + "/out";
+  auto out = WriteReport({{kFixtures + "/startup-kvm.json", Load("startup-kvm.json")},
+                          {kFixtures + "/startup-tcg.json", Load("startup-tcg.json")}},
+                         dir);
+  ASSERT_TRUE(out.has_value()) << out.error().ToString();
+  ASSERT_GE(out->pngs.size(), 2u);
+  for (const auto& png : out->pngs) {
+    auto bytes = ReadFile(png);
+    ASSERT_TRUE(bytes.has_value()) << png;
+    EXPECT_EQ(bytes->substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8)) << png;
+  }
+  auto html = ReadFile(out->index_html);
+  ASSERT_TRUE(html.has_value());
+  EXPECT_EQ(Count(*html, "<img "), out->pngs.size());
+  EXPECT_EQ(Count(*html, "data:image/png;base64,"), out->pngs.size());
+  // Self-contained: nothing fetched from the network.
+  EXPECT_EQ(Count(*html, "src=\"http"), 0u);
+  EXPECT_EQ(Count(*html, "<link"), 0u);
+  EXPECT_NE(html->find("does not hold here"), std::string::npos);
+  EXPECT_NE(html->find("Suite: syscall (statistics)"), std::string::npos);
+  EXPECT_TRUE(ReadFile(out->claims_html).has_value());
+}
+
+}  // namespace
+}  // namespace ctv::reports
