@@ -18,6 +18,13 @@ namespace {
 
 void SilentErrorHandler(void*, virErrorPtr) {}
 
+// Before main, so before anything (the results environment's virGetVersion) initialises libvirt,
+// which reads its log settings once: the embedded driver otherwise prints its warnings and
+// harmless internal errors (no dmidecode, no access manager, "tainted: high-privileges") on our
+// stderr. Errors that matter reach callers as Errors (virGetLastErrorMessage). A user who wants
+// libvirt's own log sets LIBVIRT_LOG_OUTPUTS, which this does not override.
+const bool kQuietLibvirtLog = [] { return ::setenv("LIBVIRT_LOG_OUTPUTS", "4:file:/dev/null", 0) == 0; }();
+
 }  // namespace
 
 Error LastError(std::string op, std::string object) {
@@ -78,11 +85,6 @@ Result<Connection> Connection::Open(const std::string& uri) {
   if (uri.rfind(embed, 0) == 0) {
     std::string root = uri.substr(embed.size());
     CTV_CHECK(WriteEmbedConfig(root));
-    // The embedded driver logs its internal errors (some harmless: no dmidecode, no access
-    // manager) to stderr; they go to a file in its root instead, unless the user chose. Errors
-    // that matter reach the caller as Errors.
-    CTV_CHECK(MkdirAll(root + "/log", 0700));
-    ::setenv("LIBVIRT_LOG_OUTPUTS", ("4:file:" + root + "/log/libvirt.log").c_str(), 0);
   }
   EnsureEventLoop();
   Connection c;
