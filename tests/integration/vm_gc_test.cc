@@ -57,3 +57,43 @@ INSTANTIATE_TEST_SUITE_P(Drivers, VmKilledHarnessTest, testing::Values("qemu", "
 
 }  // namespace
 }  // namespace ctv
+
+namespace ctv {
+namespace {
+
+// Ctrl-C on `ctvbench run` while a guest boots: the run unwinds through the instance's RAII
+// (QEMU killed, domain destroyed, instance directory removed) without any gc.
+class VmInterruptTest : public testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (!env_.Missing().empty()) GTEST_SKIP() << env_.Missing();
+  }
+  test::VmTestEnv env_{/*own_state=*/true};
+};
+
+TEST_P(VmInterruptTest, CtrlCLeavesNothingBehind) {
+  SpawnOptions so;
+  so.argv = {test::Bin("ctvbench"), "run",       "--suite",   "startup",
+             "--driver",            GetParam(),  "--repetitions", "100",
+             "--warmup",            "0",         "--quiet",   "--out",
+             env_.Context().state_dir + "/r.json", "--image", env_.Context().image_dir,
+             "--state-dir",         env_.Context().state_dir};
+  auto child = Spawn(so);
+  ASSERT_TRUE(child) << child.error().ToString();
+  // Wait until a guest is booting (QEMU up), then interrupt.
+  for (int i = 0; i < 3000 && env_.QemuPids().empty(); ++i) ::usleep(10000);
+  ASSERT_FALSE(env_.QemuPids().empty()) << "no guest started";
+  ::usleep(300 * 1000);
+  ASSERT_TRUE(child->Signal(SIGINT));
+  auto st = child->WaitFor(30s);
+  ASSERT_TRUE(st);
+  ASSERT_TRUE(st->has_value()) << "ctvbench did not stop on SIGINT";
+  EXPECT_EQ((*st)->ToString(), "exit 130");
+  EXPECT_TRUE(env_.QemuPids().empty()) << "QEMU survived Ctrl-C";
+  EXPECT_TRUE(env_.InstanceDirs().empty()) << "instance directory survived Ctrl-C";
+}
+
+INSTANTIATE_TEST_SUITE_P(Drivers, VmInterruptTest, testing::Values("qemu", "vm"));
+
+}  // namespace
+}  // namespace ctv

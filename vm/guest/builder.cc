@@ -49,6 +49,9 @@ Result<Guest> BuildGuest(const GuestBuildOptions& o) {
   g.key = k;
   g.bzimage = kernel.path;
   g.release = kernel.release;
+  // The workload is the image's entrypoint (ctv-probe in the project's image).
+  if (!img.config.entrypoint.empty() && !img.config.entrypoint[0].empty())
+    g.probe_path = img.config.entrypoint[0];
   auto vmlinux = ExtractVmlinux(kernel, o.cache_dir);
   if (vmlinux) {
     g.vmlinux = *vmlinux;
