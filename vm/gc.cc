@@ -108,6 +108,11 @@ Status CollectGarbage(const std::string& state_root, std::vector<std::string>* r
       }
       free(doms);
     }
+    // Per-domain QEMU logs of the embedded driver (ctv* names only).
+    std::string logs = embed_root + "/log/qemu";
+    for (const std::string& f : CTV_TRY(ListDir(logs)))
+      if (f.rfind("ctv", 0) == 0 && ::unlink((logs + "/" + f).c_str()) == 0)
+        removed->push_back(logs + "/" + f);
   }
 
   // 3. Instance directories (sockets, logs, pidfiles).

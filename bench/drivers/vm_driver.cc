@@ -50,6 +50,8 @@ class VmInstance : public Instance, public vm::VmInstanceInfo {
   ~VmInstance() override {
     if (dom_.Active()) virDomainDestroy(dom_.Get());
     dom_.Reset();
+    // The embedded driver keeps one QEMU log per domain name; ours are unique, so remove it.
+    if (!embed_root_.empty()) ::unlink((embed_root_ + "/log/qemu/" + spec_.name + ".log").c_str());
     channel_ = vm::MarkerChannel();
     if (auto s = vm::RemoveAll(dir_); !s) Log(LogLevel::kWarn, "vm: {}", s.error().ToString());
   }
@@ -135,6 +137,9 @@ class VmInstance : public Instance, public vm::VmInstanceInfo {
   vm::MarkerSession session_;
   vm::lv::Domain dom_;
   pid_t qemu_pid_ = -1;
+  std::string embed_root_;  // set for qemu:///embed connections
+
+  friend class VmDriver;
 };
 
 class VmDriver : public Driver {
@@ -174,16 +179,14 @@ class VmDriver : public Driver {
 
   Result<std::unique_ptr<Instance>> Create(const InstanceSpec& spec) override {
     if (!guest_ || !conn_) CTV_CHECK(Prepare());
-    std::map<std::string, std::string> opts = spec.options;
-    opts.emplace("machine", "pc");  // libvirt 9.0 has no microvm support
-    vm::VmSpec vs = CTV_TRY(vm::ParseVmOptions(opts));
+    vm::VmSpec vs = CTV_TRY(vm::ParseVmOptions(spec.options));
     vs.name = spec.name;
     vs.cpu_quota = spec.limits.cpus;
     vs.memory_limit_bytes = spec.limits.memory_bytes;
-    if (vs.machine == vm::Machine::kMicrovm)
+    if (vs.machine == vm::Machine::kMicrovm && vs.devices == vm::DeviceModel::kVirtio)
       return MakeError("create domain", spec.name,
-                       "libvirt does not manage the microvm machine type; use machine=pc or q35, "
-                       "or the qemu driver");
+                       "libvirt (9.0) puts virtio devices on PCI and microvm has no PCI bus: use "
+                       "devices=emulated, machine=pc or q35, or the qemu driver (virtio-mmio)");
     vm::ResolvedAccel accel = vm::ResolveAccel(vs.accel, guest_->bzimage);
     std::string dir = CTV_TRY(vm::MakeInstanceDir(vm::VmStateRoot(ctx_.state_dir), spec.name));
     vm::MarkerChannel ch = CTV_TRY(vm::MarkerChannel::Listen(dir + "/chan.sock"));
@@ -196,8 +199,11 @@ class VmDriver : public Driver {
     l.console_log = dir + "/console.log";
     l.channel_socket = ch.Path();
     std::string xml = vm::DomainXml(vs, accel.accel, l);
-    return std::unique_ptr<Instance>(
-        new VmInstance(conn_, std::move(vs), accel, std::move(xml), dir, std::move(ch)));
+    auto inst = std::make_unique<VmInstance>(conn_, std::move(vs), accel, std::move(xml), dir,
+                                             std::move(ch));
+    const std::string embed = "qemu:///embed?root=";
+    if (conn_->Uri().rfind(embed, 0) == 0) inst->embed_root_ = conn_->Uri().substr(embed.size());
+    return std::unique_ptr<Instance>(std::move(inst));
   }
 
  private:

@@ -3,8 +3,9 @@
 // takes qemu:///system or qemu+ssh://host/system instead (the marker socket and guest files must
 // then be reachable by that libvirt's QEMU: same host).
 //
-// Instance options as for "qemu" (vm/spec.h), default machine pc (libvirt 9.0 does not manage
-// microvm); Limits::cpus -> <cputune> quota, Limits::memory_bytes -> <memtune> hard_limit.
+// Instance options as for "qemu" (vm/spec.h), same defaults (microvm, emulated devices: libvirt
+// 9.0 runs microvm, but places virtio devices on PCI only, so microvm + virtio is refused);
+// Limits::cpus -> <cputune> quota, Limits::memory_bytes -> <memtune> hard_limit.
 // Domains are transient (created, never defined) and auto-destroyed with the connection.
 #pragma once
 

@@ -18,8 +18,7 @@ namespace {
 
 int Start(const std::string& which, const ctv::bench::DriverContext& ctx) {
   auto driver = which == "vm" ? ctv::bench::MakeVmDriver(ctx) : ctv::bench::MakeQemuDriver(ctx);
-  std::map<std::string, std::string> opts;
-  if (which == "vm") opts["machine"] = "pc";
+  std::map<std::string, std::string> opts;  // defaults: microvm (libvirt too)
   auto inst = driver->Create({"ctv-test-killed-" + which, {"ready"}, {}, opts});
   if (!inst) {
     std::fprintf(stderr, "%s\n", inst.error().ToString().c_str());
