@@ -45,9 +45,12 @@ std::optional<bool> KernelHasPvmGuest(const std::string& kernel) {
 
 std::string AccelName(Accel a) {
   switch (a) {
-    case Accel::kAuto: return "auto";
-    case Accel::kKvm: return "kvm";
-    case Accel::kTcg: return "tcg";
+    case Accel::kAuto:
+      return "auto";
+    case Accel::kKvm:
+      return "kvm";
+    case Accel::kTcg:
+      return "tcg";
   }
   return "?";
 }
@@ -68,9 +71,26 @@ Result<bool> BootProbeKvm(const std::string& kernel, std::chrono::milliseconds t
   }
   PipePair out = CTV_TRY(MakePipe());
   SpawnOptions so;
-  so.argv = {qemu, "-accel", "kvm", "-machine", "pc", "-cpu", "host", "-nodefaults",
-             "-no-user-config", "-display", "none", "-no-reboot", "-m", "256", "-serial", "stdio",
-             "-kernel", kernel, "-append", "console=ttyS0 panic=-1 loglevel=4"};
+  so.argv = {qemu,
+             "-accel",
+             "kvm",
+             "-machine",
+             "pc",
+             "-cpu",
+             "host",
+             "-nodefaults",
+             "-no-user-config",
+             "-display",
+             "none",
+             "-no-reboot",
+             "-m",
+             "256",
+             "-serial",
+             "stdio",
+             "-kernel",
+             kernel,
+             "-append",
+             "console=ttyS0 panic=-1 loglevel=4"};
   so.stdout_fd = out.write.Get();
   so.stderr_fd = out.write.Get();
   so.new_process_group = true;
@@ -83,14 +103,17 @@ Result<bool> BootProbeKvm(const std::string& kernel, std::chrono::milliseconds t
     int64_t left = (deadline - MonotonicNs()) / 1'000'000;
     if (left <= 0) {
       *why = "a kernel booted under KVM gave no sign of life within " +
-             std::to_string(timeout.count()) + " ms" + (last.empty() ? "" : " (last: " + last + ")");
+             std::to_string(timeout.count()) + " ms" +
+             (last.empty() ? "" : " (last: " + last + ")");
       return false;
     }
     auto line = reader.Next(std::chrono::milliseconds(left));
     if (!line || !*line) {
-      if (line) *why = "qemu exited during the KVM boot probe" + (last.empty() ? "" : ": " + last);
-      else *why = "a kernel booted under KVM gave no sign of life within " +
-                  std::to_string(timeout.count()) + " ms";
+      if (line)
+        *why = "qemu exited during the KVM boot probe" + (last.empty() ? "" : ": " + last);
+      else
+        *why = "a kernel booted under KVM gave no sign of life within " +
+               std::to_string(timeout.count()) + " ms";
       return false;
     }
     const std::string& t = (*line)->text;

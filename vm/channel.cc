@@ -9,9 +9,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include "bench/workload/protocol.h"
 #include "core/clock.h"
 #include "core/interrupt.h"
-#include "bench/workload/protocol.h"
 
 namespace ctv::vm {
 
@@ -80,7 +80,9 @@ void MarkerSession::AddMark(const std::string& name, int64_t t) {
 
 Status MarkerSession::Handle(const TimedLine& line) {
   const std::string& t = line.text;
-  auto arg = [&](size_t prefix) { return t.size() > prefix ? t.substr(prefix + 1) : std::string(); };
+  auto arg = [&](size_t prefix) {
+    return t.size() > prefix ? t.substr(prefix + 1) : std::string();
+  };
   if (t.rfind("CTV-INIT", 0) == 0) {
     char* end = nullptr;
     std::string a = arg(8);

@@ -32,9 +32,12 @@ Result<long> ParsePositive(const std::string& key, const std::string& v) {
 
 std::string MachineName(Machine m) {
   switch (m) {
-    case Machine::kPc: return "pc";
-    case Machine::kQ35: return "q35";
-    case Machine::kMicrovm: return "microvm";
+    case Machine::kPc:
+      return "pc";
+    case Machine::kQ35:
+      return "q35";
+    case Machine::kMicrovm:
+      return "microvm";
   }
   return "?";
 }
@@ -44,8 +47,8 @@ std::string DeviceModelName(DeviceModel d) {
 }
 
 const std::vector<std::string>& VmOptionKeys() {
-  static const std::vector<std::string> keys = {"machine", "accel",  "devices", "boot",
-                                                "acpi",    "vcpus",  "memory",  "cmdline"};
+  static const std::vector<std::string> keys = {"machine", "accel", "devices", "boot",
+                                                "acpi",    "vcpus", "memory",  "cmdline"};
   return keys;
 }
 
@@ -53,24 +56,37 @@ Result<VmSpec> ParseVmOptions(const std::map<std::string, std::string>& options)
   VmSpec s;
   for (const auto& [k, v] : options) {
     if (k == "machine") {
-      if (v == "pc") s.machine = Machine::kPc;
-      else if (v == "q35") s.machine = Machine::kQ35;
-      else if (v == "microvm") s.machine = Machine::kMicrovm;
-      else return MakeError("parse VM option machine", v, "expected pc, q35 or microvm");
+      if (v == "pc")
+        s.machine = Machine::kPc;
+      else if (v == "q35")
+        s.machine = Machine::kQ35;
+      else if (v == "microvm")
+        s.machine = Machine::kMicrovm;
+      else
+        return MakeError("parse VM option machine", v, "expected pc, q35 or microvm");
     } else if (k == "accel") {
       s.accel = CTV_TRY(ParseAccel(v));
     } else if (k == "devices") {
-      if (v == "virtio") s.devices = DeviceModel::kVirtio;
-      else if (v == "emulated") s.devices = DeviceModel::kEmulated;
-      else return MakeError("parse VM option devices", v, "expected virtio or emulated");
+      if (v == "virtio")
+        s.devices = DeviceModel::kVirtio;
+      else if (v == "emulated")
+        s.devices = DeviceModel::kEmulated;
+      else
+        return MakeError("parse VM option devices", v, "expected virtio or emulated");
     } else if (k == "boot") {
-      if (v == "pvh") s.boot = BootMode::kPvh;
-      else if (v == "bzimage") s.boot = BootMode::kBzImage;
-      else return MakeError("parse VM option boot", v, "expected pvh or bzimage");
+      if (v == "pvh")
+        s.boot = BootMode::kPvh;
+      else if (v == "bzimage")
+        s.boot = BootMode::kBzImage;
+      else
+        return MakeError("parse VM option boot", v, "expected pvh or bzimage");
     } else if (k == "acpi") {
-      if (v == "on") s.acpi = true;
-      else if (v == "off") s.acpi = false;
-      else return MakeError("parse VM option acpi", v, "expected on or off");
+      if (v == "on")
+        s.acpi = true;
+      else if (v == "off")
+        s.acpi = false;
+      else
+        return MakeError("parse VM option acpi", v, "expected on or off");
     } else if (k == "vcpus") {
       s.vcpus = static_cast<int>(CTV_TRY(ParsePositive(k, v)));
     } else if (k == "memory") {
@@ -78,8 +94,9 @@ Result<VmSpec> ParseVmOptions(const std::map<std::string, std::string>& options)
     } else if (k == "cmdline") {
       s.extra_cmdline = v;
     } else {
-      return MakeError("parse VM option", k,
-                       "known options: machine, accel, devices, boot, acpi, vcpus, memory, cmdline");
+      return MakeError(
+          "parse VM option", k,
+          "known options: machine, accel, devices, boot, acpi, vcpus, memory, cmdline");
     }
   }
   return s;

@@ -40,13 +40,14 @@ struct VmSpec {
 };
 
 // Option keys: machine (pc|q35|microvm), accel (auto|kvm|tcg), devices (virtio|emulated),
-// boot (pvh|bzimage), acpi (on|off, microvm only), vcpus, memory (MiB), cmdline. Unknown keys are errors naming the key.
+// boot (pvh|bzimage), acpi (on|off, microvm only), vcpus, memory (MiB), cmdline. Unknown keys are
+// errors naming the key.
 Result<VmSpec> ParseVmOptions(const std::map<std::string, std::string>& options);
 // The keys ParseVmOptions accepts (for --help and errors).
 const std::vector<std::string>& VmOptionKeys();
 
 // Guest-side device and marker-channel details for a spec.
-std::string ChannelDevice(const VmSpec& s);               // "/dev/ttyS1" or "/dev/hvc0"
+std::string ChannelDevice(const VmSpec& s);                // "/dev/ttyS1" or "/dev/hvc0"
 std::vector<std::string> ChannelModules(const VmSpec& s);  // what ctv-init must load first
 
 // The kernel command line: console on ttyS0 (quiet), ctv-init's parameters, and for TCG microvm

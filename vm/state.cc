@@ -42,8 +42,8 @@ bool OwnerAlive(const std::string& token) {
 
 Result<std::string> MakeInstanceDir(const std::string& root, const std::string& name) {
   static std::atomic<int> counter{0};
-  std::string dir = root + "/inst/" + name + "-" + std::to_string(getpid()) + "-" +
-                    std::to_string(counter++);
+  std::string dir =
+      root + "/inst/" + name + "-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
   CTV_CHECK(MkdirAll(root + "/inst", 0700));
   CTV_CHECK(RemoveAll(dir));
   CTV_CHECK(MkdirAll(dir, 0700));

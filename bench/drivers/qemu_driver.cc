@@ -158,8 +158,8 @@ class QemuDriver : public Driver {
     l.qemu = qemu_;
     l.kernel = vs.boot == vm::BootMode::kPvh ? guest_->BootKernel() : guest_->bzimage;
     l.initrd = guest_->initrd;
-    l.cmdline = vm::KernelCmdline(vs, accel.accel, guest_->probe_path, spec.probe_args,
-                                  vm::HostTscKhz());
+    l.cmdline =
+        vm::KernelCmdline(vs, accel.accel, guest_->probe_path, spec.probe_args, vm::HostTscKhz());
     l.console_log = dir + "/console.log";
     l.channel_socket = ch.Path();
     l.pidfile = dir + "/qemu.pid";

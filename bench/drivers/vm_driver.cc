@@ -173,7 +173,8 @@ class VmDriver : public Driver {
   Status Prepare() override {
     qemu_ = CTV_TRY(vm::FindQemu());
     guest_ = CTV_TRY(vm::PrepareGuest(ctx_, config_));
-    if (!conn_) conn_ = std::make_shared<vm::lv::Connection>(CTV_TRY(vm::lv::Connection::Open(Uri())));
+    if (!conn_)
+      conn_ = std::make_shared<vm::lv::Connection>(CTV_TRY(vm::lv::Connection::Open(Uri())));
     return Ok();
   }
 
@@ -194,8 +195,8 @@ class VmDriver : public Driver {
     l.emulator = qemu_;
     l.kernel = vs.boot == vm::BootMode::kPvh ? guest_->BootKernel() : guest_->bzimage;
     l.initrd = guest_->initrd;
-    l.cmdline = vm::KernelCmdline(vs, accel.accel, guest_->probe_path, spec.probe_args,
-                                  vm::HostTscKhz());
+    l.cmdline =
+        vm::KernelCmdline(vs, accel.accel, guest_->probe_path, spec.probe_args, vm::HostTscKhz());
     l.console_log = dir + "/console.log";
     l.channel_socket = ch.Path();
     std::string xml = vm::DomainXml(vs, accel.accel, l);

@@ -16,6 +16,7 @@
 
 namespace ctv::bench {
 
-std::unique_ptr<Driver> MakeVmDriver(const DriverContext& ctx, const vm::VmDriverConfig& config = {});
+std::unique_ptr<Driver> MakeVmDriver(const DriverContext& ctx,
+                                     const vm::VmDriverConfig& config = {});
 
 }  // namespace ctv::bench

@@ -3,11 +3,11 @@
 // init and its own kernel, results came back over the marker channel, and nothing is left.
 // Kept to a handful of boots: CI has 30 minutes for everything.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "bench/drivers/qemu_driver.h"
 #include "bench/drivers/vm_driver.h"

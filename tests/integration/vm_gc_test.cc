@@ -1,9 +1,8 @@
 // The harness is SIGKILLed while its guest boots: `ctvbench gc` (vm::CollectGarbage) must leave no
 // QEMU process, no domain and no instance directory.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include "core/fd.h"
 #include "core/line_reader.h"
@@ -27,8 +26,12 @@ TEST_P(VmKilledHarnessTest, GcRemovesEverything) {
   auto pipe = MakePipe();
   ASSERT_TRUE(pipe);
   SpawnOptions so;
-  so.argv = {test::Bin("vm-kill-helper"), "start", GetParam(), env_.Context().state_dir,
-             env_.Context().image_dir, env_.Context().probe_path};
+  so.argv = {test::Bin("vm-kill-helper"),
+             "start",
+             GetParam(),
+             env_.Context().state_dir,
+             env_.Context().image_dir,
+             env_.Context().probe_path};
   so.stdout_fd = pipe->write.Get();
   auto child = Spawn(so);
   ASSERT_TRUE(child) << child.error().ToString();
@@ -73,11 +76,23 @@ class VmInterruptTest : public testing::TestWithParam<std::string> {
 
 TEST_P(VmInterruptTest, CtrlCLeavesNothingBehind) {
   SpawnOptions so;
-  so.argv = {test::Bin("ctvbench"), "run",       "--suite",   "startup",
-             "--driver",            GetParam(),  "--repetitions", "100",
-             "--warmup",            "0",         "--quiet",   "--out",
-             env_.Context().state_dir + "/r.json", "--image", env_.Context().image_dir,
-             "--state-dir",         env_.Context().state_dir};
+  so.argv = {test::Bin("ctvbench"),
+             "run",
+             "--suite",
+             "startup",
+             "--driver",
+             GetParam(),
+             "--repetitions",
+             "100",
+             "--warmup",
+             "0",
+             "--quiet",
+             "--out",
+             env_.Context().state_dir + "/r.json",
+             "--image",
+             env_.Context().image_dir,
+             "--state-dir",
+             env_.Context().state_dir};
   auto child = Spawn(so);
   ASSERT_TRUE(child) << child.error().ToString();
   // Wait until a guest is booting (QEMU up), then interrupt.

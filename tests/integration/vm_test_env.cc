@@ -1,8 +1,9 @@
 #include "tests/integration/vm_test_env.h"
 
 #include <signal.h>
-#include <cstdlib>
 #include <unistd.h>
+
+#include <cstdlib>
 
 #include "bench/image/probe_image.h"
 #include "core/fd.h"

@@ -45,8 +45,7 @@ TEST(Modules, DependenciesComeFirst) {
   ASSERT_TRUE(set) << set.error().ToString();
   EXPECT_EQ(set->files, (std::vector<std::string>{"kernel/drivers/a.ko", "kernel/drivers/b.ko",
                                                   "kernel/drivers/c_x.ko"}));
-  EXPECT_NE(set->modules_dep.find("kernel/drivers/c_x.ko: kernel/drivers/b.ko"),
-            std::string::npos);
+  EXPECT_NE(set->modules_dep.find("kernel/drivers/c_x.ko: kernel/drivers/b.ko"), std::string::npos);
   auto missing = ResolveModules(dir.Path(), {"nope"});
   ASSERT_FALSE(missing);
   EXPECT_NE(missing.error().ToString().find("nope"), std::string::npos);

@@ -1,6 +1,5 @@
 // VmSpec parsing, the kernel command line and the QEMU command line for each option.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -34,9 +33,14 @@ TEST(VmSpec, DefaultsAreTheFastestConfiguration) {
 }
 
 TEST(VmSpec, ParsesEveryOption) {
-  auto s = ParseVmOptions({{"machine", "q35"}, {"accel", "tcg"}, {"devices", "virtio"},
-                           {"boot", "bzimage"}, {"acpi", "off"}, {"vcpus", "2"},
-                           {"memory", "512"}, {"cmdline", "loglevel=7"}});
+  auto s = ParseVmOptions({{"machine", "q35"},
+                           {"accel", "tcg"},
+                           {"devices", "virtio"},
+                           {"boot", "bzimage"},
+                           {"acpi", "off"},
+                           {"vcpus", "2"},
+                           {"memory", "512"},
+                           {"cmdline", "loglevel=7"}});
   ASSERT_TRUE(s) << s.error().ToString();
   EXPECT_EQ(s->machine, Machine::kQ35);
   EXPECT_EQ(s->accel, Accel::kTcg);
@@ -93,8 +97,8 @@ TEST(KernelCmdline, CarriesInitParametersWithEscapedArgs) {
   VmSpec s;
   s.devices = DeviceModel::kVirtio;
   s.extra_cmdline = "loglevel=7";
-  std::string c = KernelCmdline(s, Accel::kTcg, "/usr/local/bin/ctv-probe",
-                                {"syscall", "--op", "a,b c"}, 0);
+  std::string c =
+      KernelCmdline(s, Accel::kTcg, "/usr/local/bin/ctv-probe", {"syscall", "--op", "a,b c"}, 0);
   EXPECT_NE(c.find("rdinit=/sbin/ctv-init"), std::string::npos);
   EXPECT_NE(c.find("console=ttyS0"), std::string::npos);
   EXPECT_NE(c.find("ctv.chan=/dev/hvc0"), std::string::npos);

@@ -61,9 +61,7 @@ void WriteFd(int fd, const std::string& s) {
   }
 }
 
-void Marker(const std::string& line) {
-  WriteFd(g_chan >= 0 ? g_chan : g_console, line + "\n");
-}
+void Marker(const std::string& line) { WriteFd(g_chan >= 0 ? g_chan : g_console, line + "\n"); }
 
 void Console(const std::string& line) { WriteFd(g_console, "ctv-init: " + line + "\n"); }
 

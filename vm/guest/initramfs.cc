@@ -47,8 +47,8 @@ std::string Dirname(const std::string& p) {
 std::string Basename(const std::string& p) { return p.substr(p.rfind('/') + 1); }
 
 bool Under(const std::string& path, const std::string& dir) {
-  return dir.empty() || path == dir || (path.size() > dir.size() && path.rfind(dir, 0) == 0 &&
-                                        path[dir.size()] == '/');
+  return dir.empty() || path == dir ||
+         (path.size() > dir.size() && path.rfind(dir, 0) == 0 && path[dir.size()] == '/');
 }
 
 Result<ReadArchive> OpenLayer(const std::string& blob) {
@@ -130,8 +130,8 @@ class CpioWriter {
     archive_entry_set_size(e, archive_entry_filetype(e) == AE_IFREG ? data.size() : 0);
     if (archive_write_header(a_.get(), e) != ARCHIVE_OK)
       return MakeError("write initramfs entry", path, archive_error_string(a_.get()));
-    if (!data.empty() &&
-        archive_write_data(a_.get(), data.data(), data.size()) != static_cast<la_ssize_t>(data.size()))
+    if (!data.empty() && archive_write_data(a_.get(), data.data(), data.size()) !=
+                             static_cast<la_ssize_t>(data.size()))
       return MakeError("write initramfs data", path, archive_error_string(a_.get()));
     return Ok();
   }
@@ -195,7 +195,8 @@ Status WriteInitramfs(const InitramfsInputs& in, const std::string& out_path) {
   // 1. Every directory, sorted, so parents precede children whatever layer they came from.
   std::map<std::string, int> dir_modes;
   for (size_t i = 0; i < img.manifest.layers.size(); ++i) {
-    ReadArchive a = CTV_TRY(OpenLayer(image::BlobPath(img.layout_dir, img.manifest.layers[i].digest)));
+    ReadArchive a =
+        CTV_TRY(OpenLayer(image::BlobPath(img.layout_dir, img.manifest.layers[i].digest)));
     archive_entry* e;
     while (archive_read_next_header(a.get(), &e) == ARCHIVE_OK) {
       std::string path = CleanPath(archive_entry_pathname(e));

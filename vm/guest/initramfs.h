@@ -1,5 +1,6 @@
 // The guest's initramfs: a newc cpio holding the OCI image's root filesystem (its layers applied
-// in order, OCI whiteouts honoured), ctv-init as /sbin/ctv-init (and /init), and the kernel modules the guest may load.
+// in order, OCI whiteouts honoured), ctv-init as /sbin/ctv-init (and /init), and the kernel modules
+// the guest may load.
 //
 // Contract: the output is reproducible (owner 0:0, mtime 0, fixed order: every directory first,
 // parents before children, then the other entries layer by layer), so its digest is a cache key.
@@ -20,9 +21,9 @@ inline constexpr const char* kInitPath = "sbin/ctv-init";
 
 struct InitramfsInputs {
   const image::Image* image = nullptr;
-  std::string init_binary;        // host path of the static ctv-init, stored as /init
-  std::string modules_release_dir;  // /lib/modules/<release> on the host
-  std::string release;              // stored under /lib/modules/<release> in the guest
+  std::string init_binary;                // host path of the static ctv-init, stored as /init
+  std::string modules_release_dir;        // /lib/modules/<release> on the host
+  std::string release;                    // stored under /lib/modules/<release> in the guest
   std::vector<std::string> module_files;  // relative to modules_release_dir
   std::string modules_dep;                // stored as the guest's modules.dep
 };

@@ -51,7 +51,8 @@ Result<std::string> ReadKernelRelease(const std::string& bzimage) {
   unsigned off = static_cast<unsigned char>(data[0x20E]) |
                  (static_cast<unsigned>(static_cast<unsigned char>(data[0x20F])) << 8);
   off += 0x200;
-  if (off >= data.size()) return MakeError("read kernel release of", bzimage, "bad kernel_version offset");
+  if (off >= data.size())
+    return MakeError("read kernel release of", bzimage, "bad kernel_version offset");
   size_t end = data.find_first_of(std::string(" \0", 2), off);
   if (end == std::string::npos || end == off)
     return MakeError("read kernel release of", bzimage, "empty kernel_version");
@@ -64,14 +65,16 @@ Result<KernelFile> FindKernel(const std::string& path, const std::string& module
     k.path = path;
   } else {
     DIR* d = opendir("/boot");
-    if (!d) return ErrnoError("list kernels in", "/boot", "install linux-image-amd64 or pass --kernel");
+    if (!d)
+      return ErrnoError("list kernels in", "/boot", "install linux-image-amd64 or pass --kernel");
     std::vector<std::string> releases;
     while (dirent* e = readdir(d)) {
       std::string n = e->d_name;
       if (n.rfind("vmlinuz-", 0) != 0) continue;
       std::string rel = n.substr(8);
       struct stat st;
-      if (stat((modules_root + "/" + rel + "/modules.dep").c_str(), &st) == 0) releases.push_back(rel);
+      if (stat((modules_root + "/" + rel + "/modules.dep").c_str(), &st) == 0)
+        releases.push_back(rel);
     }
     closedir(d);
     if (releases.empty()) {
@@ -124,9 +127,12 @@ Result<std::string> ExtractVmlinux(const KernelFile& kernel, const std::string& 
   }
   lzma_end(&strm);
   if (r != LZMA_STREAM_END)
-    return MakeError("decompress the XZ payload of", kernel.path, "liblzma error " + std::to_string(r));
+    return MakeError("decompress the XZ payload of", kernel.path,
+                     "liblzma error " + std::to_string(r));
   elf.resize(produced);
-  if (elf.size() < 4 || elf.compare(0, 4, "\x7f" "ELF") != 0) {
+  if (elf.size() < 4 || elf.compare(0, 4,
+                                    "\x7f"
+                                    "ELF") != 0) {
     errno = ENOEXEC;
     return ErrnoError("unpack vmlinux from", kernel.path, "payload is not an ELF");
   }

@@ -23,7 +23,8 @@ Result<std::string> ReadKernelRelease(const std::string& bzimage);
 
 // PATH when given, else the newest /boot/vmlinuz-* whose modules are installed under
 // `modules_root` (/lib/modules).
-Result<KernelFile> FindKernel(const std::string& path, const std::string& modules_root = "/lib/modules");
+Result<KernelFile> FindKernel(const std::string& path,
+                              const std::string& modules_root = "/lib/modules");
 
 // Returns `cache_dir`/vmlinux-<digest prefix>, decompressing the bzImage's XZ payload into it
 // first when absent. Fails (ENOEXEC) when the bzImage has no XZ payload or it is not an ELF.

@@ -1,7 +1,6 @@
 #include "vm/libvirt/conn.h"
 
 #include <libvirt/virterror.h>
-
 #include <pthread.h>
 #include <signal.h>
 
@@ -23,7 +22,9 @@ void SilentErrorHandler(void*, virErrorPtr) {}
 // harmless internal errors (no dmidecode, no access manager, "tainted: high-privileges") on our
 // stderr. Errors that matter reach callers as Errors (virGetLastErrorMessage). A user who wants
 // libvirt's own log sets LIBVIRT_LOG_OUTPUTS, which this does not override.
-const bool kQuietLibvirtLog = [] { return ::setenv("LIBVIRT_LOG_OUTPUTS", "4:file:/dev/null", 0) == 0; }();
+const bool kQuietLibvirtLog = [] {
+  return ::setenv("LIBVIRT_LOG_OUTPUTS", "4:file:/dev/null", 0) == 0;
+}();
 
 }  // namespace
 
@@ -37,8 +38,7 @@ void EnsureEventLoop() {
   std::call_once(once, [] {
     virSetErrorFunc(nullptr, SilentErrorHandler);
     if (virEventRegisterDefaultImpl() < 0) {
-      Log(LogLevel::kWarn, "libvirt: cannot register the event loop: {}",
-          virGetLastErrorMessage());
+      Log(LogLevel::kWarn, "libvirt: cannot register the event loop: {}", virGetLastErrorMessage());
       return;
     }
     // Runs for the life of the process; libvirt offers no way to stop the default loop cleanly.
@@ -93,8 +93,9 @@ Result<Connection> Connection::Open(const std::string& uri) {
   if (!c.c_) {
     Error e = LastError("connect to libvirt", uri);
     if (e.context.find("Failed to parse user") != std::string::npos)
-      e.context += " (libvirt's QEMU driver needs its default system user even when embedded: "
-                   "run scripts/setup, or `useradd --system --user-group libvirt-qemu`)";
+      e.context +=
+          " (libvirt's QEMU driver needs its default system user even when embedded: "
+          "run scripts/setup, or `useradd --system --user-group libvirt-qemu`)";
     return e;
   }
   return c;

@@ -12,22 +12,14 @@ std::vector<std::string> QemuArgv(const VmSpec& s, Accel accel, const QemuLaunch
     machine += ",x-option-roms=off,isa-serial=on";
     if (!s.acpi) machine += ",acpi=off";
   }
-  std::vector<std::string> a = {l.qemu,
-                                "-name", s.name,
-                                "-machine", machine,
-                                "-accel", kvm ? "kvm" : "tcg",
-                                "-m", std::to_string(s.memory_mib),
-                                "-smp", std::to_string(s.vcpus),
-                                "-nodefaults", "-no-user-config",
-                                "-display", "none",
-                                // A guest that resets (panic=-1, triple fault) ends QEMU.
-                                "-no-reboot",
-                                "-pidfile", l.pidfile,
-                                "-kernel", l.kernel,
-                                "-initrd", l.initrd,
-                                "-append", l.cmdline,
-                                "-chardev", "file,id=con,path=" + l.console_log,
-                                "-chardev", "socket,id=ctvm,path=" + l.channel_socket};
+  std::vector<std::string> a = {
+      l.qemu, "-name", s.name, "-machine", machine, "-accel", kvm ? "kvm" : "tcg", "-m",
+      std::to_string(s.memory_mib), "-smp", std::to_string(s.vcpus), "-nodefaults",
+      "-no-user-config", "-display", "none",
+      // A guest that resets (panic=-1, triple fault) ends QEMU.
+      "-no-reboot", "-pidfile", l.pidfile, "-kernel", l.kernel, "-initrd", l.initrd, "-append",
+      l.cmdline, "-chardev", "file,id=con,path=" + l.console_log, "-chardev",
+      "socket,id=ctvm,path=" + l.channel_socket};
   if (kvm) a.insert(a.end(), {"-cpu", "host"});
   // ttyS0: the console. On microvm the machine's own isa-serial takes serial_hd(0).
   if (s.machine == Machine::kMicrovm)

@@ -11,7 +11,7 @@ namespace ctv::vm {
 
 struct QemuLaunch {
   std::string qemu = "qemu-system-x86_64";
-  std::string kernel;          // vmlinux (PVH) or bzImage
+  std::string kernel;  // vmlinux (PVH) or bzImage
   std::string initrd;
   std::string cmdline;         // KernelCmdline()
   std::string console_log;     // guest console (ttyS0) goes to this file
