@@ -120,14 +120,28 @@ Status MarkerSession::Handle(const TimedLine& line) {
   return Ok();
 }
 
-Status MarkerSession::ReadUntil(MarkerChannel& ch, const std::string& want, int64_t deadline_ns) {
+Status MarkerSession::ReadUntil(MarkerChannel& ch, const std::string& want, int64_t deadline_ns,
+                                const std::function<bool()>& alive) {
   auto reached = [&] { return want == "CTV-EXIT" ? exit_.has_value() : (ready_ || exit_); };
-  if (reached()) return Ok();
-  int64_t left_ms = (deadline_ns - MonotonicNs()) / 1'000'000;
-  CTV_CHECK(ch.Accept(std::chrono::milliseconds(std::max<int64_t>(left_ms, 0))));
+  auto check = [&]() -> Status {
+    if (want != "CTV-EXIT" && !ready_ && exit_)
+      return MakeError("wait for " + want + " from guest on", ch.Path(),
+                       "the workload ended first (" + exit_->ToString() + "); its output: " +
+                           output_.substr(0, 400));
+    return Ok();
+  };
+  if (reached()) return check();
+  while (!ch.Connected()) {
+    int64_t left_ms = (deadline_ns - MonotonicNs()) / 1'000'000;
+    auto st = ch.Accept(std::chrono::milliseconds(std::clamp<int64_t>(left_ms, 0, 100)));
+    if (st) break;
+    if (st.error().code != ETIMEDOUT || left_ms <= 100) return st;
+    if (alive && !alive())
+      return MakeError("wait for QEMU on marker socket", ch.Path(), "QEMU exited at start");
+  }
   if (!reader_) reader_.emplace(ch.ConnFd());
   while (!reached()) {
-    left_ms = (deadline_ns - MonotonicNs()) / 1'000'000;
+    int64_t left_ms = (deadline_ns - MonotonicNs()) / 1'000'000;
     if (left_ms <= 0) {
       errno = ETIMEDOUT;
       return ErrnoError("wait for " + want + " from guest on", ch.Path(), "timed out");
@@ -140,7 +154,7 @@ Status MarkerSession::ReadUntil(MarkerChannel& ch, const std::string& want, int6
     }
     CTV_CHECK(Handle(**line));
   }
-  return Ok();
+  return check();
 }
 
 }  // namespace ctv::vm

@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -56,8 +57,11 @@ class MarkerSession {
   explicit MarkerSession(std::vector<bench::Mark>* marks) : marks_(marks) {}
 
   // Reads until `want` ("CTV-READY" or "CTV-EXIT") arrived, the channel closed, or the deadline.
-  // QEMU dying closes the channel, which ends the wait with an Error.
-  Status ReadUntil(MarkerChannel& ch, const std::string& want, int64_t deadline_ns);
+  // QEMU dying closes the channel, which ends the wait with an Error; so does a workload that
+  // exits before its ready marker. `alive` (may be empty) is asked while waiting for QEMU to
+  // connect, so a QEMU that dies at start fails the wait at once instead of at the deadline.
+  Status ReadUntil(MarkerChannel& ch, const std::string& want, int64_t deadline_ns,
+                   const std::function<bool()>& alive = {});
 
   bool Ready() const { return ready_; }
   const std::optional<ExitStatus>& Exit() const { return exit_; }

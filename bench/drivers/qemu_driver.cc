@@ -49,12 +49,12 @@ class QemuInstance : public Instance, public vm::VmInstanceInfo {
   }
 
   Status WaitReady(std::chrono::milliseconds timeout) override {
-    return Explain(session_.ReadUntil(channel_, "CTV-READY", Deadline(timeout)));
+    return Explain(session_.ReadUntil(channel_, "CTV-READY", Deadline(timeout), Alive()));
   }
 
   Result<WorkloadExit> WaitExit(std::chrono::milliseconds timeout) override {
     int64_t deadline = Deadline(timeout);
-    CTV_CHECK(Explain(session_.ReadUntil(channel_, "CTV-EXIT", deadline)));
+    CTV_CHECK(Explain(session_.ReadUntil(channel_, "CTV-EXIT", deadline, Alive())));
     CTV_CHECK(Teardown(deadline));
     return WorkloadExit{*session_.Exit(), session_.Output()};
   }
@@ -63,7 +63,7 @@ class QemuInstance : public Instance, public vm::VmInstanceInfo {
     int64_t deadline = Deadline(timeout);
     if (!session_.Exit()) {
       CTV_CHECK(channel_.Send("STOP\n"));
-      CTV_CHECK(Explain(session_.ReadUntil(channel_, "CTV-EXIT", deadline)));
+      CTV_CHECK(Explain(session_.ReadUntil(channel_, "CTV-EXIT", deadline, Alive())));
     }
     return Teardown(deadline);
   }
@@ -77,6 +77,13 @@ class QemuInstance : public Instance, public vm::VmInstanceInfo {
   }
 
  private:
+  std::function<bool()> Alive() {
+    return [this] {
+      auto st = child_.WaitFor(std::chrono::milliseconds(0));
+      return st && !st->has_value();
+    };
+  }
+
   static int64_t Deadline(std::chrono::milliseconds t) {
     return MonotonicNs() + static_cast<int64_t>(t.count()) * 1'000'000;
   }
@@ -153,7 +160,12 @@ class QemuDriver : public Driver {
     vm::ResolvedAccel accel = vm::ResolveAccel(vs.accel, guest_->bzimage);
     std::string root = vm::VmStateRoot(ctx_.state_dir);
     std::string dir = CTV_TRY(vm::MakeInstanceDir(root, spec.name));
-    vm::MarkerChannel ch = CTV_TRY(vm::MarkerChannel::Listen(dir + "/chan.sock"));
+    auto listened = vm::MarkerChannel::Listen(dir + "/chan.sock");
+    if (!listened) {
+      (void)vm::RemoveAll(dir);
+      return std::move(listened).error();
+    }
+    vm::MarkerChannel ch = std::move(*listened);
     vm::QemuLaunch l;
     l.qemu = qemu_;
     l.kernel = vs.boot == vm::BootMode::kPvh ? guest_->BootKernel() : guest_->bzimage;

@@ -71,12 +71,12 @@ class VmInstance : public Instance, public vm::VmInstanceInfo {
   }
 
   Status WaitReady(std::chrono::milliseconds timeout) override {
-    return Explain(session_.ReadUntil(channel_, "CTV-READY", Deadline(timeout)));
+    return Explain(session_.ReadUntil(channel_, "CTV-READY", Deadline(timeout), Alive()));
   }
 
   Result<WorkloadExit> WaitExit(std::chrono::milliseconds timeout) override {
     int64_t deadline = Deadline(timeout);
-    CTV_CHECK(Explain(session_.ReadUntil(channel_, "CTV-EXIT", deadline)));
+    CTV_CHECK(Explain(session_.ReadUntil(channel_, "CTV-EXIT", deadline, Alive())));
     Teardown(deadline);
     return WorkloadExit{*session_.Exit(), session_.Output()};
   }
@@ -85,7 +85,7 @@ class VmInstance : public Instance, public vm::VmInstanceInfo {
     int64_t deadline = Deadline(timeout);
     if (!session_.Exit()) {
       CTV_CHECK(channel_.Send("STOP\n"));
-      CTV_CHECK(Explain(session_.ReadUntil(channel_, "CTV-EXIT", deadline)));
+      CTV_CHECK(Explain(session_.ReadUntil(channel_, "CTV-EXIT", deadline, Alive())));
     }
     Teardown(deadline);
     return Ok();
@@ -100,6 +100,10 @@ class VmInstance : public Instance, public vm::VmInstanceInfo {
   }
 
  private:
+  std::function<bool()> Alive() {
+    return [this] { return dom_.Active(); };
+  }
+
   static int64_t Deadline(std::chrono::milliseconds t) {
     return MonotonicNs() + static_cast<int64_t>(t.count()) * 1'000'000;
   }
@@ -190,7 +194,12 @@ class VmDriver : public Driver {
                        "devices=emulated, machine=pc or q35, or the qemu driver (virtio-mmio)");
     vm::ResolvedAccel accel = vm::ResolveAccel(vs.accel, guest_->bzimage);
     std::string dir = CTV_TRY(vm::MakeInstanceDir(vm::VmStateRoot(ctx_.state_dir), spec.name));
-    vm::MarkerChannel ch = CTV_TRY(vm::MarkerChannel::Listen(dir + "/chan.sock"));
+    auto listened = vm::MarkerChannel::Listen(dir + "/chan.sock");
+    if (!listened) {
+      (void)vm::RemoveAll(dir);
+      return std::move(listened).error();
+    }
+    vm::MarkerChannel ch = std::move(*listened);
     vm::DomainLaunch l;
     l.emulator = qemu_;
     l.kernel = vs.boot == vm::BootMode::kPvh ? guest_->BootKernel() : guest_->bzimage;
