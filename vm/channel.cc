@@ -126,8 +126,8 @@ Status MarkerSession::ReadUntil(MarkerChannel& ch, const std::string& want, int6
   auto check = [&]() -> Status {
     if (want != "CTV-EXIT" && !ready_ && exit_)
       return MakeError("wait for " + want + " from guest on", ch.Path(),
-                       "the workload ended first (" + exit_->ToString() + "); its output: " +
-                           output_.substr(0, 400));
+                       "the workload ended first (" + exit_->ToString() +
+                           "); its output: " + output_.substr(0, 400));
     return Ok();
   };
   if (reached()) return check();

@@ -63,7 +63,14 @@ class VmInstance : public Instance, public vm::VmInstanceInfo {
     // driver does not support it (libvirt 9.0); there `ctvbench gc` covers a SIGKILLed harness.
     unsigned flags = conn_->Uri().rfind("qemu:///embed", 0) == 0 ? 0 : VIR_DOMAIN_START_AUTODESTROY;
     virDomainPtr d = virDomainCreateXML(conn_->Get(), xml_.c_str(), flags);
-    if (!d) return Explain(vm::lv::LastError("start domain", spec_.name));
+    if (!d) {
+      Error e = vm::lv::LastError("start domain", spec_.name);
+      if (e.context.find("cannot limit locked memory") != std::string::npos)
+        e.context +=
+            " (libvirt raises RLIMIT_MEMLOCK to the <memtune> hard_limit, which needs "
+            "CAP_SYS_RESOURCE; run without a memory limit or with that capability)";
+      return Explain(std::move(e));
+    }
     dom_ = vm::lv::Domain(d);
     marks_.push_back({"process", MonotonicNs()});
     qemu_pid_ = FindQemuPid(spec_.name);

@@ -8,9 +8,11 @@
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "bench/drivers/qemu_driver.h"
 #include "bench/drivers/vm_driver.h"
+#include "core/fd.h"
 #include "tests/integration/vm_test_env.h"
 #include "vm/accel.h"
 #include "vm/guest/kernel.h"
@@ -38,6 +40,26 @@ json ParseOutput(const std::string& out) {
   size_t b = out.find('{');
   if (b == std::string::npos) return json();
   return json::parse(out.substr(b, out.rfind('}') - b + 1), nullptr, false);
+}
+
+// The CFS quota (us per 100 ms period) of vCPU 0 of the domain whose QEMU has /proc/PID/cgroup
+// `cg` (libvirt puts the main thread in .../emulator and vCPU threads in .../vcpuN).
+std::string VcpuQuota(const std::string& cg) {
+  std::istringstream in(cg);
+  std::string line;
+  while (std::getline(in, line)) {
+    size_t a = line.find(':'), b = line.find(':', a + 1);
+    std::string controllers = line.substr(a + 1, b - a - 1), path = line.substr(b + 1);
+    std::string dir = path.substr(0, path.rfind('/')) + "/vcpu0";
+    if (controllers.empty()) {  // cgroup v2: "max 100000" or "50000 100000"
+      auto v = ReadFile("/sys/fs/cgroup" + dir + "/cpu.max");
+      if (v) return v->substr(0, v->find(' '));
+    }
+    if (("," + controllers + ",").find(",cpu,") == std::string::npos) continue;
+    auto v = ReadFile("/sys/fs/cgroup/" + controllers + dir + "/cpu.cfs_quota_us");
+    if (v) return v->substr(0, v->find('\n'));
+  }
+  return "(not found)";
 }
 
 void ExpectOrderedMarks(const bench::Instance& inst) {
@@ -105,12 +127,22 @@ TEST_F(VmBootTest, LibvirtEmbeddedReadyThenStop) {
   auto prep = driver->Prepare();
   ASSERT_TRUE(prep) << prep.error().ToString();
   {
-    bench::InstanceSpec spec{"ctv-test-libvirt", {"ready"}, {}, {{"machine", "pc"}}};
+    // pc (microvm is covered by the killed-harness test) with a <cputune> quota. (<memtune>
+    // hard_limit is covered by the XML tests only: libvirt raises RLIMIT_MEMLOCK to it, which
+    // needs CAP_SYS_RESOURCE, absent on this project's CI.)
+    bench::Limits limits;
+    limits.cpus = 0.5;
+    bench::InstanceSpec spec{"ctv-test-libvirt", {"ready"}, limits, {{"machine", "pc"}}};
     auto inst = driver->Create(spec);
     ASSERT_TRUE(inst) << inst.error().ToString();
     auto st = (*inst)->Start();
     ASSERT_TRUE(st) << st.error().ToString();
-    EXPECT_EQ((*inst)->HostPids().size(), 1u);
+    ASSERT_EQ((*inst)->HostPids().size(), 1u);
+    // The quota reached the QEMU's cgroup (v1 cpu controller or v2 cpu.max).
+    auto cg = ReadFile("/proc/" + std::to_string((*inst)->HostPids()[0]) + "/cgroup");
+    ASSERT_TRUE(cg);
+    EXPECT_NE(cg->find("ctv-test-libvirt"), std::string::npos) << *cg;
+    EXPECT_EQ(VcpuQuota(*cg), "50000") << *cg;
     auto ready = (*inst)->WaitReady(120s);
     ASSERT_TRUE(ready) << ready.error().ToString();
     auto stop = (*inst)->Stop(60s);

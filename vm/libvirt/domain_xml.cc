@@ -59,7 +59,8 @@ std::string DomainXml(const VmSpec& s, Accel accel, const DomainLaunch& l) {
   x += "  <features>\n    <acpi/>\n  </features>\n";
   // Measured: libvirt then reads back every property of the started guest's CPU over QMP
   // (qemuProcessUpdateAndVerifyCPU: ~400 qom-get, ~0.2 s under TCG here), most of libvirt's own
-  // start cost; neither check='none' nor mode='maximum' skips it in libvirt 9.0, so the CPU is left as is.
+  // start cost; neither check='none' nor mode='maximum' skips it in libvirt 9.0, so the CPU is left
+  // as is.
   if (kvm) x += "  <cpu mode='host-passthrough'/>\n";
   x += "  <clock offset='utc'/>\n";
   // The guest powers off after the workload: the domain must go with it (libvirt runs QEMU with
