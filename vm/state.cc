@@ -11,7 +11,8 @@
 namespace ctv::vm {
 namespace {
 
-// Field 22 of /proc/PID/stat: start time in clock ticks since boot.
+// Field 22 of /proc/PID/stat: start time in clock ticks since boot ("" when the process is gone
+// or a zombie: a killed harness whose parent has not reaped it yet owns nothing any more).
 std::string StartTime(pid_t pid) {
   auto stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
   if (!stat) return "";
@@ -20,6 +21,7 @@ std::string StartTime(pid_t pid) {
   std::istringstream in(stat->substr(close + 2));
   std::string field;
   for (int i = 3; i <= 22 && (in >> field); ++i) {
+    if (i == 3 && (field == "Z" || field == "X")) return "";
   }
   return field;
 }
@@ -37,7 +39,7 @@ bool OwnerAlive(const std::string& token) {
   pid_t pid = 0;
   std::string start;
   if (!(in >> pid >> start) || pid <= 0) return false;
-  return StartTime(pid) == start;
+  return !start.empty() && StartTime(pid) == start;
 }
 
 Result<std::string> MakeInstanceDir(const std::string& root, const std::string& name) {
