@@ -15,6 +15,7 @@
 #include "core/fd.h"
 #include "tests/integration/vm_test_env.h"
 #include "vm/accel.h"
+#include "vm/libvirt/conn.h"
 #include "vm/guest/kernel.h"
 
 namespace ctv {
@@ -151,6 +152,13 @@ TEST_F(VmBootTest, LibvirtEmbeddedReadyThenStop) {
               (std::vector<std::string>{"launch", "process", "firmware", "kernel", "init", "ready",
                                         "done", "gone"}));
     ExpectOrderedMarks(**inst);
+  }
+  {
+    // No domain left, running or defined (a second connection to the same embedded root).
+    auto conn = vm::lv::Connection::Open(vm::lv::EmbedUri(env_.VmRoot()));
+    ASSERT_TRUE(conn) << conn.error().ToString();
+    EXPECT_EQ(virConnectNumOfDomains(conn->Get()), 0);
+    EXPECT_EQ(virConnectNumOfDefinedDomains(conn->Get()), 0);
   }
   driver.reset();  // closes the embedded connection
   ExpectNothingLeft();
