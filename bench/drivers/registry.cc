@@ -1,12 +1,18 @@
 #include "bench/drivers/registry.h"
 
+#include "bench/drivers/ctvrt_driver.h"
 #include "bench/drivers/host_driver.h"
+#include "bench/drivers/qemu_driver.h"
+#include "bench/drivers/vm_driver.h"
 
 namespace ctv::bench {
 
 std::vector<std::unique_ptr<Driver>> MakeAllDrivers(const DriverContext& context) {
   std::vector<std::unique_ptr<Driver>> drivers;
   drivers.push_back(MakeHostDriver(context));
+  drivers.push_back(MakeCtvrtDriver(context));
+  drivers.push_back(MakeVmDriver(context));
+  drivers.push_back(MakeQemuDriver(context));
   return drivers;
 }
 

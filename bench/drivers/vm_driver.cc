@@ -1,0 +1,245 @@
+#include "bench/drivers/vm_driver.h"
+
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/fd.h"
+#include "core/log.h"
+#include "vm/channel.h"
+#include "vm/fsutil.h"
+#include "vm/libvirt/conn.h"
+#include "vm/libvirt/domain_xml.h"
+#include "vm/spec.h"
+#include "vm/state.h"
+
+namespace ctv::bench {
+namespace {
+
+using Conn = std::shared_ptr<vm::lv::Connection>;
+
+// The QEMU process of a domain, found by the "-name guest=<name>" libvirt gives it.
+pid_t FindQemuPid(const std::string& name) {
+  auto entries = vm::ListDir("/proc");
+  if (!entries) return -1;
+  std::string needle = "guest=" + name + ",";
+  for (const std::string& e : *entries) {
+    pid_t pid = std::atoi(e.c_str());
+    if (pid <= 0) continue;
+    auto c = ReadFile("/proc/" + e + "/cmdline");
+    if (!c) continue;
+    for (char& ch : *c)
+      if (ch == '\0') ch = ' ';
+    if (c->find("qemu-system-") != std::string::npos && c->find(needle) != std::string::npos)
+      return pid;
+  }
+  return -1;
+}
+
+class VmInstance : public Instance, public vm::VmInstanceInfo {
+ public:
+  VmInstance(Conn conn, vm::VmSpec spec, vm::ResolvedAccel accel, std::string xml, std::string dir,
+             vm::MarkerChannel channel)
+      : conn_(std::move(conn)),
+        spec_(std::move(spec)),
+        accel_(std::move(accel)),
+        xml_(std::move(xml)),
+        dir_(std::move(dir)),
+        channel_(std::move(channel)),
+        session_(&marks_) {}
+
+  ~VmInstance() override {
+    if (dom_.Active()) virDomainDestroy(dom_.Get());
+    dom_.Reset();
+    // The embedded driver keeps one QEMU log per domain name; ours are unique, so remove it.
+    if (!embed_root_.empty()) ::unlink((embed_root_ + "/log/qemu/" + spec_.name + ".log").c_str());
+    channel_ = vm::MarkerChannel();
+    if (auto s = vm::RemoveAll(dir_); !s) Log(LogLevel::kWarn, "vm: {}", s.error().ToString());
+  }
+
+  Status Start() override {
+    marks_.clear();
+    marks_.push_back({"launch", MonotonicNs()});
+    // AUTODESTROY (daemon URIs): if this process dies, libvirtd destroys the domain. The embedded
+    // driver does not support it (libvirt 9.0); there `ctvbench gc` covers a SIGKILLed harness.
+    unsigned flags = conn_->Uri().rfind("qemu:///embed", 0) == 0 ? 0 : VIR_DOMAIN_START_AUTODESTROY;
+    virDomainPtr d = virDomainCreateXML(conn_->Get(), xml_.c_str(), flags);
+    if (!d) {
+      Error e = vm::lv::LastError("start domain", spec_.name);
+      if (e.context.find("cannot limit locked memory") != std::string::npos)
+        e.context +=
+            " (libvirt raises RLIMIT_MEMLOCK to the <memtune> hard_limit, which needs "
+            "CAP_SYS_RESOURCE; run without a memory limit or with that capability)";
+      return Explain(std::move(e));
+    }
+    dom_ = vm::lv::Domain(d);
+    marks_.push_back({"process", MonotonicNs()});
+    qemu_pid_ = FindQemuPid(spec_.name);
+    return Ok();
+  }
+
+  Status WaitReady(std::chrono::milliseconds timeout) override {
+    return Explain(session_.ReadUntil(channel_, "CTV-READY", Deadline(timeout), Alive()));
+  }
+
+  Result<WorkloadExit> WaitExit(std::chrono::milliseconds timeout) override {
+    int64_t deadline = Deadline(timeout);
+    CTV_CHECK(Explain(session_.ReadUntil(channel_, "CTV-EXIT", deadline, Alive())));
+    Teardown(deadline);
+    return WorkloadExit{*session_.Exit(), session_.Output()};
+  }
+
+  Status Stop(std::chrono::milliseconds timeout) override {
+    int64_t deadline = Deadline(timeout);
+    if (!session_.Exit()) {
+      CTV_CHECK(channel_.Send("STOP\n"));
+      CTV_CHECK(Explain(session_.ReadUntil(channel_, "CTV-EXIT", deadline, Alive())));
+    }
+    Teardown(deadline);
+    return Ok();
+  }
+
+  const std::vector<Mark>& Marks() const override { return marks_; }
+  std::string Accelerator() const override { return vm::AccelName(accel_.accel); }
+  std::string AcceleratorNote() const override { return accel_.note; }
+  std::vector<pid_t> HostPids() const override {
+    if (qemu_pid_ > 0 && dom_.Active()) return {qemu_pid_};
+    return {};
+  }
+
+ private:
+  std::function<bool()> Alive() {
+    return [this] { return dom_.Active(); };
+  }
+
+  static int64_t Deadline(std::chrono::milliseconds t) {
+    return MonotonicNs() + static_cast<int64_t>(t.count()) * 1'000'000;
+  }
+
+  // The workload has ended (CTV-EXIT): destroy the domain now rather than wait for libvirt to act
+  // on the guest's power-off (<on_poweroff>destroy). Either way libvirt kills QEMU with SIGTERM
+  // and polls every 200 ms until it is gone (virProcessKillPainfully), 1.2-2 s here: that is
+  // libvirt's cost in the "gone" phase. Transient domain: once inactive it no longer exists.
+  void Teardown(int64_t) {
+    if (!dom_) return;
+    int64_t t0 = MonotonicNs();
+    if (dom_.Active()) virDomainDestroy(dom_.Get());
+    Log(LogLevel::kDebug, "vm: destroy took {} ms", (MonotonicNs() - t0) / 1000000);
+    dom_.Reset();
+    marks_.push_back({"gone", MonotonicNs()});
+  }
+
+  Status Explain(Status s) {
+    if (s) return s;
+    Error e = std::move(s).error();
+    auto con = ReadFile(dir_ + "/console.log");
+    if (con && !con->empty())
+      e.context += "; guest console: " + con->substr(con->size() > 600 ? con->size() - 600 : 0);
+    e.context += " [libvirt " + conn_->Uri() + ", accelerator " + vm::AccelName(accel_.accel) + "]";
+    return e;
+  }
+
+  Conn conn_;
+  vm::VmSpec spec_;
+  vm::ResolvedAccel accel_;
+  std::string xml_;
+  std::string dir_;
+  vm::MarkerChannel channel_;
+  std::vector<Mark> marks_;
+  vm::MarkerSession session_;
+  vm::lv::Domain dom_;
+  pid_t qemu_pid_ = -1;
+  std::string embed_root_;  // set for qemu:///embed connections
+
+  friend class VmDriver;
+};
+
+class VmDriver : public Driver {
+ public:
+  VmDriver(DriverContext ctx, vm::VmDriverConfig config)
+      : ctx_(std::move(ctx)), config_(std::move(config)) {}
+
+  std::string Name() const override { return "vm"; }
+  std::string Description() const override {
+    return "guest VM as a libvirt domain (embedded qemu:///embed driver by default)";
+  }
+
+  Availability Check() const override {
+    Availability a;
+    auto q = vm::FindQemu();
+    if (!q) {
+      a.reason = q.error().ToString();
+      return a;
+    }
+    if (Uri().rfind("qemu:///embed", 0) == 0 &&
+        ::access("/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so",
+                 R_OK) != 0) {
+      a.reason = "libvirt's QEMU driver is missing: install libvirt-daemon-driver-qemu";
+      return a;
+    }
+    a.available = true;
+    a.accelerator = vm::ExpectedAccelerator(config_.kernel, &a.reason);
+    return a;
+  }
+
+  Status Prepare() override {
+    qemu_ = CTV_TRY(vm::FindQemu());
+    guest_ = CTV_TRY(vm::PrepareGuest(ctx_, config_));
+    if (!conn_)
+      conn_ = std::make_shared<vm::lv::Connection>(CTV_TRY(vm::lv::Connection::Open(Uri())));
+    return Ok();
+  }
+
+  Result<std::unique_ptr<Instance>> Create(const InstanceSpec& spec) override {
+    if (!guest_ || !conn_) CTV_CHECK(Prepare());
+    vm::VmSpec vs = CTV_TRY(vm::ParseVmOptions(spec.options));
+    vs.name = spec.name;
+    vs.cpu_quota = spec.limits.cpus;
+    vs.memory_limit_bytes = spec.limits.memory_bytes;
+    if (vs.machine == vm::Machine::kMicrovm && vs.devices == vm::DeviceModel::kVirtio)
+      return MakeError("create domain", spec.name,
+                       "libvirt (9.0) puts virtio devices on PCI and microvm has no PCI bus: use "
+                       "devices=emulated, machine=pc or q35, or the qemu driver (virtio-mmio)");
+    vm::ResolvedAccel accel = vm::ResolveAccel(vs.accel, guest_->bzimage);
+    std::string dir = CTV_TRY(vm::MakeInstanceDir(vm::VmStateRoot(ctx_.state_dir), spec.name));
+    auto listened = vm::MarkerChannel::Listen(dir + "/chan.sock");
+    if (!listened) {
+      (void)vm::RemoveAll(dir);
+      return std::move(listened).error();
+    }
+    vm::MarkerChannel ch = std::move(*listened);
+    vm::DomainLaunch l;
+    l.emulator = qemu_;
+    l.kernel = vs.boot == vm::BootMode::kPvh ? guest_->BootKernel() : guest_->bzimage;
+    l.initrd = guest_->initrd;
+    l.cmdline =
+        vm::KernelCmdline(vs, accel.accel, guest_->probe_path, spec.probe_args, vm::HostTscKhz());
+    l.console_log = dir + "/console.log";
+    l.channel_socket = ch.Path();
+    std::string xml = vm::DomainXml(vs, accel.accel, l);
+    auto inst = std::make_unique<VmInstance>(conn_, std::move(vs), accel, std::move(xml), dir,
+                                             std::move(ch));
+    const std::string embed = "qemu:///embed?root=";
+    if (conn_->Uri().rfind(embed, 0) == 0) inst->embed_root_ = conn_->Uri().substr(embed.size());
+    return std::unique_ptr<Instance>(std::move(inst));
+  }
+
+ private:
+  std::string Uri() const {
+    return config_.libvirt_uri.empty() ? vm::lv::EmbedUri(vm::VmStateRoot(ctx_.state_dir))
+                                       : config_.libvirt_uri;
+  }
+
+  DriverContext ctx_;
+  vm::VmDriverConfig config_;
+  std::string qemu_;
+  std::optional<vm::Guest> guest_;
+  Conn conn_;
+};
+
+}  // namespace
+
+std::unique_ptr<Driver> MakeVmDriver(const DriverContext& ctx, const vm::VmDriverConfig& config) {
+  return std::make_unique<VmDriver>(ctx, config);
+}
+
+}  // namespace ctv::bench

@@ -1,0 +1,178 @@
+// VmSpec parsing, the kernel command line and the QEMU command line for each option.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "vm/accel.h"
+#include "vm/qemu/argv.h"
+#include "vm/spec.h"
+
+namespace ctv::vm {
+namespace {
+
+bool Has(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+// The value after `flag` (first occurrence whose value contains `part`).
+bool HasPair(const std::vector<std::string>& v, const std::string& flag, const std::string& part) {
+  for (size_t i = 0; i + 1 < v.size(); ++i)
+    if (v[i] == flag && v[i + 1].find(part) != std::string::npos) return true;
+  return false;
+}
+
+TEST(VmSpec, DefaultsAreTheFastestConfiguration) {
+  auto s = ParseVmOptions({});
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->machine, Machine::kMicrovm);
+  EXPECT_EQ(s->accel, Accel::kAuto);
+  EXPECT_EQ(s->devices, DeviceModel::kEmulated);
+  EXPECT_EQ(s->boot, BootMode::kPvh);
+  EXPECT_EQ(s->vcpus, 1);
+  EXPECT_EQ(s->memory_mib, 256u);
+}
+
+TEST(VmSpec, ParsesEveryOption) {
+  auto s = ParseVmOptions({{"machine", "q35"},
+                           {"accel", "tcg"},
+                           {"devices", "virtio"},
+                           {"boot", "bzimage"},
+                           {"acpi", "off"},
+                           {"vcpus", "2"},
+                           {"memory", "512"},
+                           {"cmdline", "loglevel=7"}});
+  ASSERT_TRUE(s) << s.error().ToString();
+  EXPECT_EQ(s->machine, Machine::kQ35);
+  EXPECT_EQ(s->accel, Accel::kTcg);
+  EXPECT_EQ(s->devices, DeviceModel::kVirtio);
+  EXPECT_EQ(s->boot, BootMode::kBzImage);
+  EXPECT_FALSE(s->acpi);
+  EXPECT_EQ(s->vcpus, 2);
+  EXPECT_EQ(s->memory_mib, 512u);
+  EXPECT_EQ(s->extra_cmdline, "loglevel=7");
+}
+
+TEST(VmSpec, BadOptionsNameTheKeyAndValue) {
+  auto unknown = ParseVmOptions({{"machin", "pc"}});
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().path, "machin");
+  auto bad = ParseVmOptions({{"machine", "isapc"}});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().ToString().find("isapc"), std::string::npos);
+  EXPECT_FALSE(ParseVmOptions({{"vcpus", "0"}}));
+  EXPECT_FALSE(ParseVmOptions({{"memory", "12x"}}));
+  EXPECT_FALSE(ParseVmOptions({{"accel", "hvf"}}));
+}
+
+TEST(VmSpec, ChannelFollowsTheDeviceModel) {
+  VmSpec s;
+  EXPECT_EQ(ChannelDevice(s), "/dev/ttyS1");
+  EXPECT_TRUE(ChannelModules(s).empty());
+  s.devices = DeviceModel::kVirtio;
+  EXPECT_EQ(ChannelDevice(s), "/dev/hvc0");
+  EXPECT_EQ(ChannelModules(s), (std::vector<std::string>{"virtio_mmio", "virtio_console"}));
+  s.machine = Machine::kPc;
+  EXPECT_EQ(ChannelModules(s), (std::vector<std::string>{"virtio_pci", "virtio_console"}));
+}
+
+TEST(KernelCmdline, PciOffOnlyWithoutAPciBus) {
+  VmSpec s;
+  EXPECT_NE(KernelCmdline(s, Accel::kKvm, "/p", {}, 0).find(" pci=off"), std::string::npos);
+  s.machine = Machine::kPc;
+  EXPECT_EQ(KernelCmdline(s, Accel::kKvm, "/p", {}, 0).find("pci=off"), std::string::npos);
+}
+
+TEST(KernelCmdline, TscHintOnlyForTcgMicrovm) {
+  VmSpec s;
+  std::string tcg = KernelCmdline(s, Accel::kTcg, "/p", {"ready"}, 2300000);
+  EXPECT_NE(tcg.find("tsc_early_khz=2300000"), std::string::npos);
+  EXPECT_EQ(KernelCmdline(s, Accel::kKvm, "/p", {}, 2300000).find("tsc_early_khz"),
+            std::string::npos);
+  s.machine = Machine::kPc;
+  EXPECT_EQ(KernelCmdline(s, Accel::kTcg, "/p", {}, 2300000).find("tsc_early_khz"),
+            std::string::npos);
+}
+
+TEST(KernelCmdline, CarriesInitParametersWithEscapedArgs) {
+  VmSpec s;
+  s.devices = DeviceModel::kVirtio;
+  s.extra_cmdline = "loglevel=7";
+  std::string c =
+      KernelCmdline(s, Accel::kTcg, "/usr/local/bin/ctv-probe", {"syscall", "--op", "a,b c"}, 0);
+  EXPECT_NE(c.find("rdinit=/sbin/ctv-init"), std::string::npos);
+  EXPECT_NE(c.find("console=ttyS0"), std::string::npos);
+  EXPECT_NE(c.find("ctv.chan=/dev/hvc0"), std::string::npos);
+  EXPECT_NE(c.find("ctv.mods=virtio_mmio,virtio_console"), std::string::npos);
+  EXPECT_NE(c.find("ctv.exec=/usr/local/bin/ctv-probe"), std::string::npos);
+  EXPECT_NE(c.find("ctv.args=syscall,--op,a%2Cb%20c"), std::string::npos) << c;
+  EXPECT_EQ(c.substr(c.size() - 10), "loglevel=7");
+}
+
+QemuLaunch Launch() {
+  QemuLaunch l;
+  l.qemu = "/usr/bin/qemu-system-x86_64";
+  l.kernel = "/k";
+  l.initrd = "/i";
+  l.cmdline = "console=ttyS0";
+  l.console_log = "/d/console.log";
+  l.channel_socket = "/d/chan.sock";
+  l.pidfile = "/d/qemu.pid";
+  return l;
+}
+
+TEST(QemuArgv, MicrovmEmulatedUsesASecondIsaSerial) {
+  VmSpec s;
+  s.name = "ctv-x";
+  auto a = QemuArgv(s, Accel::kTcg, Launch());
+  EXPECT_EQ(a[0], "/usr/bin/qemu-system-x86_64");
+  EXPECT_TRUE(HasPair(a, "-machine", "microvm"));
+  EXPECT_TRUE(HasPair(a, "-accel", "tcg"));
+  EXPECT_TRUE(HasPair(a, "-name", "ctv-x"));
+  EXPECT_TRUE(HasPair(a, "-pidfile", "/d/qemu.pid"));
+  EXPECT_TRUE(HasPair(a, "-chardev", "socket,id=ctvm,path=/d/chan.sock"));
+  EXPECT_TRUE(HasPair(a, "-device", "isa-serial,chardev=ctvm,index=1"));
+  EXPECT_TRUE(Has(a, "-no-reboot"));
+  EXPECT_TRUE(Has(a, "-nodefaults"));
+  EXPECT_FALSE(Has(a, "-cpu"));
+}
+
+TEST(QemuArgv, VirtioBusFollowsTheMachine) {
+  VmSpec s;
+  s.devices = DeviceModel::kVirtio;
+  EXPECT_TRUE(HasPair(QemuArgv(s, Accel::kTcg, Launch()), "-device", "virtio-serial-device"));
+  s.machine = Machine::kPc;
+  auto a = QemuArgv(s, Accel::kTcg, Launch());
+  EXPECT_TRUE(HasPair(a, "-device", "virtio-serial-pci"));
+  EXPECT_TRUE(HasPair(a, "-device", "virtconsole,chardev=ctvm"));
+  EXPECT_TRUE(HasPair(a, "-device", "isa-serial,chardev=con,index=0"));
+}
+
+TEST(QemuArgv, KvmGetsTheHostCpuAndSizes) {
+  VmSpec s;
+  s.vcpus = 2;
+  s.memory_mib = 512;
+  s.acpi = false;
+  auto a = QemuArgv(s, Accel::kKvm, Launch());
+  EXPECT_TRUE(HasPair(a, "-accel", "kvm"));
+  EXPECT_TRUE(HasPair(a, "-cpu", "host"));
+  EXPECT_TRUE(HasPair(a, "-smp", "2"));
+  EXPECT_TRUE(HasPair(a, "-m", "512"));
+  EXPECT_TRUE(HasPair(a, "-machine", "acpi=off"));
+}
+
+TEST(Accel, ParseAndProbeWithoutBoot) {
+  EXPECT_EQ(*ParseAccel("kvm"), Accel::kKvm);
+  EXPECT_EQ(*ParseAccel(""), Accel::kAuto);
+  EXPECT_FALSE(ParseAccel("xen"));
+  results::KvmInfo k = ProbeKvm(/*boot_probe=*/false);
+  EXPECT_EQ(k.device_present, ::access("/dev/kvm", F_OK) == 0);
+  EXPECT_TRUE(k.usable == "yes" || k.usable == "no" || k.usable == "unknown") << k.usable;
+  EXPECT_FALSE(k.why.empty());
+  if (k.module == "kvm_pvm") {
+    EXPECT_NE(k.usable, "yes");
+    EXPECT_NE(k.why.find("CONFIG_PVM_GUEST"), std::string::npos) << k.why;
+  }
+}
+
+}  // namespace
+}  // namespace ctv::vm

@@ -1,0 +1,160 @@
+#include "vm/channel.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "bench/workload/protocol.h"
+#include "core/clock.h"
+#include "core/interrupt.h"
+
+namespace ctv::vm {
+
+Result<MarkerChannel> MarkerChannel::Listen(const std::string& path) {
+  sockaddr_un addr{};
+  if (path.size() >= sizeof addr.sun_path) {
+    errno = ENAMETOOLONG;
+    return ErrnoError("listen on marker socket", path, "use a shorter state directory");
+  }
+  MarkerChannel ch;
+  ch.path_ = path;
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return ErrnoError("create marker socket", path);
+  ch.listen_.Reset(fd);
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  ::unlink(path.c_str());
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    return ErrnoError("bind marker socket", path);
+  if (::listen(fd, 1) != 0) return ErrnoError("listen on marker socket", path);
+  return ch;
+}
+
+MarkerChannel::~MarkerChannel() {
+  conn_.Reset();
+  if (listen_.Valid()) {
+    listen_.Reset();
+    ::unlink(path_.c_str());
+  }
+}
+
+Status MarkerChannel::Accept(std::chrono::milliseconds timeout) {
+  if (conn_.Valid()) return Ok();
+  pollfd p{listen_.Get(), POLLIN, 0};
+  int r;
+  for (;;) {
+    r = ::poll(&p, 1, static_cast<int>(timeout.count()));
+    if (r >= 0 || errno != EINTR) break;
+    if (Interrupted()) {
+      errno = ECANCELED;
+      return ErrnoError("wait for QEMU on marker socket", path_, "interrupted");
+    }
+  }
+  if (r < 0) return ErrnoError("wait for QEMU on marker socket", path_);
+  if (r == 0) {
+    errno = ETIMEDOUT;
+    return ErrnoError("wait for QEMU on marker socket", path_,
+                      "QEMU did not connect within " + std::to_string(timeout.count()) + " ms");
+  }
+  int fd = ::accept4(listen_.Get(), nullptr, nullptr, SOCK_CLOEXEC);
+  if (fd < 0) return ErrnoError("accept QEMU on marker socket", path_);
+  conn_.Reset(fd);
+  return Ok();
+}
+
+Status MarkerChannel::Send(const std::string& text) {
+  if (!conn_.Valid()) return MakeError("send to guest over", path_, "not connected");
+  return WriteAll(conn_.Get(), text, "marker socket " + path_);
+}
+
+void MarkerSession::AddMark(const std::string& name, int64_t t) {
+  // Marks are phase ends in order: never let an estimate run backwards.
+  if (!marks_->empty()) t = std::max(t, marks_->back().t_ns);
+  marks_->push_back({name, t});
+}
+
+Status MarkerSession::Handle(const TimedLine& line) {
+  const std::string& t = line.text;
+  auto arg = [&](size_t prefix) {
+    return t.size() > prefix ? t.substr(prefix + 1) : std::string();
+  };
+  if (t.rfind("CTV-INIT", 0) == 0) {
+    char* end = nullptr;
+    std::string a = arg(8);
+    int64_t boottime = std::strtoll(a.c_str(), &end, 10);
+    int64_t sent = end && *end ? std::strtoll(end, nullptr, 10) : boottime;
+    init_boottime_ = boottime;
+    // Guest clock intervals are mapped onto the host clock at the arrival of this line: the
+    // guest's boottime clock starts about when its kernel does, so arrival - (sent - 0) estimates
+    // the kernel's start (end of QEMU setup and firmware) and arrival - (sent - boottime) PID 1's
+    // start. Module loading (virtio channel) thus counts as init, not kernel.
+    AddMark("firmware", line.arrived_ns - sent);
+    AddMark("kernel", line.arrived_ns - (sent - boottime));
+  } else if (t.rfind("CTV-EXEC", 0) == 0) {
+    AddMark("init", line.arrived_ns);
+  } else if (t.rfind(protocol::kReady, 0) == 0) {
+    ready_ = true;
+    AddMark("ready", line.arrived_ns);
+  } else if (t.rfind("CTV-EXIT", 0) == 0) {
+    std::string a = arg(8);
+    ExitStatus st;
+    if (a.rfind("signal ", 0) == 0) {
+      st.signaled = true;
+      st.code = std::atoi(a.c_str() + 7);
+    } else {
+      st.code = std::atoi(a.c_str());
+    }
+    exit_ = st;
+    AddMark("done", line.arrived_ns);
+  } else if (t.rfind("CTV-ERROR", 0) == 0) {
+    error_ = arg(9);
+    return MakeError("run guest", "", "ctv-init: " + error_);
+  } else if (t.rfind(protocol::kMarkerPrefix, 0) != 0) {
+    output_ += t + "\n";
+  }
+  return Ok();
+}
+
+Status MarkerSession::ReadUntil(MarkerChannel& ch, const std::string& want, int64_t deadline_ns,
+                                const std::function<bool()>& alive) {
+  auto reached = [&] { return want == "CTV-EXIT" ? exit_.has_value() : (ready_ || exit_); };
+  auto check = [&]() -> Status {
+    if (want != "CTV-EXIT" && !ready_ && exit_)
+      return MakeError("wait for " + want + " from guest on", ch.Path(),
+                       "the workload ended first (" + exit_->ToString() +
+                           "); its output: " + output_.substr(0, 400));
+    return Ok();
+  };
+  if (reached()) return check();
+  while (!ch.Connected()) {
+    int64_t left_ms = (deadline_ns - MonotonicNs()) / 1'000'000;
+    auto st = ch.Accept(std::chrono::milliseconds(std::clamp<int64_t>(left_ms, 0, 100)));
+    if (st) break;
+    if (st.error().code != ETIMEDOUT || left_ms <= 100) return st;
+    if (alive && !alive())
+      return MakeError("wait for QEMU on marker socket", ch.Path(), "QEMU exited at start");
+  }
+  if (!reader_) reader_.emplace(ch.ConnFd());
+  while (!reached()) {
+    int64_t left_ms = (deadline_ns - MonotonicNs()) / 1'000'000;
+    if (left_ms <= 0) {
+      errno = ETIMEDOUT;
+      return ErrnoError("wait for " + want + " from guest on", ch.Path(), "timed out");
+    }
+    auto line = reader_->Next(std::chrono::milliseconds(left_ms));
+    if (!line) return std::move(line).error();
+    if (!*line) {
+      return MakeError("wait for " + want + " from guest on", ch.Path(),
+                       "QEMU closed the channel (guest or QEMU ended)");
+    }
+    CTV_CHECK(Handle(**line));
+  }
+  return check();
+}
+
+}  // namespace ctv::vm

@@ -1,0 +1,85 @@
+// The marker channel of one guest, seen from the host: a unix socket the harness listens on and
+// QEMU connects to (chardev socket, client side) as the backend of the guest's marker device
+// (second UART or virtio console). Listening before QEMU starts means no marker is ever lost.
+//
+// MarkerSession reads the channel and turns markers into Marks (bench/driver.h timing contract),
+// each stamped with the host monotonic clock on arrival (LineReader):
+//   CTV-INIT <boottime> [<sent>]  -> "firmware" (estimated kernel start = arrival - guest boottime
+//                                    at sending) and "kernel" (PID 1 started), both estimates
+//                                    from the guest clock, clamped to stay in order
+//   CTV-EXEC                      -> "init"   (ctv-init's mounts/modules done, workload exec'd)
+//   CTV-READY                     -> "ready"
+//   CTV-EXIT <code>|signal <n>    -> "done"
+//   CTV-ERROR <msg>               -> an Error carrying msg
+// Other lines are the workload's output (e.g. `ctv-probe syscall` JSON).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bench/driver.h"
+#include "core/error.h"
+#include "core/fd.h"
+#include "core/line_reader.h"
+#include "core/process.h"
+
+namespace ctv::vm {
+
+class MarkerChannel {
+ public:
+  // Creates and listens on `path` (an old socket file there is replaced).
+  static Result<MarkerChannel> Listen(const std::string& path);
+  MarkerChannel() = default;
+  MarkerChannel(MarkerChannel&&) = default;
+  MarkerChannel& operator=(MarkerChannel&&) = default;
+  ~MarkerChannel();
+
+  // Waits for QEMU to connect (no-op once connected).
+  Status Accept(std::chrono::milliseconds timeout);
+  bool Connected() const { return conn_.Valid(); }
+  int ConnFd() const { return conn_.Get(); }
+  Status Send(const std::string& text);
+  const std::string& Path() const { return path_; }
+
+ private:
+  std::string path_;
+  Fd listen_;
+  Fd conn_;
+};
+
+class MarkerSession {
+ public:
+  // `marks` receives the marks; `launch_ns` is Marks()[0].
+  explicit MarkerSession(std::vector<bench::Mark>* marks) : marks_(marks) {}
+
+  // Reads until `want` ("CTV-READY" or "CTV-EXIT") arrived, the channel closed, or the deadline.
+  // QEMU dying closes the channel, which ends the wait with an Error; so does a workload that
+  // exits before its ready marker. `alive` (may be empty) is asked while waiting for QEMU to
+  // connect, so a QEMU that dies at start fails the wait at once instead of at the deadline.
+  Status ReadUntil(MarkerChannel& ch, const std::string& want, int64_t deadline_ns,
+                   const std::function<bool()>& alive = {});
+
+  bool Ready() const { return ready_; }
+  const std::optional<ExitStatus>& Exit() const { return exit_; }
+  const std::string& Output() const { return output_; }
+  // Guest CLOCK_BOOTTIME at PID 1 entry, when known.
+  std::optional<int64_t> GuestInitBoottimeNs() const { return init_boottime_; }
+
+ private:
+  Status Handle(const TimedLine& line);
+  void AddMark(const std::string& name, int64_t t);
+
+  std::vector<bench::Mark>* marks_;
+  std::optional<LineReader> reader_;
+  bool ready_ = false;
+  std::optional<ExitStatus> exit_;
+  std::optional<int64_t> init_boottime_;
+  std::string output_;
+  std::string error_;
+};
+
+}  // namespace ctv::vm

@@ -1,0 +1,126 @@
+#include "vm/gc.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+
+#include "core/clock.h"
+#include "core/fd.h"
+#include "core/log.h"
+#include "vm/fsutil.h"
+#include "vm/libvirt/conn.h"
+#include "vm/state.h"
+
+namespace ctv::vm {
+namespace {
+
+std::string Cmdline(pid_t pid) {
+  auto c = ReadFile("/proc/" + std::to_string(pid) + "/cmdline");
+  if (!c) return "";
+  for (char& ch : *c)
+    if (ch == '\0') ch = ' ';
+  return *c;
+}
+
+bool IsQemu(const std::string& cmdline) {
+  std::string argv0 = cmdline.substr(0, cmdline.find(' '));
+  return argv0.find("qemu-system-") != std::string::npos;
+}
+
+// SIGKILL, then wait for the process to disappear (it is not our child: init reaps it).
+void KillAndWait(pid_t pid) {
+  ::kill(pid, SIGKILL);
+  int64_t deadline = MonotonicNs() + 3'000'000'000LL;
+  while (MonotonicNs() < deadline) {
+    if (::kill(pid, 0) != 0 && errno == ESRCH) return;
+    // A zombie (reaped later by its parent) no longer holds resources.
+    auto stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+    if (!stat) return;
+    size_t close = stat->rfind(')');
+    if (close != std::string::npos && close + 2 < stat->size() && (*stat)[close + 2] == 'Z') return;
+    ::usleep(10000);
+  }
+}
+
+}  // namespace
+
+Status CollectGarbage(const std::string& state_root, std::vector<std::string>* removed) {
+  std::vector<std::string> sink;
+  if (!removed) removed = &sink;
+  std::string inst_root = state_root + "/inst";
+  std::vector<std::string> dead_dirs;
+  bool live_owner = false;
+  for (const std::string& name : CTV_TRY(ListDir(inst_root))) {
+    std::string dir = inst_root + "/" + name;
+    auto owner = ReadFile(dir + "/owner");
+    if (owner && OwnerAlive(*owner)) {
+      live_owner = true;
+      continue;
+    }
+    dead_dirs.push_back(dir);
+  }
+
+  // 1. QEMUs of dead instances: by pidfile, then any QEMU naming a dead path or, when no run is
+  //    alive, any QEMU naming the state root at all.
+  for (const std::string& dir : dead_dirs) {
+    auto pid_text = ReadFile(dir + "/qemu.pid");
+    if (!pid_text) continue;
+    pid_t pid = std::atoi(pid_text->c_str());
+    if (pid > 0 && IsQemu(Cmdline(pid)) && Cmdline(pid).find(dir) != std::string::npos) {
+      KillAndWait(pid);
+      removed->push_back("qemu pid " + std::to_string(pid));
+    }
+  }
+  for (const std::string& entry : CTV_TRY(ListDir("/proc"))) {
+    pid_t pid = std::atoi(entry.c_str());
+    if (pid <= 0) continue;
+    std::string cmd = Cmdline(pid);
+    if (!IsQemu(cmd) || cmd.find(state_root + "/") == std::string::npos) continue;
+    bool dead = !live_owner;
+    for (const std::string& dir : dead_dirs)
+      if (cmd.find(dir + "/") != std::string::npos) dead = true;
+    if (!dead) continue;
+    KillAndWait(pid);
+    removed->push_back("qemu pid " + std::to_string(pid));
+  }
+
+  // 2. The embedded libvirt's leftovers. Only when no run is alive: two processes must not drive
+  //    the same embedded root at once.
+  std::string embed_root = state_root + "/libvirt";
+  struct stat st;
+  if (!live_owner && ::stat(embed_root.c_str(), &st) == 0) {
+    auto conn = lv::Connection::Open(lv::EmbedUri(state_root));
+    if (!conn) {
+      Log(LogLevel::kWarn, "gc: {}", conn.error().ToString());
+    } else {
+      virDomainPtr* doms = nullptr;
+      int n = virConnectListAllDomains(conn->Get(), &doms, 0);
+      for (int i = 0; i < n; ++i) {
+        lv::Domain d(doms[i]);
+        std::string name = d.Name();
+        if (name.rfind("ctv", 0) != 0) continue;
+        if (d.Active()) virDomainDestroy(d.Get());
+        if (virDomainIsPersistent(d.Get()) == 1) virDomainUndefine(d.Get());
+        removed->push_back("domain " + name);
+      }
+      free(doms);
+    }
+    // Per-domain QEMU logs of the embedded driver (ctv* names only).
+    std::string logs = embed_root + "/log/qemu";
+    for (const std::string& f : CTV_TRY(ListDir(logs)))
+      if (f.rfind("ctv", 0) == 0 && ::unlink((logs + "/" + f).c_str()) == 0)
+        removed->push_back(logs + "/" + f);
+  }
+
+  // 3. Instance directories (sockets, logs, pidfiles).
+  for (const std::string& dir : dead_dirs) {
+    CTV_CHECK(RemoveAll(dir));
+    removed->push_back(dir);
+  }
+  return Ok();
+}
+
+}  // namespace ctv::vm

@@ -1,0 +1,80 @@
+#include "vm/guest/builder.h"
+
+#include <unistd.h>
+
+#include "core/digest.h"
+#include "core/fd.h"
+#include "core/log.h"
+#include "core/process.h"
+#include "runtime/image/layout.h"
+#include "vm/fsutil.h"
+#include "vm/guest/initramfs.h"
+#include "vm/guest/kernel.h"
+#include "vm/guest/modules.h"
+
+namespace ctv::vm {
+namespace {
+
+// Bump when the initramfs layout or ctv-init's contract changes in a way digests do not show.
+constexpr const char* kBuilderVersion = "ctv-guest-1";
+
+std::string Hex(const std::string& oci_digest, size_t n) {
+  return oci_digest.substr(oci_digest.find(':') + 1, n);
+}
+
+}  // namespace
+
+std::string DefaultInitBinary(const std::string& probe_path) {
+  std::string dir = probe_path.empty() ? SelfDir() : probe_path.substr(0, probe_path.rfind('/'));
+  return dir + "/ctv-init";
+}
+
+Result<Guest> BuildGuest(const GuestBuildOptions& o) {
+  image::Image img = CTV_TRY(image::OpenImage(o.image_dir, o.image_ref));
+  KernelFile kernel = CTV_TRY(FindKernel(o.kernel_path, o.modules_root));
+  if (access(o.init_binary.c_str(), R_OK) != 0)
+    return ErrnoError("find ctv-init", o.init_binary, "build the ctv-init target");
+  std::string init_digest = CTV_TRY(Sha256OciOfFile(o.init_binary));
+  std::string release_dir = o.modules_root + "/" + kernel.release;
+  ModuleSet mods = CTV_TRY(ResolveModules(release_dir, kGuestModules));
+
+  Sha256 key;
+  key.Update(kBuilderVersion);
+  key.Update("\n" + img.manifest_descriptor.digest + "\n" + kernel.digest + "\n" + init_digest);
+  for (const std::string& f : mods.files) key.Update("\n" + f);
+  std::string k = Hex(key.FinishOci(), 24);
+
+  CTV_CHECK(MkdirAll(o.cache_dir));
+  Guest g;
+  g.key = k;
+  g.bzimage = kernel.path;
+  g.release = kernel.release;
+  // The workload is the image's entrypoint (ctv-probe in the project's image).
+  if (!img.config.entrypoint.empty() && !img.config.entrypoint[0].empty())
+    g.probe_path = img.config.entrypoint[0];
+  auto vmlinux = ExtractVmlinux(kernel, o.cache_dir);
+  if (vmlinux) {
+    g.vmlinux = *vmlinux;
+  } else {
+    // Not fatal: a bzImage boots everywhere, only slower.
+    Log(LogLevel::kWarn, "guest: {}; booting the compressed kernel", vmlinux.error().ToString());
+  }
+  g.initrd = o.cache_dir + "/initrd-" + k + ".cpio";
+  if (access(g.initrd.c_str(), R_OK) == 0) {
+    g.cached = true;
+    return g;
+  }
+  InitramfsInputs in;
+  in.image = &img;
+  in.init_binary = o.init_binary;
+  in.modules_release_dir = release_dir;
+  in.release = kernel.release;
+  in.module_files = mods.files;
+  in.modules_dep = mods.modules_dep;
+  CTV_CHECK(WriteInitramfs(in, g.initrd));
+  Log(LogLevel::kInfo, "guest: built {} (kernel {}, image {})", g.initrd, kernel.release,
+      img.manifest_descriptor.digest);
+  return g;
+}
+
+}  // namespace ctv::vm

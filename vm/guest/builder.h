@@ -1,0 +1,42 @@
+// Guest builder: turns the OCI image containers use into a bootable guest (kernel + initramfs),
+// cached by content.
+//
+// Contract: BuildGuest returns quickly when a guest with the same key exists. The key covers the
+// image manifest digest, the kernel's digest, ctv-init's digest, the module list and the builder's
+// format version, so changing any of them rebuilds; nothing else is compared.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+
+namespace ctv::vm {
+
+struct GuestBuildOptions {
+  std::string image_dir;    // OCI layout
+  std::string image_ref;    // ref.name, "" when the layout holds one manifest
+  std::string kernel_path;  // bzImage; "" = newest /boot/vmlinuz-* with modules installed
+  std::string modules_root = "/lib/modules";
+  std::string init_binary;  // the static ctv-init
+  std::string cache_dir;    // e.g. /run/ctvbench/vm/cache
+};
+
+struct Guest {
+  std::string key;      // hex content key of this guest
+  std::string bzimage;  // the compressed kernel (works with any firmware/boot path)
+  std::string vmlinux;  // uncompressed ELF for PVH boots; "" when it could not be unpacked
+  std::string initrd;   // newc cpio
+  std::string release;  // guest `uname -r`
+  std::string probe_path = "/usr/local/bin/ctv-probe";  // where the image puts the workload
+  bool cached = false;                                  // true when nothing had to be built
+  // The kernel QEMU should load: the vmlinux (PVH, no in-guest decompression) when available.
+  const std::string& BootKernel() const { return vmlinux.empty() ? bzimage : vmlinux; }
+};
+
+Result<Guest> BuildGuest(const GuestBuildOptions& options);
+
+// Default location of ctv-init: next to the probe binary / the running executable.
+std::string DefaultInitBinary(const std::string& probe_path);
+
+}  // namespace ctv::vm

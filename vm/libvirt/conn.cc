@@ -1,0 +1,129 @@
+#include "vm/libvirt/conn.h"
+
+#include <libvirt/virterror.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdlib>
+#include <mutex>
+#include <thread>
+
+#include "core/fd.h"
+#include "core/log.h"
+#include "vm/fsutil.h"
+
+namespace ctv::vm::lv {
+namespace {
+
+void SilentErrorHandler(void*, virErrorPtr) {}
+
+// Before main, so before anything (the results environment's virGetVersion) initialises libvirt,
+// which reads its log settings once: the embedded driver otherwise prints its warnings and
+// harmless internal errors (no dmidecode, no access manager, "tainted: high-privileges") on our
+// stderr. Errors that matter reach callers as Errors (virGetLastErrorMessage). A user who wants
+// libvirt's own log sets LIBVIRT_LOG_OUTPUTS, which this does not override.
+const bool kQuietLibvirtLog = [] {
+  return ::setenv("LIBVIRT_LOG_OUTPUTS", "4:file:/dev/null", 0) == 0;
+}();
+
+}  // namespace
+
+Error LastError(std::string op, std::string object) {
+  const char* msg = virGetLastErrorMessage();
+  return MakeError(std::move(op), std::move(object), msg ? msg : "unknown libvirt error");
+}
+
+void EnsureEventLoop() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    virSetErrorFunc(nullptr, SilentErrorHandler);
+    if (virEventRegisterDefaultImpl() < 0) {
+      Log(LogLevel::kWarn, "libvirt: cannot register the event loop: {}", virGetLastErrorMessage());
+      return;
+    }
+    // Runs for the life of the process; libvirt offers no way to stop the default loop cleanly.
+    std::thread([] {
+      // Ctrl-C must interrupt the harness's own waits (poll returning EINTR in the main thread),
+      // so this thread never takes SIGINT/SIGTERM.
+      sigset_t set;
+      sigemptyset(&set);
+      sigaddset(&set, SIGINT);
+      sigaddset(&set, SIGTERM);
+      pthread_sigmask(SIG_BLOCK, &set, nullptr);
+      for (;;) virEventRunDefaultImpl();
+    }).detach();
+  });
+}
+
+std::string EmbedUri(const std::string& vm_state_root) {
+  return "qemu:///embed?root=" + vm_state_root + "/libvirt";
+}
+
+Status WriteEmbedConfig(const std::string& embed_root) {
+  CTV_CHECK(MkdirAll(embed_root + "/etc", 0700));
+  // Why each line: the embedded driver runs QEMU itself. Default settings would drop QEMU to the
+  // libvirt-qemu user, label files for a security driver and unshare a mount namespace, none of
+  // which this tool needs (our files live in a root-only state dir) and some of which fail in
+  // containers. No cgroup controllers are listed as off: <cputune>/<memtune> need them.
+  static const char kConf[] =
+      "# written by ctvbench for the embedded libvirt QEMU driver\n"
+      "user = \"root\"\n"
+      "group = \"root\"\n"
+      "dynamic_ownership = 0\n"
+      "remember_owner = 0\n"
+      "security_driver = \"none\"\n"
+      "namespaces = [ ]\n"
+      "stdio_handler = \"file\"\n";
+  std::string path = embed_root + "/etc/qemu.conf";
+  auto old = ReadFile(path);
+  if (old && *old == kConf) return Ok();
+  return WriteFileAtomic(path, kConf, 0600);
+}
+
+Result<Connection> Connection::Open(const std::string& uri) {
+  const std::string embed = "qemu:///embed?root=";
+  if (uri.rfind(embed, 0) == 0) {
+    std::string root = uri.substr(embed.size());
+    CTV_CHECK(WriteEmbedConfig(root));
+  }
+  EnsureEventLoop();
+  Connection c;
+  c.uri_ = uri;
+  c.c_ = virConnectOpen(uri.c_str());
+  if (!c.c_) {
+    Error e = LastError("connect to libvirt", uri);
+    if (e.context.find("Failed to parse user") != std::string::npos)
+      e.context +=
+          " (libvirt's QEMU driver needs its default system user even when embedded: "
+          "run scripts/setup, or `useradd --system --user-group libvirt-qemu`)";
+    return e;
+  }
+  return c;
+}
+
+Connection& Connection::operator=(Connection&& o) noexcept {
+  if (this != &o) {
+    Close();
+    c_ = std::exchange(o.c_, nullptr);
+    uri_ = std::move(o.uri_);
+  }
+  return *this;
+}
+
+void Connection::Close() {
+  if (!c_) return;
+  int refs = virConnectClose(c_);
+  c_ = nullptr;
+  if (refs > 0)
+    Log(LogLevel::kWarn, "libvirt: connection to {} still has {} references after close (leak)",
+        uri_, refs);
+}
+
+int Domain::State() const {
+  if (!d_) return -1;
+  int state = 0, reason = 0;
+  if (virDomainGetState(d_, &state, &reason, 0) < 0) return -1;
+  return state;
+}
+
+}  // namespace ctv::vm::lv

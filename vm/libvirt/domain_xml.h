@@ -1,0 +1,27 @@
+// Libvirt domain XML for a VmSpec: the same guest the direct QEMU driver runs (vm/qemu/argv.h),
+// expressed for libvirt, plus what only libvirt offers here: <cputune> (CPU quota, the VM
+// analogue of `--cpus 0.5`) and <memtune> (host-side memory hard limit).
+#pragma once
+
+#include <string>
+
+#include "vm/spec.h"
+
+namespace ctv::vm {
+
+struct DomainLaunch {
+  std::string emulator = "/usr/bin/qemu-system-x86_64";
+  std::string kernel;
+  std::string initrd;
+  std::string cmdline;
+  std::string console_log;     // ttyS0 -> file
+  std::string channel_socket;  // marker channel; QEMU connects (mode='connect')
+};
+
+// `accel` kKvm gives <domain type='kvm'> with host-passthrough CPU, kTcg <domain type='qemu'>.
+std::string DomainXml(const VmSpec& s, Accel accel, const DomainLaunch& l);
+
+// &, <, >, ', " escaped for XML text and attributes.
+std::string XmlEscape(const std::string& s);
+
+}  // namespace ctv::vm

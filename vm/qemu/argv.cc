@@ -1,0 +1,39 @@
+#include "vm/qemu/argv.h"
+
+namespace ctv::vm {
+
+std::vector<std::string> QemuArgv(const VmSpec& s, Accel accel, const QemuLaunch& l) {
+  bool kvm = accel == Accel::kKvm;
+  std::string machine = MachineName(s.machine);
+  if (s.machine == Machine::kMicrovm) {
+    // No option ROMs to scan. Without ACPI the guest cannot power off (ctv-init then resets it,
+    // which ends QEMU under -no-reboot) and finds virtio-mmio devices on the command line QEMU
+    // appends itself.
+    machine += ",x-option-roms=off,isa-serial=on";
+    if (!s.acpi) machine += ",acpi=off";
+  }
+  std::vector<std::string> a = {
+      l.qemu, "-name", s.name, "-machine", machine, "-accel", kvm ? "kvm" : "tcg", "-m",
+      std::to_string(s.memory_mib), "-smp", std::to_string(s.vcpus), "-nodefaults",
+      "-no-user-config", "-display", "none",
+      // A guest that resets (panic=-1, triple fault) ends QEMU.
+      "-no-reboot", "-pidfile", l.pidfile, "-kernel", l.kernel, "-initrd", l.initrd, "-append",
+      l.cmdline, "-chardev", "file,id=con,path=" + l.console_log, "-chardev",
+      "socket,id=ctvm,path=" + l.channel_socket};
+  if (kvm) a.insert(a.end(), {"-cpu", "host"});
+  // ttyS0: the console. On microvm the machine's own isa-serial takes serial_hd(0).
+  if (s.machine == Machine::kMicrovm)
+    a.insert(a.end(), {"-serial", "chardev:con"});
+  else
+    a.insert(a.end(), {"-device", "isa-serial,chardev=con,index=0"});
+  if (s.devices == DeviceModel::kEmulated) {
+    a.insert(a.end(), {"-device", "isa-serial,chardev=ctvm,index=1"});
+  } else {
+    const char* bus = s.machine == Machine::kMicrovm ? "virtio-serial-device" : "virtio-serial-pci";
+    a.insert(a.end(), {"-device", std::string(bus) + ",id=vser0,max_ports=1", "-device",
+                       "virtconsole,chardev=ctvm,bus=vser0.0,nr=0"});
+  }
+  return a;
+}
+
+}  // namespace ctv::vm

@@ -1,0 +1,49 @@
+// What both VM drivers do before their first instance: build (or find) the guest, and turn the
+// requested accelerator into the one that will really be used.
+#pragma once
+
+#include <string>
+
+#include "bench/driver.h"
+#include "core/error.h"
+#include "vm/accel.h"
+#include "vm/guest/builder.h"
+
+namespace ctv::vm {
+
+// Driver-wide settings, given by the CLI (`--kernel`, `--libvirt-uri`).
+struct VmDriverConfig {
+  std::string kernel;       // bzImage; "" = newest /boot/vmlinuz-* with modules installed
+  std::string libvirt_uri;  // "" = qemu:///embed?root=<state>/libvirt (libvirt driver only)
+};
+
+struct ResolvedAccel {
+  Accel accel = Accel::kTcg;  // kKvm or kTcg
+  std::string note;           // e.g. "auto: KVM not usable (...); using TCG"
+};
+
+// kKvm and kTcg are taken as asked. kAuto probes KVM (ProbeKvm with a boot probe of `kernel`,
+// bounded by a timeout) once per process and kernel, and falls back to TCG saying why.
+ResolvedAccel ResolveAccel(Accel requested, const std::string& kernel);
+
+// What `accel=auto` instances will use, for Driver::Check(): "tcg" at once when KVM is absent or
+// known unusable (kvm_pvm with a stock kernel); when KVM looks usable, the answer of the (cached)
+// boot probe of `kernel`, so a figure is never labelled kvm on a host where KVM cannot boot it.
+std::string ExpectedAccelerator(const std::string& kernel = "", std::string* why = nullptr);
+
+// Implemented by VM instances: the accelerator this instance really runs with ("kvm"/"tcg") and
+// how it was chosen. `dynamic_cast<const vm::VmInstanceInfo*>(instance)`.
+class VmInstanceInfo {
+ public:
+  virtual ~VmInstanceInfo() = default;
+  virtual std::string Accelerator() const = 0;
+  virtual std::string AcceleratorNote() const = 0;
+};
+
+// Builds the guest for a driver context (image, probe and ctv-init next to it, state root cache).
+Result<Guest> PrepareGuest(const bench::DriverContext& ctx, const VmDriverConfig& config);
+
+// qemu-system-x86_64 in PATH, or an Error saying which package provides it.
+Result<std::string> FindQemu();
+
+}  // namespace ctv::vm
