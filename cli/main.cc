@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
   std::vector<Command> commands = {RegisterRun(app),     RegisterList(app),
                                    RegisterDoctor(app),  RegisterImage(app),
                                    RegisterReport(app),  RegisterCompare(app),
-                                   RegisterHistory(app)};
+                                   RegisterHistory(app), RegisterGc(app)};
   // CLI11 would say "A subcommand is required" for a mistyped one: name it and the valid ones.
   if (argc > 1 && argv[1][0] != '-') {
     std::string names;

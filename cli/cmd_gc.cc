@@ -1,0 +1,61 @@
+// ctvbench gc: reclaim what an interrupted or killed run left behind — container processes,
+// cgroups and state (runtime), veths, addresses and nft rules (network), qemu processes, libvirt
+// domains, sockets and temp files (VMs). Live instances, whose monitor still runs, are kept.
+#include <cstdio>
+#include <functional>
+
+#include "cli/command.h"
+#include "cli/context.h"
+#include "runtime/gc.h"
+#include "runtime/net/gc.h"
+#include "vm/gc.h"
+
+namespace ctv::cli {
+namespace {
+
+struct Collector {
+  const char* what;
+  std::string root;
+  std::function<Status(const std::string&, std::vector<std::string>*)> collect;
+};
+
+int Gc(const std::string& state_dir, bool quiet) {
+  // Order matters: containers first (their veths go with their netns), then the network state
+  // that referred to them, then VMs.
+  const Collector collectors[] = {
+      {"containers", state_dir + "/containers", runtime::CollectGarbage},
+      {"network", state_dir, net::CollectGarbage},
+      {"vms", state_dir + "/vm", vm::CollectGarbage},
+  };
+  int failures = 0;
+  size_t total = 0;
+  for (const Collector& c : collectors) {
+    std::vector<std::string> removed;
+    Status s = c.collect(c.root, &removed);
+    for (const auto& r : removed)
+      if (!quiet) std::printf("removed (%s): %s\n", c.what, r.c_str());
+    total += removed.size();
+    if (!s) {
+      ++failures;
+      std::fprintf(stderr, "ctvbench: gc %s: %s\n", c.what, s.error().ToString().c_str());
+    }
+  }
+  if (!quiet) std::printf("gc: %zu object(s) removed%s\n", total, failures ? ", with errors" : "");
+  return failures ? kExitFailure : 0;
+}
+
+}  // namespace
+
+Command RegisterGc(CLI::App& root) {
+  auto* gc = root.add_subcommand(
+      "gc", "Remove what crashed or interrupted runs left behind (container processes, cgroups, "
+            "mounts, veths, nft rules, qemu processes, libvirt domains, state files). Instances "
+            "whose monitor is still alive are kept.");
+  auto ctx = std::make_shared<ContextOptions>();
+  auto quiet = std::make_shared<bool>(false);
+  gc->add_option("--state-dir", ctx->state_dir, "state root the runs used")->capture_default_str();
+  gc->add_flag("-q,--quiet", *quiet, "print nothing unless something fails");
+  return {gc, [ctx, quiet]() { return Gc(ctx->state_dir, *quiet); }};
+}
+
+}  // namespace ctv::cli
