@@ -36,7 +36,15 @@ Result<Guest> BuildGuest(const GuestBuildOptions& o) {
     return ErrnoError("find ctv-init", o.init_binary, "build the ctv-init target");
   std::string init_digest = CTV_TRY(Sha256OciOfFile(o.init_binary));
   std::string release_dir = o.modules_root + "/" + kernel.release;
-  ModuleSet mods = CTV_TRY(ResolveModules(release_dir, kGuestModules));
+  ModuleSet mods;
+  if (access((release_dir + "/modules.dep").c_str(), R_OK) == 0) {
+    mods = CTV_TRY(ResolveModules(release_dir, kGuestModules));
+  } else {
+    // A kernel without installed modules (a custom --kernel) still boots with emulated devices;
+    // devices=virtio then needs the virtio drivers built in (ctv-init skips built-in modules).
+    Log(LogLevel::kWarn, "guest: no modules for kernel {} under {}; building without modules",
+        kernel.release, o.modules_root);
+  }
 
   Sha256 key;
   key.Update(kBuilderVersion);
