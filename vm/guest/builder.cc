@@ -1,6 +1,9 @@
 #include "vm/guest/builder.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include "core/digest.h"
 #include "core/fd.h"
@@ -22,6 +25,24 @@ std::string Hex(const std::string& oci_digest, size_t n) {
   return oci_digest.substr(oci_digest.find(':') + 1, n);
 }
 
+// Keeps the `keep` newest initrd-*.cpio in the cache: every image, kernel or ctv-init change makes
+// a new one. Deleting a file a running QEMU loaded is harmless (QEMU read it at start).
+void PruneInitrds(const std::string& cache_dir, size_t keep) {
+  auto names = ListDir(cache_dir);
+  if (!names) return;
+  std::vector<std::pair<int64_t, std::string>> found;
+  for (const std::string& n : *names) {
+    if (n.rfind("initrd-", 0) != 0 || n.size() < 5 || n.substr(n.size() - 5) != ".cpio") continue;
+    struct stat st;
+    if (::stat((cache_dir + "/" + n).c_str(), &st) == 0)
+      found.push_back(
+          {static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec, n});
+  }
+  std::sort(found.rbegin(), found.rend());
+  for (size_t i = keep; i < found.size(); ++i)
+    ::unlink((cache_dir + "/" + found[i].second).c_str());
+}
+
 }  // namespace
 
 std::string DefaultInitBinary(const std::string& probe_path) {
@@ -36,7 +57,15 @@ Result<Guest> BuildGuest(const GuestBuildOptions& o) {
     return ErrnoError("find ctv-init", o.init_binary, "build the ctv-init target");
   std::string init_digest = CTV_TRY(Sha256OciOfFile(o.init_binary));
   std::string release_dir = o.modules_root + "/" + kernel.release;
-  ModuleSet mods = CTV_TRY(ResolveModules(release_dir, kGuestModules));
+  ModuleSet mods;
+  if (access((release_dir + "/modules.dep").c_str(), R_OK) == 0) {
+    mods = CTV_TRY(ResolveModules(release_dir, kGuestModules));
+  } else {
+    // A kernel without installed modules (a custom --kernel) still boots with emulated devices;
+    // devices=virtio then needs the virtio drivers built in (ctv-init skips built-in modules).
+    Log(LogLevel::kWarn, "guest: no modules for kernel {} under {}; building without modules",
+        kernel.release, o.modules_root);
+  }
 
   Sha256 key;
   key.Update(kBuilderVersion);
@@ -72,6 +101,7 @@ Result<Guest> BuildGuest(const GuestBuildOptions& o) {
   in.module_files = mods.files;
   in.modules_dep = mods.modules_dep;
   CTV_CHECK(WriteInitramfs(in, g.initrd));
+  PruneInitrds(o.cache_dir, 3);
   Log(LogLevel::kInfo, "guest: built {} (kernel {}, image {})", g.initrd, kernel.release,
       img.manifest_descriptor.digest);
   return g;

@@ -171,6 +171,9 @@ class ModuleLoader {
   }
 
   void Load(const std::string& name) {
+    // Built into the kernel, or already loaded: nothing to do (custom guest kernels, e.g. PVM
+    // ones, often have the virtio drivers built in and no modules at all).
+    if (access(("/sys/module/" + Normalize(name)).c_str(), F_OK) == 0) return;
     auto it = by_name_.find(Normalize(name));
     if (it == by_name_.end()) {
       errno = ENOENT;
