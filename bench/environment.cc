@@ -14,6 +14,7 @@
 #include "core/fd.h"
 #include "core/process.h"
 #include "runtime/cgroup/detect.h"
+#include "vm/accel.h"
 
 #ifndef CTV_GIT_REVISION
 #define CTV_GIT_REVISION "unknown"
@@ -58,25 +59,6 @@ std::string LibvirtVersion() {
 
 std::string CtvbenchRevision() { return CTV_GIT_REVISION; }
 
-results::KvmInfo DetectKvmDevice() {
-  results::KvmInfo k;
-  k.device_present = ::access("/dev/kvm", F_OK) == 0;
-  for (const char* m : {"kvm_intel", "kvm_amd", "kvm_pvm"})
-    if (::access(fmt::format("/sys/module/{}", m).c_str(), F_OK) == 0) k.module = m;
-  if (!k.device_present) {
-    k.usable = "no";
-    k.why = "/dev/kvm does not exist (no KVM module loaded, or no hardware virtualisation)";
-  } else if (k.module == "kvm_pvm") {
-    k.usable = "unknown";
-    k.why = "/dev/kvm is kvm_pvm (pagetable-based software virtualisation, not VT-x/AMD-V): only "
-            "guest kernels built with CONFIG_PVM_GUEST run on it; stock kernels fault in early boot";
-  } else {
-    k.usable = "unknown";
-    k.why = "not probed: only a probe boot shows whether a guest really runs under KVM";
-  }
-  return k;
-}
-
 std::vector<std::string> FindGuestKernels() {
   std::vector<std::string> out;
   if (DIR* d = ::opendir("/boot")) {
@@ -88,7 +70,7 @@ std::vector<std::string> FindGuestKernels() {
   return out;
 }
 
-results::Environment CollectEnvironment() {
+results::Environment CollectEnvironment(bool probe_kvm_boot) {
   results::Environment e;
   utsname u;
   ::uname(&u);
@@ -106,7 +88,7 @@ results::Environment CollectEnvironment() {
   } else {
     e.cgroup_mode = "none";
   }
-  e.kvm = DetectKvmDevice();
+  e.kvm = vm::ProbeKvm(probe_kvm_boot);
   if (auto ksm = ReadFile("/sys/kernel/mm/ksm/run")) e.ksm_enabled = !ksm->empty() && (*ksm)[0] != '0';
   struct Tool {
     const char* name;

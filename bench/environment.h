@@ -10,11 +10,9 @@
 
 namespace ctv::bench {
 
-results::Environment CollectEnvironment();
-
-// /dev/kvm and the loaded KVM module, without booting anything. `usable` stays "unknown" with a
-// reason, unless the module alone decides it (none loaded: "no").
-results::KvmInfo DetectKvmDevice();
+// `probe_kvm_boot`: also boot a guest kernel under KVM (with a timeout) to learn whether KVM is
+// really usable (vm/accel.h); without it the answer comes from the device and module alone.
+results::Environment CollectEnvironment(bool probe_kvm_boot = false);
 
 // Guest kernels found on this host (/boot/vmlinuz-*), newest last.
 std::vector<std::string> FindGuestKernels();

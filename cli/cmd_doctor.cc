@@ -22,7 +22,7 @@ std::string Join(const std::vector<std::string>& v, const char* sep = ", ") {
 }
 
 int Doctor(const ContextOptions& co, bool as_json) {
-  results::Environment e = bench::CollectEnvironment();
+  results::Environment e = bench::CollectEnvironment(/*probe_kvm_boot=*/true);
   auto cg = cgroup::DetectCgroups();
   bench::DriverContext ctx = MakeContext(co);
   std::vector<std::string> kernels = bench::FindGuestKernels();
