@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <mutex>
 
+#include "core/clock.h"
 #include "runtime/child.h"
 #include "runtime/fs/tree.h"
 
@@ -99,13 +100,13 @@ Status Container::ReadSync(bool stop_at_created, const LaunchOptions* options) {
     if (n < 0) return ErrnoError("read sync pipe of container", id_);
     if (n == 0) {
       sync_.Reset();
-      if (options && options->on_phase) options->on_phase("exec");
+      if (options && options->on_phase) options->on_phase("exec", MonotonicNs());
       return Ok();
     }
     if (n != sizeof r) return MakeError("read sync pipe of container", id_, "short record");
     if (r.err == 0) {
       const char* phase = r.stage == internal::kProgressMounts ? "mounts" : "created";
-      if (options && options->on_phase) options->on_phase(phase);
+      if (options && options->on_phase) options->on_phase(phase, r.t_ns);
       if (r.stage == internal::kProgressCreated && stop_at_created) return Ok();
       continue;
     }
@@ -202,7 +203,7 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
       (void)c.cgroup_->Destroy();
       return std::move(s).error();
     }
-    if (o.on_phase) o.on_phase("cgroup");
+    if (o.on_phase) o.on_phase("cgroup", MonotonicNs());
   }
   auto fail = [&](Error e) -> Error {
     (void)c.Destroy();
@@ -293,7 +294,7 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
   go_pipe.read.Reset();
   sync_pipe.write.Reset();
   c.sync_ = std::move(sync_pipe.read);
-  if (o.on_phase) o.on_phase("cloned");
+  if (o.on_phase) o.on_phase("cloned", MonotonicNs());
   if (plan.userns) {
     std::vector<ns::IdMap> u = spec.uid_maps, g = spec.gid_maps;
     if (u.empty()) u = {{0, 0, 1}};

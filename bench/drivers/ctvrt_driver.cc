@@ -31,7 +31,7 @@ class CtvrtInstance : public Instance {
     PipePair out = CTV_TRY(MakePipe());
     runtime::LaunchOptions o;
     o.stdout_fd = out.write.Get();
-    o.on_phase = [this](const char* phase) { marks_.push_back({phase, MonotonicNs()}); };
+    o.on_phase = [this](const char* phase, int64_t t_ns) { marks_.push_back({phase, t_ns}); };
     runtime::State st;
     marks_ = {{"launch", MonotonicNs()}};
     auto c = runtime::LaunchRecorded(req_, o, &st);
@@ -150,6 +150,7 @@ class CtvrtDriver : public Driver {
     image::LayerStore store(StoreRoot());
     auto img = CTV_TRY(image::PrepareImage(store, ctx_.image_dir));
     layers_ = img.layer_dirs;
+    layers_.push_back(CTV_TRY(store.EnsureInitLayer()));
     env_ = img.image.config.env;
     CTV_TRY(runtime::HostCgroupMounts());
     prepared_ = true;

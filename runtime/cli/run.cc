@@ -196,9 +196,10 @@ void Forward(int sig) {
 int64_t g_t0 = 0;
 std::vector<std::pair<std::string, int64_t>> g_phases;
 // CTVRT_TIMING=1: phase timestamps on stderr at exit (what the launch path spends where).
-void NotePhase(const char* name) {
-  if (g_t0) g_phases.emplace_back(name, MonotonicNs());
+void NotePhaseAt(const char* name, int64_t t_ns) {
+  if (g_t0) g_phases.emplace_back(name, t_ns);
 }
+void NotePhase(const char* name) { NotePhaseAt(name, MonotonicNs()); }
 void PrintPhases() {
   if (!g_t0) return;
   int64_t prev = g_t0;
@@ -215,7 +216,7 @@ void PrintPhases() {
 int RunForeground(runtime::RunRequest& req, bool remove_after, const std::string& pid_file) {
   runtime::State st;
   runtime::LaunchOptions o;
-  if (g_t0) o.on_phase = NotePhase;
+  if (g_t0) o.on_phase = NotePhaseAt;
   o.stdin_fd = 0;
   o.stdout_fd = 1;
   o.stderr_fd = 2;
@@ -287,6 +288,9 @@ int DoRun(Globals& g, RunFlags& f, const std::vector<std::string>& rest, bool cr
   runtime::ContainerSpec& spec = req.spec;
   spec.namespaces = ns::DefaultFlags();
   spec.lower_dirs = img->layer_dirs;
+  auto init_layer = store.EnsureInitLayer();
+  if (!init_layer) return PrintError(init_layer.error());
+  spec.lower_dirs.push_back(*init_layer);
   const image::ImageConfig& ic = img->image.config;
   spec.process.args.assign(rest.begin() + 1, rest.end());
   if (spec.process.args.empty()) spec.process.args = ic.cmd;

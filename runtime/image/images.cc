@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -17,8 +18,13 @@ namespace {
 using nlohmann::json;
 
 std::string RecordPath(const LayerStore& s, const std::string& reference) {
-  // Records are keyed by the digest of the reference: any path is a valid file name then.
-  return s.Root() + "/images/" + Sha256Oci(reference).substr(7, 32) + ".json";
+  // Records are keyed by a hash of the reference (any path becomes a valid file name). FNV-1a, not
+  // sha256: it is only a name, and libcrypto's first digest costs ~0.3 ms on every launch.
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : reference) h = (h ^ c) * 1099511628211ull;
+  char name[32];
+  std::snprintf(name, sizeof name, "%016llx", static_cast<unsigned long long>(h));
+  return s.Root() + "/images/" + name + ".json";
 }
 
 // The manifest digest index.json names for `ref` (same rules as OpenImage), or "" when the

@@ -225,6 +225,28 @@ Result<std::vector<std::string>> LayerStore::EnsureImage(const Image& image,
   return dirs;
 }
 
+Result<std::string> LayerStore::EnsureInitLayer() {
+  std::string dir = root_ + "/init";
+  if (fs::Exists(dir + "/sys")) return dir;
+  CTV_CHECK(fs::MakeDirs(root_, 0755));
+  std::string tmp = CTV_TRY(fs::MakeTempDir(root_ + "/tmp", "init."));
+  ::chmod(tmp.c_str(), 0755);
+  for (const char* d : {"/proc", "/dev", "/sys"}) {
+    std::string p = tmp + d;
+    if (::mkdir(p.c_str(), 0755) != 0) {
+      Error e = ErrnoError("mkdir", p);
+      (void)fs::RemoveTree(tmp);
+      return e;
+    }
+  }
+  if (::rename(tmp.c_str(), dir.c_str()) != 0) {
+    int e = errno;
+    (void)fs::RemoveTree(tmp);
+    if (!fs::Exists(dir + "/sys")) return Error{e, "rename", tmp, "to " + dir};
+  }
+  return dir;
+}
+
 Result<std::vector<std::string>> LayerStore::ListLayers() const {
   std::vector<std::string> out;
   std::string dir = root_ + "/layers/sha256";
