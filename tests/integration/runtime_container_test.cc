@@ -359,3 +359,28 @@ TEST(RuntimeCli, RuncSpecBundleRunsUnmodified) {
 
 }  // namespace
 }  // namespace ctv::runtime
+
+namespace ctv::runtime {
+namespace {
+
+TEST(RuntimeInit, TinyInitReapsAndForwardsTheExitCode) {
+  CTV_REQUIRE_ROOT();
+  auto r = Env().Ctvrt({"run", "--rm", "--init", Env().Image(), "sh", "-c",
+                        "sleep 0.2 & echo pid=$$; exit 3"});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status.code, 3) << r->err;
+  EXPECT_EQ(r->out, "pid=2\n");  // the workload is PID 2 under the init
+}
+
+TEST(RuntimeCli, ReadOnlyVolume) {
+  CTV_REQUIRE_ROOT();
+  testing::TempDir vol;
+  auto r = Env().Ctvrt({"run", "--rm", "-v", vol.Path() + ":/data:ro", Env().Image(), "sh", "-c",
+                        "touch /data/x 2>/dev/null && echo writable || echo read-only"});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->out, "read-only\n") << r->err;
+  EXPECT_FALSE(fs::Exists(vol.Path() + "/x"));
+}
+
+}  // namespace
+}  // namespace ctv::runtime
