@@ -22,25 +22,44 @@ using internal::SyncRecord;
 
 const char* StageName(int32_t s) {
   switch (s) {
-    case internal::kStageGo: return "wait for the parent's go-ahead";
-    case internal::kStageStdio: return "set up stdio";
-    case internal::kStageJoinCgroup: return "join the container's cgroup";
-    case internal::kStageUserRoot: return "become root in the user namespace";
-    case internal::kStageCgroupNs: return "unshare the cgroup namespace";
-    case internal::kStageHostname: return "set hostname";
-    case internal::kStageLoopback: return "bring up loopback in the network namespace";
-    case internal::kStageRlimit: return "set rlimit";
-    case internal::kStageBounding: return "drop capability from the bounding set";
-    case internal::kStageGroups: return "setgroups";
-    case internal::kStageSetGid: return "setresgid";
-    case internal::kStageSetUid: return "setresuid";
-    case internal::kStageCaps: return "set capabilities";
-    case internal::kStageCwd: return "chdir to the working directory";
-    case internal::kStageExecFifo: return "wait on the exec FIFO";
-    case internal::kStageNoNewPrivs: return "set no_new_privs";
-    case internal::kStageSeccomp: return "load the seccomp filter";
-    case internal::kStageInitFork: return "fork the workload from init";
-    case internal::kStageExec: return "exec";
+    case internal::kStageGo:
+      return "wait for the parent's go-ahead";
+    case internal::kStageStdio:
+      return "set up stdio";
+    case internal::kStageJoinCgroup:
+      return "join the container's cgroup";
+    case internal::kStageUserRoot:
+      return "become root in the user namespace";
+    case internal::kStageCgroupNs:
+      return "unshare the cgroup namespace";
+    case internal::kStageHostname:
+      return "set hostname";
+    case internal::kStageLoopback:
+      return "bring up loopback in the network namespace";
+    case internal::kStageRlimit:
+      return "set rlimit";
+    case internal::kStageBounding:
+      return "drop capability from the bounding set";
+    case internal::kStageGroups:
+      return "setgroups";
+    case internal::kStageSetGid:
+      return "setresgid";
+    case internal::kStageSetUid:
+      return "setresuid";
+    case internal::kStageCaps:
+      return "set capabilities";
+    case internal::kStageCwd:
+      return "chdir to the working directory";
+    case internal::kStageExecFifo:
+      return "wait on the exec FIFO";
+    case internal::kStageNoNewPrivs:
+      return "set no_new_privs";
+    case internal::kStageSeccomp:
+      return "load the seccomp filter";
+    case internal::kStageInitFork:
+      return "fork the workload from init";
+    case internal::kStageExec:
+      return "exec";
   }
   return "set up the container";
 }
@@ -116,8 +135,9 @@ Status Container::ReadSync(bool stop_at_created, const LaunchOptions* options) {
         static_cast<size_t>(r.index) < describe_.size())
       return Error{r.err, describe_[r.index], "", "in container " + id_};
     if (r.stage == internal::kStageExec)
-      return Error{r.err, "exec", program_,
-                   "in container " + id_ + (r.err == ENOENT ? " (not found in the container's PATH)" : "")};
+      return Error{
+          r.err, "exec", program_,
+          "in container " + id_ + (r.err == ENOENT ? " (not found in the container's PATH)" : "")};
     return Error{r.err, StageName(r.stage), id_, ""};
   }
 }
@@ -148,8 +168,7 @@ Status Container::Destroy(bool remove_dir) {
 }
 
 Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
-  if (spec.process.args.empty())
-    return MakeError("launch container", spec.id, "no command to run");
+  if (spec.process.args.empty()) return MakeError("launch container", spec.id, "no command to run");
   Container c;
   c.id_ = spec.id;
   c.dir_ = o.container_dir;
@@ -183,7 +202,8 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
   std::vector<std::string> candidates = ExecCandidates(spec.process);
   std::vector<char*> argv = CStrings(spec.process.args);
   std::vector<char*> envp = CStrings(env);
-  std::vector<gid_t> groups(spec.process.additional_gids.begin(), spec.process.additional_gids.end());
+  std::vector<gid_t> groups(spec.process.additional_gids.begin(),
+                            spec.process.additional_gids.end());
   sock_fprog seccomp_prog{};
   if (spec.process.seccomp) {
     security::SeccompOptions so;
@@ -223,7 +243,8 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
   plan.userns = spec.namespaces & CLONE_NEWUSER;
   plan.unshare_cgroup = spec.namespaces & CLONE_NEWCGROUP;
   plan.loopback = spec.namespaces & CLONE_NEWNET;
-  plan.hostname = (spec.namespaces & CLONE_NEWUTS) && !spec.hostname.empty() ? spec.hostname.c_str() : nullptr;
+  plan.hostname =
+      (spec.namespaces & CLONE_NEWUTS) && !spec.hostname.empty() ? spec.hostname.c_str() : nullptr;
   plan.ops = has_rootfs ? &ops : nullptr;
   plan.rlimits = &spec.process.rlimits;
   plan.all_caps = security::AllCaps();

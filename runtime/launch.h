@@ -73,7 +73,7 @@ class Container {
   Fd sync_;
   std::string dir_;
   std::string id_;
-  std::string program_;  // args[0], for exec errors
+  std::string program_;                // args[0], for exec errors
   std::vector<std::string> describe_;  // descriptions of the rootfs steps, by index
   bool destroyed_ = false;
 };

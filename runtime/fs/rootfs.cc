@@ -67,13 +67,14 @@ Result<std::vector<MountOp>> BuildRootfsPlan(const runtime::ContainerSpec& spec,
   ops.push_back(Simple(K::kMkdir, r + "/proc"));
   ops.push_back(Mount("proc", r + "/proc", "proc", kNoSuidDevExec));
   ops.push_back(Simple(K::kMkdir, r + "/dev"));
-  ops.push_back(Mount("tmpfs", r + "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k"));
+  ops.push_back(
+      Mount("tmpfs", r + "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k"));
   struct Dev {
     const char* name;
     int major, minor;
   };
-  for (const Dev& d : {Dev{"null", 1, 3}, Dev{"zero", 1, 5}, Dev{"full", 1, 7},
-                       Dev{"random", 1, 8}, Dev{"urandom", 1, 9}, Dev{"tty", 5, 0}}) {
+  for (const Dev& d : {Dev{"null", 1, 3}, Dev{"zero", 1, 5}, Dev{"full", 1, 7}, Dev{"random", 1, 8},
+                       Dev{"urandom", 1, 9}, Dev{"tty", 5, 0}}) {
     std::string path = r + "/dev/" + d.name;
     if (userns) {
       // mknod is refused in a user namespace: bind the host's node instead (what runc does).
@@ -85,8 +86,10 @@ Result<std::vector<MountOp>> BuildRootfsPlan(const runtime::ContainerSpec& spec,
       ops.push_back(op);
     }
   }
-  for (auto [target, link] : {std::pair{"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"},
-                              {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
+  for (auto [target, link] : {std::pair{"/proc/self/fd", "fd"},
+                              {"/proc/self/fd/0", "stdin"},
+                              {"/proc/self/fd/1", "stdout"},
+                              {"/proc/self/fd/2", "stderr"},
                               {"pts/ptmx", "ptmx"}}) {
     MountOp op = Simple(K::kSymlink, r + "/dev/" + link);
     op.source = target;
@@ -118,8 +121,7 @@ Result<std::vector<MountOp>> BuildRootfsPlan(const runtime::ContainerSpec& spec,
         v.container_path[0] != '/')
       return MakeError("add volume", v.host_path + ":" + v.container_path,
                        "both paths must be absolute (HOSTDIR:CTDIR[:ro])");
-    if (v.container_path.find("/../") != std::string::npos ||
-        v.container_path.ends_with("/.."))
+    if (v.container_path.find("/../") != std::string::npos || v.container_path.ends_with("/.."))
       return MakeError("add volume", v.container_path, "`..` is not allowed in a container path");
     // mkdir -p, one op per component.
     std::string cur = r;
@@ -184,14 +186,22 @@ std::string DescribeOp(const MountOp& op) {
       if (op.flags & MS_BIND) return "bind mount `" + op.source + "` on `" + op.target + "`";
       if (op.fstype.empty()) return "change propagation of `" + op.target + "`";
       return "mount " + op.fstype + " on `" + op.target + "`";
-    case K::kMkdir: return "mkdir `" + op.target + "`";
-    case K::kMknod: return "mknod `" + op.target + "`";
-    case K::kTouch: return "create `" + op.target + "`";
-    case K::kSymlink: return "symlink `" + op.target + "` -> `" + op.source + "`";
-    case K::kPivotRoot: return "pivot_root to `" + op.target + "`";
-    case K::kMask: return "mask `" + op.target + "`";
-    case K::kReadonly: return "make `" + op.target + "` read-only";
-    case K::kBindReadonly: return "remount `" + op.target + "` read-only";
+    case K::kMkdir:
+      return "mkdir `" + op.target + "`";
+    case K::kMknod:
+      return "mknod `" + op.target + "`";
+    case K::kTouch:
+      return "create `" + op.target + "`";
+    case K::kSymlink:
+      return "symlink `" + op.target + "` -> `" + op.source + "`";
+    case K::kPivotRoot:
+      return "pivot_root to `" + op.target + "`";
+    case K::kMask:
+      return "mask `" + op.target + "`";
+    case K::kReadonly:
+      return "make `" + op.target + "` read-only";
+    case K::kBindReadonly:
+      return "remount `" + op.target + "` read-only";
   }
   return "mount step";
 }
@@ -243,7 +253,8 @@ int RunOp(const MountOp& op) {
     case K::kReadonly:
       if (::mount(t, t, nullptr, MS_BIND | MS_REC, nullptr) != 0)
         return op.optional && errno == ENOENT ? 0 : errno;
-      r = ::mount(nullptr, t, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr);
+      r = ::mount(nullptr, t, nullptr,
+                  MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr);
       break;
     case K::kBindReadonly:
       r = ::mount(nullptr, t, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | op.flags, nullptr);

@@ -8,8 +8,8 @@
 #include <optional>
 #include <set>
 
-#include "core/fd.h"
 #include "core/digest.h"
+#include "core/fd.h"
 #include "runtime/fs/tree.h"
 
 namespace ctv::image {
@@ -178,7 +178,8 @@ Status RemoveImage(LayerStore& store, const std::string& reference,
     return MakeError("remove image", reference, "no such image (see `ctvrt images`)");
   std::vector<ImageRecord> all = CTV_TRY(ListImages(store));
   std::set<std::string> mine, others;
-  for (auto& r : all) (r.name == reference ? mine : others).insert(r.layers.begin(), r.layers.end());
+  for (auto& r : all)
+    (r.name == reference ? mine : others).insert(r.layers.begin(), r.layers.end());
   if (::unlink(path.c_str()) != 0) return ErrnoError("unlink", path);
   for (auto& l : mine) {
     if (others.count(l)) continue;

@@ -104,16 +104,17 @@ Status UnpackLayer(const std::string& blob_path, const std::string& dest,
     int r = archive_read_next_header(in.get(), &entry);
     if (r == ARCHIVE_EOF) break;
     if (r < ARCHIVE_WARN)
-      return MakeError("read layer", what, "corrupt or truncated archive: " + ArchiveError(in.get()));
+      return MakeError("read layer", what,
+                       "corrupt or truncated archive: " + ArchiveError(in.get()));
     const char* raw_name = archive_entry_pathname(entry);
     std::string name = raw_name ? raw_name : "";
     std::string rel = CTV_TRY(CleanEntryPath(name, what));
     if (rel.empty()) continue;  // "./" itself
     for (size_t slash = rel.find('/'); slash != std::string::npos; slash = rel.find('/', slash + 1))
       if (symlinks.count(rel.substr(0, slash)))
-        return MakeError("unpack layer", what,
-                         "entry `" + name + "` would be written through symlink `" +
-                             rel.substr(0, slash) + "`");
+        return MakeError(
+            "unpack layer", what,
+            "entry `" + name + "` would be written through symlink `" + rel.substr(0, slash) + "`");
     std::string full = dest + "/" + rel;
     std::string base = rel.substr(rel.rfind('/') == std::string::npos ? 0 : rel.rfind('/') + 1);
     std::string parent = full.substr(0, full.size() - base.size() - 1);
@@ -167,9 +168,9 @@ Status UnpackLayer(const std::string& blob_path, const std::string& dest,
         r = archive_read_data_block(in.get(), &buf, &size, &offset);
         if (r == ARCHIVE_EOF) break;
         if (r < ARCHIVE_WARN)
-          return MakeError("read layer", what,
-                           "entry `" + name + "`: corrupt or truncated archive: " +
-                               ArchiveError(in.get()));
+          return MakeError(
+              "read layer", what,
+              "entry `" + name + "`: corrupt or truncated archive: " + ArchiveError(in.get()));
         if (archive_write_data_block(out.get(), buf, size, offset) < ARCHIVE_WARN)
           return MakeError("extract", full, ArchiveError(out.get()));
       }
