@@ -181,6 +181,22 @@ TEST(RuntimeLifecycle, CliKilledAtAnyPointThenGcLeavesNothing) {
   }
 }
 
+TEST(RuntimeLifecycle, GcOnTheCtvbenchStateDirTouchesOnlyContainers) {
+  CTV_REQUIRE_ROOT();
+  testing::TempDir root;
+  ASSERT_TRUE(fs::MakeDirs(root.Path() + "/containers/ctvstale").has_value());
+  ASSERT_TRUE(fs::MakeDirs(root.Path() + "/containers/mine").has_value());  // not a generated id
+  ASSERT_TRUE(fs::MakeDirs(root.Path() + "/net").has_value());
+  ASSERT_TRUE(fs::MakeDirs(root.Path() + "/vm/inst").has_value());
+  ASSERT_EQ(::system(("touch -d '1 min ago' " + root.Path() + "/containers/*").c_str()), 0);
+  std::vector<std::string> removed;
+  ASSERT_TRUE(CollectGarbage(root.Path(), &removed).has_value());
+  EXPECT_FALSE(fs::Exists(root.Path() + "/containers/ctvstale"));
+  EXPECT_TRUE(fs::Exists(root.Path() + "/containers/mine"));
+  EXPECT_TRUE(fs::Exists(root.Path() + "/net"));
+  EXPECT_TRUE(fs::Exists(root.Path() + "/vm/inst"));
+}
+
 TEST(RuntimeDriver, ReadyMarksAndCleanup) {
   CTV_REQUIRE_ROOT();
   bench::DriverContext ctx;
