@@ -23,7 +23,12 @@ bool OlderThan(const std::string& path, int seconds) {
 
 }  // namespace
 
-Status CollectGarbage(const std::string& root_arg, std::vector<std::string>* removed) {
+Status CollectGarbage(const std::string& state_root, std::vector<std::string>* removed) {
+  return CollectGarbage(state_root, removed, GcOptions{});
+}
+
+Status CollectGarbage(const std::string& root_arg, std::vector<std::string>* removed,
+                      const GcOptions& options) {
   // Accept the ctvbench state dir too ("/run/ctvbench"): its containers live in containers/.
   // Never treat its other subdirs (net/, vm/, cache/) as containers.
   std::string state_root = root_arg;
@@ -51,6 +56,7 @@ Status CollectGarbage(const std::string& root_arg, std::vector<std::string>* rem
     note(s);
     if (s && removed) removed->push_back("container " + id + " (" + dir + ")");
   }
+  if (!options.sweep_orphan_cgroups) return first;
   const cgroup::CgroupMounts* mounts = CTV_TRY(HostCgroupMounts());
   for (const std::string& cg : cgroup::ListContainerCgroups(*mounts)) {
     std::string name = cg.substr(cg.rfind('/') + 1);

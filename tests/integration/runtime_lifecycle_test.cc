@@ -149,7 +149,7 @@ TEST(RuntimeLifecycle, ShimKilledThenGcLeavesNothing) {
   EXPECT_TRUE(Eventually([&] { return !ProcessAlive(st->monitor_pid, st->monitor_start); }));
   EXPECT_EQ(Status(id), "running");  // orphaned, still running
   std::vector<std::string> removed;
-  ASSERT_TRUE(CollectGarbage(Env().StateRoot(), &removed).has_value());
+  ASSERT_TRUE(CollectGarbage(Env().StateRoot(), &removed, {false}).has_value());
   EXPECT_FALSE(removed.empty());
   ExpectClean(id, st->pid);
 }
@@ -173,7 +173,7 @@ TEST(RuntimeLifecycle, CliKilledAtAnyPointThenGcLeavesNothing) {
     std::vector<std::string> removed;
     // A state dir younger than gc's grace period without state.json is left for its creator.
     for (int i = 0; i < 8 && !Leftovers(Env().StateRoot(), id).empty(); ++i) {
-      ASSERT_TRUE(CollectGarbage(Env().StateRoot(), &removed).has_value());
+      ASSERT_TRUE(CollectGarbage(Env().StateRoot(), &removed, {false}).has_value());
       if (!Leftovers(Env().StateRoot(), id).empty()) SleepMs(1000);
     }
     SCOPED_TRACE("delay " + std::to_string(delay_ms) + " ms");
@@ -190,7 +190,7 @@ TEST(RuntimeLifecycle, GcOnTheCtvbenchStateDirTouchesOnlyContainers) {
   ASSERT_TRUE(fs::MakeDirs(root.Path() + "/vm/inst").has_value());
   ASSERT_EQ(::system(("touch -d '1 min ago' " + root.Path() + "/containers/*").c_str()), 0);
   std::vector<std::string> removed;
-  ASSERT_TRUE(CollectGarbage(root.Path(), &removed).has_value());
+  ASSERT_TRUE(CollectGarbage(root.Path(), &removed, {false}).has_value());
   EXPECT_FALSE(fs::Exists(root.Path() + "/containers/ctvstale"));
   EXPECT_TRUE(fs::Exists(root.Path() + "/containers/mine"));
   EXPECT_TRUE(fs::Exists(root.Path() + "/net"));

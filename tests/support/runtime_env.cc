@@ -33,7 +33,8 @@ RuntimeEnv::RuntimeEnv() {
 }
 
 RuntimeEnv::~RuntimeEnv() {
-  if (::geteuid() == 0) (void)runtime::CollectGarbage(state_root_, nullptr);
+  // Only our state root: other test binaries may be launching containers right now.
+  if (::geteuid() == 0) (void)runtime::CollectGarbage(state_root_, nullptr, {false});
 }
 
 Result<std::vector<std::string>> RuntimeEnv::Layers() {
