@@ -178,8 +178,9 @@ void RunChild(const ChildPlan& p) {
     if (fifo < 0) Fail(p, kStageExecFifo, errno);
   }
   if (p.ops) {
+    int root_fd = -1;
     for (size_t i = 0; i < p.ops->size(); ++i) {
-      int err = fs::RunOp((*p.ops)[i]);
+      int err = fs::RunOp((*p.ops)[i], &root_fd);
       if (err != 0) Fail(p, kStageMount, err, static_cast<int>(i));
     }
     Progress(p, kProgressMounts);

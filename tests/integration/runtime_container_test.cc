@@ -393,3 +393,30 @@ TEST(RuntimeCli, ReadOnlyVolume) {
 
 }  // namespace
 }  // namespace ctv::runtime
+
+namespace ctv::runtime {
+namespace {
+
+TEST(RuntimeCli, VolumeTargetThroughImageSymlinkStaysInsideTheRoot) {
+  CTV_REQUIRE_ROOT();
+  testing::TempDir layout, vol;
+  std::string escape = "/tmp/ctvescape-" + testing::TestId();
+  using image::LayerEntry;
+  auto base = testing::BusyboxLayer();
+  ASSERT_TRUE(base.has_value());
+  // An absolute symlink is legal in a layer (it resolves inside the container at run time), but a
+  // runtime that resolved it before pivot_root would mkdir/mount on the HOST.
+  LayerEntry link{LayerEntry::Type::kSymlink, "data", 0777};
+  link.link_target = escape;
+  auto evil = image::BuildLayer({link});
+  ASSERT_TRUE(evil.has_value());
+  ASSERT_TRUE(testing::WriteImage(layout.Path(), {*base, *evil}).has_value());
+  auto r = Env().Ctvrt({"run", "--rm", "-v", vol.Path() + ":/data/sub", layout.Path(), "true"});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_FALSE(fs::Exists(escape)) << "the volume's mkdir escaped to the host: " << escape;
+  (void)fs::RemoveTree(escape);
+  if (!r->status.Success()) EXPECT_NE(r->err.find("data/sub"), std::string::npos) << r->err;
+}
+
+}  // namespace
+}  // namespace ctv::runtime
