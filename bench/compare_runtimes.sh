@@ -74,7 +74,7 @@ c["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["S
 json.dump(c, open(path, "w"), indent=1)
 PY
 
-exec unshare -m python3 - "$n" "$ctvrt" "$state" "$store" "$image" "$bundle" <<'PY'
+unshare -m python3 - "$n" "$ctvrt" "$state" "$store" "$image" "$bundle" <<'PY'
 import os, statistics, subprocess, sys, time
 n = int(sys.argv[1]); ctvrt, state, store, image, bundle = sys.argv[2:]
 subprocess.call(["umount", "/sys/fs/cgroup/unified"], stderr=subprocess.DEVNULL)

@@ -45,6 +45,7 @@ struct SyncRecord {
   int32_t err = 0;
   int32_t index = 0;
   int32_t reserved = 0;
+  int64_t t_ns = 0;  // the child's CLOCK_MONOTONIC when it wrote the record
 };
 
 // Everything the child needs, prepared by the parent (pointers into parent-owned storage that

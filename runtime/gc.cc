@@ -24,6 +24,17 @@ bool OlderThan(const std::string& path, int seconds) {
 }  // namespace
 
 Status CollectGarbage(const std::string& state_root, std::vector<std::string>* removed) {
+  return CollectGarbage(state_root, removed, GcOptions{});
+}
+
+Status CollectGarbage(const std::string& root_arg, std::vector<std::string>* removed,
+                      const GcOptions& options) {
+  // Accept the ctvbench state dir too ("/run/ctvbench"): its containers live in containers/.
+  // Never treat its other subdirs (net/, vm/, cache/) as containers.
+  std::string state_root = root_arg;
+  while (state_root.size() > 1 && state_root.back() == '/') state_root.pop_back();
+  if (!state_root.ends_with("/containers") && fs::Exists(state_root + "/containers"))
+    state_root += "/containers";
   Status first;
   auto note = [&](Status s) {
     if (!s && first) first = s;
@@ -36,14 +47,16 @@ Status CollectGarbage(const std::string& state_root, std::vector<std::string>* r
     if (st) {
       orphan = !ProcessAlive(st->monitor_pid, st->monitor_start);
     } else {
-      // A crash between mkdir and the first state write; give a concurrent creator time.
-      orphan = OlderThan(dir, 5);
+      // A crash between mkdir and the first state write; give a concurrent creator time. Only
+      // generated ids ("ctv...") qualify: a dir without state.json may be anything else.
+      orphan = id.rfind("ctv", 0) == 0 && OlderThan(dir, 5);
     }
     if (!orphan) continue;
     Status s = DeleteContainer(state_root, id, /*force=*/true);
     note(s);
     if (s && removed) removed->push_back("container " + id + " (" + dir + ")");
   }
+  if (!options.sweep_orphan_cgroups) return first;
   const cgroup::CgroupMounts* mounts = CTV_TRY(HostCgroupMounts());
   for (const std::string& cg : cgroup::ListContainerCgroups(*mounts)) {
     std::string name = cg.substr(cg.rfind('/') + 1);

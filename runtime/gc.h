@@ -16,6 +16,17 @@ namespace ctv::runtime {
 // "ctvbench" parents. Containers with a live monitor
 // are left alone. Container mounts live in the containers' own mount namespaces, so killing the
 // processes is what removes them. Appends a line per removed object to `removed` (may be null).
+// `state_root` is the containers dir (default /run/ctvbench/containers); given the ctvbench state
+// dir (/run/ctvbench) it uses its containers/ subdir and never touches net/, vm/ or cache/.
 Status CollectGarbage(const std::string& state_root, std::vector<std::string>* removed);
+
+struct GcOptions {
+  // Also remove empty orphan "ctvbench/<name>" cgroups and the empty parents. Off for callers that
+  // share the host with concurrent launches from other state roots (tests under ctest -j): an
+  // empty cgroup may be one being set up right now.
+  bool sweep_orphan_cgroups = true;
+};
+Status CollectGarbage(const std::string& state_root, std::vector<std::string>* removed,
+                      const GcOptions& options);
 
 }  // namespace ctv::runtime

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <mutex>
 
+#include "core/clock.h"
 #include "runtime/child.h"
 #include "runtime/fs/tree.h"
 
@@ -21,25 +22,44 @@ using internal::SyncRecord;
 
 const char* StageName(int32_t s) {
   switch (s) {
-    case internal::kStageGo: return "wait for the parent's go-ahead";
-    case internal::kStageStdio: return "set up stdio";
-    case internal::kStageJoinCgroup: return "join the container's cgroup";
-    case internal::kStageUserRoot: return "become root in the user namespace";
-    case internal::kStageCgroupNs: return "unshare the cgroup namespace";
-    case internal::kStageHostname: return "set hostname";
-    case internal::kStageLoopback: return "bring up loopback in the network namespace";
-    case internal::kStageRlimit: return "set rlimit";
-    case internal::kStageBounding: return "drop capability from the bounding set";
-    case internal::kStageGroups: return "setgroups";
-    case internal::kStageSetGid: return "setresgid";
-    case internal::kStageSetUid: return "setresuid";
-    case internal::kStageCaps: return "set capabilities";
-    case internal::kStageCwd: return "chdir to the working directory";
-    case internal::kStageExecFifo: return "wait on the exec FIFO";
-    case internal::kStageNoNewPrivs: return "set no_new_privs";
-    case internal::kStageSeccomp: return "load the seccomp filter";
-    case internal::kStageInitFork: return "fork the workload from init";
-    case internal::kStageExec: return "exec";
+    case internal::kStageGo:
+      return "wait for the parent's go-ahead";
+    case internal::kStageStdio:
+      return "set up stdio";
+    case internal::kStageJoinCgroup:
+      return "join the container's cgroup";
+    case internal::kStageUserRoot:
+      return "become root in the user namespace";
+    case internal::kStageCgroupNs:
+      return "unshare the cgroup namespace";
+    case internal::kStageHostname:
+      return "set hostname";
+    case internal::kStageLoopback:
+      return "bring up loopback in the network namespace";
+    case internal::kStageRlimit:
+      return "set rlimit";
+    case internal::kStageBounding:
+      return "drop capability from the bounding set";
+    case internal::kStageGroups:
+      return "setgroups";
+    case internal::kStageSetGid:
+      return "setresgid";
+    case internal::kStageSetUid:
+      return "setresuid";
+    case internal::kStageCaps:
+      return "set capabilities";
+    case internal::kStageCwd:
+      return "chdir to the working directory";
+    case internal::kStageExecFifo:
+      return "wait on the exec FIFO";
+    case internal::kStageNoNewPrivs:
+      return "set no_new_privs";
+    case internal::kStageSeccomp:
+      return "load the seccomp filter";
+    case internal::kStageInitFork:
+      return "fork the workload from init";
+    case internal::kStageExec:
+      return "exec";
   }
   return "set up the container";
 }
@@ -99,13 +119,13 @@ Status Container::ReadSync(bool stop_at_created, const LaunchOptions* options) {
     if (n < 0) return ErrnoError("read sync pipe of container", id_);
     if (n == 0) {
       sync_.Reset();
-      if (options && options->on_phase) options->on_phase("exec");
+      if (options && options->on_phase) options->on_phase("exec", MonotonicNs());
       return Ok();
     }
     if (n != sizeof r) return MakeError("read sync pipe of container", id_, "short record");
     if (r.err == 0) {
       const char* phase = r.stage == internal::kProgressMounts ? "mounts" : "created";
-      if (options && options->on_phase) options->on_phase(phase);
+      if (options && options->on_phase) options->on_phase(phase, r.t_ns);
       if (r.stage == internal::kProgressCreated && stop_at_created) return Ok();
       continue;
     }
@@ -115,8 +135,9 @@ Status Container::ReadSync(bool stop_at_created, const LaunchOptions* options) {
         static_cast<size_t>(r.index) < describe_.size())
       return Error{r.err, describe_[r.index], "", "in container " + id_};
     if (r.stage == internal::kStageExec)
-      return Error{r.err, "exec", program_,
-                   "in container " + id_ + (r.err == ENOENT ? " (not found in the container's PATH)" : "")};
+      return Error{
+          r.err, "exec", program_,
+          "in container " + id_ + (r.err == ENOENT ? " (not found in the container's PATH)" : "")};
     return Error{r.err, StageName(r.stage), id_, ""};
   }
 }
@@ -147,8 +168,7 @@ Status Container::Destroy(bool remove_dir) {
 }
 
 Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
-  if (spec.process.args.empty())
-    return MakeError("launch container", spec.id, "no command to run");
+  if (spec.process.args.empty()) return MakeError("launch container", spec.id, "no command to run");
   Container c;
   c.id_ = spec.id;
   c.dir_ = o.container_dir;
@@ -182,7 +202,8 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
   std::vector<std::string> candidates = ExecCandidates(spec.process);
   std::vector<char*> argv = CStrings(spec.process.args);
   std::vector<char*> envp = CStrings(env);
-  std::vector<gid_t> groups(spec.process.additional_gids.begin(), spec.process.additional_gids.end());
+  std::vector<gid_t> groups(spec.process.additional_gids.begin(),
+                            spec.process.additional_gids.end());
   sock_fprog seccomp_prog{};
   if (spec.process.seccomp) {
     security::SeccompOptions so;
@@ -202,7 +223,7 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
       (void)c.cgroup_->Destroy();
       return std::move(s).error();
     }
-    if (o.on_phase) o.on_phase("cgroup");
+    if (o.on_phase) o.on_phase("cgroup", MonotonicNs());
   }
   auto fail = [&](Error e) -> Error {
     (void)c.Destroy();
@@ -222,7 +243,8 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
   plan.userns = spec.namespaces & CLONE_NEWUSER;
   plan.unshare_cgroup = spec.namespaces & CLONE_NEWCGROUP;
   plan.loopback = spec.namespaces & CLONE_NEWNET;
-  plan.hostname = (spec.namespaces & CLONE_NEWUTS) && !spec.hostname.empty() ? spec.hostname.c_str() : nullptr;
+  plan.hostname =
+      (spec.namespaces & CLONE_NEWUTS) && !spec.hostname.empty() ? spec.hostname.c_str() : nullptr;
   plan.ops = has_rootfs ? &ops : nullptr;
   plan.rlimits = &spec.process.rlimits;
   plan.all_caps = security::AllCaps();
@@ -293,7 +315,7 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
   go_pipe.read.Reset();
   sync_pipe.write.Reset();
   c.sync_ = std::move(sync_pipe.read);
-  if (o.on_phase) o.on_phase("cloned");
+  if (o.on_phase) o.on_phase("cloned", MonotonicNs());
   if (plan.userns) {
     std::vector<ns::IdMap> u = spec.uid_maps, g = spec.gid_maps;
     if (u.empty()) u = {{0, 0, 1}};

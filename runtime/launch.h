@@ -36,9 +36,10 @@ struct LaunchOptions {
   // OCI create/start: when set, the child stops after building the container (status "created")
   // and opens this FIFO for writing, which blocks until `start` opens it for reading.
   std::string exec_fifo;
-  // Called with the name of each phase as the parent sees it end: "cgroup" (cgroup created),
-  // "cloned", "mounts", "created" (only with exec_fifo), "exec".
-  std::function<void(const char* phase)> on_phase;
+  // Called with the name of each phase and when it ended (CLOCK_MONOTONIC ns): "cgroup" (cgroup
+  // created), "cloned", "mounts" and "created" (only with exec_fifo) stamped by the child itself
+  // (the parent may read its records late), "exec" (the parent saw the exec: sync pipe EOF).
+  std::function<void(const char* phase, int64_t t_ns)> on_phase;
   // Cgroup mounts (detected once per process when empty).
   const cgroup::CgroupMounts* cgroup_mounts = nullptr;
 };
@@ -72,7 +73,7 @@ class Container {
   Fd sync_;
   std::string dir_;
   std::string id_;
-  std::string program_;  // args[0], for exec errors
+  std::string program_;                // args[0], for exec errors
   std::vector<std::string> describe_;  // descriptions of the rootfs steps, by index
   bool destroyed_ = false;
 };

@@ -58,7 +58,7 @@ struct ContainerSpec {
   std::string rootfs_dir;
   bool readonly_rootfs = false;
   std::string hostname;
-  int namespaces = 0;  // CLONE_NEW* flags; a rootfs needs CLONE_NEWNS
+  int namespaces = 0;                         // CLONE_NEW* flags; a rootfs needs CLONE_NEWNS
   std::vector<ns::IdMap> uid_maps, gid_maps;  // with CLONE_NEWUSER
   std::vector<Volume> volumes;
   std::vector<ExtraMount> extra_mounts;

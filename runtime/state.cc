@@ -146,10 +146,12 @@ std::string NewContainerId() {
 
 Status ValidateId(const std::string& id) {
   bool ok = !id.empty() && id.size() <= 64 && std::isalnum(static_cast<unsigned char>(id[0]));
-  for (char c : id) ok &= std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+  for (char c : id)
+    ok &= std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
   if (!ok)
-    return MakeError("invalid container id", id,
-                     "use letters, digits, '_', '.', '-' (starting with a letter or digit), at most 64");
+    return MakeError(
+        "invalid container id", id,
+        "use letters, digits, '_', '.', '-' (starting with a letter or digit), at most 64");
   return Ok();
 }
 

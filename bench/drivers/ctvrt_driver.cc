@@ -31,7 +31,7 @@ class CtvrtInstance : public Instance {
     PipePair out = CTV_TRY(MakePipe());
     runtime::LaunchOptions o;
     o.stdout_fd = out.write.Get();
-    o.on_phase = [this](const char* phase) { marks_.push_back({phase, MonotonicNs()}); };
+    o.on_phase = [this](const char* phase, int64_t t_ns) { marks_.push_back({phase, t_ns}); };
     runtime::State st;
     marks_ = {{"launch", MonotonicNs()}};
     auto c = runtime::LaunchRecorded(req_, o, &st);
@@ -71,7 +71,8 @@ class CtvrtInstance : public Instance {
       auto line = CTV_TRY(reader_->Next(std::chrono::milliseconds(left)));
       if (!line) break;
       if (line->text.rfind(protocol::kMarkerPrefix, 0) == 0) {
-        if (line->text.rfind(protocol::kReady, 0) == 0) marks_.push_back({"ready", line->arrived_ns});
+        if (line->text.rfind(protocol::kReady, 0) == 0)
+          marks_.push_back({"ready", line->arrived_ns});
         continue;
       }
       Collect(line->text);
@@ -150,6 +151,7 @@ class CtvrtDriver : public Driver {
     image::LayerStore store(StoreRoot());
     auto img = CTV_TRY(image::PrepareImage(store, ctx_.image_dir));
     layers_ = img.layer_dirs;
+    layers_.push_back(CTV_TRY(store.EnsureInitLayer()));
     env_ = img.image.config.env;
     CTV_TRY(runtime::HostCgroupMounts());
     prepared_ = true;
@@ -159,11 +161,12 @@ class CtvrtDriver : public Driver {
   Result<std::unique_ptr<Instance>> Create(const InstanceSpec& spec) override {
     if (!prepared_) CTV_CHECK(Prepare());
     runtime::RunRequest req;
-    req.state_root = (ctx_.state_dir.empty() ? std::string("/run/ctvbench") : ctx_.state_dir) +
-                     "/containers";
+    req.state_root =
+        (ctx_.state_dir.empty() ? std::string("/run/ctvbench") : ctx_.state_dir) + "/containers";
     runtime::ContainerSpec& s = req.spec;
-    s.id = spec.name.rfind("ctv", 0) == 0 && runtime::ValidateId(spec.name) ? spec.name
-                                                                              : runtime::NewContainerId();
+    s.id = spec.name.rfind("ctv", 0) == 0 && runtime::ValidateId(spec.name)
+               ? spec.name
+               : runtime::NewContainerId();
     if (fs::Exists(runtime::StateDir(req.state_root, s.id))) s.id = runtime::NewContainerId();
     s.hostname = s.id;
     s.namespaces = ns::DefaultFlags();
@@ -171,7 +174,8 @@ class CtvrtDriver : public Driver {
     s.process.args = {kProbeInImage};
     s.process.args.insert(s.process.args.end(), spec.probe_args.begin(), spec.probe_args.end());
     s.process.env = env_;
-    if (spec.limits.memory_bytes) s.limits.memory_bytes = static_cast<int64_t>(*spec.limits.memory_bytes);
+    if (spec.limits.memory_bytes)
+      s.limits.memory_bytes = static_cast<int64_t>(*spec.limits.memory_bytes);
     if (spec.limits.cpus) s.limits.cpus = *spec.limits.cpus;
     if (spec.limits.pids) s.limits.pids = *spec.limits.pids;
     auto opt = [&](const char* k) {

@@ -47,8 +47,9 @@ Status WriteValue(const std::string& path, const std::string& value) {
 
 Result<int64_t> ParseBytes(const std::string& s) {
   auto bad = [&] {
-    return MakeError("parse size", s, "expected a number with an optional unit b, k, m or g "
-                                      "(e.g. 256m, 1g, 1048576)");
+    return MakeError("parse size", s,
+                     "expected a number with an optional unit b, k, m or g "
+                     "(e.g. 256m, 1g, 1048576)");
   };
   if (s.empty()) return bad();
   char* end = nullptr;
@@ -57,11 +58,16 @@ Result<int64_t> ParseBytes(const std::string& s) {
   if (errno != 0 || end == s.c_str() || v < 0) return bad();
   std::string unit(end);
   int64_t mult = 1;
-  if (unit.empty() || unit == "b" || unit == "B") mult = 1;
-  else if (unit == "k" || unit == "K" || unit == "kb" || unit == "KB") mult = 1024;
-  else if (unit == "m" || unit == "M" || unit == "mb" || unit == "MB") mult = 1024 * 1024;
-  else if (unit == "g" || unit == "G" || unit == "gb" || unit == "GB") mult = 1024LL * 1024 * 1024;
-  else return bad();
+  if (unit.empty() || unit == "b" || unit == "B")
+    mult = 1;
+  else if (unit == "k" || unit == "K" || unit == "kb" || unit == "KB")
+    mult = 1024;
+  else if (unit == "m" || unit == "M" || unit == "mb" || unit == "MB")
+    mult = 1024 * 1024;
+  else if (unit == "g" || unit == "G" || unit == "gb" || unit == "GB")
+    mult = 1024LL * 1024 * 1024;
+  else
+    return bad();
   return static_cast<int64_t>(v) * mult;
 }
 
@@ -82,7 +88,8 @@ Status KillAndRemove(const std::string& dir) {
   if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return Ok();
   if (errno != EBUSY) return ErrnoError("remove cgroup", dir);
   // cgroup.kill (v2, 5.14+) kills atomically, including processes forking meanwhile.
-  if (::access((dir + "/cgroup.kill").c_str(), F_OK) == 0) (void)WriteValue(dir + "/cgroup.kill", "1");
+  if (::access((dir + "/cgroup.kill").c_str(), F_OK) == 0)
+    (void)WriteValue(dir + "/cgroup.kill", "1");
   // rmdir fails with EBUSY until the last task has exited (and, on v1, been reaped by its parent
   // or by init): retry for a while, killing whatever is still listed.
   for (int attempt = 0; attempt < 400; ++attempt) {

@@ -7,7 +7,9 @@
 
 namespace ctv::cgroup::controller {
 namespace {
-int64_t Quota(const Limits& l) { return std::llround(*l.cpus * static_cast<double>(l.cpu_period_us)); }
+int64_t Quota(const Limits& l) {
+  return std::llround(*l.cpus * static_cast<double>(l.cpu_period_us));
+}
 }  // namespace
 
 Status ApplyCpuV1(const std::string& dir, const Limits& l) {

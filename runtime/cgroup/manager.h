@@ -34,18 +34,18 @@ struct Limits {
   std::optional<int64_t> memory_swap_bytes;  // memory + swap (docker's --memory-swap); -1 = no cap
   std::optional<double> cpus;                // 0.5 = half a core (quota/period)
   int64_t cpu_period_us = 100000;
-  std::optional<uint64_t> cpu_shares;        // v1 shares; converted to v2 weight
+  std::optional<uint64_t> cpu_shares;  // v1 shares; converted to v2 weight
   std::optional<std::string> cpuset_cpus, cpuset_mems;
   std::optional<int64_t> pids;
-  std::optional<uint16_t> io_weight;         // 10..1000 (v1 blkio.weight is 10..1000 too)
+  std::optional<uint16_t> io_weight;  // 10..1000 (v1 blkio.weight is 10..1000 too)
   std::vector<IoThrottle> io_throttle;
 };
 
 struct Stats {
-  int64_t memory_usage = 0;   // bytes
-  int64_t memory_peak = 0;    // bytes, 0 when the kernel does not track it
-  int64_t oom_kills = 0;      // processes killed by the OOM killer in this cgroup
-  int64_t oom_events = 0;     // times the limit was hit hard enough to invoke OOM
+  int64_t memory_usage = 0;  // bytes
+  int64_t memory_peak = 0;   // bytes, 0 when the kernel does not track it
+  int64_t oom_kills = 0;     // processes killed by the OOM killer in this cgroup
+  int64_t oom_events = 0;    // times the limit was hit hard enough to invoke OOM
   int64_t cpu_usage_ns = 0;
   int64_t cpu_throttled_ns = 0;
   int64_t cpu_nr_throttled = 0;
@@ -117,6 +117,8 @@ Result<int64_t> ReadInt(const std::string& path);
 // "key value" lines (memory.stat, cpu.stat, memory.events): the value of `key`, or nullopt.
 std::optional<int64_t> ReadKey(const std::string& path, const std::string& key);
 Status WriteValue(const std::string& path, const std::string& value);
-inline std::string OrEmpty(Result<std::string> r) { return r ? std::move(r).value() : std::string(); }
+inline std::string OrEmpty(Result<std::string> r) {
+  return r ? std::move(r).value() : std::string();
+}
 
 }  // namespace ctv::cgroup

@@ -29,7 +29,8 @@ Status ApplyMemoryV2(const std::string& dir, const Limits& l) {
   if (Has(dir + "/memory.swap.max")) {
     // v2 counts swap separately: memory+swap total minus memory.
     int64_t swap = 0;
-    if (l.memory_swap_bytes) swap = *l.memory_swap_bytes < 0 ? -1 : *l.memory_swap_bytes - *l.memory_bytes;
+    if (l.memory_swap_bytes)
+      swap = *l.memory_swap_bytes < 0 ? -1 : *l.memory_swap_bytes - *l.memory_bytes;
     CTV_CHECK(WriteValue(dir + "/memory.swap.max", swap < 0 ? "max" : std::to_string(swap)));
   }
   return Ok();

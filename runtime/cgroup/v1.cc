@@ -35,11 +35,14 @@ class V1Manager : public Manager {
       std::string dir = mp + "/" + kParentName + "/" + name_;
       if (std::find(dirs_.begin(), dirs_.end(), dir) == dirs_.end()) {
         std::string parent = mp + "/" + kParentName;
-        if (::mkdir(parent.c_str(), 0755) != 0 && errno != EEXIST)
-          return ErrnoError("create cgroup", parent);
-        if (c == "cpuset") CTV_CHECK(controller::PrepareCpusetV1(parent));
-        if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
-          return ErrnoError("create cgroup", dir);
+        // Retry: a concurrent gc may remove the (empty) parent between the two mkdirs.
+        for (int attempt = 0;; ++attempt) {
+          if (::mkdir(parent.c_str(), 0755) != 0 && errno != EEXIST)
+            return ErrnoError("create cgroup", parent);
+          if (c == "cpuset") CTV_CHECK(controller::PrepareCpusetV1(parent));
+          if (::mkdir(dir.c_str(), 0755) == 0 || errno == EEXIST) break;
+          if (errno != ENOENT || attempt == 3) return ErrnoError("create cgroup", dir);
+        }
         dirs_.push_back(dir);
       }
       by_controller_.emplace_back(c, dir);

@@ -26,7 +26,8 @@ class V2Manager : public Manager {
       return ErrnoError("create cgroup", parent_);
     CTV_CHECK(Enable(root_, l));
     CTV_CHECK(Enable(parent_, l));
-    if (::mkdir(dir_.c_str(), 0755) != 0 && errno != EEXIST) return ErrnoError("create cgroup", dir_);
+    if (::mkdir(dir_.c_str(), 0755) != 0 && errno != EEXIST)
+      return ErrnoError("create cgroup", dir_);
     created_ = true;
     CTV_CHECK(controller::ApplyMemoryV2(dir_, l));
     CTV_CHECK(controller::ApplyCpuV2(dir_, l));
@@ -71,17 +72,21 @@ class V2Manager : public Manager {
       return false;
     };
     std::vector<std::pair<std::string, bool>> want = {
-        {"memory", true}, {"cpu", true}, {"pids", true},
+        {"memory", true},
+        {"cpu", true},
+        {"pids", true},
         {"cpuset", l.cpuset_cpus || l.cpuset_mems},
         {"io", l.io_weight || !l.io_throttle.empty()}};
     std::string add;
     for (auto& [c, needed] : want) {
       if (!needed || has(enabled, c)) continue;
       if (!has(avail, c)) {
-        bool asked = (c == "memory" && l.memory_bytes) || (c == "cpu" && (l.cpus || l.cpu_shares)) ||
-                     (c == "pids" && l.pids) || c == "cpuset" || c == "io";
+        bool asked = (c == "memory" && l.memory_bytes) ||
+                     (c == "cpu" && (l.cpus || l.cpu_shares)) || (c == "pids" && l.pids) ||
+                     c == "cpuset" || c == "io";
         if (asked)
-          return MakeError("enable cgroup controller", dir, c + " is not available (cgroup.controllers)");
+          return MakeError("enable cgroup controller", dir,
+                           c + " is not available (cgroup.controllers)");
         continue;
       }
       add += (add.empty() ? "+" : " +") + c;

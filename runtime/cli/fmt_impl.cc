@@ -3,7 +3,6 @@
 // launch path. Only the non-template part is needed (ctvrt formats through fmt::vformat).
 #include <fmt/format-inl.h>
 
-
 FMT_BEGIN_NAMESPACE
 namespace detail {
 template FMT_API auto thousands_sep_impl(locale_ref) -> thousands_sep_result<char>;

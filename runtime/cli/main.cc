@@ -7,11 +7,10 @@
 //   ctvrt run [-m 256m] [--cpus 0.5] [--pids-limit N] [-v HOST:CT[:ro]] [--name N] IMAGE CMD...
 //   ctvrt ps [-a] | exec ID CMD... | logs ID | stop ID | rm [-f] ID | images | rmi IMAGE | gc
 // Exit codes: the container's exit code for foreground runs; 1 failure; 2 bad usage.
+#include <openssl/crypto.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <openssl/crypto.h>
 
 #include <CLI/CLI.hpp>
 #include <cmath>

@@ -51,7 +51,9 @@ int Exec(Globals& g, const std::string& who, const std::vector<std::string>& cmd
     std::string mine = "/proc/self/ns/" + std::string(k.name);
     std::string theirs = base + k.name;
     char a[128] = {}, b[128] = {};
-    if (::readlink(mine.c_str(), a, sizeof a - 1) < 0 || ::readlink(theirs.c_str(), b, sizeof b - 1) < 0) continue;
+    if (::readlink(mine.c_str(), a, sizeof a - 1) < 0 ||
+        ::readlink(theirs.c_str(), b, sizeof b - 1) < 0)
+      continue;
     if (std::strcmp(a, b) == 0) continue;  // not isolated
     Fd fd(::open(theirs.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd.Valid()) return PrintError(ErrnoError("open", theirs));
@@ -61,7 +63,8 @@ int Exec(Globals& g, const std::string& who, const std::vector<std::string>& cmd
     auto mgr = cgroup::NewManager(**mounts, *id);
     if (mgr)
       for (const std::string& d : (*mgr)->Paths())
-        if (::access(d.c_str(), F_OK) == 0) (void)cgroup::WriteValue(d + "/cgroup.procs", std::to_string(::getpid()));
+        if (::access(d.c_str(), F_OK) == 0)
+          (void)cgroup::WriteValue(d + "/cgroup.procs", std::to_string(::getpid()));
   }
   // User namespace first (it owns the others), mount namespace last but before chdir.
   std::stable_sort(fds.begin(), fds.end(), [](auto& x, auto& y) {
@@ -69,7 +72,8 @@ int Exec(Globals& g, const std::string& who, const std::vector<std::string>& cmd
   });
   for (auto& [fd, flag] : fds)
     if (::setns(fd.Get(), flag) != 0)
-      return PrintError(ErrnoError("setns", base + (ns::Kinds().front().name), "namespace flag " + std::to_string(flag)));
+      return PrintError(ErrnoError("setns", base + (ns::Kinds().front().name),
+                                   "namespace flag " + std::to_string(flag)));
   if (::chdir("/") != 0) return PrintError(ErrnoError("chdir", "/"));
   // The pid namespace applies to children: fork the command.
   pid_t pid = ::fork();
@@ -89,7 +93,8 @@ int Exec(Globals& g, const std::string& who, const std::vector<std::string>& cmd
     for (auto& a : cmd) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
     ::execvp(argv[0], argv.data());
-    std::fprintf(stderr, "ctvrt: exec `%s` in container %s: %s\n", argv[0], id->c_str(), std::strerror(errno));
+    std::fprintf(stderr, "ctvrt: exec `%s` in container %s: %s\n", argv[0], id->c_str(),
+                 std::strerror(errno));
     ::_exit(127);
   }
   int w = 0;
@@ -124,7 +129,9 @@ std::vector<Command> RegisterManage(CLI::App& root, Globals& g) {
   auto sig = std::make_shared<std::string>();
   auto timeout = std::make_shared<int>(10);
   auto cmd = std::make_shared<std::vector<std::string>>();
-  auto resolve = [&g](const std::string& who) { return runtime::ResolveContainer(g.state_root, who); };
+  auto resolve = [&g](const std::string& who) {
+    return runtime::ResolveContainer(g.state_root, who);
+  };
 
   auto* start = root.add_subcommand("start", "OCI start: run the command of a created container");
   start->add_option("id", *id)->required();
@@ -159,7 +166,8 @@ std::vector<Command> RegisterManage(CLI::App& root, Globals& g) {
                  }});
 
   for (const char* name : {"delete", "rm"}) {
-    auto* del = root.add_subcommand(name, "remove a container (its cgroups, writable layer, state)");
+    auto* del =
+        root.add_subcommand(name, "remove a container (its cgroups, writable layer, state)");
     del->add_option("id", *id)->required();
     del->add_flag("-f,--force", *force, "kill it first if it is running");
     out.push_back({del, [&g, id, force, resolve] {
@@ -182,25 +190,30 @@ std::vector<Command> RegisterManage(CLI::App& root, Globals& g) {
 
   auto* ps = root.add_subcommand("ps", "list containers");
   ps->add_flag("-a,--all", *all, "include stopped containers");
-  out.push_back({ps, [&g, all] {
-                   auto ids = runtime::ListContainers(g.state_root);
-                   if (!ids) return PrintError(ids.error());
-                   std::printf("%-16s %-16s %-8s %-8s %-20s %s\n", "ID", "NAME", "STATUS", "PID",
-                               "CREATED", "COMMAND");
-                   for (const std::string& i : *ids) {
-                     auto st = runtime::LoadState(g.state_root, i);
-                     if (!st) continue;
-                     std::string status = runtime::StatusOf(g.state_root, *st);
-                     if (status == "stopped" && !*all) continue;
-                     if (status == "stopped" && st->oom_killed) status = "oom-killed";
-                     else if (status == "stopped" && st->exit) status = "exited(" + std::to_string(st->exit->signaled ? 128 + st->exit->code : st->exit->code) + ")";
-                     std::string command;
-                     for (auto& a : st->command) command += (command.empty() ? "" : " ") + a;
-                     std::printf("%-16s %-16s %-8s %-8d %-20s %s\n", st->id.c_str(), st->name.c_str(),
-                                 status.c_str(), st->pid, st->created.c_str(), command.c_str());
-                   }
-                   return 0;
-                 }});
+  out.push_back(
+      {ps, [&g, all] {
+         auto ids = runtime::ListContainers(g.state_root);
+         if (!ids) return PrintError(ids.error());
+         std::printf("%-16s %-16s %-8s %-8s %-20s %s\n", "ID", "NAME", "STATUS", "PID", "CREATED",
+                     "COMMAND");
+         for (const std::string& i : *ids) {
+           auto st = runtime::LoadState(g.state_root, i);
+           if (!st) continue;
+           std::string status = runtime::StatusOf(g.state_root, *st);
+           if (status == "stopped" && !*all) continue;
+           if (status == "stopped" && st->oom_killed)
+             status = "oom-killed";
+           else if (status == "stopped" && st->exit)
+             status = "exited(" +
+                      std::to_string(st->exit->signaled ? 128 + st->exit->code : st->exit->code) +
+                      ")";
+           std::string command;
+           for (auto& a : st->command) command += (command.empty() ? "" : " ") + a;
+           std::printf("%-16s %-16s %-8s %-8d %-20s %s\n", st->id.c_str(), st->name.c_str(),
+                       status.c_str(), st->pid, st->created.c_str(), command.c_str());
+         }
+         return 0;
+       }});
 
   auto* logs = root.add_subcommand("logs", "print a detached container's output");
   logs->add_option("id", *id)->required();
@@ -208,7 +221,9 @@ std::vector<Command> RegisterManage(CLI::App& root, Globals& g) {
                    auto i = resolve(*id);
                    if (!i) return PrintError(i.error());
                    auto text = ReadFile(runtime::StateDir(g.state_root, *i) + "/log");
-                   if (!text) return PrintError(MakeError("read logs of", *i, "no log (only detached containers log to a file)"));
+                   if (!text)
+                     return PrintError(MakeError(
+                         "read logs of", *i, "no log (only detached containers log to a file)"));
                    std::fwrite(text->data(), 1, text->size(), stdout);
                    return 0;
                  }});
@@ -223,10 +238,12 @@ std::vector<Command> RegisterManage(CLI::App& root, Globals& g) {
                    image::LayerStore store(g.store_root);
                    auto list = image::ListImages(store);
                    if (!list) return PrintError(list.error());
-                   std::printf("%-50s %-20s %-7s %s\n", "IMAGE", "MANIFEST", "LAYERS", "BLOB BYTES");
+                   std::printf("%-50s %-20s %-7s %s\n", "IMAGE", "MANIFEST", "LAYERS",
+                               "BLOB BYTES");
                    for (auto& r : *list)
-                     std::printf("%-50s %-20s %-7zu %lld\n", r.name.c_str(), r.manifest_digest.substr(0, 19).c_str(),
-                                 r.layers.size(), static_cast<long long>(r.unpacked_bytes));
+                     std::printf("%-50s %-20s %-7zu %lld\n", r.name.c_str(),
+                                 r.manifest_digest.substr(0, 19).c_str(), r.layers.size(),
+                                 static_cast<long long>(r.unpacked_bytes));
                    return 0;
                  }});
 
@@ -242,7 +259,8 @@ std::vector<Command> RegisterManage(CLI::App& root, Globals& g) {
                    return 0;
                  }});
 
-  auto* gc = root.add_subcommand("gc", "remove what crashed containers left (processes, cgroups, state)");
+  auto* gc =
+      root.add_subcommand("gc", "remove what crashed containers left (processes, cgroups, state)");
   out.push_back({gc, [&g] {
                    std::vector<std::string> removed;
                    Status s = runtime::CollectGarbage(g.state_root, &removed);

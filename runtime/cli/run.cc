@@ -4,9 +4,9 @@
 #include <unistd.h>
 
 #include <cmath>
-#include <optional>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 #include "core/clock.h"
 #include "runtime/cli/commands.h"
@@ -41,10 +41,8 @@ void AddRunFlags(CLI::App* c, RunFlags& f) {
   c->add_option("--cpus", f.cpus, "CPU quota in cores, e.g. 0.5");
   c->add_option("--cpuset-cpus", f.cpuset_cpus, "CPUs allowed, e.g. 0-1");
   c->add_option("--pids-limit", f.pids_limit, "maximum number of processes");
-  c->add_option("-v,--volume", f.volumes, "bind mount HOSTDIR:CTDIR[:ro]")
-      ->allow_extra_args(false);
-  c->add_option("-e,--env", f.env, "environment variable NAME=VALUE")
-      ->allow_extra_args(false);
+  c->add_option("-v,--volume", f.volumes, "bind mount HOSTDIR:CTDIR[:ro]")->allow_extra_args(false);
+  c->add_option("-e,--env", f.env, "environment variable NAME=VALUE")->allow_extra_args(false);
   c->add_option("--ulimit", f.ulimits, "rlimit NAME=SOFT[:HARD], e.g. nofile=1024:2048")
       ->allow_extra_args(false);
   c->add_option("--name", f.name, "container name (also its id when valid)");
@@ -54,8 +52,7 @@ void AddRunFlags(CLI::App* c, RunFlags& f) {
   c->add_option("--userns", f.userns,
                 "user namespace map INSIDE:OUTSIDE:COUNT (e.g. 0:100000:65536)");
   c->add_option("--ns", f.ns, "namespaces to create (default pid,mnt,uts,ipc,net,cgroup)");
-  c->add_option("--cap-add", f.cap_add, "add a capability")
-      ->allow_extra_args(false);
+  c->add_option("--cap-add", f.cap_add, "add a capability")->allow_extra_args(false);
   c->add_option("--cap-drop", f.cap_drop, "drop a capability (ALL for all)")
       ->allow_extra_args(false);
   c->add_option("--security-opt", f.security_opt, "seccomp=unconfined, no-new-privileges=false");
@@ -72,7 +69,8 @@ Status ApplyFlags(const RunFlags& f, runtime::ContainerSpec* spec) {
   if (!f.memory.empty()) {
     auto b = cgroup::ParseBytes(f.memory);
     if (!b || *b < 6 * 1024 * 1024)
-      return FlagError("-m/--memory", f.memory, "a size of at least 6m with unit b, k, m or g (e.g. 256m, 1g)");
+      return FlagError("-m/--memory", f.memory,
+                       "a size of at least 6m with unit b, k, m or g (e.g. 256m, 1g)");
     spec->limits.memory_bytes = *b;
   }
   if (!f.memory_swap.empty()) {
@@ -89,12 +87,14 @@ Status ApplyFlags(const RunFlags& f, runtime::ContainerSpec* spec) {
     double v = std::strtod(f.cpus.c_str(), &end);
     long ncpu = ::sysconf(_SC_NPROCESSORS_ONLN);
     if (end == f.cpus.c_str() || *end || !(v > 0) || v > ncpu)
-      return FlagError("--cpus", f.cpus,
-                       "a positive decimal number of cores up to " + std::to_string(ncpu) + " (e.g. 0.5)");
+      return FlagError(
+          "--cpus", f.cpus,
+          "a positive decimal number of cores up to " + std::to_string(ncpu) + " (e.g. 0.5)");
     spec->limits.cpus = v;
   }
   if (!f.cpuset_cpus.empty()) spec->limits.cpuset_cpus = f.cpuset_cpus;
-  if (f.pids_limit < 0) return FlagError("--pids-limit", std::to_string(f.pids_limit), "a positive number");
+  if (f.pids_limit < 0)
+    return FlagError("--pids-limit", std::to_string(f.pids_limit), "a positive number");
   if (f.pids_limit > 0) spec->limits.pids = f.pids_limit;
   for (const std::string& v : f.volumes) {
     runtime::Volume vol;
@@ -106,7 +106,8 @@ Status ApplyFlags(const RunFlags& f, runtime::ContainerSpec* spec) {
     vol.container_path = rest.substr(0, b);
     if (b != std::string::npos) {
       std::string mode = rest.substr(b + 1);
-      if (mode != "ro" && mode != "rw") return FlagError("-v/--volume", v, "HOSTDIR:CTDIR[:ro|:rw]");
+      if (mode != "ro" && mode != "rw")
+        return FlagError("-v/--volume", v, "HOSTDIR:CTDIR[:ro|:rw]");
       vol.read_only = mode == "ro";
     }
     if (vol.host_path.empty() || vol.host_path[0] != '/' || vol.container_path.empty() ||
@@ -122,20 +123,22 @@ Status ApplyFlags(const RunFlags& f, runtime::ContainerSpec* spec) {
   }
   for (const std::string& u : f.ulimits) {
     static const std::map<std::string, int> kNames = {
-        {"nofile", RLIMIT_NOFILE}, {"nproc", RLIMIT_NPROC}, {"core", RLIMIT_CORE},
-        {"stack", RLIMIT_STACK}, {"memlock", RLIMIT_MEMLOCK}, {"fsize", RLIMIT_FSIZE},
-        {"as", RLIMIT_AS}, {"cpu", RLIMIT_CPU}};
+        {"nofile", RLIMIT_NOFILE}, {"nproc", RLIMIT_NPROC},     {"core", RLIMIT_CORE},
+        {"stack", RLIMIT_STACK},   {"memlock", RLIMIT_MEMLOCK}, {"fsize", RLIMIT_FSIZE},
+        {"as", RLIMIT_AS},         {"cpu", RLIMIT_CPU}};
     size_t eq = u.find('=');
     auto it = eq == std::string::npos ? kNames.end() : kNames.find(u.substr(0, eq));
     if (it == kNames.end())
-      return FlagError("--ulimit", u, "NAME=SOFT[:HARD] with NAME one of nofile, nproc, core, "
-                                      "stack, memlock, fsize, as, cpu");
+      return FlagError("--ulimit", u,
+                       "NAME=SOFT[:HARD] with NAME one of nofile, nproc, core, "
+                       "stack, memlock, fsize, as, cpu");
     std::string vals = u.substr(eq + 1);
     size_t colon = vals.find(':');
     char* e1 = nullptr;
     char* e2 = nullptr;
     unsigned long long soft = std::strtoull(vals.c_str(), &e1, 10);
-    unsigned long long hard = colon == std::string::npos ? soft : std::strtoull(vals.c_str() + colon + 1, &e2, 10);
+    unsigned long long hard =
+        colon == std::string::npos ? soft : std::strtoull(vals.c_str() + colon + 1, &e2, 10);
     if (e1 == vals.c_str() || (colon == std::string::npos ? *e1 != 0 : *e1 != ':') || soft > hard)
       return FlagError("--ulimit", u, "NAME=SOFT[:HARD] with SOFT <= HARD");
     spec->process.rlimits.push_back({it->second, soft, hard});
@@ -177,10 +180,15 @@ Status ApplyFlags(const RunFlags& f, runtime::ContainerSpec* spec) {
     spec->process.caps |= security::CapSet{1} << *bit;
   }
   if (!f.security_opt.empty()) {
-    if (f.security_opt == "seccomp=unconfined") spec->process.seccomp = false;
-    else if (f.security_opt == "no-new-privileges=false") spec->process.no_new_privileges = false;
-    else if (f.security_opt == "no-new-privileges" || f.security_opt == "no-new-privileges=true") spec->process.no_new_privileges = true;
-    else return FlagError("--security-opt", f.security_opt, "seccomp=unconfined or no-new-privileges[=true|false]");
+    if (f.security_opt == "seccomp=unconfined")
+      spec->process.seccomp = false;
+    else if (f.security_opt == "no-new-privileges=false")
+      spec->process.no_new_privileges = false;
+    else if (f.security_opt == "no-new-privileges" || f.security_opt == "no-new-privileges=true")
+      spec->process.no_new_privileges = true;
+    else
+      return FlagError("--security-opt", f.security_opt,
+                       "seccomp=unconfined or no-new-privileges[=true|false]");
   }
   if (f.read_only) spec->readonly_rootfs = true;
   if (f.init) spec->init = true;
@@ -196,9 +204,10 @@ void Forward(int sig) {
 int64_t g_t0 = 0;
 std::vector<std::pair<std::string, int64_t>> g_phases;
 // CTVRT_TIMING=1: phase timestamps on stderr at exit (what the launch path spends where).
-void NotePhase(const char* name) {
-  if (g_t0) g_phases.emplace_back(name, MonotonicNs());
+void NotePhaseAt(const char* name, int64_t t_ns) {
+  if (g_t0) g_phases.emplace_back(name, t_ns);
 }
+void NotePhase(const char* name) { NotePhaseAt(name, MonotonicNs()); }
 void PrintPhases() {
   if (!g_t0) return;
   int64_t prev = g_t0;
@@ -215,7 +224,7 @@ void PrintPhases() {
 int RunForeground(runtime::RunRequest& req, bool remove_after, const std::string& pid_file) {
   runtime::State st;
   runtime::LaunchOptions o;
-  if (g_t0) o.on_phase = NotePhase;
+  if (g_t0) o.on_phase = NotePhaseAt;
   o.stdin_fd = 0;
   o.stdout_fd = 1;
   o.stderr_fd = 2;
@@ -234,7 +243,9 @@ int RunForeground(runtime::RunRequest& req, bool remove_after, const std::string
     auto stats = c->Cgroup()->ReadStats();
     oom = stats && stats->oom_kills > 0;
   }
-  if (oom) std::fprintf(stderr, "ctvrt: container %s was killed by the OOM killer (memory limit)\n", req.spec.id.c_str());
+  if (oom)
+    std::fprintf(stderr, "ctvrt: container %s was killed by the OOM killer (memory limit)\n",
+                 req.spec.id.c_str());
   if (remove_after) {
     // We are the monitor and PID 1 is reaped: remove directly (no state round trip; this is on
     // the measured start-to-exit path).
@@ -261,10 +272,11 @@ int DoRun(Globals& g, RunFlags& f, const std::vector<std::string>& rest, bool cr
   if (const char* t = ::getenv("CTVRT_TIMING"); t && *t == '1') g_t0 = MonotonicNs();
   runtime::RunRequest req;
   req.state_root = g.state_root;
-  bool bundle_mode = !f.bundle.empty() || create_only ||
-                     (rest.size() == 1 && fs::Exists("config.json"));
+  bool bundle_mode =
+      !f.bundle.empty() || create_only || (rest.size() == 1 && fs::Exists("config.json"));
   if (bundle_mode) {
-    if (rest.size() != 1) return PrintUsage("expected exactly one container ID after the options (OCI bundle mode)");
+    if (rest.size() != 1)
+      return PrintUsage("expected exactly one container ID after the options (OCI bundle mode)");
     std::string bundle = f.bundle.empty() ? "." : f.bundle;
     char abs[PATH_MAX];
     if (!::realpath(bundle.c_str(), abs)) return PrintError(ErrnoError("open bundle", bundle));
@@ -279,7 +291,8 @@ int DoRun(Globals& g, RunFlags& f, const std::vector<std::string>& rest, bool cr
     if (create_only || f.detach) return RunDetached(req, f.pid_file, false);
     return RunForeground(req, !f.keep, f.pid_file);
   }
-  if (rest.empty()) return PrintUsage("expected IMAGE [COMMAND...] (IMAGE is an OCI layout DIR[:REF])");
+  if (rest.empty())
+    return PrintUsage("expected IMAGE [COMMAND...] (IMAGE is an OCI layout DIR[:REF])");
   image::LayerStore store(g.store_root);
   auto img = image::PrepareImage(store, rest[0]);
   if (!img) return PrintError(img.error());
@@ -287,14 +300,20 @@ int DoRun(Globals& g, RunFlags& f, const std::vector<std::string>& rest, bool cr
   runtime::ContainerSpec& spec = req.spec;
   spec.namespaces = ns::DefaultFlags();
   spec.lower_dirs = img->layer_dirs;
+  auto init_layer = store.EnsureInitLayer();
+  if (!init_layer) return PrintError(init_layer.error());
+  spec.lower_dirs.push_back(*init_layer);
   const image::ImageConfig& ic = img->image.config;
   spec.process.args.assign(rest.begin() + 1, rest.end());
   if (spec.process.args.empty()) spec.process.args = ic.cmd;
   std::vector<std::string> entrypoint = ic.entrypoint;
-  if (f.entrypoint) entrypoint = f.entrypoint->empty() ? std::vector<std::string>{} : std::vector<std::string>{*f.entrypoint};
+  if (f.entrypoint)
+    entrypoint = f.entrypoint->empty() ? std::vector<std::string>{}
+                                       : std::vector<std::string>{*f.entrypoint};
   if (!entrypoint.empty())
     spec.process.args.insert(spec.process.args.begin(), entrypoint.begin(), entrypoint.end());
-  if (spec.process.args.empty()) return PrintUsage("the image has no default command: give one after IMAGE");
+  if (spec.process.args.empty())
+    return PrintUsage("the image has no default command: give one after IMAGE");
   spec.process.env = ic.env;
   if (!ic.working_dir.empty()) spec.process.cwd = ic.working_dir;
   if (Status s = ApplyFlags(f, &spec); !s) return PrintUsage(s.error().ToString());
@@ -302,7 +321,9 @@ int DoRun(Globals& g, RunFlags& f, const std::vector<std::string>& rest, bool cr
   if (!f.name.empty()) {
     if (runtime::ValidateId(f.name) && f.name.rfind("ctv", 0) == 0) spec.id = f.name;
     auto existing = runtime::ResolveContainer(g.state_root, f.name);
-    if (existing) return PrintError(MakeError("create container", f.name, "the name is already in use by " + *existing));
+    if (existing)
+      return PrintError(
+          MakeError("create container", f.name, "the name is already in use by " + *existing));
   }
   spec.hostname = f.hostname.empty() ? spec.id : f.hostname;
   req.name = f.name.empty() ? spec.id : f.name;
@@ -324,7 +345,8 @@ Command RegisterRun(CLI::App& root, Globals& g) {
 }
 
 Command RegisterCreate(CLI::App& root, Globals& g) {
-  auto* c = root.add_subcommand("create", "OCI create: set up a container from a bundle, stopped before exec");
+  auto* c = root.add_subcommand(
+      "create", "OCI create: set up a container from a bundle, stopped before exec");
   auto f = std::make_shared<RunFlags>();
   c->add_option("-b,--bundle", f->bundle, "bundle dir (default: .)");
   c->add_option("--pid-file", f->pid_file, "write the container's host pid here");

@@ -1,6 +1,7 @@
 #include "runtime/fs/rootfs.h"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 namespace ctv::fs {
 namespace {
@@ -32,6 +34,56 @@ MountOp Simple(K kind, std::string target, mode_t mode = 0755) {
   op.target = std::move(target);
   op.mode = mode;
   return op;
+}
+
+// "/data/sub" -> "data/sub".
+std::string Relative(const std::string& abs) {
+  size_t i = abs.find_first_not_of('/');
+  return i == std::string::npos ? "" : abs.substr(i);
+}
+
+// mkdir -p of `abs` inside the root, one in-root op per component.
+void AddInRootDirs(const std::string& r, const std::string& abs, std::vector<MountOp>* ops) {
+  std::string parent;  // relative, "" = the root
+  size_t i = 1;
+  while (i <= abs.size()) {
+    size_t j = abs.find('/', i);
+    if (j == std::string::npos) j = abs.size();
+    if (j > i) {
+      std::string comp = abs.substr(i, j - i);
+      MountOp op = Simple(K::kMkdir, r + "/" + (parent.empty() ? "" : parent + "/") + comp);
+      op.in_root = parent.empty() ? "." : parent;
+      op.name = comp;
+      ops->push_back(op);
+      parent += (parent.empty() ? "" : "/") + comp;
+    }
+    i = j + 1;
+  }
+}
+
+// openat2(root, rel, RESOLVE_IN_ROOT): symlinks resolve as if `root` were "/".
+int OpenInRoot(int root_fd, const std::string& rel, int flags) {
+  open_how how;
+  std::memset(&how, 0, sizeof how);
+  how.flags = static_cast<uint64_t>(flags) | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  return static_cast<int>(::syscall(SYS_openat2, root_fd, rel.c_str(), &how, sizeof how));
+}
+
+// "/proc/self/fd/<fd>" into buf (at least 32 bytes), without allocating.
+const char* FdPath(int fd, char* buf) {
+  const char prefix[] = "/proc/self/fd/";
+  std::memcpy(buf, prefix, sizeof prefix - 1);
+  char digits[16];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + fd % 10);
+    fd /= 10;
+  } while (fd > 0);
+  char* o = buf + sizeof prefix - 1;
+  while (n > 0) *o++ = digits[--n];
+  *o = 0;
+  return buf;
 }
 
 }  // namespace
@@ -63,17 +115,19 @@ Result<std::vector<MountOp>> BuildRootfsPlan(const runtime::ContainerSpec& spec,
   } else {
     return MakeError("build root filesystem", spec.id, "no image layers and no rootfs directory");
   }
+  ops.push_back(Simple(K::kOpenRoot, r));
   const unsigned long kNoSuidDevExec = MS_NOSUID | MS_NODEV | MS_NOEXEC;
   ops.push_back(Simple(K::kMkdir, r + "/proc"));
   ops.push_back(Mount("proc", r + "/proc", "proc", kNoSuidDevExec));
   ops.push_back(Simple(K::kMkdir, r + "/dev"));
-  ops.push_back(Mount("tmpfs", r + "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k"));
+  ops.push_back(
+      Mount("tmpfs", r + "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k"));
   struct Dev {
     const char* name;
     int major, minor;
   };
-  for (const Dev& d : {Dev{"null", 1, 3}, Dev{"zero", 1, 5}, Dev{"full", 1, 7},
-                       Dev{"random", 1, 8}, Dev{"urandom", 1, 9}, Dev{"tty", 5, 0}}) {
+  for (const Dev& d : {Dev{"null", 1, 3}, Dev{"zero", 1, 5}, Dev{"full", 1, 7}, Dev{"random", 1, 8},
+                       Dev{"urandom", 1, 9}, Dev{"tty", 5, 0}}) {
     std::string path = r + "/dev/" + d.name;
     if (userns) {
       // mknod is refused in a user namespace: bind the host's node instead (what runc does).
@@ -85,8 +139,10 @@ Result<std::vector<MountOp>> BuildRootfsPlan(const runtime::ContainerSpec& spec,
       ops.push_back(op);
     }
   }
-  for (auto [target, link] : {std::pair{"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"},
-                              {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
+  for (auto [target, link] : {std::pair{"/proc/self/fd", "fd"},
+                              {"/proc/self/fd/0", "stdin"},
+                              {"/proc/self/fd/1", "stdout"},
+                              {"/proc/self/fd/2", "stderr"},
                               {"pts/ptmx", "ptmx"}}) {
     MountOp op = Simple(K::kSymlink, r + "/dev/" + link);
     op.source = target;
@@ -118,43 +174,30 @@ Result<std::vector<MountOp>> BuildRootfsPlan(const runtime::ContainerSpec& spec,
         v.container_path[0] != '/')
       return MakeError("add volume", v.host_path + ":" + v.container_path,
                        "both paths must be absolute (HOSTDIR:CTDIR[:ro])");
-    if (v.container_path.find("/../") != std::string::npos ||
-        v.container_path.ends_with("/.."))
+    if (v.container_path.find("/../") != std::string::npos || v.container_path.ends_with("/.."))
       return MakeError("add volume", v.container_path, "`..` is not allowed in a container path");
-    // mkdir -p, one op per component.
-    std::string cur = r;
-    size_t i = 1;
-    while (i <= v.container_path.size()) {
-      size_t j = v.container_path.find('/', i);
-      if (j == std::string::npos) j = v.container_path.size();
-      if (j > i) {
-        cur += "/" + v.container_path.substr(i, j - i);
-        ops.push_back(Simple(K::kMkdir, cur));
-      }
-      i = j + 1;
+    AddInRootDirs(r, v.container_path, &ops);
+    MountOp m = Mount(v.host_path, r + v.container_path, "", MS_BIND | MS_REC);
+    m.in_root = Relative(v.container_path);
+    ops.push_back(m);
+    if (v.read_only) {
+      MountOp ro = Simple(K::kBindReadonly, r + v.container_path);
+      ro.in_root = m.in_root;
+      ops.push_back(ro);
     }
-    ops.push_back(Mount(v.host_path, r + v.container_path, "", MS_BIND | MS_REC));
-    if (v.read_only) ops.push_back(Simple(K::kBindReadonly, r + v.container_path));
   }
   for (const runtime::ExtraMount& m : spec.extra_mounts) {
     if (m.destination.empty() || m.destination[0] != '/' ||
         m.destination.find("..") != std::string::npos)
       return MakeError("add mount", m.destination, "destination must be absolute, without `..`");
-    std::string cur = r;
-    size_t i = 1;
-    while (i <= m.destination.size()) {
-      size_t j = m.destination.find('/', i);
-      if (j == std::string::npos) j = m.destination.size();
-      if (j > i) {
-        cur += "/" + m.destination.substr(i, j - i);
-        ops.push_back(Simple(K::kMkdir, cur));
-      }
-      i = j + 1;
-    }
-    ops.push_back(Mount(m.source, r + m.destination, (m.flags & MS_BIND) ? "" : m.type,
-                        m.flags & ~MS_RDONLY, m.data));
+    AddInRootDirs(r, m.destination, &ops);
+    MountOp mo = Mount(m.source, r + m.destination, (m.flags & MS_BIND) ? "" : m.type,
+                       m.flags & ~MS_RDONLY, m.data);
+    mo.in_root = Relative(m.destination);
+    ops.push_back(mo);
     if (m.flags & MS_RDONLY) {
       MountOp ro = Simple(K::kBindReadonly, r + m.destination);
+      ro.in_root = mo.in_root;
       if (!(m.flags & MS_BIND)) {
         ro.kind = K::kMount;
         ro.flags = MS_REMOUNT | MS_RDONLY | (m.flags & ~MS_RDONLY);
@@ -184,22 +227,56 @@ std::string DescribeOp(const MountOp& op) {
       if (op.flags & MS_BIND) return "bind mount `" + op.source + "` on `" + op.target + "`";
       if (op.fstype.empty()) return "change propagation of `" + op.target + "`";
       return "mount " + op.fstype + " on `" + op.target + "`";
-    case K::kMkdir: return "mkdir `" + op.target + "`";
-    case K::kMknod: return "mknod `" + op.target + "`";
-    case K::kTouch: return "create `" + op.target + "`";
-    case K::kSymlink: return "symlink `" + op.target + "` -> `" + op.source + "`";
-    case K::kPivotRoot: return "pivot_root to `" + op.target + "`";
-    case K::kMask: return "mask `" + op.target + "`";
-    case K::kReadonly: return "make `" + op.target + "` read-only";
-    case K::kBindReadonly: return "remount `" + op.target + "` read-only";
+    case K::kMkdir:
+      return "mkdir `" + op.target + "`";
+    case K::kMknod:
+      return "mknod `" + op.target + "`";
+    case K::kTouch:
+      return "create `" + op.target + "`";
+    case K::kSymlink:
+      return "symlink `" + op.target + "` -> `" + op.source + "`";
+    case K::kPivotRoot:
+      return "pivot_root to `" + op.target + "`";
+    case K::kMask:
+      return "mask `" + op.target + "`";
+    case K::kReadonly:
+      return "make `" + op.target + "` read-only";
+    case K::kBindReadonly:
+      return "remount `" + op.target + "` read-only";
+    case K::kOpenRoot:
+      return "open the new root `" + op.target + "`";
   }
   return "mount step";
 }
 
-int RunOp(const MountOp& op) {
+int RunOp(const MountOp& op, int* root_fd) {
   const char* t = op.target.c_str();
   int r = 0;
+  char fd_path[40];
+  int target_fd = -1;
+  if (!op.in_root.empty() && *root_fd >= 0) {
+    if (op.kind == K::kMkdir) {
+      int parent = OpenInRoot(*root_fd, op.in_root, O_PATH | O_DIRECTORY);
+      if (parent < 0) return errno;
+      r = ::mkdirat(parent, op.name.c_str(), op.mode);
+      int err = r != 0 && errno != EEXIST ? errno : 0;
+      ::close(parent);
+      return err;
+    }
+    target_fd = OpenInRoot(*root_fd, op.in_root, O_PATH);
+    if (target_fd < 0) return errno;
+    t = FdPath(target_fd, fd_path);
+  }
+  struct CloseTarget {
+    int fd;
+    ~CloseTarget() {
+      if (fd >= 0) ::close(fd);
+    }
+  } close_target{target_fd};
   switch (op.kind) {
+    case K::kOpenRoot:
+      *root_fd = ::open(t, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      return *root_fd < 0 ? errno : 0;
     case K::kMount:
       r = ::mount(op.source.empty() ? nullptr : op.source.c_str(), t,
                   op.fstype.empty() ? nullptr : op.fstype.c_str(), op.flags,
@@ -226,6 +303,10 @@ int RunOp(const MountOp& op) {
     case K::kPivotRoot:
       // pivot_root(".", "."): the old root ends up mounted on top of the new one; detaching it
       // leaves the new root alone, with no directory needed to park the old one in.
+      if (*root_fd >= 0) {
+        ::close(*root_fd);
+        *root_fd = -1;
+      }
       if (::chdir(t) != 0) return errno;
       if (::syscall(SYS_pivot_root, ".", ".") != 0) return errno;
       if (::umount2(".", MNT_DETACH) != 0) return errno;
@@ -243,7 +324,8 @@ int RunOp(const MountOp& op) {
     case K::kReadonly:
       if (::mount(t, t, nullptr, MS_BIND | MS_REC, nullptr) != 0)
         return op.optional && errno == ENOENT ? 0 : errno;
-      r = ::mount(nullptr, t, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr);
+      r = ::mount(nullptr, t, nullptr,
+                  MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr);
       break;
     case K::kBindReadonly:
       r = ::mount(nullptr, t, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | op.flags, nullptr);

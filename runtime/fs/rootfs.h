@@ -25,15 +25,16 @@ namespace ctv::fs {
 
 struct MountOp {
   enum class Kind {
-    kMount,        // mount(source, target, fstype, flags, data)
-    kMkdir,        // mkdir(target, mode), EEXIST is fine
-    kMknod,        // mknod(target, mode, dev), then chmod(mode) (umask-proof)
-    kTouch,        // create an empty file (a bind-mount target), EEXIST is fine
-    kSymlink,      // symlink(source, target), EEXIST is fine
-    kPivotRoot,    // chdir(target); pivot_root(".", "."); umount2(".", MNT_DETACH); chdir("/")
-    kMask,         // after pivot: bind /dev/null over a file, or read-only tmpfs over a directory
-    kReadonly,     // after pivot: bind the path onto itself and remount read-only
-    kBindReadonly  // remount an existing bind mount read-only (flags carry extra MS_ bits)
+    kMount,         // mount(source, target, fstype, flags, data)
+    kMkdir,         // mkdir(target, mode), EEXIST is fine
+    kMknod,         // mknod(target, mode, dev), then chmod(mode) (umask-proof)
+    kTouch,         // create an empty file (a bind-mount target), EEXIST is fine
+    kSymlink,       // symlink(source, target), EEXIST is fine
+    kPivotRoot,     // chdir(target); pivot_root(".", "."); umount2(".", MNT_DETACH); chdir("/")
+    kMask,          // after pivot: bind /dev/null over a file, or read-only tmpfs over a directory
+    kReadonly,      // after pivot: bind the path onto itself and remount read-only
+    kBindReadonly,  // remount an existing bind mount read-only (flags carry extra MS_ bits)
+    kOpenRoot       // open the new root (target) as the anchor for in-root resolution
   };
   Kind kind = Kind::kMount;
   std::string source, target, fstype, data;
@@ -41,6 +42,11 @@ struct MountOp {
   mode_t mode = 0;
   dev_t dev = 0;
   bool optional = false;  // ENOENT (and for masks, any absence) is not an error
+  // Targets chosen by the user or the image (volumes, config.json mounts) are resolved INSIDE
+  // the new root (openat2 RESOLVE_IN_ROOT), so a symlink in the image (`data -> /etc`) cannot
+  // redirect a mkdir or a mount to the host. `in_root` is the target relative to the root; for
+  // kMkdir, `in_root` is the parent and `name` the new directory.
+  std::string in_root, name;
 };
 
 struct RootfsPaths {
@@ -55,7 +61,8 @@ Result<std::vector<MountOp>> BuildRootfsPlan(const runtime::ContainerSpec& spec,
                                              const RootfsPaths& paths);
 // "mount overlay on `/run/ctvbench/containers/c1/rootfs`" for the op that failed.
 std::string DescribeOp(const MountOp& op);
-// Runs one op. Async-signal-safe, no allocation: returns 0 or an errno value.
-int RunOp(const MountOp& op);
+// Runs one op. Async-signal-safe, no allocation: returns 0 or an errno value. `root_fd` holds
+// the descriptor kOpenRoot opened (-1 before), for in-root resolution.
+int RunOp(const MountOp& op, int* root_fd);
 
 }  // namespace ctv::fs

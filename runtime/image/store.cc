@@ -104,16 +104,17 @@ Status UnpackLayer(const std::string& blob_path, const std::string& dest,
     int r = archive_read_next_header(in.get(), &entry);
     if (r == ARCHIVE_EOF) break;
     if (r < ARCHIVE_WARN)
-      return MakeError("read layer", what, "corrupt or truncated archive: " + ArchiveError(in.get()));
+      return MakeError("read layer", what,
+                       "corrupt or truncated archive: " + ArchiveError(in.get()));
     const char* raw_name = archive_entry_pathname(entry);
     std::string name = raw_name ? raw_name : "";
     std::string rel = CTV_TRY(CleanEntryPath(name, what));
     if (rel.empty()) continue;  // "./" itself
     for (size_t slash = rel.find('/'); slash != std::string::npos; slash = rel.find('/', slash + 1))
       if (symlinks.count(rel.substr(0, slash)))
-        return MakeError("unpack layer", what,
-                         "entry `" + name + "` would be written through symlink `" +
-                             rel.substr(0, slash) + "`");
+        return MakeError(
+            "unpack layer", what,
+            "entry `" + name + "` would be written through symlink `" + rel.substr(0, slash) + "`");
     std::string full = dest + "/" + rel;
     std::string base = rel.substr(rel.rfind('/') == std::string::npos ? 0 : rel.rfind('/') + 1);
     std::string parent = full.substr(0, full.size() - base.size() - 1);
@@ -167,9 +168,9 @@ Status UnpackLayer(const std::string& blob_path, const std::string& dest,
         r = archive_read_data_block(in.get(), &buf, &size, &offset);
         if (r == ARCHIVE_EOF) break;
         if (r < ARCHIVE_WARN)
-          return MakeError("read layer", what,
-                           "entry `" + name + "`: corrupt or truncated archive: " +
-                               ArchiveError(in.get()));
+          return MakeError(
+              "read layer", what,
+              "entry `" + name + "`: corrupt or truncated archive: " + ArchiveError(in.get()));
         if (archive_write_data_block(out.get(), buf, size, offset) < ARCHIVE_WARN)
           return MakeError("extract", full, ArchiveError(out.get()));
       }
@@ -223,6 +224,28 @@ Result<std::vector<std::string>> LayerStore::EnsureImage(const Image& image,
   for (const Descriptor& d : image.manifest.layers)
     dirs.push_back(CTV_TRY(EnsureLayer(image.layout_dir, d, options)));
   return dirs;
+}
+
+Result<std::string> LayerStore::EnsureInitLayer() {
+  std::string dir = root_ + "/init";
+  if (fs::Exists(dir + "/sys")) return dir;
+  CTV_CHECK(fs::MakeDirs(root_, 0755));
+  std::string tmp = CTV_TRY(fs::MakeTempDir(root_ + "/tmp", "init."));
+  ::chmod(tmp.c_str(), 0755);
+  for (const char* d : {"/proc", "/dev", "/sys"}) {
+    std::string p = tmp + d;
+    if (::mkdir(p.c_str(), 0755) != 0) {
+      Error e = ErrnoError("mkdir", p);
+      (void)fs::RemoveTree(tmp);
+      return e;
+    }
+  }
+  if (::rename(tmp.c_str(), dir.c_str()) != 0) {
+    int e = errno;
+    (void)fs::RemoveTree(tmp);
+    if (!fs::Exists(dir + "/sys")) return Error{e, "rename", tmp, "to " + dir};
+  }
+  return dir;
 }
 
 Result<std::vector<std::string>> LayerStore::ListLayers() const {

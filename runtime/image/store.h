@@ -39,6 +39,10 @@ class LayerStore {
   // Ensures every layer of `image`; returns the directories bottom layer first.
   Result<std::vector<std::string>> EnsureImage(const Image& image,
                                                const UnpackOptions& options = {});
+  // A tiny read-only layer with the mount points every container needs (proc, dev, sys), used
+  // as the topmost lowerdir (Docker's "init layer"): images without them (ours) would otherwise
+  // have them created in each container's upper dir, on every launch, and removed again.
+  Result<std::string> EnsureInitLayer();
   // Digests of the layers in the cache.
   Result<std::vector<std::string>> ListLayers() const;
   // Removes one layer from the cache (caller ensures no container uses it).

@@ -12,9 +12,9 @@ namespace ctv::ns {
 
 const std::vector<Kind>& Kinds() {
   static const std::vector<Kind> kKinds = {
-      {"pid", CLONE_NEWPID, "pid"},         {"mnt", CLONE_NEWNS, "mount"},
-      {"uts", CLONE_NEWUTS, "uts"},         {"ipc", CLONE_NEWIPC, "ipc"},
-      {"net", CLONE_NEWNET, "network"},     {"cgroup", CLONE_NEWCGROUP, "cgroup"},
+      {"pid", CLONE_NEWPID, "pid"},     {"mnt", CLONE_NEWNS, "mount"},
+      {"uts", CLONE_NEWUTS, "uts"},     {"ipc", CLONE_NEWIPC, "ipc"},
+      {"net", CLONE_NEWNET, "network"}, {"cgroup", CLONE_NEWCGROUP, "cgroup"},
       {"user", CLONE_NEWUSER, "user"},
   };
   return kKinds;

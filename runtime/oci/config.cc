@@ -16,15 +16,24 @@ using nlohmann::json;
 void ParseMountOptions(const std::vector<std::string>& options, unsigned long* flags,
                        std::string* data) {
   static const std::map<std::string, std::pair<bool, unsigned long>> kFlags = {
-      {"ro", {true, MS_RDONLY}},         {"rw", {false, MS_RDONLY}},
-      {"nosuid", {true, MS_NOSUID}},     {"suid", {false, MS_NOSUID}},
-      {"nodev", {true, MS_NODEV}},       {"dev", {false, MS_NODEV}},
-      {"noexec", {true, MS_NOEXEC}},     {"exec", {false, MS_NOEXEC}},
-      {"bind", {true, MS_BIND}},         {"rbind", {true, MS_BIND | MS_REC}},
-      {"relatime", {true, MS_RELATIME}}, {"strictatime", {true, MS_STRICTATIME}},
-      {"noatime", {true, MS_NOATIME}},   {"sync", {true, MS_SYNCHRONOUS}},
-      {"private", {true, 0}},            {"rprivate", {true, 0}},
-      {"slave", {true, 0}},              {"rslave", {true, 0}}};
+      {"ro", {true, MS_RDONLY}},
+      {"rw", {false, MS_RDONLY}},
+      {"nosuid", {true, MS_NOSUID}},
+      {"suid", {false, MS_NOSUID}},
+      {"nodev", {true, MS_NODEV}},
+      {"dev", {false, MS_NODEV}},
+      {"noexec", {true, MS_NOEXEC}},
+      {"exec", {false, MS_NOEXEC}},
+      {"bind", {true, MS_BIND}},
+      {"rbind", {true, MS_BIND | MS_REC}},
+      {"relatime", {true, MS_RELATIME}},
+      {"strictatime", {true, MS_STRICTATIME}},
+      {"noatime", {true, MS_NOATIME}},
+      {"sync", {true, MS_SYNCHRONOUS}},
+      {"private", {true, 0}},
+      {"rprivate", {true, 0}},
+      {"slave", {true, 0}},
+      {"rslave", {true, 0}}};
   for (const std::string& o : options) {
     auto it = kFlags.find(o);
     if (it == kFlags.end()) {
@@ -44,23 +53,30 @@ Error FieldError(const std::string& field, const std::string& what) {
 }
 
 Result<int> RlimitResource(const std::string& name) {
-  static const std::map<std::string, int> kR = {
-      {"RLIMIT_AS", RLIMIT_AS},           {"RLIMIT_CORE", RLIMIT_CORE},
-      {"RLIMIT_CPU", RLIMIT_CPU},         {"RLIMIT_DATA", RLIMIT_DATA},
-      {"RLIMIT_FSIZE", RLIMIT_FSIZE},     {"RLIMIT_LOCKS", RLIMIT_LOCKS},
-      {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK}, {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
-      {"RLIMIT_NICE", RLIMIT_NICE},       {"RLIMIT_NOFILE", RLIMIT_NOFILE},
-      {"RLIMIT_NPROC", RLIMIT_NPROC},     {"RLIMIT_RSS", RLIMIT_RSS},
-      {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},   {"RLIMIT_RTTIME", RLIMIT_RTTIME},
-      {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING}, {"RLIMIT_STACK", RLIMIT_STACK}};
+  static const std::map<std::string, int> kR = {{"RLIMIT_AS", RLIMIT_AS},
+                                                {"RLIMIT_CORE", RLIMIT_CORE},
+                                                {"RLIMIT_CPU", RLIMIT_CPU},
+                                                {"RLIMIT_DATA", RLIMIT_DATA},
+                                                {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+                                                {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+                                                {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
+                                                {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
+                                                {"RLIMIT_NICE", RLIMIT_NICE},
+                                                {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+                                                {"RLIMIT_NPROC", RLIMIT_NPROC},
+                                                {"RLIMIT_RSS", RLIMIT_RSS},
+                                                {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
+                                                {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+                                                {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+                                                {"RLIMIT_STACK", RLIMIT_STACK}};
   auto it = kR.find(name);
   if (it == kR.end()) return FieldError("process.rlimits", "unknown rlimit " + name);
   return it->second;
 }
 
 bool StandardDestination(const std::string& d) {
-  for (const char* s : {"/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys",
-                        "/sys/fs/cgroup"})
+  for (const char* s :
+       {"/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys", "/sys/fs/cgroup"})
     if (d == s) return true;
   return false;
 }

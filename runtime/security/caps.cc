@@ -9,22 +9,56 @@
 namespace ctv::security {
 namespace {
 
-const char* const kNames[] = {
-    "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID",
-    "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW",
-    "IPC_LOCK", "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT",
-    "SYS_ADMIN", "SYS_BOOT", "SYS_NICE", "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD",
-    "LEASE", "AUDIT_WRITE", "AUDIT_CONTROL", "SETFCAP", "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG",
-    "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF", "CHECKPOINT_RESTORE"};
+const char* const kNames[] = {"CHOWN",
+                              "DAC_OVERRIDE",
+                              "DAC_READ_SEARCH",
+                              "FOWNER",
+                              "FSETID",
+                              "KILL",
+                              "SETGID",
+                              "SETUID",
+                              "SETPCAP",
+                              "LINUX_IMMUTABLE",
+                              "NET_BIND_SERVICE",
+                              "NET_BROADCAST",
+                              "NET_ADMIN",
+                              "NET_RAW",
+                              "IPC_LOCK",
+                              "IPC_OWNER",
+                              "SYS_MODULE",
+                              "SYS_RAWIO",
+                              "SYS_CHROOT",
+                              "SYS_PTRACE",
+                              "SYS_PACCT",
+                              "SYS_ADMIN",
+                              "SYS_BOOT",
+                              "SYS_NICE",
+                              "SYS_RESOURCE",
+                              "SYS_TIME",
+                              "SYS_TTY_CONFIG",
+                              "MKNOD",
+                              "LEASE",
+                              "AUDIT_WRITE",
+                              "AUDIT_CONTROL",
+                              "SETFCAP",
+                              "MAC_OVERRIDE",
+                              "MAC_ADMIN",
+                              "SYSLOG",
+                              "WAKE_ALARM",
+                              "BLOCK_SUSPEND",
+                              "AUDIT_READ",
+                              "PERFMON",
+                              "BPF",
+                              "CHECKPOINT_RESTORE"};
 constexpr int kKnown = sizeof(kNames) / sizeof(kNames[0]);
 
 }  // namespace
 
 CapSet DefaultCaps() {
   CapSet s = 0;
-  for (int c : {CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FSETID, CAP_FOWNER, CAP_NET_RAW, CAP_SETGID,
-                CAP_SETUID, CAP_SETFCAP, CAP_SETPCAP, CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
-                CAP_KILL, CAP_AUDIT_WRITE})
+  for (int c :
+       {CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FSETID, CAP_FOWNER, CAP_NET_RAW, CAP_SETGID, CAP_SETUID,
+        CAP_SETFCAP, CAP_SETPCAP, CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_KILL, CAP_AUDIT_WRITE})
     s |= CapSet{1} << c;
   return s;
 }
@@ -47,7 +81,8 @@ Result<int> ParseCap(const std::string& name) {
 }
 
 std::string CapName(int cap) {
-  return cap >= 0 && cap < kKnown ? std::string("CAP_") + kNames[cap] : "CAP_" + std::to_string(cap);
+  return cap >= 0 && cap < kKnown ? std::string("CAP_") + kNames[cap]
+                                  : "CAP_" + std::to_string(cap);
 }
 
 }  // namespace ctv::security

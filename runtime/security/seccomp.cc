@@ -10,9 +10,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
-#include <optional>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "core/fd.h"
 #include "runtime/security/security.h"
@@ -20,14 +20,51 @@
 namespace ctv::security {
 namespace {
 
-const char* const kDenied[] = {
-    "mount", "umount2", "pivot_root", "reboot", "kexec_load", "kexec_file_load", "init_module",
-    "finit_module", "delete_module", "swapon", "swapoff", "settimeofday", "clock_settime",
-    "clock_adjtime", "ptrace", "process_vm_readv", "process_vm_writev", "keyctl", "add_key",
-    "request_key", "bpf", "perf_event_open", "open_by_handle_at", "acct", "quotactl", "syslog",
-    "userfaultfd", "setns", "iopl", "ioperm", "fsopen", "fsmount", "fspick", "move_mount",
-    "open_tree", "lookup_dcookie", "nfsservctl", "vm86", "vm86old", "create_module",
-    "get_kernel_syms", "query_module", "uselib", "stime", "umount"};
+const char* const kDenied[] = {"mount",
+                               "umount2",
+                               "pivot_root",
+                               "reboot",
+                               "kexec_load",
+                               "kexec_file_load",
+                               "init_module",
+                               "finit_module",
+                               "delete_module",
+                               "swapon",
+                               "swapoff",
+                               "settimeofday",
+                               "clock_settime",
+                               "clock_adjtime",
+                               "ptrace",
+                               "process_vm_readv",
+                               "process_vm_writev",
+                               "keyctl",
+                               "add_key",
+                               "request_key",
+                               "bpf",
+                               "perf_event_open",
+                               "open_by_handle_at",
+                               "acct",
+                               "quotactl",
+                               "syslog",
+                               "userfaultfd",
+                               "setns",
+                               "iopl",
+                               "ioperm",
+                               "fsopen",
+                               "fsmount",
+                               "fspick",
+                               "move_mount",
+                               "open_tree",
+                               "lookup_dcookie",
+                               "nfsservctl",
+                               "vm86",
+                               "vm86old",
+                               "create_module",
+                               "get_kernel_syms",
+                               "query_module",
+                               "uselib",
+                               "stime",
+                               "umount"};
 
 struct CtxDeleter {
   void operator()(void* c) const { seccomp_release(c); }
@@ -36,7 +73,8 @@ struct CtxDeleter {
 Result<SeccompProgram> Compile(const SeccompOptions& o) {
   std::unique_ptr<void, CtxDeleter> ctx(seccomp_init(SCMP_ACT_ALLOW));
   if (!ctx) return MakeError("seccomp_init");
-  auto add = [&](const char* name, uint32_t action, unsigned n, const scmp_arg_cmp* args) -> Status {
+  auto add = [&](const char* name, uint32_t action, unsigned n,
+                 const scmp_arg_cmp* args) -> Status {
     int nr = seccomp_syscall_resolve_name(name);
     if (nr == __NR_SCMP_ERROR) return Ok();  // not on this architecture
     int r = seccomp_rule_add_array(ctx.get(), action, nr, n, args);
@@ -93,8 +131,10 @@ void StoreCached(const std::string& path, const SeccompProgram& p) {
   std::string dir = path.substr(0, path.rfind('/'));
   ::mkdir(dir.substr(0, dir.rfind('/')).c_str(), 0755);
   ::mkdir(dir.c_str(), 0755);
-  (void)WriteFileAtomic(path, std::string_view(reinterpret_cast<const char*>(p.code.data()),
-                                               p.code.size() * sizeof(sock_filter)), 0644);
+  (void)WriteFileAtomic(path,
+                        std::string_view(reinterpret_cast<const char*>(p.code.data()),
+                                         p.code.size() * sizeof(sock_filter)),
+                        0644);
 }
 
 }  // namespace

@@ -118,8 +118,9 @@ TEST(RuntimeIsolation, HostnameMountsAndIpcAreIsolated) {
   if (FindInPath("ipcmk").empty()) GTEST_SKIP() << "ipcmk (util-linux) is not installed";
   HostMsgQueue q;
   ASSERT_GE(q.id, 0);
-  auto spec = Env().Spec({"sh", "-c", "hostname; grep -c . /proc/sysvipc/msg; "
-                                      "grep -c ' / / ' /proc/self/mountinfo; echo up; sleep 30"});
+  auto spec = Env().Spec({"sh", "-c",
+                          "hostname; grep -c . /proc/sysvipc/msg; "
+                          "grep -c ' / / ' /proc/self/mountinfo; echo up; sleep 30"});
   ASSERT_TRUE(spec.has_value());
   ContainerGuard guard(Env().StateRoot(), spec->id);
   std::string host_before = cgroup::OrEmpty(ReadFile("/proc/sys/kernel/hostname"));
@@ -133,12 +134,15 @@ TEST(RuntimeIsolation, HostnameMountsAndIpcAreIsolated) {
   // The overlay exists only in the container's mount namespace.
   std::string rootfs = StateDir(Env().StateRoot(), spec->id) + "/rootfs";
   EXPECT_EQ(cgroup::OrEmpty(ReadFile("/proc/self/mountinfo")).find(rootfs), std::string::npos);
-  std::string theirs = cgroup::OrEmpty(ReadFile("/proc/" + std::to_string(p->c.Pid()) + "/mountinfo"));
+  std::string theirs =
+      cgroup::OrEmpty(ReadFile("/proc/" + std::to_string(p->c.Pid()) + "/mountinfo"));
   EXPECT_NE(theirs.find("overlay"), std::string::npos);
   for (const char* n : {"ipc", "uts", "mnt", "pid", "net", "cgroup"}) {
     char a[64] = {}, b[64] = {};
     ASSERT_GT(::readlink((std::string("/proc/self/ns/") + n).c_str(), a, sizeof a - 1), 0);
-    ASSERT_GT(::readlink(("/proc/" + std::to_string(p->c.Pid()) + "/ns/" + n).c_str(), b, sizeof b - 1), 0);
+    ASSERT_GT(
+        ::readlink(("/proc/" + std::to_string(p->c.Pid()) + "/ns/" + n).c_str(), b, sizeof b - 1),
+        0);
     EXPECT_STRNE(a, b) << n;
   }
 }
@@ -162,11 +166,12 @@ TEST(RuntimeIsolation, UserNamespaceMapsRootToUnprivilegedHostUid) {
 
 TEST(RuntimeSecurity, DefaultsApplied) {
   CTV_REQUIRE_ROOT();
-  auto spec = Env().Spec({"sh", "-c",
-                          "grep -E '^(NoNewPrivs|Seccomp|CapEff):' /proc/self/status; "
-                          "mount -t tmpfs none /tmp 2>/dev/null && echo mounted || echo mount-denied; "
-                          "cat /proc/kcore 2>/dev/null | wc -c; "
-                          "echo x > /proc/sysrq-trigger 2>/dev/null && echo sysrq || echo sysrq-denied"});
+  auto spec =
+      Env().Spec({"sh", "-c",
+                  "grep -E '^(NoNewPrivs|Seccomp|CapEff):' /proc/self/status; "
+                  "mount -t tmpfs none /tmp 2>/dev/null && echo mounted || echo mount-denied; "
+                  "cat /proc/kcore 2>/dev/null | wc -c; "
+                  "echo x > /proc/sysrq-trigger 2>/dev/null && echo sysrq || echo sysrq-denied"});
   ASSERT_TRUE(spec.has_value());
   ContainerGuard guard(Env().StateRoot(), spec->id);
   auto p = LaunchPiped(*spec);
@@ -175,7 +180,8 @@ TEST(RuntimeSecurity, DefaultsApplied) {
   EXPECT_NE(all.find("NoNewPrivs:\t1"), std::string::npos) << all;
   EXPECT_NE(all.find("Seccomp:\t2"), std::string::npos) << all;
   char caps[32];
-  std::snprintf(caps, sizeof caps, "CapEff:\t%016llx", static_cast<unsigned long long>(security::DefaultCaps()));
+  std::snprintf(caps, sizeof caps, "CapEff:\t%016llx",
+                static_cast<unsigned long long>(security::DefaultCaps()));
   EXPECT_NE(all.find(caps), std::string::npos) << all;
   EXPECT_NE(all.find("mount-denied"), std::string::npos) << all;
   EXPECT_NE(all.find("\n0\n"), std::string::npos) << all;  // /proc/kcore masked
@@ -273,8 +279,9 @@ TEST(RuntimeCli, WritableLayerGoesWithRmVolumeStays) {
   testing::TempDir vol;
   std::string id = testing::TestId();
   ContainerGuard guard(Env().StateRoot(), id);
-  auto r = Env().Ctvrt({"run", "--name", id, "-v", vol.Path() + ":/data", Env().Image(), "sh", "-c",
-                        "echo keep > /data/kept; echo gone > /root/ephemeral; cat /root/ephemeral"});
+  auto r =
+      Env().Ctvrt({"run", "--name", id, "-v", vol.Path() + ":/data", Env().Image(), "sh", "-c",
+                   "echo keep > /data/kept; echo gone > /root/ephemeral; cat /root/ephemeral"});
   ASSERT_TRUE(r.has_value());
   ASSERT_TRUE(r->status.Success()) << r->err;
   EXPECT_EQ(r->out, "gone\n");
@@ -289,7 +296,8 @@ TEST(RuntimeCli, WritableLayerGoesWithRmVolumeStays) {
   auto left = Leftovers(Env().StateRoot(), id);
   EXPECT_TRUE(left.empty()) << left[0];
   // A second container does not see the first one's file.
-  auto r2 = Env().Ctvrt({"run", "--rm", Env().Image(), "sh", "-c", "test -e /root/ephemeral && echo leaked || echo clean"});
+  auto r2 = Env().Ctvrt({"run", "--rm", Env().Image(), "sh", "-c",
+                         "test -e /root/ephemeral && echo leaked || echo clean"});
   EXPECT_EQ(r2->out, "clean\n");
 }
 
@@ -336,7 +344,8 @@ TEST(RuntimeCli, HostileImageRefusedNothingUnpacked) {
 
 TEST(RuntimeCli, RuncSpecBundleRunsUnmodified) {
   CTV_REQUIRE_ROOT();
-  if (FindInPath("runc").empty()) GTEST_SKIP() << "runc is not installed (it writes the bundle's config.json)";
+  if (FindInPath("runc").empty())
+    GTEST_SKIP() << "runc is not installed (it writes the bundle's config.json)";
   testing::TempDir bundle;
   auto layers = Env().Layers();
   ASSERT_TRUE(layers.has_value());
@@ -355,6 +364,58 @@ TEST(RuntimeCli, RuncSpecBundleRunsUnmodified) {
   EXPECT_EQ(r->out, "bundle-ok\nrunc\n");
   auto left = Leftovers(Env().StateRoot(), id);
   EXPECT_TRUE(left.empty()) << left[0];
+}
+
+}  // namespace
+}  // namespace ctv::runtime
+
+namespace ctv::runtime {
+namespace {
+
+TEST(RuntimeInit, TinyInitReapsAndForwardsTheExitCode) {
+  CTV_REQUIRE_ROOT();
+  auto r = Env().Ctvrt(
+      {"run", "--rm", "--init", Env().Image(), "sh", "-c", "sleep 0.2 & echo pid=$$; exit 3"});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status.code, 3) << r->err;
+  EXPECT_EQ(r->out, "pid=2\n");  // the workload is PID 2 under the init
+}
+
+TEST(RuntimeCli, ReadOnlyVolume) {
+  CTV_REQUIRE_ROOT();
+  testing::TempDir vol;
+  auto r = Env().Ctvrt({"run", "--rm", "-v", vol.Path() + ":/data:ro", Env().Image(), "sh", "-c",
+                        "touch /data/x 2>/dev/null && echo writable || echo read-only"});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->out, "read-only\n") << r->err;
+  EXPECT_FALSE(fs::Exists(vol.Path() + "/x"));
+}
+
+}  // namespace
+}  // namespace ctv::runtime
+
+namespace ctv::runtime {
+namespace {
+
+TEST(RuntimeCli, VolumeTargetThroughImageSymlinkStaysInsideTheRoot) {
+  CTV_REQUIRE_ROOT();
+  testing::TempDir layout, vol;
+  std::string escape = "/tmp/ctvescape-" + testing::TestId();
+  using image::LayerEntry;
+  auto base = testing::BusyboxLayer();
+  ASSERT_TRUE(base.has_value());
+  // An absolute symlink is legal in a layer (it resolves inside the container at run time), but a
+  // runtime that resolved it before pivot_root would mkdir/mount on the HOST.
+  LayerEntry link{LayerEntry::Type::kSymlink, "data", 0777};
+  link.link_target = escape;
+  auto evil = image::BuildLayer({link});
+  ASSERT_TRUE(evil.has_value());
+  ASSERT_TRUE(testing::WriteImage(layout.Path(), {*base, *evil}).has_value());
+  auto r = Env().Ctvrt({"run", "--rm", "-v", vol.Path() + ":/data/sub", layout.Path(), "true"});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_FALSE(fs::Exists(escape)) << "the volume's mkdir escaped to the host: " << escape;
+  (void)fs::RemoveTree(escape);
+  if (!r->status.Success()) EXPECT_NE(r->err.find("data/sub"), std::string::npos) << r->err;
 }
 
 }  // namespace

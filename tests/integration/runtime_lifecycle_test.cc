@@ -83,7 +83,9 @@ TEST(RuntimeLifecycle, OciCreateStartStateKillDelete) {
   EXPECT_NE(cgroup::OrEmpty(std::move(comm)), "sleep\n");
   ASSERT_TRUE(Env().Ctvrt({"start", id})->status.Success());
   EXPECT_TRUE(Eventually([&] { return Status(id) == "running"; }));
-  EXPECT_TRUE(Eventually([&] { return cgroup::OrEmpty(ReadFile("/proc/" + std::to_string(pid) + "/comm")) == "sleep\n"; }));
+  EXPECT_TRUE(Eventually([&] {
+    return cgroup::OrEmpty(ReadFile("/proc/" + std::to_string(pid) + "/comm")) == "sleep\n";
+  }));
   auto del = Env().Ctvrt({"delete", id});
   EXPECT_EQ(del->status.code, 1);  // running: refused without --force
   EXPECT_NE(del->err.find("running"), std::string::npos) << del->err;
@@ -103,7 +105,8 @@ TEST(RuntimeLifecycle, DetachedContainerOutlivesTheCliAndLogs) {
   CTV_REQUIRE_ROOT();
   std::string id = testing::TestId();
   ContainerGuard guard(Env().StateRoot(), id);
-  auto r = Env().Ctvrt({"run", "-d", "--name", id, Env().Image(), "sh", "-c", "echo hello-log; sleep 60"});
+  auto r = Env().Ctvrt(
+      {"run", "-d", "--name", id, Env().Image(), "sh", "-c", "echo hello-log; sleep 60"});
   ASSERT_TRUE(r.has_value() && r->status.Success()) << r->err;
   EXPECT_EQ(r->out, id + "\n");
   EXPECT_EQ(Status(id), "running");  // the CLI has exited
@@ -128,7 +131,8 @@ TEST(RuntimeLifecycle, KilledPid1ThenDeleteLeavesNothing) {
   ASSERT_TRUE(st.has_value());
   ASSERT_EQ(::kill(st->pid, SIGKILL), 0);
   EXPECT_TRUE(Eventually([&] { return Status(id) == "stopped"; }));
-  EXPECT_TRUE(Eventually([&] { return !ProcessAlive(st->monitor_pid, st->monitor_start); }));  // shim done
+  EXPECT_TRUE(
+      Eventually([&] { return !ProcessAlive(st->monitor_pid, st->monitor_start); }));  // shim done
   ASSERT_TRUE(Env().Ctvrt({"delete", id})->status.Success());
   ExpectClean(id, st->pid);
 }
@@ -145,7 +149,7 @@ TEST(RuntimeLifecycle, ShimKilledThenGcLeavesNothing) {
   EXPECT_TRUE(Eventually([&] { return !ProcessAlive(st->monitor_pid, st->monitor_start); }));
   EXPECT_EQ(Status(id), "running");  // orphaned, still running
   std::vector<std::string> removed;
-  ASSERT_TRUE(CollectGarbage(Env().StateRoot(), &removed).has_value());
+  ASSERT_TRUE(CollectGarbage(Env().StateRoot(), &removed, {false}).has_value());
   EXPECT_FALSE(removed.empty());
   ExpectClean(id, st->pid);
 }
@@ -169,12 +173,28 @@ TEST(RuntimeLifecycle, CliKilledAtAnyPointThenGcLeavesNothing) {
     std::vector<std::string> removed;
     // A state dir younger than gc's grace period without state.json is left for its creator.
     for (int i = 0; i < 8 && !Leftovers(Env().StateRoot(), id).empty(); ++i) {
-      ASSERT_TRUE(CollectGarbage(Env().StateRoot(), &removed).has_value());
+      ASSERT_TRUE(CollectGarbage(Env().StateRoot(), &removed, {false}).has_value());
       if (!Leftovers(Env().StateRoot(), id).empty()) SleepMs(1000);
     }
     SCOPED_TRACE("delay " + std::to_string(delay_ms) + " ms");
     ExpectClean(id, pid);
   }
+}
+
+TEST(RuntimeLifecycle, GcOnTheCtvbenchStateDirTouchesOnlyContainers) {
+  CTV_REQUIRE_ROOT();
+  testing::TempDir root;
+  ASSERT_TRUE(fs::MakeDirs(root.Path() + "/containers/ctvstale").has_value());
+  ASSERT_TRUE(fs::MakeDirs(root.Path() + "/containers/mine").has_value());  // not a generated id
+  ASSERT_TRUE(fs::MakeDirs(root.Path() + "/net").has_value());
+  ASSERT_TRUE(fs::MakeDirs(root.Path() + "/vm/inst").has_value());
+  ASSERT_EQ(::system(("touch -d '1 min ago' " + root.Path() + "/containers/*").c_str()), 0);
+  std::vector<std::string> removed;
+  ASSERT_TRUE(CollectGarbage(root.Path(), &removed, {false}).has_value());
+  EXPECT_FALSE(fs::Exists(root.Path() + "/containers/ctvstale"));
+  EXPECT_TRUE(fs::Exists(root.Path() + "/containers/mine"));
+  EXPECT_TRUE(fs::Exists(root.Path() + "/net"));
+  EXPECT_TRUE(fs::Exists(root.Path() + "/vm/inst"));
 }
 
 TEST(RuntimeDriver, ReadyMarksAndCleanup) {
@@ -203,7 +223,8 @@ TEST(RuntimeDriver, ReadyMarksAndCleanup) {
     ASSERT_TRUE((*inst)->WaitReady(std::chrono::seconds(10)).has_value());
     std::vector<std::string> names;
     for (auto& m : (*inst)->Marks()) names.push_back(m.name);
-    EXPECT_EQ(names, (std::vector<std::string>{"launch", "cgroup", "cloned", "mounts", "exec", "ready"}));
+    EXPECT_EQ(names,
+              (std::vector<std::string>{"launch", "cgroup", "cloned", "mounts", "exec", "ready"}));
     for (size_t i = 1; i < (*inst)->Marks().size(); ++i)
       EXPECT_GE((*inst)->Marks()[i].t_ns, (*inst)->Marks()[i - 1].t_ns);
     ASSERT_EQ((*inst)->HostPids().size(), 1u);

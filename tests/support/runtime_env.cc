@@ -33,13 +33,14 @@ RuntimeEnv::RuntimeEnv() {
 }
 
 RuntimeEnv::~RuntimeEnv() {
-  if (::geteuid() == 0) (void)runtime::CollectGarbage(state_root_, nullptr);
+  // Only our state root: other test binaries may be launching containers right now.
+  if (::geteuid() == 0) (void)runtime::CollectGarbage(state_root_, nullptr, {false});
 }
 
 Result<std::vector<std::string>> RuntimeEnv::Layers() {
   image::LayerStore store(store_root_);
   auto p = CTV_TRY(image::PrepareImage(store, image_));
-  return p.layer_dirs;
+  return p.layer_dirs;  // (no init layer: the tests also cover creating mount points in upper)
 }
 
 Result<runtime::ContainerSpec> RuntimeEnv::Spec(std::vector<std::string> args) {
@@ -87,10 +88,12 @@ std::vector<std::string> Leftovers(const std::string& state_root, const std::str
   if (mi.find(state_root) != std::string::npos) out.push_back("mount under " + state_root);
   if (pid > 0 && ::kill(pid, 0) == 0) {
     auto stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
-    if (stat && stat->find(") Z") == std::string::npos) out.push_back("process " + std::to_string(pid));
+    if (stat && stat->find(") Z") == std::string::npos)
+      out.push_back("process " + std::to_string(pid));
   }
   // Any process whose cgroup names this container.
-  auto ps = RunCommand({"sh", "-c", "grep -l 'ctvbench/" + id + "' /proc/[0-9]*/cgroup 2>/dev/null || true"});
+  auto ps = RunCommand(
+      {"sh", "-c", "grep -l 'ctvbench/" + id + "' /proc/[0-9]*/cgroup 2>/dev/null || true"});
   if (ps && !ps->out.empty()) out.push_back("processes in its cgroup: " + ps->out);
   return out;
 }

@@ -13,10 +13,10 @@
 namespace ctv::testing {
 
 // Skips the test (with the reason) unless running as root with overlayfs.
-#define CTV_REQUIRE_ROOT()                                                           \
-  do {                                                                               \
-    std::string why = ::ctv::testing::MissingCapability();                           \
-    if (!why.empty()) GTEST_SKIP() << why;                                           \
+#define CTV_REQUIRE_ROOT()                                 \
+  do {                                                     \
+    std::string why = ::ctv::testing::MissingCapability(); \
+    if (!why.empty()) GTEST_SKIP() << why;                 \
   } while (0)
 std::string MissingCapability();
 

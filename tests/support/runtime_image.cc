@@ -14,9 +14,10 @@ Result<image::BuiltLayer> BusyboxLayer() {
   for (const char* d : {"bin", "etc", "tmp", "usr", "usr/local", "usr/local/bin", "root"})
     e.push_back({LayerEntry::Type::kDirectory, d, 0755});
   e.push_back({LayerEntry::Type::kFile, "bin/busybox", 0755, "/bin/busybox"});
-  for (const char* a : {"sh", "ls", "cat", "echo", "hostname", "id", "sleep", "mount", "touch",
-                        "mkdir", "rm", "ps", "true", "false", "wc", "grep", "head", "ipcmk",
-                        "ipcs", "dd", "test", "env", "kill", "readlink", "stat", "uname"}) {
+  for (const char* a :
+       {"sh",    "ls", "cat",  "echo", "hostname", "id",       "sleep", "mount", "touch",
+        "mkdir", "rm", "ps",   "true", "false",    "wc",       "grep",  "head",  "ipcmk",
+        "ipcs",  "dd", "test", "env",  "kill",     "readlink", "stat",  "uname"}) {
     LayerEntry l{LayerEntry::Type::kSymlink, std::string("bin/") + a, 0777};
     l.link_target = "busybox";
     e.push_back(l);

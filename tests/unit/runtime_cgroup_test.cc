@@ -71,7 +71,8 @@ TEST(CgroupV1, LimitsAndStatsOnSeparateCpuAndCpuacct) {
   std::string base = t.Path() + "/sys/fs/cgroup/";
   EXPECT_EQ(ReadFile(base + "memory/ctvbench/ctvc1/memory.limit_in_bytes").value(), "67108864");
   // No swap unless asked: memsw = memory.
-  EXPECT_EQ(ReadFile(base + "memory/ctvbench/ctvc1/memory.memsw.limit_in_bytes").value(), "67108864");
+  EXPECT_EQ(ReadFile(base + "memory/ctvbench/ctvc1/memory.memsw.limit_in_bytes").value(),
+            "67108864");
   EXPECT_EQ(ReadFile(base + "cpu/ctvbench/ctvc1/cpu.cfs_quota_us").value(), "50000");
   EXPECT_EQ(ReadFile(base + "cpu/ctvbench/ctvc1/cpu.cfs_period_us").value(), "100000");
   EXPECT_EQ(ReadFile(base + "pids/ctvbench/ctvc1/pids.max").value(), "20");
@@ -119,8 +120,9 @@ TEST(CgroupV2, LimitsStatsAndSubtreeControl) {
   Touch(d + "/memory.current", "4096\n");
   Touch(d + "/memory.peak", "8192\n");
   Touch(d + "/memory.events", "low 0\nhigh 0\nmax 5\noom 2\noom_kill 1\n");
-  Touch(d + "/cpu.stat", "usage_usec 1500\nuser_usec 1000\nsystem_usec 500\nnr_periods 3\n"
-                         "nr_throttled 2\nthrottled_usec 700\n");
+  Touch(d + "/cpu.stat",
+        "usage_usec 1500\nuser_usec 1000\nsystem_usec 500\nnr_periods 3\n"
+        "nr_throttled 2\nthrottled_usec 700\n");
   Touch(d + "/pids.current", "3\n");
   CgroupMounts m = ParseCgroupMounts(kV2Mountinfo);
   ASSERT_EQ(m.mode, "v2");
@@ -161,7 +163,8 @@ TEST(CgroupV2, UnavailableControllerNamed) {
   l.cpus = 0.5;
   auto r = (*mgr)->Create(l);
   ASSERT_FALSE(r.has_value());
-  EXPECT_NE(r.error().ToString().find("cpu is not available"), std::string::npos) << r.error().ToString();
+  EXPECT_NE(r.error().ToString().find("cpu is not available"), std::string::npos)
+      << r.error().ToString();
 }
 
 TEST(ParseBytes, DockerSuffixes) {

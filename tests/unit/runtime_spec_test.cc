@@ -78,7 +78,9 @@ TEST(OciConfig, RuncSpecBundle) {
 }
 
 TEST(OciConfig, ErrorsNameTheField) {
-  auto s = oci::ParseConfig(R"({"process": {"args": ["x"]}, "linux": {"namespaces": [{"type": "pid", "path": "/proc/1/ns/pid"}]}})", "/b");
+  auto s = oci::ParseConfig(
+      R"({"process": {"args": ["x"]}, "linux": {"namespaces": [{"type": "pid", "path": "/proc/1/ns/pid"}]}})",
+      "/b");
   ASSERT_FALSE(s.has_value());
   EXPECT_NE(s.error().ToString().find("linux.namespaces[0].path"), std::string::npos);
   auto e = oci::ParseConfig(R"({"process": {"args": []}})", "/b");
@@ -107,7 +109,8 @@ TEST(RootfsPlan, OverlayLowerdirsTopFirstAndPivotLast) {
       EXPECT_FALSE(pivot);
       EXPECT_EQ(op.target, "/s/rootfs/data/sub");
     }
-    if (op.kind == fs::MountOp::Kind::kMask && op.target == "/proc/kcore") kcore_after_pivot = pivot;
+    if (op.kind == fs::MountOp::Kind::kMask && op.target == "/proc/kcore")
+      kcore_after_pivot = pivot;
   }
   EXPECT_TRUE(overlay && pivot && volume && kcore_after_pivot);
 }
@@ -150,9 +153,9 @@ TEST(Security, DefaultCapsAndSeccompProfile) {
   ASSERT_TRUE(p.has_value()) << p.error().ToString();
   EXPECT_GT((*p)->code.size(), 20u);
   auto names = security::DeniedSyscalls();
-  for (const char* must : {"mount", "umount2", "reboot", "kexec_load", "init_module",
-                           "finit_module", "delete_module", "swapon", "swapoff", "settimeofday",
-                           "ptrace", "keyctl", "bpf"})
+  for (const char* must :
+       {"mount", "umount2", "reboot", "kexec_load", "init_module", "finit_module", "delete_module",
+        "swapon", "swapoff", "settimeofday", "ptrace", "keyctl", "bpf"})
     EXPECT_NE(std::find(names.begin(), names.end(), must), names.end()) << must;
 }
 

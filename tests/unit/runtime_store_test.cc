@@ -50,7 +50,8 @@ std::string RawTar(const std::vector<RawEntry>& entries, bool gzip = false) {
     if (!r.hardlink.empty()) archive_entry_set_hardlink(e, r.hardlink.c_str());
     archive_entry_set_size(e, r.type == AE_IFREG && r.hardlink.empty() ? r.data.size() : 0);
     archive_write_header(a, e);
-    if (r.type == AE_IFREG && r.hardlink.empty()) archive_write_data(a, r.data.data(), r.data.size());
+    if (r.type == AE_IFREG && r.hardlink.empty())
+      archive_write_data(a, r.data.data(), r.data.size());
     archive_entry_free(e);
   }
   archive_write_close(a);
@@ -107,8 +108,8 @@ TEST(LayerStore, UnpacksOnceIntoContentAddressedCache) {
 
 TEST(LayerStore, PlainTarLayer) {
   TempDir store_dir, layout;
-  Descriptor d = OneLayerImage(layout.Path(), RawTar({{"etc", AE_IFDIR}, {"etc/x", AE_IFREG, "hi"}}),
-                               kMediaTypeLayerTar);
+  Descriptor d = OneLayerImage(
+      layout.Path(), RawTar({{"etc", AE_IFDIR}, {"etc/x", AE_IFREG, "hi"}}), kMediaTypeLayerTar);
   LayerStore store(store_dir.Path());
   auto dir = store.EnsureLayer(layout.Path(), d);
   ASSERT_TRUE(dir.has_value()) << dir.error().ToString();
@@ -154,8 +155,8 @@ INSTANTIATE_TEST_SUITE_P(All, HostileLayer, ::testing::Range(0, 6));
 
 TEST(LayerStore, BadDigestRefusedBeforeUnpack) {
   TempDir store_dir, layout;
-  Descriptor d = OneLayerImage(layout.Path(), RawTar({{"x", AE_IFREG, "data"}}, true),
-                               kMediaTypeLayerGzip);
+  Descriptor d =
+      OneLayerImage(layout.Path(), RawTar({{"x", AE_IFREG, "data"}}, true), kMediaTypeLayerGzip);
   // Tamper with the blob (same size).
   std::string path = BlobPath(layout.Path(), d.digest);
   std::string blob = ReadFile(path).value();
@@ -187,11 +188,12 @@ TEST(LayerStore, TruncatedArchiveRefused) {
 TEST(LayerStore, WhiteoutsBecomeOverlayWhiteouts) {
   if (::geteuid() != 0) GTEST_SKIP() << "creating 0:0 char devices and trusted.* xattrs needs root";
   TempDir store_dir, layout;
-  Descriptor d = OneLayerImage(
-      layout.Path(),
-      RawTar({{"etc", AE_IFDIR}, {"etc/.wh.passwd", AE_IFREG}, {"opt", AE_IFDIR},
-              {"opt/.wh..wh..opq", AE_IFREG}}),
-      kMediaTypeLayerTar);
+  Descriptor d = OneLayerImage(layout.Path(),
+                               RawTar({{"etc", AE_IFDIR},
+                                       {"etc/.wh.passwd", AE_IFREG},
+                                       {"opt", AE_IFDIR},
+                                       {"opt/.wh..wh..opq", AE_IFREG}}),
+                               kMediaTypeLayerTar);
   LayerStore store(store_dir.Path());
   auto dir = store.EnsureLayer(layout.Path(), d);
   ASSERT_TRUE(dir.has_value()) << dir.error().ToString();
