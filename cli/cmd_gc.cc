@@ -23,9 +23,18 @@ int Gc(const std::string& state_dir, bool quiet) {
   // Order matters: containers first (their veths go with their netns), then the network state
   // that referred to them, then VMs.
   const Collector collectors[] = {
-      {"containers", state_dir + "/containers", runtime::CollectGarbage},
-      {"network", state_dir, net::CollectGarbage},
-      {"vms", state_dir + "/vm", vm::CollectGarbage},
+      {"containers", state_dir + "/containers",
+       [](const std::string& root, std::vector<std::string>* removed) {
+         return runtime::CollectGarbage(root, removed);
+       }},
+      {"network", state_dir,
+       [](const std::string& root, std::vector<std::string>* removed) {
+         return net::CollectGarbage(root, removed);
+       }},
+      {"vms", state_dir + "/vm",
+       [](const std::string& root, std::vector<std::string>* removed) {
+         return vm::CollectGarbage(root, removed);
+       }},
   };
   int failures = 0;
   size_t total = 0;

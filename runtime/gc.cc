@@ -67,12 +67,7 @@ Status CollectGarbage(const std::string& root_arg, std::vector<std::string>* rem
     if (!cgroup::OrEmpty(ReadFile(cg + "/cgroup.procs")).empty()) continue;
     if (::rmdir(cg.c_str()) == 0 && removed) removed->push_back("cgroup " + cg);
   }
-  // The shared parents go when empty (EBUSY otherwise: other containers still use them).
-  std::vector<std::string> parents;
-  for (auto& [c, mp] : mounts->v1_mounts) parents.push_back(mp + "/" + cgroup::kParentName);
-  if (!mounts->v2_mount.empty()) parents.push_back(mounts->v2_mount + "/" + cgroup::kParentName);
-  for (const std::string& p : parents)
-    if (::rmdir(p.c_str()) == 0 && removed) removed->push_back("cgroup " + p);
+  cgroup::RemoveEmptyParents(*mounts, removed);
   return first;
 }
 

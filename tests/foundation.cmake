@@ -17,3 +17,7 @@ ctv_add_test(cli_unit_test unit
 ctv_add_test(foundation_integration_test integration
   SOURCES integration/host_startup_test.cc integration/image_tools_test.cc
   LIBS ctv_results ctv_core nlohmann_json::nlohmann_json)
+ctv_add_test(gc_integration_test integration
+  SOURCES integration/gc_cli_test.cc
+  LIBS ctv_core
+  LOCK vm_boot)

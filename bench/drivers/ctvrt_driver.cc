@@ -8,7 +8,9 @@
 #include "core/clock.h"
 #include "core/fd.h"
 #include "core/line_reader.h"
+#include "runtime/cgroup/manager.h"
 #include "runtime/fs/tree.h"
+#include "runtime/launch.h"
 #include "runtime/image/images.h"
 #include "runtime/lifecycle.h"
 
@@ -121,6 +123,13 @@ class CtvrtInstance : public Instance {
 class CtvrtDriver : public Driver {
  public:
   explicit CtvrtDriver(DriverContext ctx) : ctx_(std::move(ctx)) {}
+  // The run is over: the shared "ctvbench" parent cgroups go too, unless other containers (another
+  // run, a ctvrt container) still use them. Not per instance: that would put an mkdir of the
+  // parent (and cpuset set-up on v1) back on every measured launch.
+  ~CtvrtDriver() override {
+    if (!prepared_) return;
+    if (auto mounts = runtime::HostCgroupMounts()) cgroup::RemoveEmptyParents(**mounts);
+  }
   std::string Name() const override { return "ctvrt"; }
   std::string Description() const override {
     return "native ctvrt container (pid/mnt/uts/ipc/net/cgroup namespaces, overlay rootfs, "

@@ -103,6 +103,15 @@ Status KillAndRemove(const std::string& dir) {
 
 std::vector<pid_t> ProcsOf(const std::string& dir) { return ReadProcs(dir); }
 
+void RemoveEmptyParents(const CgroupMounts& mounts, std::vector<std::string>* removed,
+                        const std::string& root_prefix) {
+  std::vector<std::string> parents;
+  for (const auto& [c, mp] : mounts.v1_mounts) parents.push_back(root_prefix + mp + "/" + kParentName);
+  if (!mounts.v2_mount.empty()) parents.push_back(root_prefix + mounts.v2_mount + "/" + kParentName);
+  for (const std::string& p : parents)
+    if (::rmdir(p.c_str()) == 0 && removed) removed->push_back("cgroup " + p);
+}
+
 std::vector<std::string> ListContainerCgroups(const CgroupMounts& mounts,
                                               const std::string& root_prefix) {
   std::vector<std::string> bases;

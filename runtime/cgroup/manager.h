@@ -86,6 +86,10 @@ std::unique_ptr<Manager> NewV2Manager(const std::string& v2_root, const std::str
 // Every "ctvbench/<name>" directory on this host (all hierarchies), for gc.
 std::vector<std::string> ListContainerCgroups(const CgroupMounts& mounts,
                                               const std::string& root_prefix = "");
+// Removes the shared "ctvbench" parent in every hierarchy where it is empty (EBUSY, i.e. still in
+// use by other containers, is not an error). Appends a line per removed directory to `removed`.
+void RemoveEmptyParents(const CgroupMounts& mounts, std::vector<std::string>* removed = nullptr,
+                        const std::string& root_prefix = "");
 // Kills the processes of one cgroup directory and removes it (gc of an unknown container).
 Status KillAndRemove(const std::string& dir);
 

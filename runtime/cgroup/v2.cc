@@ -22,12 +22,15 @@ class V2Manager : public Manager {
   std::string Version() const override { return "v2"; }
 
   Status Create(const Limits& l) override {
-    if (::mkdir(parent_.c_str(), 0755) != 0 && errno != EEXIST)
-      return ErrnoError("create cgroup", parent_);
-    CTV_CHECK(Enable(root_, l));
-    CTV_CHECK(Enable(parent_, l));
-    if (::mkdir(dir_.c_str(), 0755) != 0 && errno != EEXIST)
-      return ErrnoError("create cgroup", dir_);
+    // Retry: the (empty) parent may be removed by a finishing run or gc between the two mkdirs.
+    for (int attempt = 0;; ++attempt) {
+      if (::mkdir(parent_.c_str(), 0755) != 0 && errno != EEXIST)
+        return ErrnoError("create cgroup", parent_);
+      CTV_CHECK(Enable(root_, l));
+      CTV_CHECK(Enable(parent_, l));
+      if (::mkdir(dir_.c_str(), 0755) == 0 || errno == EEXIST) break;
+      if (errno != ENOENT || attempt == 3) return ErrnoError("create cgroup", dir_);
+    }
     created_ = true;
     CTV_CHECK(controller::ApplyMemoryV2(dir_, l));
     CTV_CHECK(controller::ApplyCpuV2(dir_, l));

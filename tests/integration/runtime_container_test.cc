@@ -415,7 +415,9 @@ TEST(RuntimeCli, VolumeTargetThroughImageSymlinkStaysInsideTheRoot) {
   ASSERT_TRUE(r.has_value());
   EXPECT_FALSE(fs::Exists(escape)) << "the volume's mkdir escaped to the host: " << escape;
   (void)fs::RemoveTree(escape);
-  if (!r->status.Success()) EXPECT_NE(r->err.find("data/sub"), std::string::npos) << r->err;
+  if (!r->status.Success()) {
+    EXPECT_NE(r->err.find("data/sub"), std::string::npos) << r->err;
+  }
 }
 
 }  // namespace

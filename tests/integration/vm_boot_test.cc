@@ -183,7 +183,9 @@ TEST(KvmBootProbe, AnswersAndCleansUp) {
   EXPECT_FALSE(why.empty());
   std::printf("KVM boot probe: %s (%s)\n", *ok ? "usable" : "not usable", why.c_str());
   results::KvmInfo info = vm::ProbeKvm(false);
-  if (info.module == "kvm_pvm") EXPECT_FALSE(*ok) << "a stock kernel booted under kvm_pvm?";
+  if (info.module == "kvm_pvm") {
+    EXPECT_FALSE(*ok) << "a stock kernel booted under kvm_pvm?";
+  }
 }
 
 }  // namespace
