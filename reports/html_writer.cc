@@ -1,35 +1,9 @@
+#include "core/markup.h"
 #include "reports/html_writer.h"
 
 #include "core/fd.h"
 
 namespace ctv::reports {
-
-std::string HtmlEscape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string Base64(const std::string& in) {
   static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -83,15 +57,15 @@ p.warn{background:#fcf3cf;border-left:4px solid #e0b000;padding:.5em .8em}
 
 void RenderTable(const Table& t, std::string& h) {
   h += "<table>";
-  if (!t.caption.empty()) h += "<caption>" + HtmlEscape(t.caption) + "</caption>";
+  if (!t.caption.empty()) h += "<caption>" + EscapeMarkup(t.caption) + "</caption>";
   h += "<thead><tr>";
-  for (const auto& c : t.header) h += "<th>" + HtmlEscape(c) + "</th>";
+  for (const auto& c : t.header) h += "<th>" + EscapeMarkup(c) + "</th>";
   h += "</tr></thead><tbody>\n";
   for (const auto& row : t.rows) {
     h += "<tr>";
     for (const auto& c : row)
-      h += (c.tone.empty() ? std::string("<td>") : "<td class=\"" + HtmlEscape(c.tone) + "\">") +
-           HtmlEscape(c.text) + "</td>";
+      h += (c.tone.empty() ? std::string("<td>") : "<td class=\"" + EscapeMarkup(c.tone) + "\">") +
+           EscapeMarkup(c.text) + "</td>";
     h += "</tr>\n";
   }
   h += "</tbody></table>\n";
@@ -101,25 +75,25 @@ void RenderTable(const Table& t, std::string& h) {
 
 Result<std::string> RenderHtml(const Page& page) {
   std::string h = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>" +
-                  HtmlEscape(page.title) + "</title>\n<style>" + kCss + "</style></head><body>\n";
-  h += "<header><h1>" + HtmlEscape(page.title) + "</h1>";
-  if (!page.subtitle.empty()) h += "<p>" + HtmlEscape(page.subtitle) + "</p>";
+                  EscapeMarkup(page.title) + "</title>\n<style>" + kCss + "</style></head><body>\n";
+  h += "<header><h1>" + EscapeMarkup(page.title) + "</h1>";
+  if (!page.subtitle.empty()) h += "<p>" + EscapeMarkup(page.subtitle) + "</p>";
   h += "</header>\n<nav>";
   for (const auto& s : page.sections)
-    h += "<a href=\"#" + HtmlEscape(s.id) + "\">" + HtmlEscape(s.title) + "</a>";
+    h += "<a href=\"#" + EscapeMarkup(s.id) + "\">" + EscapeMarkup(s.title) + "</a>";
   h += "</nav>\n<main>\n";
   for (const auto& s : page.sections) {
-    h += "<section id=\"" + HtmlEscape(s.id) + "\"><h2>" + HtmlEscape(s.title) + "</h2>\n";
+    h += "<section id=\"" + EscapeMarkup(s.id) + "\"><h2>" + EscapeMarkup(s.title) + "</h2>\n";
     for (const auto& b : s.blocks) {
       if (const auto* p = std::get_if<Paragraph>(&b)) {
-        h += (p->tone.empty() ? std::string("<p>") : "<p class=\"" + HtmlEscape(p->tone) + "\">") +
-             HtmlEscape(p->text) + "</p>\n";
+        h += (p->tone.empty() ? std::string("<p>") : "<p class=\"" + EscapeMarkup(p->tone) + "\">") +
+             EscapeMarkup(p->text) + "</p>\n";
       } else if (const auto* f = std::get_if<Figure>(&b)) {
         std::string png = CTV_TRY(ReadFile(f->png_path));
-        h += "<figure class=\"chart\"><img alt=\"" + HtmlEscape(f->title) +
+        h += "<figure class=\"chart\"><img alt=\"" + EscapeMarkup(f->title) +
              "\" src=\"data:image/png;base64," + Base64(png) + "\"><figcaption><b>" +
-             HtmlEscape(f->title) + "</b>";
-        if (!f->caption.empty()) h += " " + HtmlEscape(f->caption);
+             EscapeMarkup(f->title) + "</b>";
+        if (!f->caption.empty()) h += " " + EscapeMarkup(f->caption);
         h += "</figcaption></figure>\n";
       } else if (const auto* t = std::get_if<Table>(&b)) {
         RenderTable(*t, h);

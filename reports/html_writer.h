@@ -55,7 +55,6 @@ struct Page {
 // The whole document; fails when a figure's PNG cannot be read (the error names it).
 Result<std::string> RenderHtml(const Page& page);
 
-std::string HtmlEscape(const std::string& s);
 std::string Base64(const std::string& bytes);
 
 }  // namespace ctv::reports

@@ -3,6 +3,8 @@
 #include "reports/report.h"
 
 #include <gtest/gtest.h>
+
+#include "core/markup.h"
 #include <stdlib.h>
 
 #include <string>
@@ -38,7 +40,7 @@ size_t Count(const std::string& hay, const std::string& needle) {
 }
 
 TEST(HtmlWriter, EscapesAndEncodes) {
-  EXPECT_EQ(HtmlEscape("<a href=\"x\">&'</a>"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;");
+  EXPECT_EQ(EscapeMarkup("<a href=\"x\">&'</a>"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;");
   // RFC 4648 test vectors.
   EXPECT_EQ(Base64(""), "");
   EXPECT_EQ(Base64("f"), "Zg==");

@@ -1,6 +1,8 @@
 // Domain XML for each VM option, checked as text and by defining it on libvirt's test driver
 // (test:///default: in-process, no QEMU), which parses and validates it like the real one.
 #include <gtest/gtest.h>
+
+#include "core/markup.h"
 #include <libvirt/libvirt.h>
 
 #include "vm/libvirt/conn.h"
@@ -108,7 +110,7 @@ TEST_F(DomainXmlOnTestDriver, CpuQuotaAndMemoryLimit) {
 }
 
 TEST(DomainXml, EscapesEverythingXmlCares) {
-  EXPECT_EQ(XmlEscape("a<b>&'\""), "a&lt;b&gt;&amp;&apos;&quot;");
+  EXPECT_EQ(EscapeMarkup("a<b>&'\""), "a&lt;b&gt;&amp;&#39;&quot;");
 }
 
 }  // namespace

@@ -1,40 +1,15 @@
+#include "core/markup.h"
 #include "vm/libvirt/domain_xml.h"
 
 #include <cmath>
 
 namespace ctv::vm {
 
-std::string XmlEscape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
-}
-
 std::string DomainXml(const VmSpec& s, Accel accel, const DomainLaunch& l) {
   bool kvm = accel == Accel::kKvm;
   std::string x;
   x += std::string("<domain type='") + (kvm ? "kvm" : "qemu") + "'>\n";
-  x += "  <name>" + XmlEscape(s.name) + "</name>\n";
+  x += "  <name>" + EscapeMarkup(s.name) + "</name>\n";
   x += "  <memory unit='MiB'>" + std::to_string(s.memory_mib) + "</memory>\n";
   x += "  <vcpu placement='static'>" + std::to_string(s.vcpus) + "</vcpu>\n";
   if (s.cpu_quota) {
@@ -52,9 +27,9 @@ std::string DomainXml(const VmSpec& s, Accel accel, const DomainLaunch& l) {
   }
   x += "  <os>\n";
   x += "    <type arch='x86_64' machine='" + MachineName(s.machine) + "'>hvm</type>\n";
-  x += "    <kernel>" + XmlEscape(l.kernel) + "</kernel>\n";
-  x += "    <initrd>" + XmlEscape(l.initrd) + "</initrd>\n";
-  x += "    <cmdline>" + XmlEscape(l.cmdline) + "</cmdline>\n";
+  x += "    <kernel>" + EscapeMarkup(l.kernel) + "</kernel>\n";
+  x += "    <initrd>" + EscapeMarkup(l.initrd) + "</initrd>\n";
+  x += "    <cmdline>" + EscapeMarkup(l.cmdline) + "</cmdline>\n";
   x += "  </os>\n";
   x += "  <features>\n    <acpi/>\n  </features>\n";
   // Measured: libvirt then reads back every property of the started guest's CPU over QMP
@@ -69,11 +44,11 @@ std::string DomainXml(const VmSpec& s, Accel accel, const DomainLaunch& l) {
   x += "  <on_reboot>destroy</on_reboot>\n";
   x += "  <on_crash>destroy</on_crash>\n";
   x += "  <devices>\n";
-  x += "    <emulator>" + XmlEscape(l.emulator) + "</emulator>\n";
-  x += "    <serial type='file'>\n      <source path='" + XmlEscape(l.console_log) +
+  x += "    <emulator>" + EscapeMarkup(l.emulator) + "</emulator>\n";
+  x += "    <serial type='file'>\n      <source path='" + EscapeMarkup(l.console_log) +
        "'/>\n      <target type='isa-serial' port='0'/>\n    </serial>\n";
   std::string chan_source =
-      "      <source mode='connect' path='" + XmlEscape(l.channel_socket) + "'/>\n";
+      "      <source mode='connect' path='" + EscapeMarkup(l.channel_socket) + "'/>\n";
   if (s.devices == DeviceModel::kEmulated) {
     x += "    <serial type='unix'>\n" + chan_source +
          "      <target type='isa-serial' port='1'/>\n    </serial>\n";

@@ -21,7 +21,5 @@ struct DomainLaunch {
 // `accel` kKvm gives <domain type='kvm'> with host-passthrough CPU, kTcg <domain type='qemu'>.
 std::string DomainXml(const VmSpec& s, Accel accel, const DomainLaunch& l);
 
-// &, <, >, ', " escaped for XML text and attributes.
-std::string XmlEscape(const std::string& s);
 
 }  // namespace ctv::vm
