@@ -78,6 +78,8 @@ struct DriverContext {
   std::string probe_path;  // the static ctv-probe binary
   std::string image_dir;   // the OCI image layout built by `ctvbench image build`
   std::string state_dir;   // scratch state root (default /run/ctvbench)
+  std::string guest_kernel;  // VM drivers: kernel to boot ("" = newest /boot/vmlinuz-*)
+  std::string libvirt_uri;   // vm driver: "" = embedded qemu:///embed under state_dir
 };
 
 class Driver {
@@ -87,6 +89,19 @@ class Driver {
   virtual std::string Description() const = 0;
   // Can this driver run on this host? Cheap enough for `ctvbench list`; no side effects.
   virtual Availability Check() const = 0;
+  // Checks the options a user gave this driver (`ctvbench run --option DRIVER.KEY=VALUE`) before
+  // anything runs; the error names the bad key or value and the accepted ones. Default: none.
+  virtual Status ValidateOptions(const std::map<std::string, std::string>& options) const {
+    if (options.empty()) return Ok();
+    return MakeError("driver option", Name() + "." + options.begin()->first,
+                     "the " + Name() + " driver takes no options");
+  }
+  // The parameters a run with these (validated) options really uses, defaults included, so a
+  // result says e.g. machine=microvm even when the user chose nothing. Default: the options.
+  virtual std::map<std::string, std::string> EffectiveParameters(
+      const std::map<std::string, std::string>& options) const {
+    return options;
+  }
   // One-time preparation before the repetitions (unpack an image, build a guest...). Default none.
   virtual Status Prepare() { return Ok(); }
   virtual Result<std::unique_ptr<Instance>> Create(const InstanceSpec& spec) = 0;

@@ -24,6 +24,7 @@ namespace {
 struct RunOptions {
   std::string suite;
   std::vector<std::string> drivers;
+  std::vector<std::string> options;  // DRIVER.KEY=VALUE
   int repetitions = 10;
   int warmup = 2;
   std::string out;
@@ -86,6 +87,24 @@ int Run(RunOptions& o) {
     if (std::find(driver_names.begin(), driver_names.end(), want) == driver_names.end())
       return PrintUsageError(
           fmt::format("unknown driver '{}' (drivers: {})", want, Join(driver_names)));
+  // --option DRIVER.KEY=VALUE: checked by the driver itself before anything runs.
+  for (const auto& spec : o.options) {
+    size_t dot = spec.find('.'), eq = spec.find('=');
+    if (dot == std::string::npos || eq == std::string::npos || dot > eq || dot == 0 || eq == dot + 1)
+      return PrintUsageError(fmt::format(
+          "--option '{}': expected DRIVER.KEY=VALUE (e.g. qemu.machine=pc)", spec));
+    std::string driver = spec.substr(0, dot);
+    if (std::find(driver_names.begin(), driver_names.end(), driver) == driver_names.end())
+      return PrintUsageError(fmt::format("--option '{}': unknown driver '{}' (drivers: {})", spec,
+                                         driver, Join(driver_names)));
+    so.driver_options[driver][spec.substr(dot + 1, eq - dot - 1)] = spec.substr(eq + 1);
+  }
+  for (auto& d : drivers) {
+    auto it = so.driver_options.find(d->Name());
+    if (it == so.driver_options.end()) continue;
+    if (Status s = d->ValidateOptions(it->second); !s)
+      return PrintUsageError("--option: " + s.error().ToString());
+  }
   for (auto& d : drivers)
     if (o.drivers.empty() ||
         std::find(o.drivers.begin(), o.drivers.end(), d->Name()) != o.drivers.end())
@@ -156,6 +175,11 @@ Command RegisterRun(CLI::App& root) {
       ->capture_default_str();
   run->add_option("-o,--out", o->out,
                   "results file (default: results/ctvbench-SUITE-TIME.json)");
+  run->add_option("--option", o->options,
+                  "driver parameter DRIVER.KEY=VALUE, repeatable; recorded in the results. VM "
+                  "drivers (vm, qemu): machine=pc|q35|microvm, accel=auto|kvm|tcg, "
+                  "devices=virtio|emulated, boot=pvh|bzimage, acpi=on|off, vcpus=N, memory=MiB, "
+                  "cmdline=...; ctvrt: userns=0:100000:65536, init=0|1, seccomp=0|1");
   run->add_flag("-q,--quiet", o->quiet, "no progress line");
   AddContextOptions(*run, o->ctx);
   return {run, [o]() { return Run(*o); }};

@@ -16,12 +16,19 @@ void AddContextOptions(CLI::App& app, ContextOptions& o) {
       ->capture_default_str();
   app.add_option("--probe", o.probe_path,
                  "the ctv-probe binary run as a host process (default: next to ctvbench)");
+  app.add_option("--kernel", o.guest_kernel,
+                 "guest kernel for the VM drivers (default: newest /boot/vmlinuz-* with modules)");
+  app.add_option("--libvirt-uri", o.libvirt_uri,
+                 "libvirt connection of the vm driver: qemu:///system, qemu+ssh://HOST/system... "
+                 "(default: embedded qemu:///embed, no daemon)");
 }
 
 bench::DriverContext MakeContext(const ContextOptions& o) {
   bench::DriverContext c;
   c.image_dir = o.image_dir.empty() ? bench::DefaultImageDir() : o.image_dir;
   c.state_dir = o.state_dir;
+  c.guest_kernel = o.guest_kernel;
+  c.libvirt_uri = o.libvirt_uri;
   const char* env = std::getenv("CTVBENCH_PROBE");
   c.probe_path = !o.probe_path.empty() ? o.probe_path
                  : env && *env         ? env

@@ -14,9 +14,11 @@ struct ContextOptions {
   std::string image_dir;
   std::string state_dir = "/run/ctvbench";
   std::string probe_path;
+  std::string guest_kernel;
+  std::string libvirt_uri;
 };
 
-// Adds --image, --state-dir and --probe to `app`.
+// Adds --image, --state-dir, --probe, --kernel and --libvirt-uri to `app`.
 void AddContextOptions(CLI::App& app, ContextOptions& o);
 // Fills defaults: the image from bench::DefaultImageDir(), ctv-probe next to this executable
 // (or $CTVBENCH_PROBE).

@@ -136,6 +136,22 @@ class CtvrtDriver : public Driver {
            "cgroup limits, seccomp, dropped capabilities)";
   }
 
+  Status ValidateOptions(const std::map<std::string, std::string>& options) const override {
+    for (const auto& [key, value] : options) {
+      if (key == "userns") {
+        auto m = ns::ParseIdMap(value);
+        if (!m) return std::move(m).error();
+      } else if (key == "init" || key == "seccomp") {
+        if (value != "0" && value != "1")
+          return MakeError("driver option", "ctvrt." + key, "expected 0 or 1, got \"" + value + "\"");
+      } else {
+        return MakeError("driver option", "ctvrt." + key,
+                         "unknown (ctvrt options: userns=INSIDE:OUTSIDE:COUNT, init=0|1, seccomp=0|1)");
+      }
+    }
+    return Ok();
+  }
+
   Availability Check() const override {
     Availability a;
     if (::geteuid() != 0) {

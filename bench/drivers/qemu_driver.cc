@@ -135,6 +135,25 @@ class QemuDriver : public Driver {
     return "guest VM as a plain qemu-system-x86_64 process (microvm by default)";
   }
 
+  Status ValidateOptions(const std::map<std::string, std::string>& options) const override {
+    auto spec = vm::ParseVmOptions(options);
+    if (!spec) return std::move(spec).error();
+    return Ok();
+  }
+
+  std::map<std::string, std::string> EffectiveParameters(
+      const std::map<std::string, std::string>& options) const override {
+    auto vs = vm::ParseVmOptions(options);
+    if (!vs) return options;
+    std::map<std::string, std::string> p = options;
+    p["machine"] = vm::MachineName(vs->machine);
+    p["devices"] = vm::DeviceModelName(vs->devices);
+    p["boot"] = vs->boot == vm::BootMode::kPvh ? "pvh" : "bzimage";
+    p["vcpus"] = std::to_string(vs->vcpus);
+    p["memory"] = std::to_string(vs->memory_mib);
+    return p;
+  }
+
   Availability Check() const override {
     Availability a;
     auto q = vm::FindQemu();

@@ -22,9 +22,11 @@ struct OneStart {
   std::vector<Mark> marks;
 };
 
-Result<OneStart> StartOnce(Driver& d, const std::string& name) {
+Result<OneStart> StartOnce(Driver& d, const std::string& name,
+                           const std::map<std::string, std::string>& options) {
   InstanceSpec spec;
   spec.name = name;
+  spec.options = options;
   spec.probe_args = {"ready"};
   std::unique_ptr<Instance> inst = CTV_TRY(d.Create(spec));
   CTV_CHECK(inst->Start());
@@ -55,6 +57,10 @@ class StartupSuite final : public Suite {
   Result<results::DriverResult> RunDriver(Driver& d, const SuiteOptions& o) {
     results::DriverResult r;
     r.driver = d.Name();
+    auto opt = o.driver_options.find(d.Name());
+    const std::map<std::string, std::string> options =
+        opt == o.driver_options.end() ? std::map<std::string, std::string>{} : opt->second;
+    r.parameters = d.EffectiveParameters(options);
     Availability a = d.Check();
     r.accelerator = a.accelerator;
     if (!a.available) {
@@ -73,7 +79,8 @@ class StartupSuite final : public Suite {
       if (Interrupted()) return MakeError("run suite startup", "", "interrupted");
       bool warm = i < o.warmup;
       if (o.progress) o.progress({d.Name(), i, total, warm});
-      auto one = StartOnce(d, fmt::format("ctv-startup-{}-{}-{}", d.Name(), ::getpid(), i));
+      auto one =
+          StartOnce(d, fmt::format("ctv-startup-{}-{}-{}", d.Name(), ::getpid(), i), options);
       if (!one) {
         if (Interrupted()) return MakeError("run suite startup", "", "interrupted");
         r.skipped = fmt::format("repetition {} failed: {}", i + 1, one.error().ToString());

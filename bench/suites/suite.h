@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,6 +25,8 @@ struct SuiteOptions {
   int repetitions = 10;
   int warmup = 2;
   std::vector<Driver*> drivers;                    // already filtered by the user's --driver
+  // Per-driver options from `--option DRIVER.KEY=VALUE`, already validated by the driver.
+  std::map<std::string, std::map<std::string, std::string>> driver_options;
   std::function<void(const Progress&)> progress;  // may be empty
 };
 

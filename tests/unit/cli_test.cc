@@ -49,6 +49,24 @@ TEST(Cli, MissingSuiteIsRefused) {
   EXPECT_NE(o.err.find("--suite"), std::string::npos) << o.err;
 }
 
+TEST(Cli, DriverOptionsAreCheckedBeforeAnythingRuns) {
+  struct Case {
+    std::string option, message;
+  } cases[] = {
+      {"foo", "expected DRIVER.KEY=VALUE"},
+      {"docker.x=1", "unknown driver 'docker' (drivers: host"},
+      {"host.x=1", "the host driver takes no options"},
+      {"qemu.machine=warp", "expected pc, q35 or microvm"},
+      {"vm.colour=blue", "colour"},
+      {"ctvrt.init=2", "expected 0 or 1"},
+  };
+  for (const auto& c : cases) {
+    auto o = Ctvbench({"run", "--suite", "startup", "--option", c.option});
+    EXPECT_EQ(o.status.ToString(), "exit 2") << c.option;
+    EXPECT_NE(o.err.find(c.message), std::string::npos) << c.option << ": " << o.err;
+  }
+}
+
 TEST(Cli, HelpTeachesAndSucceeds) {
   auto o = Ctvbench({"--help"});
   EXPECT_EQ(o.status.ToString(), "exit 0");
