@@ -19,7 +19,9 @@ top=$(dirname "$here")
 bin=${BIN:-$top/build/bin}
 ctvrt=${CTVRT:-$bin/ctvrt}
 work=$(mktemp -d /tmp/ctvcmp.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+# On exit: ctvrt's gc removes what an interrupted run left and the shared (now empty) "ctvbench"
+# parent cgroups that ctvrt, crun and runc created under; then the scratch dir goes.
+trap '"$ctvrt" --root "$work/state" gc >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 image=${IMAGE:-}
 if [ -z "$image" ]; then
   image=$work/image
