@@ -14,6 +14,8 @@
 
 #include "core/clock.h"
 #include "runtime/fs/tree.h"
+#include "runtime/net/port_conflict.h"
+#include "runtime/net/state.h"
 
 namespace ctv::runtime {
 namespace {
@@ -74,6 +76,17 @@ std::optional<net::NetworkConfig> RecordedNetworkConfig(const State& st) {
   return nc;
 }
 
+// Refuses taken host ports before anything of the container exists (no state dir, cgroup or
+// process): the common case of a conflict costs nothing to undo. Attach checks again under the
+// same lock, which closes the race with a concurrent run.
+Status PrecheckPorts(const RunRequest& req) {
+  if (req.ports.empty()) return Ok();
+  net::StateLock lock = CTV_TRY(net::StateLock::Acquire(req.net_config.StateDir()));
+  net::NetState state = CTV_TRY(net::LoadState(lock));
+  for (const net::PortMapping& m : req.ports) CTV_CHECK(net::CheckPortFree(state, m));
+  return Ok();
+}
+
 }  // namespace
 
 net::NetworkConfig HostNetworkConfig() {
@@ -95,6 +108,7 @@ Result<Container> LaunchRecorded(const RunRequest& req, LaunchOptions options, S
     if (!(req.spec.namespaces & CLONE_NEWNET))
       return MakeError("attach network", req.spec.id,
                        "bridge networking needs a network namespace (`--ns` without net)");
+    CTV_CHECK(PrecheckPorts(req));
     options.before_start = [&req, attached](pid_t pid) -> Status {
       net::NetnsRef ns = CTV_TRY(net::NetnsRef::FromPid(pid));
       net::NetworkRequest nr;
