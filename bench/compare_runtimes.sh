@@ -31,7 +31,7 @@ fi
 state=$work/state
 store=${STORE:-/var/lib/ctvbench}
 # Unpack the image into the store (first use), then copy its layers into a bundle rootfs.
-"$ctvrt" --root "$state" --store "$store" run --rm --entrypoint "" "$image" /usr/local/bin/ctv-probe noop
+"$ctvrt" --root "$state" --store "$store" run --rm --net none --entrypoint "" "$image" /usr/local/bin/ctv-probe noop
 bundle=$work/bundle
 mkdir -p "$bundle/rootfs"
 python3 - "$image" "$store" "$bundle/rootfs" <<'PY'
@@ -85,7 +85,7 @@ limits = ["-m", "256m", "--cpus", "0.5", "--pids-limit", "100"]
 have = lambda b: subprocess.call(["sh", "-c", "command -v " + b], stdout=subprocess.DEVNULL) == 0
 cases = {
     "floor (unshare -pfmuinc --mount-proc true)": lambda i: ["unshare", "-pfmuinc", "--mount-proc", "true"],
-    "ctvrt run IMAGE (overlay)": lambda i: [ctvrt, "--root", state, "--store", store, "run", "--rm", *limits, "--entrypoint", "", image, *probe],
+    "ctvrt run IMAGE (overlay)": lambda i: [ctvrt, "--root", state, "--store", store, "run", "--rm", "--net", "none", *limits, "--entrypoint", "", image, *probe],
     "ctvrt run --bundle": lambda i: [ctvrt, "--root", state, "run", "--bundle", bundle, "ctvcmp%d" % i],
 }
 if have("crun"): cases["crun run"] = lambda i: ["crun", "run", "-b", bundle, "ctvcrun%d" % i]

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 
@@ -55,7 +56,10 @@ Status WriteFile(const std::string& path, std::string_view data, int mode) {
 }
 
 Status WriteFileAtomic(const std::string& path, std::string_view data, int mode) {
-  std::string tmp = path + ".tmp";
+  // A name of this writer's own: concurrent writers of the same file (e.g. 20 `ctvrt run`s
+  // recording the same image) must not rename each other's temp file away.
+  static std::atomic<unsigned> seq{0};
+  std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(seq++);
   CTV_CHECK(WriteFile(tmp, data, mode));
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     Error e = ErrnoError("rename", tmp, "to " + path);

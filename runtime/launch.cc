@@ -289,7 +289,8 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
   plan.n_cgroup_fds = static_cast<int>(join_raw.size());
   // The go-ahead round trip is needed only when the parent has work to do on the child before it
   // may run: id maps (user namespace), or a cgroup join by pid (v2, in case clone3 is refused).
-  const bool need_go = plan.userns || (c.cgroup_ && join_raw.empty());
+  const bool need_go =
+      plan.userns || (c.cgroup_ && join_raw.empty()) || static_cast<bool>(o.before_start);
   if (!need_go) plan.go_fd = -1;
   int flags = (spec.namespaces & ~CLONE_NEWCGROUP);
   long pid = -1;
@@ -326,6 +327,10 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
   if (c.cgroup_ && !joined_at_clone && join_raw.empty()) {
     // v2 without clone3: the slow way.
     Status s = c.cgroup_->AddProcess(static_cast<pid_t>(pid));
+    if (!s) return fail(std::move(s).error());
+  }
+  if (o.before_start) {
+    Status s = o.before_start(static_cast<pid_t>(pid));
     if (!s) return fail(std::move(s).error());
   }
   char go = 1;

@@ -40,6 +40,10 @@ struct LaunchOptions {
   // created), "cloned", "mounts" and "created" (only with exec_fifo) stamped by the child itself
   // (the parent may read its records late), "exec" (the parent saw the exec: sync pipe EOF).
   std::function<void(const char* phase, int64_t t_ns)> on_phase;
+  // Called in the parent after clone, while the child still waits for the go-ahead (before it
+  // does anything observable), e.g. to attach its network namespace. An error kills the child and
+  // fails the launch. Setting it forces the go-ahead round trip.
+  std::function<Status(pid_t child)> before_start;
   // Cgroup mounts (detected once per process when empty).
   const cgroup::CgroupMounts* cgroup_mounts = nullptr;
 };

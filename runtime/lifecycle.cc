@@ -1,16 +1,21 @@
 #include "runtime/lifecycle.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
+#include <optional>
 #include <thread>
 
 #include "core/clock.h"
 #include "runtime/fs/tree.h"
+#include "runtime/net/port_conflict.h"
+#include "runtime/net/state.h"
 
 namespace ctv::runtime {
 namespace {
@@ -32,6 +37,15 @@ Status CreateDir(const RunRequest& req, State* st) {
   st->bundle = req.bundle;
   st->command = req.spec.process.args;
   st->annotations = req.annotations;
+  if (req.net_mode == net::NetworkMode::kBridge) {
+    // Persist the config so delete/gc detach with what attached (tests use their own).
+    const net::NetworkConfig& nc = req.net_config;
+    st->annotations[kNetAnnotationMode] = net::NetworkModeName(req.net_mode);
+    st->annotations["ctvbench.net.root"] = nc.state_root;
+    st->annotations["ctvbench.net.bridge"] = nc.bridge;
+    st->annotations["ctvbench.net.subnet"] = nc.subnet;
+    st->annotations["ctvbench.net.table"] = nc.nft_table;
+  }
   st->created = WallClockRfc3339();
   st->monitor_pid = ::getpid();
   st->monitor_start = ProcessStartTime(st->monitor_pid);
@@ -41,9 +55,71 @@ Status CreateDir(const RunRequest& req, State* st) {
   return s;
 }
 
+std::string EnvOr(const char* name, const std::string& fallback) {
+  const char* v = ::getenv(name);
+  return v && *v ? std::string(v) : fallback;
+}
+
+// The network config recorded in a container's state (nullopt: it has no bridge network).
+std::optional<net::NetworkConfig> RecordedNetworkConfig(const State& st) {
+  auto it = st.annotations.find(kNetAnnotationMode);
+  if (it == st.annotations.end() || it->second != "bridge") return std::nullopt;
+  net::NetworkConfig nc;
+  auto get = [&](const char* key, std::string* out) {
+    auto f = st.annotations.find(key);
+    if (f != st.annotations.end() && !f->second.empty()) *out = f->second;
+  };
+  get("ctvbench.net.root", &nc.state_root);
+  get("ctvbench.net.bridge", &nc.bridge);
+  get("ctvbench.net.subnet", &nc.subnet);
+  get("ctvbench.net.table", &nc.nft_table);
+  return nc;
+}
+
+// Refuses taken host ports before anything of the container exists (no state dir, cgroup or
+// process): the common case of a conflict costs nothing to undo. Attach checks again under the
+// same lock, which closes the race with a concurrent run.
+Status PrecheckPorts(const RunRequest& req) {
+  if (req.ports.empty()) return Ok();
+  net::StateLock lock = CTV_TRY(net::StateLock::Acquire(req.net_config.StateDir()));
+  net::NetState state = CTV_TRY(net::LoadState(lock));
+  for (const net::PortMapping& m : req.ports) CTV_CHECK(net::CheckPortFree(state, m));
+  return Ok();
+}
+
 }  // namespace
 
-Result<Container> LaunchRecorded(const RunRequest& req, LaunchOptions options, State* st) {
+net::NetworkConfig HostNetworkConfig() {
+  net::NetworkConfig nc;
+  nc.state_root = EnvOr("CTVRT_NET_ROOT", nc.state_root);
+  nc.bridge = EnvOr("CTVRT_NET_BRIDGE", nc.bridge);
+  nc.subnet = EnvOr("CTVRT_NET_SUBNET", nc.subnet);
+  nc.nft_table = EnvOr("CTVRT_NET_TABLE", nc.nft_table);
+  return nc;
+}
+
+Result<Container> LaunchRecorded(const RunRequest& req, LaunchOptions options, State* st,
+                                 net::ContainerNetwork* network) {
+  net::ContainerNetwork local;
+  net::ContainerNetwork* attached = network ? network : &local;
+  if (req.net_mode == net::NetworkMode::kBridge) {
+    // Before anything exists: a malformed id or port list fails here with nothing to undo.
+    CTV_CHECK(net::ValidateContainerId(req.spec.id));
+    if (!(req.spec.namespaces & CLONE_NEWNET))
+      return MakeError("attach network", req.spec.id,
+                       "bridge networking needs a network namespace (`--ns` without net)");
+    CTV_CHECK(PrecheckPorts(req));
+    options.before_start = [&req, attached](pid_t pid) -> Status {
+      net::NetnsRef ns = CTV_TRY(net::NetnsRef::FromPid(pid));
+      net::NetworkRequest nr;
+      nr.container_id = req.spec.id;
+      nr.mode = req.net_mode;
+      nr.ports = req.ports;
+      nr.config = req.net_config;
+      *attached = CTV_TRY(net::Attach(nr, ns));
+      return Ok();
+    };
+  }
   CTV_CHECK(CreateDir(req, st));
   std::string dir = StateDir(req.state_root, req.spec.id);
   options.container_dir = dir;
@@ -62,6 +138,13 @@ Result<Container> LaunchRecorded(const RunRequest& req, LaunchOptions options, S
   }
   st->pid = c->Pid();
   st->pid_start = ProcessStartTime(st->pid);
+  if (req.net_mode == net::NetworkMode::kBridge) {
+    st->annotations[kNetAnnotationAddress] = attached->Address();
+    std::string ports;
+    for (const net::PortMapping& m : attached->Ports())
+      ports += (ports.empty() ? "" : ",") + m.ToString();
+    if (!ports.empty()) st->annotations[kNetAnnotationPorts] = ports;
+  }
   if (!req.wait_for_start) st->started = WallClockRfc3339();
   Status s = SaveState(req.state_root, *st);
   if (!s) {
@@ -69,6 +152,7 @@ Result<Container> LaunchRecorded(const RunRequest& req, LaunchOptions options, S
     (void)fs::RemoveTree(dir);
     return std::move(s).error();
   }
+  if (!network) local.Release();
   return std::move(c).value();
 }
 
@@ -112,6 +196,7 @@ Result<State> LaunchDetached(const RunRequest& req) {
     std::string log = dir + "/log";
     Fd log_fd;
     LaunchOptions o;
+    net::ContainerNetwork network;
     // LaunchRecorded creates the container dir, but the child's stdio must exist before
     // clone: open the log next to the dir and move it in afterwards.
     (void)fs::MakeDirs(req.state_root, 0711);
@@ -121,7 +206,7 @@ Result<State> LaunchDetached(const RunRequest& req) {
       log_fd = CTV_TRY(OpenFile(tmp_log, O_WRONLY | O_CREAT | O_APPEND, 0640));
       o.stdout_fd = log_fd.Get();
       o.stderr_fd = log_fd.Get();
-      auto r = LaunchRecorded(req, o, &st);
+      auto r = LaunchRecorded(req, o, &st, &network);
       if (!r) {
         ::unlink(tmp_log.c_str());
         return r;
@@ -156,6 +241,9 @@ Result<State> LaunchDetached(const RunRequest& req) {
       if (w) es = *w;
     }
     (void)RecordExit(req.state_root, req.spec.id, es, c->Cgroup());
+    // PID 1 is gone and with it the namespace: free the address and the port mappings now
+    // (delete/gc detach again, a no-op).
+    (void)network.Detach();
     c->Release();
     ::_exit(0);
   }
@@ -233,6 +321,12 @@ Status DeleteContainer(const std::string& root, const std::string& id, bool forc
   const cgroup::CgroupMounts* mounts = CTV_TRY(HostCgroupMounts());
   auto mgr = CTV_TRY(cgroup::NewManager(*mounts, id));
   Status cg = mgr->Destroy();
+  // The processes are gone (the cgroup is): the veth went with the namespace; drop the address
+  // and the nft rules. No-op when the endpoint is already detached.
+  Status nt;
+  if (st) {
+    if (auto nc = RecordedNetworkConfig(*st)) nt = net::Detach(*nc, id);
+  }
   // Let the monitor (shim) record the exit and go, so no process of ours is left behind.
   if (st && st->monitor_pid != ::getpid()) {
     for (int i = 0; i < 200 && ProcessAlive(st->monitor_pid, st->monitor_start); ++i) SleepMs(5);
@@ -240,6 +334,7 @@ Status DeleteContainer(const std::string& root, const std::string& id, bool forc
   Status rm = fs::RemoveTree(dir);
   ::unlink((root + "/." + id + ".log").c_str());
   if (!cg) return cg;
+  if (!nt) return nt;
   return rm;
 }
 

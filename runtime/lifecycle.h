@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "runtime/launch.h"
+#include "runtime/net/network.h"
 #include "runtime/spec.h"
 #include "runtime/state.h"
 
@@ -24,11 +25,31 @@ struct RunRequest {
   std::string name, image, bundle;
   std::map<std::string, std::string> annotations;
   bool wait_for_start = false;  // OCI create: stop in "created" until `start`
+  // Networking (runtime/net). kBridge: the child's network namespace is attached (veth, address,
+  // NAT, `ports`) while it waits for the go-ahead, so a port conflict fails the launch before the
+  // workload runs and leaves nothing behind. kNone/kHost: only the namespace flags matter (the
+  // caller drops CLONE_NEWNET for kHost). The mode and config are recorded in the state's
+  // annotations (kNetAnnotation*) so delete/gc detach with the same config.
+  net::NetworkMode net_mode = net::NetworkMode::kNone;
+  std::vector<net::PortMapping> ports;
+  net::NetworkConfig net_config;
 };
 
+// State annotations describing a container's network.
+inline constexpr const char* kNetAnnotationMode = "ctvbench.net.mode";
+inline constexpr const char* kNetAnnotationAddress = "ctvbench.net.address";
+inline constexpr const char* kNetAnnotationPorts = "ctvbench.net.ports";
+// The host-wide network config: NetworkConfig's defaults, overridden by CTVRT_NET_ROOT,
+// CTVRT_NET_BRIDGE, CTVRT_NET_SUBNET, CTVRT_NET_TABLE (tests use their own bridge and table).
+net::NetworkConfig HostNetworkConfig();
+
 // Creates <root>/<id> (Error when it exists: "container `x` already exists"), writes the state,
-// launches with stdio as given in `options`, records pid and start. On failure nothing is left.
-Result<Container> LaunchRecorded(const RunRequest& req, LaunchOptions options, State* state);
+// launches with stdio as given in `options`, records pid and start. On failure nothing is left
+// (no state dir, cgroup, veth or nft rule). With req.net_mode == kBridge the attached network is
+// moved to `*network` (detached by its destructor unless Release()d); without `network` it is
+// released (left for DeleteContainer/gc).
+Result<Container> LaunchRecorded(const RunRequest& req, LaunchOptions options, State* state,
+                                 net::ContainerNetwork* network = nullptr);
 // Forks a shim that launches and monitors the container; stdout+stderr go to <dir>/log.
 // Returns once the container is running (or created, with wait_for_start).
 Result<State> LaunchDetached(const RunRequest& req);
@@ -42,7 +63,7 @@ Status StartContainer(const std::string& root, const std::string& id);
 // Sends `sig` to PID 1 (Error when the container is not running or created).
 Status KillContainer(const std::string& root, const std::string& id, int sig);
 // Removes a container: kills what is left (only when stopped, unless `force`), waits for its
-// monitor to go, removes the cgroups and the state dir.
+// monitor to go, removes the cgroups, the network (veth, address, nft rules) and the state dir.
 Status DeleteContainer(const std::string& root, const std::string& id, bool force);
 // Resolves a user-given id or name to an id.
 Result<std::string> ResolveContainer(const std::string& root, const std::string& id_or_name);

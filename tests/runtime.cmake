@@ -13,3 +13,10 @@ ctv_add_test(runtime_integration_tests integration
   SOURCES integration/runtime_container_test.cc integration/runtime_lifecycle_test.cc
   LIBS ctv_runtime_testsupport ctv_driver_ctvrt)
 add_dependencies(runtime_integration_tests ctvrt)
+
+# Container networking wired into ctvrt (issue 4): real `ctvrt run -d` containers on a bridge,
+# subnet and nft table of the test's own.
+ctv_add_test(netwire_integration_test integration
+  SOURCES integration/netwire_test.cc
+  LIBS ctv_runtime_testsupport nlohmann_json::nlohmann_json fmt::fmt)
+add_dependencies(netwire_integration_test ctvrt ctv-probe)

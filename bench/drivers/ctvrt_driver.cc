@@ -13,6 +13,7 @@
 #include "runtime/launch.h"
 #include "runtime/image/images.h"
 #include "runtime/lifecycle.h"
+#include "runtime/net/port_spec.h"
 
 namespace ctv::bench {
 namespace {
@@ -212,6 +213,23 @@ class CtvrtDriver : public Driver {
       if (!m) return std::move(m).error();
       s.namespaces |= CLONE_NEWUSER;
       s.uid_maps = s.gid_maps = {*m};
+    }
+    // Networking: by default the container's own namespace with loopback only (the startup
+    // figures stay comparable); options["net"] = none|host|bridge and options["ports"] (comma-
+    // separated -p specs, bridge only) opt in.
+    if (!opt("net").empty()) {
+      req.net_mode = CTV_TRY(net::ParseNetworkMode(opt("net")));
+      if (req.net_mode == net::NetworkMode::kHost) s.namespaces &= ~CLONE_NEWNET;
+      if (req.net_mode == net::NetworkMode::kBridge) req.net_config = runtime::HostNetworkConfig();
+      std::vector<std::string> specs;
+      std::string ports = opt("ports");
+      for (size_t i = 0; i < ports.size();) {
+        size_t j = ports.find(',', i);
+        if (j == std::string::npos) j = ports.size();
+        if (j > i) specs.push_back(ports.substr(i, j - i));
+        i = j + 1;
+      }
+      req.ports = CTV_TRY(net::ParsePortSpecs(specs));
     }
     s.init = opt("init") == "1";
     if (opt("seccomp") == "0") s.process.seccomp = false;

@@ -11,6 +11,7 @@
 #include "core/interrupt.h"
 #include "core/line_reader.h"
 #include "core/process.h"
+#include "runtime/lifecycle.h"
 #include "runtime/net/network.h"
 #include "runtime/net/port_spec.h"
 #include "runtime/net/scratch_netns.h"
@@ -22,6 +23,7 @@ using namespace std::chrono_literals;
 
 constexpr int kServerPort = 7000;     // inside the namespace
 constexpr int kLoopbackPort = 17071;  // the host-process server
+constexpr int kContainerHostPort = 17072;  // the ctvrt container's mapping (-p 17072:7000)
 
 // ctv-probe tcp-rr-server, started with `prefix` (e.g. nsenter) and waited for until ready.
 struct EchoServer {
@@ -84,6 +86,42 @@ class NetnsTarget final : public RrTarget {
   }
 };
 
+// The echo server in a real ctvrt container (the "ctvrt" driver, options net=bridge and
+// ports=<host_port>:7000). Destroying the instance deletes the container and its network.
+class ContainerTarget final : public RrTarget {
+ public:
+  std::unique_ptr<Instance> instance;
+  std::string address;
+  int host_port = 0;
+  ~ContainerTarget() override {
+    if (instance) (void)instance->Stop(5s);
+  }
+  std::string Driver() const override { return "ctvrt"; }
+  std::string Endpoint(const std::string& path) const override {
+    if (path == "bridge") return fmt::format("{}:{}", address, kServerPort);
+    if (path == "dnat") return fmt::format("127.0.0.1:{}", host_port);
+    return "";
+  }
+};
+
+Result<std::unique_ptr<RrTarget>> StartContainerTarget(bench::Driver& driver, int cpu,
+                                                       int host_port) {
+  auto t = std::make_unique<ContainerTarget>();
+  t->host_port = host_port;
+  InstanceSpec spec;
+  spec.name = fmt::format("ctvnetrr{}", ::getpid());
+  spec.probe_args = {"tcp-rr-server", "--port", std::to_string(kServerPort), "--timeout", "3600"};
+  if (cpu >= 0) spec.probe_args.insert(spec.probe_args.end(), {"--cpu", std::to_string(cpu)});
+  spec.options = {{"net", "bridge"}, {"ports", fmt::format("{}:{}", host_port, kServerPort)}};
+  t->instance = CTV_TRY(driver.Create(spec));
+  CTV_CHECK(t->instance->Start());
+  CTV_CHECK(t->instance->WaitReady(10s));
+  auto ep = CTV_TRY(net::LookupEndpoint(runtime::HostNetworkConfig(), spec.name));
+  if (!ep) return MakeError("find the network of container", spec.name, "it has no endpoint");
+  t->address = ep->ip;
+  return std::unique_ptr<RrTarget>(std::move(t));
+}
+
 // One repetition: the median round trip in us.
 Result<double> MeasureOnce(const std::string& probe, const std::string& endpoint, int iters,
                            int cpu) {
@@ -133,10 +171,25 @@ class NetworkSuite final : public Suite {
       row.r.details["cpu"] = cpu_;  // -1: not pinned
       rows.push_back(std::move(row));
     }
+    // The same bridge and dnat paths to a real container, when the ctvrt driver is selected.
+    bench::Driver* ctvrt = nullptr;
+    for (bench::Driver* d : so.drivers)
+      if (d->Name() == "ctvrt") ctvrt = d;
+    if (ctvrt) {
+      for (const char* path : {"bridge", "dnat"}) {
+        Row row;
+        row.r.driver = "ctvrt";
+        row.r.accelerator = "none";
+        row.r.parameters = {{"path", path}, {"target", "ctvrt"}};
+        row.r.details["iters_per_repetition"] = o_.iters;
+        row.r.details["cpu"] = cpu_;
+        rows.push_back(std::move(row));
+      }
+    }
     // Targets live for the whole suite: one host server, one isolated target shared by the
-    // bridge and dnat paths.
-    std::unique_ptr<RrTarget> loopback, isolated;
-    std::string loopback_error, isolated_error;
+    // bridge and dnat paths, and the container target.
+    std::unique_ptr<RrTarget> loopback, isolated, container;
+    std::string loopback_error, isolated_error, container_error;
     if (::access(o_.probe_path.c_str(), X_OK) != 0) {
       loopback_error = isolated_error = "ctv-probe not found at " + o_.probe_path;
     } else {
@@ -151,13 +204,24 @@ class NetworkSuite final : public Suite {
       } else {
         isolated_error = "target setup failed: " + t.error().ToString();
       }
+      if (ctvrt) {
+        Availability a = ctvrt->Check();
+        if (!a.available) {
+          container_error = a.reason;
+        } else if (auto t = StartContainerTarget(*ctvrt, cpu_, kContainerHostPort)) {
+          container = std::move(*t);
+        } else {
+          container_error = "target setup failed: " + t.error().ToString();
+        }
+      }
     }
     for (auto& row : rows) {
       const std::string& path = row.r.parameters["path"];
       bool host = path == "loopback";
-      row.target = host ? loopback.get() : isolated.get();
+      bool in_container = row.r.parameters.contains("target");
+      row.target = host ? loopback.get() : in_container ? container.get() : isolated.get();
       if (!row.target) {
-        row.r.skipped = host ? loopback_error : isolated_error;
+        row.r.skipped = host ? loopback_error : in_container ? container_error : isolated_error;
         continue;
       }
       row.r.driver = row.target->Driver();

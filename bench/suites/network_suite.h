@@ -5,6 +5,9 @@
 //             client -> the namespace's address
 //   dnat      the same server through its port mapping (-p HOSTPORT:PORT), client -> 127.0.0.1:
 //             HOSTPORT (output-hook DNAT + masquerade + conntrack on top of bridge + veth)
+// With the "ctvrt" driver selected, two more rows, parameters {"path": "bridge"|"dnat",
+// "target": "ctvrt"}: the same server in a real ctvrt container (options net=bridge,
+// ports=17072:7000), driver "ctvrt".
 // Metric: network.tcp_rr, us per round trip = the median over --iters 1-byte round trips on one
 // connection (ctv-probe tcp-rr), one sample per repetition; parameters {"path": ...}.
 //

@@ -13,6 +13,7 @@
 #include "runtime/fs/tree.h"
 #include "runtime/image/images.h"
 #include "runtime/lifecycle.h"
+#include "runtime/net/port_spec.h"
 #include "runtime/oci/config.h"
 
 namespace ctv::rtcli {
@@ -24,7 +25,8 @@ struct RunFlags {
   std::string memory, memory_swap, cpus, cpuset_cpus, name, hostname, workdir, user, userns, ns;
   std::string security_opt;
   int64_t pids_limit = 0;
-  std::vector<std::string> volumes, env, ulimits, cap_add, cap_drop;
+  std::vector<std::string> volumes, env, ulimits, cap_add, cap_drop, publish;
+  std::string net;  // empty: bridge for images, the bundle's namespaces for bundles
   std::string pid_file;
   std::optional<std::string> entrypoint;
 };
@@ -58,6 +60,12 @@ void AddRunFlags(CLI::App* c, RunFlags& f) {
   c->add_option("--security-opt", f.security_opt, "seccomp=unconfined, no-new-privileges=false");
   c->add_option("--pid-file", f.pid_file, "write the container's host pid here");
   c->add_option("--entrypoint", f.entrypoint, "override the image's entrypoint ('' clears it)");
+  c->add_option("--net,--network", f.net,
+                "network: none (loopback only), host, bridge (default: bridge; bundles: their "
+                "config.json)");
+  c->add_option("-p,--publish", f.publish,
+                "publish a port [HOSTIP:]HOSTPORT:CTPORT[/tcp|udp] (bridge network)")
+      ->allow_extra_args(false);
 }
 
 Error FlagError(const std::string& flag, const std::string& value, const std::string& form) {
@@ -195,6 +203,35 @@ Status ApplyFlags(const RunFlags& f, runtime::ContainerSpec* spec) {
   return Ok();
 }
 
+// --net and -p. Without --net: host when the namespaces (config.json, --ns) have no network
+// namespace; else none for bundles (loopback only) and bridge for images.
+Status ApplyNetwork(const RunFlags& f, bool bundle_mode, runtime::RunRequest* req) {
+  runtime::ContainerSpec& spec = req->spec;
+  net::NetworkMode mode;
+  if (!f.net.empty()) {
+    mode = CTV_TRY(net::ParseNetworkMode(f.net));
+  } else if (!(spec.namespaces & CLONE_NEWNET)) {
+    mode = net::NetworkMode::kHost;  // a bundle without a network namespace, or --ns without net
+  } else if (bundle_mode) {
+    mode = net::NetworkMode::kNone;
+  } else {
+    mode = net::NetworkMode::kBridge;
+  }
+  std::vector<net::PortMapping> ports = CTV_TRY(net::ParsePortSpecs(f.publish));
+  if (!ports.empty() && mode != net::NetworkMode::kBridge)
+    return FlagError("-p/--publish", f.publish[0],
+                     "a bridge network (--net bridge); the network is " +
+                         std::string(net::NetworkModeName(mode)));
+  if (mode == net::NetworkMode::kHost)
+    spec.namespaces &= ~CLONE_NEWNET;
+  else
+    spec.namespaces |= CLONE_NEWNET;
+  req->net_mode = mode;
+  req->ports = std::move(ports);
+  if (mode == net::NetworkMode::kBridge) req->net_config = runtime::HostNetworkConfig();
+  return Ok();
+}
+
 pid_t g_forward_pid = 0;
 void Forward(int sig) {
   if (g_forward_pid > 0) ::kill(g_forward_pid, sig);
@@ -228,7 +265,8 @@ int RunForeground(runtime::RunRequest& req, bool remove_after, const std::string
   o.stdin_fd = 0;
   o.stdout_fd = 1;
   o.stderr_fd = 2;
-  auto c = runtime::LaunchRecorded(req, o, &st);
+  net::ContainerNetwork network;
+  auto c = runtime::LaunchRecorded(req, o, &st, &network);
   if (!c) return PrintError(c.error());
   if (!pid_file.empty()) (void)WriteFileAtomic(pid_file, std::to_string(c->Pid()));
   g_forward_pid = c->Pid();
@@ -237,6 +275,8 @@ int RunForeground(runtime::RunRequest& req, bool remove_after, const std::string
   for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) ::sigaction(s, &sa, nullptr);
   auto es = c->Process().Wait();
   NotePhase("exited");
+  // The namespace died with PID 1: free the address and the port mappings.
+  if (Status s = network.Detach(); !s) PrintError(s.error());
   ExitStatus status = es ? *es : ExitStatus{true, SIGKILL};
   bool oom = false;
   if (status.signaled && status.code == SIGKILL && c->Cgroup()) {
@@ -286,6 +326,7 @@ int DoRun(Globals& g, RunFlags& f, const std::vector<std::string>& rest, bool cr
     req.spec.id = rest[0];
     req.bundle = abs;
     if (Status s = ApplyFlags(f, &req.spec); !s) return PrintUsage(s.error().ToString());
+    if (Status s = ApplyNetwork(f, true, &req); !s) return PrintUsage(s.error().ToString());
     if (req.spec.hostname.empty()) req.spec.hostname = req.spec.id;
     req.wait_for_start = create_only;
     if (create_only || f.detach) return RunDetached(req, f.pid_file, false);
@@ -317,6 +358,7 @@ int DoRun(Globals& g, RunFlags& f, const std::vector<std::string>& rest, bool cr
   spec.process.env = ic.env;
   if (!ic.working_dir.empty()) spec.process.cwd = ic.working_dir;
   if (Status s = ApplyFlags(f, &spec); !s) return PrintUsage(s.error().ToString());
+  if (Status s = ApplyNetwork(f, false, &req); !s) return PrintUsage(s.error().ToString());
   spec.id = runtime::NewContainerId();
   if (!f.name.empty()) {
     if (runtime::ValidateId(f.name) && f.name.rfind("ctv", 0) == 0) spec.id = f.name;

@@ -1,9 +1,12 @@
 #include "runtime/net/nat.h"
 
+#include <dlfcn.h>
 #include <fmt/format.h>
 #include <nftables/libnftables.h>
 
 #include <memory>
+#include <mutex>
+#include <type_traits>
 
 #include "core/fd.h"
 
@@ -14,6 +17,50 @@ std::string DaddrMatch(const PortMapping& p) {
   // No HOSTIP: every address of the host (its own, the bridge's, 127.0.0.1), like `-p 8080:80`
   // elsewhere. `fib daddr type local` asks the routing table, so it follows address changes.
   return p.host_ip.empty() ? "fib daddr type local" : fmt::format("ip daddr {}", p.host_ip);
+}
+
+// libnftables is loaded on first use: linked normally it (and libnftnl, libmnl, libxtables,
+// libjansson, libgmp) would be resolved at every ctvrt start-up, which is measured, while only
+// bridge networking needs it. There is no static libnftables to link instead.
+struct NftApi {
+  decltype(&nft_ctx_new) ctx_new = nullptr;
+  decltype(&nft_ctx_free) ctx_free = nullptr;
+  decltype(&nft_ctx_buffer_output) buffer_output = nullptr;
+  decltype(&nft_ctx_buffer_error) buffer_error = nullptr;
+  decltype(&nft_run_cmd_from_buffer) run_cmd = nullptr;
+  decltype(&nft_ctx_get_output_buffer) output_buffer = nullptr;
+  decltype(&nft_ctx_get_error_buffer) error_buffer = nullptr;
+  std::string error;
+};
+
+const NftApi& Nft() {
+  static NftApi api;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    void* h = ::dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+      const char* e = ::dlerror();
+      api.error = e ? e : "dlopen failed";
+      return;
+    }
+    bool ok = true;
+    auto sym = [&](auto* fn, const char* name) {
+      *fn = reinterpret_cast<std::remove_pointer_t<decltype(fn)>>(::dlsym(h, name));
+      if (!*fn) {
+        ok = false;
+        api.error = std::string("missing symbol ") + name;
+      }
+    };
+    sym(&api.ctx_new, "nft_ctx_new");
+    sym(&api.ctx_free, "nft_ctx_free");
+    sym(&api.buffer_output, "nft_ctx_buffer_output");
+    sym(&api.buffer_error, "nft_ctx_buffer_error");
+    sym(&api.run_cmd, "nft_run_cmd_from_buffer");
+    sym(&api.output_buffer, "nft_ctx_get_output_buffer");
+    sym(&api.error_buffer, "nft_ctx_get_error_buffer");
+    if (!ok) api.ctx_new = nullptr;
+  });
+  return api;
 }
 
 }  // namespace
@@ -71,19 +118,20 @@ std::string RenderRuleset(const std::string& t, const NetState& state) {
 }
 
 Result<std::string> RunNft(const std::string& script) {
-  std::unique_ptr<nft_ctx, decltype(&nft_ctx_free)> ctx(nft_ctx_new(NFT_CTX_DEFAULT),
-                                                        &nft_ctx_free);
+  const NftApi& nft = Nft();
+  if (!nft.ctx_new) return MakeError("load libnftables", "libnftables.so.1", nft.error);
+  std::unique_ptr<nft_ctx, decltype(nft.ctx_free)> ctx(nft.ctx_new(NFT_CTX_DEFAULT), nft.ctx_free);
   if (!ctx) return Error{ENOMEM, "create nftables context", "", ""};
-  nft_ctx_buffer_output(ctx.get());
-  nft_ctx_buffer_error(ctx.get());
-  if (nft_run_cmd_from_buffer(ctx.get(), script.c_str()) != 0) {
-    std::string err = nft_ctx_get_error_buffer(ctx.get());
+  nft.buffer_output(ctx.get());
+  nft.buffer_error(ctx.get());
+  if (nft.run_cmd(ctx.get(), script.c_str()) != 0) {
+    std::string err = nft.error_buffer(ctx.get());
     while (!err.empty() && err.back() == '\n') err.pop_back();
     // Keep the error one line: nft's caret diagram is useless in a one-line message.
     if (auto nl = err.find('\n'); nl != std::string::npos) err = err.substr(0, nl);
     return MakeError("run nftables script", script.substr(0, script.find('\n')), err);
   }
-  return std::string(nft_ctx_get_output_buffer(ctx.get()));
+  return std::string(nft.output_buffer(ctx.get()));
 }
 
 Status ApplyRuleset(const std::string& table, const NetState& state) {
