@@ -153,6 +153,10 @@ Status Container::Destroy(bool remove_dir) {
   if (cgroup_) {
     Status s = cgroup_->Destroy();
     if (!s && first) first = s;
+    // The last container out removes the shared "ctvbench" parents (EBUSY while others run), so
+    // nothing of ctvrt's stays in the cgroup tree once no container exists.
+    if (!keep_cgroup_parents_)
+      if (auto mounts = HostCgroupMounts()) cgroup::RemoveEmptyParents(**mounts);
   }
   if (!dir_.empty() && remove_dir) {
     Status s = fs::RemoveTree(dir_);
@@ -172,6 +176,7 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
   Container c;
   c.id_ = spec.id;
   c.dir_ = o.container_dir;
+  c.keep_cgroup_parents_ = o.keep_cgroup_parents;
   c.program_ = spec.process.args[0];
 
   // Everything the child needs, prepared before clone.

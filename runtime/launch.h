@@ -46,6 +46,11 @@ struct LaunchOptions {
   std::function<Status(pid_t child)> before_start;
   // Cgroup mounts (detected once per process when empty).
   const cgroup::CgroupMounts* cgroup_mounts = nullptr;
+  // Destroy() leaves the shared "ctvbench" parent cgroups even when they become empty. For a
+  // caller that launches many containers in a row (ctvbench's driver): recreating the parents
+  // would put their mkdir (and v1 cpuset set-up) into every measured launch. The caller removes
+  // them when done (cgroup::RemoveEmptyParents).
+  bool keep_cgroup_parents = false;
 };
 
 // A launched container. Owns the workload's PID 1 (killed and reaped unless Release()d or waited)
@@ -80,6 +85,7 @@ class Container {
   std::string program_;                // args[0], for exec errors
   std::vector<std::string> describe_;  // descriptions of the rootfs steps, by index
   bool destroyed_ = false;
+  bool keep_cgroup_parents_ = false;
 };
 
 Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& options);

@@ -307,7 +307,8 @@ Status StopContainer(const std::string& root, const std::string& id, int timeout
   return Ok();
 }
 
-Status DeleteContainer(const std::string& root, const std::string& id, bool force) {
+Status DeleteContainer(const std::string& root, const std::string& id, bool force,
+                       bool keep_cgroup_parents) {
   auto st = LoadState(root, id);
   std::string dir = StateDir(root, id);
   if (!st && !fs::Exists(dir)) return MakeError("delete container", id, "no such container");
@@ -321,6 +322,7 @@ Status DeleteContainer(const std::string& root, const std::string& id, bool forc
   const cgroup::CgroupMounts* mounts = CTV_TRY(HostCgroupMounts());
   auto mgr = CTV_TRY(cgroup::NewManager(*mounts, id));
   Status cg = mgr->Destroy();
+  if (!keep_cgroup_parents) cgroup::RemoveEmptyParents(*mounts);  // the last one out takes them
   // The processes are gone (the cgroup is): the veth went with the namespace; drop the address
   // and the nft rules. No-op when the endpoint is already detached.
   Status nt;

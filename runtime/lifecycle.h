@@ -64,7 +64,10 @@ Status StartContainer(const std::string& root, const std::string& id);
 Status KillContainer(const std::string& root, const std::string& id, int sig);
 // Removes a container: kills what is left (only when stopped, unless `force`), waits for its
 // monitor to go, removes the cgroups, the network (veth, address, nft rules) and the state dir.
-Status DeleteContainer(const std::string& root, const std::string& id, bool force);
+// The shared "ctvbench" parent cgroups go too once empty, unless `keep_cgroup_parents` (see
+// LaunchOptions::keep_cgroup_parents).
+Status DeleteContainer(const std::string& root, const std::string& id, bool force,
+                       bool keep_cgroup_parents = false);
 // Resolves a user-given id or name to an id.
 Result<std::string> ResolveContainer(const std::string& root, const std::string& id_or_name);
 

@@ -26,7 +26,8 @@ class CtvrtInstance : public Instance {
   ~CtvrtInstance() override {
     container_.reset();
     if (launched_) {
-      (void)runtime::DeleteContainer(req_.state_root, req_.spec.id, /*force=*/true);
+      (void)runtime::DeleteContainer(req_.state_root, req_.spec.id, /*force=*/true,
+                                     /*keep_cgroup_parents=*/true);
     }
   }
 
@@ -34,6 +35,7 @@ class CtvrtInstance : public Instance {
     PipePair out = CTV_TRY(MakePipe());
     runtime::LaunchOptions o;
     o.stdout_fd = out.write.Get();
+    o.keep_cgroup_parents = true;  // the driver removes them once, when the run is over
     o.on_phase = [this](const char* phase, int64_t t_ns) { marks_.push_back({phase, t_ns}); };
     runtime::State st;
     marks_ = {{"launch", MonotonicNs()}};

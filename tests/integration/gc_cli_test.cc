@@ -67,3 +67,29 @@ TEST(GcCli, ReclaimsWhatASigkilledRunLeft) {
 
 }  // namespace
 }  // namespace ctv
+
+namespace ctv {
+namespace {
+
+int CountParentCgroups() {
+  auto o = test::RunOrDie(
+      {"sh", "-c", "find /sys/fs/cgroup -maxdepth 3 -type d -name ctvbench | wc -l"});
+  return std::atoi(o.out.c_str());
+}
+
+// A normal run cleans up after itself: no ctvbench cgroup (not even the shared, empty parents)
+// stays once the last container is gone.
+TEST(CleanRun, CtvrtStartupLeavesNoCgroup) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root (containers)";
+  if (CountParentCgroups() != 0) GTEST_SKIP() << "ctvbench cgroups already exist (another run?)";
+  test::TempDir dir;
+  auto o = test::RunOrDie({test::Bin("ctvbench"), "run", "--suite", "startup", "--driver",
+                           "ctvrt", "--repetitions", "3", "--warmup", "0", "--out",
+                           dir / "r.json"});
+  ASSERT_TRUE(o.status.Success()) << o.err;
+  EXPECT_EQ(CountParentCgroups(), 0);
+  EXPECT_EQ(CountCtvCgroups(), 0);
+}
+
+}  // namespace
+}  // namespace ctv
