@@ -10,7 +10,7 @@ namespace ctv::cli {
 void AddContextOptions(CLI::App& app, ContextOptions& o) {
   app.add_option("--image", o.image_dir,
                  "OCI image layout the container and VM drivers run (default: $CTVBENCH_IMAGE_DIR "
-                 "or /var/lib/ctvbench/images/probe; built on first use)");
+                 "or /var/lib/ctvbench/images/probe, rebuilt by `run` so it holds this build's ctv-probe)");
   app.add_option("--state-dir", o.state_dir,
                  "where instances keep their runtime state (mounts, sockets)")
       ->capture_default_str();

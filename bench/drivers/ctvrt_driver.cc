@@ -144,12 +144,17 @@ class CtvrtDriver : public Driver {
       if (key == "userns") {
         auto m = ns::ParseIdMap(value);
         if (!m) return std::move(m).error();
+      } else if (key == "net") {
+        auto m = net::ParseNetworkMode(value);
+        if (!m) return std::move(m).error();
+      } else if (key == "ports") {
+        continue;  // checked with the network request (ParsePortSpecs) at create
       } else if (key == "init" || key == "seccomp") {
         if (value != "0" && value != "1")
           return MakeError("driver option", "ctvrt." + key, "expected 0 or 1, got \"" + value + "\"");
       } else {
         return MakeError("driver option", "ctvrt." + key,
-                         "unknown (ctvrt options: userns=INSIDE:OUTSIDE:COUNT, init=0|1, seccomp=0|1)");
+                         "unknown (ctvrt options: userns=INSIDE:OUTSIDE:COUNT, init=0|1, seccomp=0|1, net=none|host|bridge, ports=H:C[,...])");
       }
     }
     return Ok();

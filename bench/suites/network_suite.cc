@@ -24,6 +24,7 @@ using namespace std::chrono_literals;
 constexpr int kServerPort = 7000;     // inside the namespace
 constexpr int kLoopbackPort = 17071;  // the host-process server
 constexpr int kContainerHostPort = 17072;  // the ctvrt container's mapping (-p 17072:7000)
+constexpr int kHostModePort = 17073;       // the server of a --net host ctvrt container
 
 // ctv-probe tcp-rr-server, started with `prefix` (e.g. nsenter) and waited for until ready.
 struct EchoServer {
@@ -86,36 +87,47 @@ class NetnsTarget final : public RrTarget {
   }
 };
 
-// The echo server in a real ctvrt container (the "ctvrt" driver, options net=bridge and
-// ports=<host_port>:7000). Destroying the instance deletes the container and its network.
+// The echo server in a real ctvrt container (the "ctvrt" driver): with options net=bridge and
+// ports=<host_port>:7000 it serves the bridge and dnat paths; with net=host (the host's network
+// namespace, every other isolation kept) it listens on 127.0.0.1:17073 and serves the host path.
+// Destroying the instance deletes the container and its network.
 class ContainerTarget final : public RrTarget {
  public:
   std::unique_ptr<Instance> instance;
   std::string address;
   int host_port = 0;
+  bool host_mode = false;
   ~ContainerTarget() override {
     if (instance) (void)instance->Stop(5s);
   }
   std::string Driver() const override { return "ctvrt"; }
   std::string Endpoint(const std::string& path) const override {
+    if (host_mode) return path == "host" ? fmt::format("127.0.0.1:{}", kHostModePort) : "";
     if (path == "bridge") return fmt::format("{}:{}", address, kServerPort);
     if (path == "dnat") return fmt::format("127.0.0.1:{}", host_port);
     return "";
   }
 };
 
+// host_port > 0: bridge network with -p host_port:7000; host_port == 0: --net host.
 Result<std::unique_ptr<RrTarget>> StartContainerTarget(bench::Driver& driver, int cpu,
                                                        int host_port) {
   auto t = std::make_unique<ContainerTarget>();
   t->host_port = host_port;
+  t->host_mode = host_port == 0;
   InstanceSpec spec;
-  spec.name = fmt::format("ctvnetrr{}", ::getpid());
-  spec.probe_args = {"tcp-rr-server", "--port", std::to_string(kServerPort), "--timeout", "3600"};
+  spec.name = fmt::format("ctvnetrr{}{}", t->host_mode ? "h" : "", ::getpid());
+  int port = t->host_mode ? kHostModePort : kServerPort;
+  spec.probe_args = {"tcp-rr-server", "--port", std::to_string(port), "--timeout", "3600"};
   if (cpu >= 0) spec.probe_args.insert(spec.probe_args.end(), {"--cpu", std::to_string(cpu)});
-  spec.options = {{"net", "bridge"}, {"ports", fmt::format("{}:{}", host_port, kServerPort)}};
+  if (t->host_mode)
+    spec.options = {{"net", "host"}};
+  else
+    spec.options = {{"net", "bridge"}, {"ports", fmt::format("{}:{}", host_port, kServerPort)}};
   t->instance = CTV_TRY(driver.Create(spec));
   CTV_CHECK(t->instance->Start());
   CTV_CHECK(t->instance->WaitReady(10s));
+  if (t->host_mode) return std::unique_ptr<RrTarget>(std::move(t));
   auto ep = CTV_TRY(net::LookupEndpoint(runtime::HostNetworkConfig(), spec.name));
   if (!ep) return MakeError("find the network of container", spec.name, "it has no endpoint");
   t->address = ep->ip;
@@ -176,7 +188,7 @@ class NetworkSuite final : public Suite {
     for (bench::Driver* d : so.drivers)
       if (d->Name() == "ctvrt") ctvrt = d;
     if (ctvrt) {
-      for (const char* path : {"bridge", "dnat"}) {
+      for (const char* path : {"host", "bridge", "dnat"}) {
         Row row;
         row.r.driver = "ctvrt";
         row.r.accelerator = "none";
@@ -188,8 +200,8 @@ class NetworkSuite final : public Suite {
     }
     // Targets live for the whole suite: one host server, one isolated target shared by the
     // bridge and dnat paths, and the container target.
-    std::unique_ptr<RrTarget> loopback, isolated, container;
-    std::string loopback_error, isolated_error, container_error;
+    std::unique_ptr<RrTarget> loopback, isolated, container, host_container;
+    std::string loopback_error, isolated_error, container_error, host_container_error;
     if (::access(o_.probe_path.c_str(), X_OK) != 0) {
       loopback_error = isolated_error = "ctv-probe not found at " + o_.probe_path;
     } else {
@@ -208,20 +220,33 @@ class NetworkSuite final : public Suite {
         Availability a = ctvrt->Check();
         if (!a.available) {
           container_error = a.reason;
-        } else if (auto t = StartContainerTarget(*ctvrt, cpu_, kContainerHostPort)) {
-          container = std::move(*t);
         } else {
-          container_error = "target setup failed: " + t.error().ToString();
+          if (auto t = StartContainerTarget(*ctvrt, cpu_, kContainerHostPort))
+            container = std::move(*t);
+          else
+            container_error = "target setup failed: " + t.error().ToString();
+          if (auto t = StartContainerTarget(*ctvrt, cpu_, /*host_port=*/0))
+            host_container = std::move(*t);
+          else
+            host_container_error = "target setup failed: " + t.error().ToString();
         }
+        if (!a.available) host_container_error = container_error;
       }
     }
     for (auto& row : rows) {
       const std::string& path = row.r.parameters["path"];
       bool host = path == "loopback";
       bool in_container = row.r.parameters.contains("target");
-      row.target = host ? loopback.get() : in_container ? container.get() : isolated.get();
+      bool host_net = in_container && path == "host";
+      row.target = host            ? loopback.get()
+                   : host_net      ? host_container.get()
+                   : in_container  ? container.get()
+                                   : isolated.get();
       if (!row.target) {
-        row.r.skipped = host ? loopback_error : in_container ? container_error : isolated_error;
+        row.r.skipped = host           ? loopback_error
+                        : host_net     ? host_container_error
+                        : in_container ? container_error
+                                       : isolated_error;
         continue;
       }
       row.r.driver = row.target->Driver();
