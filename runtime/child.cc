@@ -21,6 +21,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "runtime/fs/fd_path.h"
+
 namespace ctv::runtime::internal {
 namespace {
 
@@ -57,21 +59,6 @@ int LoopbackUp() {
   }
   ::close(s);
   return err;
-}
-
-// "/proc/self/fd/<fd>" into buf without allocating.
-void FdPath(int fd, char* buf) {
-  const char prefix[] = "/proc/self/fd/";
-  std::memcpy(buf, prefix, sizeof prefix - 1);
-  char digits[16];
-  int n = 0;
-  do {
-    digits[n++] = static_cast<char>('0' + fd % 10);
-    fd /= 10;
-  } while (fd > 0);
-  char* o = buf + sizeof prefix - 1;
-  while (n > 0) *o++ = digits[--n];
-  *o = 0;
 }
 
 void ResetSignals() {
@@ -225,7 +212,7 @@ void RunChild(const ChildPlan& p) {
   if (fifo >= 0) {
     Progress(p, kProgressCreated);
     char path[40];
-    FdPath(fifo, path);
+    fs::FdPath(fifo, path);
     // Blocks until `ctvrt start` opens the FIFO for reading.
     int w = ::open(path, O_WRONLY | O_CLOEXEC);
     if (w < 0) Fail(p, kStageExecFifo, errno);

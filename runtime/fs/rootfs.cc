@@ -12,6 +12,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "runtime/fs/fd_path.h"
+
 namespace ctv::fs {
 namespace {
 
@@ -68,22 +70,6 @@ int OpenInRoot(int root_fd, const std::string& rel, int flags) {
   how.flags = static_cast<uint64_t>(flags) | O_CLOEXEC;
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
   return static_cast<int>(::syscall(SYS_openat2, root_fd, rel.c_str(), &how, sizeof how));
-}
-
-// "/proc/self/fd/<fd>" into buf (at least 32 bytes), without allocating.
-const char* FdPath(int fd, char* buf) {
-  const char prefix[] = "/proc/self/fd/";
-  std::memcpy(buf, prefix, sizeof prefix - 1);
-  char digits[16];
-  int n = 0;
-  do {
-    digits[n++] = static_cast<char>('0' + fd % 10);
-    fd /= 10;
-  } while (fd > 0);
-  char* o = buf + sizeof prefix - 1;
-  while (n > 0) *o++ = digits[--n];
-  *o = 0;
-  return buf;
 }
 
 }  // namespace
