@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 
+#include "bench/drivers/guest_driver.h"
 #include "core/clock.h"
 #include "core/fd.h"
 #include "core/log.h"
@@ -125,85 +126,32 @@ class QemuInstance : public Instance, public vm::VmInstanceInfo {
   Child child_;
 };
 
-class QemuDriver : public Driver {
+class QemuDriver : public GuestDriver {
  public:
-  QemuDriver(DriverContext ctx, vm::VmDriverConfig config)
-      : ctx_(std::move(ctx)), config_(std::move(config)) {}
+  using GuestDriver::GuestDriver;
 
   std::string Name() const override { return "qemu"; }
   std::string Description() const override {
     return "guest VM as a plain qemu-system-x86_64 process (microvm by default)";
   }
-
-  Status ValidateOptions(const std::map<std::string, std::string>& options) const override {
-    auto spec = vm::ParseVmOptions(options);
-    if (!spec) return std::move(spec).error();
-    return Ok();
-  }
-
-  std::map<std::string, std::string> EffectiveParameters(
-      const std::map<std::string, std::string>& options) const override {
-    auto vs = vm::ParseVmOptions(options);
-    if (!vs) return options;
-    std::map<std::string, std::string> p = options;
-    p["machine"] = vm::MachineName(vs->machine);
-    p["devices"] = vm::DeviceModelName(vs->devices);
-    p["boot"] = vs->boot == vm::BootMode::kPvh ? "pvh" : "bzimage";
-    p["vcpus"] = std::to_string(vs->vcpus);
-    p["memory"] = std::to_string(vs->memory_mib);
-    return p;
-  }
-
-  Availability Check() const override {
-    Availability a;
-    auto q = vm::FindQemu();
-    if (!q) {
-      a.reason = q.error().ToString();
-      return a;
-    }
-    a.available = true;
-    a.accelerator = vm::ExpectedAccelerator(config_.kernel, &a.reason);
-    return a;
-  }
-
-  Status Prepare() override {
-    qemu_ = CTV_TRY(vm::FindQemu());
-    guest_ = CTV_TRY(vm::PrepareGuest(ctx_, config_));
-    return Ok();
-  }
+  Availability Check() const override { return CheckQemuAndAccelerator(); }
+  Status Prepare() override { return PrepareGuest(); }
 
   Result<std::unique_ptr<Instance>> Create(const InstanceSpec& spec) override {
-    if (!guest_) CTV_CHECK(Prepare());
-    vm::VmSpec vs = CTV_TRY(vm::ParseVmOptions(spec.options));
-    vs.name = spec.name;
-    vm::ResolvedAccel accel = vm::ResolveAccel(vs.accel, guest_->bzimage);
-    std::string root = vm::VmStateRoot(ctx_.state_dir);
-    std::string dir = CTV_TRY(vm::MakeInstanceDir(root, spec.name));
-    auto listened = vm::MarkerChannel::Listen(dir + "/chan.sock");
-    if (!listened) {
-      (void)vm::RemoveAll(dir);
-      return std::move(listened).error();
-    }
-    vm::MarkerChannel ch = std::move(*listened);
+    CTV_CHECK(PrepareGuest());
+    GuestLaunch g = CTV_TRY(NewLaunch(CTV_TRY(SpecFor(spec)), spec));
     vm::QemuLaunch l;
     l.qemu = qemu_;
-    l.kernel = vs.boot == vm::BootMode::kPvh ? guest_->BootKernel() : guest_->bzimage;
-    l.initrd = guest_->initrd;
-    l.cmdline =
-        vm::KernelCmdline(vs, accel.accel, guest_->probe_path, spec.probe_args, vm::HostTscKhz());
-    l.console_log = dir + "/console.log";
-    l.channel_socket = ch.Path();
-    l.pidfile = dir + "/qemu.pid";
-    std::vector<std::string> argv = vm::QemuArgv(vs, accel.accel, l);
-    return std::unique_ptr<Instance>(
-        new QemuInstance(std::move(vs), accel, std::move(argv), dir, std::move(ch)));
+    l.kernel = g.kernel;
+    l.initrd = g.initrd;
+    l.cmdline = g.cmdline;
+    l.console_log = g.console_log;
+    l.channel_socket = g.channel.Path();
+    l.pidfile = g.dir + "/qemu.pid";
+    std::vector<std::string> argv = vm::QemuArgv(g.spec, g.accel.accel, l);
+    return std::unique_ptr<Instance>(new QemuInstance(std::move(g.spec), g.accel, std::move(argv),
+                                                      g.dir, std::move(g.channel)));
   }
-
- private:
-  DriverContext ctx_;
-  vm::VmDriverConfig config_;
-  std::string qemu_;
-  std::optional<vm::Guest> guest_;
 };
 
 }  // namespace

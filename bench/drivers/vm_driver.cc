@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "bench/drivers/guest_driver.h"
 #include "core/clock.h"
 #include "core/fd.h"
 #include "core/log.h"
@@ -153,90 +154,53 @@ class VmInstance : public Instance, public vm::VmInstanceInfo {
   friend class VmDriver;
 };
 
-class VmDriver : public Driver {
+class VmDriver : public GuestDriver {
  public:
-  VmDriver(DriverContext ctx, vm::VmDriverConfig config)
-      : ctx_(std::move(ctx)), config_(std::move(config)) {}
+  using GuestDriver::GuestDriver;
 
   std::string Name() const override { return "vm"; }
   std::string Description() const override {
     return "guest VM as a libvirt domain (embedded qemu:///embed driver by default)";
   }
 
-  Status ValidateOptions(const std::map<std::string, std::string>& options) const override {
-    auto spec = vm::ParseVmOptions(options);
-    if (!spec) return std::move(spec).error();
-    return Ok();
-  }
-
-  std::map<std::string, std::string> EffectiveParameters(
-      const std::map<std::string, std::string>& options) const override {
-    auto vs = vm::ParseVmOptions(options);
-    if (!vs) return options;
-    std::map<std::string, std::string> p = options;
-    p["machine"] = vm::MachineName(vs->machine);
-    p["devices"] = vm::DeviceModelName(vs->devices);
-    p["boot"] = vs->boot == vm::BootMode::kPvh ? "pvh" : "bzimage";
-    p["vcpus"] = std::to_string(vs->vcpus);
-    p["memory"] = std::to_string(vs->memory_mib);
-    return p;
-  }
-
   Availability Check() const override {
-    Availability a;
-    auto q = vm::FindQemu();
-    if (!q) {
-      a.reason = q.error().ToString();
-      return a;
-    }
-    if (Uri().rfind("qemu:///embed", 0) == 0 &&
+    Availability a = CheckQemuAndAccelerator();
+    if (a.available && Uri().rfind("qemu:///embed", 0) == 0 &&
         ::access("/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so",
                  R_OK) != 0) {
-      a.reason = "libvirt's QEMU driver is missing: install libvirt-daemon-driver-qemu";
-      return a;
+      return {false, "libvirt's QEMU driver is missing: install libvirt-daemon-driver-qemu",
+              a.accelerator};
     }
-    a.available = true;
-    a.accelerator = vm::ExpectedAccelerator(config_.kernel, &a.reason);
     return a;
   }
 
   Status Prepare() override {
-    qemu_ = CTV_TRY(vm::FindQemu());
-    guest_ = CTV_TRY(vm::PrepareGuest(ctx_, config_));
+    CTV_CHECK(PrepareGuest());
     if (!conn_)
       conn_ = std::make_shared<vm::lv::Connection>(CTV_TRY(vm::lv::Connection::Open(Uri())));
     return Ok();
   }
 
   Result<std::unique_ptr<Instance>> Create(const InstanceSpec& spec) override {
-    if (!guest_ || !conn_) CTV_CHECK(Prepare());
-    vm::VmSpec vs = CTV_TRY(vm::ParseVmOptions(spec.options));
-    vs.name = spec.name;
+    CTV_CHECK(Prepare());
+    vm::VmSpec vs = CTV_TRY(SpecFor(spec));
     vs.cpu_quota = spec.limits.cpus;
     vs.memory_limit_bytes = spec.limits.memory_bytes;
     if (vs.machine == vm::Machine::kMicrovm && vs.devices == vm::DeviceModel::kVirtio)
       return MakeError("create domain", spec.name,
                        "libvirt (9.0) puts virtio devices on PCI and microvm has no PCI bus: use "
                        "devices=emulated, machine=pc or q35, or the qemu driver (virtio-mmio)");
-    vm::ResolvedAccel accel = vm::ResolveAccel(vs.accel, guest_->bzimage);
-    std::string dir = CTV_TRY(vm::MakeInstanceDir(vm::VmStateRoot(ctx_.state_dir), spec.name));
-    auto listened = vm::MarkerChannel::Listen(dir + "/chan.sock");
-    if (!listened) {
-      (void)vm::RemoveAll(dir);
-      return std::move(listened).error();
-    }
-    vm::MarkerChannel ch = std::move(*listened);
+    GuestLaunch g = CTV_TRY(NewLaunch(std::move(vs), spec));
     vm::DomainLaunch l;
     l.emulator = qemu_;
-    l.kernel = vs.boot == vm::BootMode::kPvh ? guest_->BootKernel() : guest_->bzimage;
-    l.initrd = guest_->initrd;
-    l.cmdline =
-        vm::KernelCmdline(vs, accel.accel, guest_->probe_path, spec.probe_args, vm::HostTscKhz());
-    l.console_log = dir + "/console.log";
-    l.channel_socket = ch.Path();
-    std::string xml = vm::DomainXml(vs, accel.accel, l);
-    auto inst = std::make_unique<VmInstance>(conn_, std::move(vs), accel, std::move(xml), dir,
-                                             std::move(ch));
+    l.kernel = g.kernel;
+    l.initrd = g.initrd;
+    l.cmdline = g.cmdline;
+    l.console_log = g.console_log;
+    l.channel_socket = g.channel.Path();
+    std::string xml = vm::DomainXml(g.spec, g.accel.accel, l);
+    auto inst = std::make_unique<VmInstance>(conn_, std::move(g.spec), g.accel, std::move(xml),
+                                             g.dir, std::move(g.channel));
     const std::string embed = "qemu:///embed?root=";
     if (conn_->Uri().rfind(embed, 0) == 0) inst->embed_root_ = conn_->Uri().substr(embed.size());
     return std::unique_ptr<Instance>(std::move(inst));
@@ -248,10 +212,6 @@ class VmDriver : public Driver {
                                        : config_.libvirt_uri;
   }
 
-  DriverContext ctx_;
-  vm::VmDriverConfig config_;
-  std::string qemu_;
-  std::optional<vm::Guest> guest_;
   Conn conn_;
 };
 

@@ -1,0 +1,70 @@
+#include "bench/drivers/guest_driver.h"
+
+#include "vm/accel.h"
+#include "vm/fsutil.h"
+#include "vm/state.h"
+
+namespace ctv::bench {
+
+Status GuestDriver::ValidateOptions(const std::map<std::string, std::string>& options) const {
+  auto vs = vm::ParseVmOptions(options);
+  if (!vs) return std::move(vs).error();
+  return Ok();
+}
+
+std::map<std::string, std::string> GuestDriver::EffectiveParameters(
+    const std::map<std::string, std::string>& options) const {
+  auto vs = vm::ParseVmOptions(options);
+  if (!vs) return options;
+  std::map<std::string, std::string> p = options;
+  p["machine"] = vm::MachineName(vs->machine);
+  p["devices"] = vm::DeviceModelName(vs->devices);
+  p["boot"] = vs->boot == vm::BootMode::kPvh ? "pvh" : "bzimage";
+  p["vcpus"] = std::to_string(vs->vcpus);
+  p["memory"] = std::to_string(vs->memory_mib);
+  return p;
+}
+
+Availability GuestDriver::CheckQemuAndAccelerator() const {
+  Availability a;
+  auto q = vm::FindQemu();
+  if (!q) {
+    a.reason = q.error().ToString();
+    return a;
+  }
+  a.available = true;
+  a.accelerator = vm::ExpectedAccelerator(config_.kernel, &a.reason);
+  return a;
+}
+
+Status GuestDriver::PrepareGuest() {
+  if (guest_) return Ok();
+  qemu_ = CTV_TRY(vm::FindQemu());
+  guest_ = CTV_TRY(vm::PrepareGuest(ctx_, config_));
+  return Ok();
+}
+
+Result<vm::VmSpec> GuestDriver::SpecFor(const InstanceSpec& spec) const {
+  vm::VmSpec vs = CTV_TRY(vm::ParseVmOptions(spec.options));
+  vs.name = spec.name;
+  return vs;
+}
+
+Result<GuestLaunch> GuestDriver::NewLaunch(vm::VmSpec vs, const InstanceSpec& spec) const {
+  if (!guest_) return MakeError("launch guest", spec.name, "the guest is not prepared");
+  vm::ResolvedAccel accel = vm::ResolveAccel(vs.accel, guest_->bzimage);
+  std::string dir = CTV_TRY(vm::MakeInstanceDir(vm::VmStateRoot(ctx_.state_dir), spec.name));
+  auto listened = vm::MarkerChannel::Listen(dir + "/chan.sock");
+  if (!listened) {
+    (void)vm::RemoveAll(dir);
+    return std::move(listened).error();
+  }
+  GuestLaunch g{std::move(vs), accel, dir, std::move(*listened), "", guest_->initrd, "",
+                dir + "/console.log"};
+  g.kernel = g.spec.boot == vm::BootMode::kPvh ? guest_->BootKernel() : guest_->bzimage;
+  g.cmdline = vm::KernelCmdline(g.spec, accel.accel, guest_->probe_path, spec.probe_args,
+                                vm::HostTscKhz());
+  return g;
+}
+
+}  // namespace ctv::bench

@@ -1,0 +1,56 @@
+// What the two VM drivers ("qemu": a plain QEMU process, "vm": a libvirt domain) share: the
+// options (vm/spec.h) and the parameters they stand for, the guest (kernel + initramfs, built once
+// per run), and each instance's start-up material (its state dir, the marker channel the host
+// listens on, the kernel and its command line). They differ only in how QEMU is started.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "bench/driver.h"
+#include "vm/channel.h"
+#include "vm/setup.h"
+#include "vm/spec.h"
+
+namespace ctv::bench {
+
+// Everything an instance needs to start its guest, whatever starts QEMU.
+struct GuestLaunch {
+  vm::VmSpec spec;
+  vm::ResolvedAccel accel;
+  std::string dir;             // the instance's state dir (removed with the instance)
+  vm::MarkerChannel channel;   // listening on dir/chan.sock
+  std::string kernel, initrd, cmdline;
+  std::string console_log;     // dir/console.log
+};
+
+class GuestDriver : public Driver {
+ public:
+  GuestDriver(DriverContext ctx, vm::VmDriverConfig config)
+      : ctx_(std::move(ctx)), config_(std::move(config)) {}
+
+  Status ValidateOptions(const std::map<std::string, std::string>& options) const override;
+  // The options plus the defaults they leave out (machine, devices, boot, vcpus, memory).
+  std::map<std::string, std::string> EffectiveParameters(
+      const std::map<std::string, std::string>& options) const override;
+
+ protected:
+  // QEMU present; the accelerator `auto` will really use, and why (Availability::reason).
+  Availability CheckQemuAndAccelerator() const;
+  // Finds QEMU and builds (or reuses from the cache) the guest. Idempotent.
+  Status PrepareGuest();
+  bool GuestPrepared() const { return guest_.has_value(); }
+  // The instance's VmSpec from its options, named after it.
+  Result<vm::VmSpec> SpecFor(const InstanceSpec& spec) const;
+  // Resolves the accelerator, creates the state dir and listens on the marker channel (the dir is
+  // removed again when that fails). Needs PrepareGuest() first.
+  Result<GuestLaunch> NewLaunch(vm::VmSpec vs, const InstanceSpec& spec) const;
+
+  DriverContext ctx_;
+  vm::VmDriverConfig config_;
+  std::string qemu_;  // the emulator binary
+  std::optional<vm::Guest> guest_;
+};
+
+}  // namespace ctv::bench
