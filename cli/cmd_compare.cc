@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "cli/command.h"
+#include "cli/regression_rule.h"
 #include "reports/compare.h"
 #include "reports/format.h"
 
@@ -13,9 +14,8 @@ namespace ctv::cli {
 
 Command RegisterCompare(CLI::App& root) {
   struct Opts {
-    std::string base, now, threshold = "10%", format = "text";
-    double alpha = 0.05;
-    bool allow_env_mismatch = false;
+    std::string base, now, format = "text";
+    reports::CompareOptions rule;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* app = root.add_subcommand(
@@ -24,21 +24,13 @@ Command RegisterCompare(CLI::App& root) {
       "a metric regressed beyond the threshold and significantly; 2 on bad input.");
   app->add_option("base", o->base, "baseline results JSON")->required();
   app->add_option("new", o->now, "new results JSON")->required();
-  app->add_option("--threshold", o->threshold,
-                  "relative change of the median that matters: 10% or 0.10 (default 10%)");
-  app->add_option("--alpha", o->alpha, "significance level of the two-sided test (default 0.05)")
-      ->check(CLI::Range(0.0, 1.0));
+  AddRegressionRuleOptions(*app, &o->rule);
   app->add_option("--format", o->format, "text, markdown or json")
       ->check(CLI::IsMember({"text", "markdown", "json"}));
-  app->add_flag("--allow-env-mismatch", o->allow_env_mismatch,
+  app->add_flag("--allow-env-mismatch", o->rule.allow_env_mismatch,
                 "compare even when hosts or accelerators differ (reported as warnings)");
   return {app, [o]() {
-            reports::CompareOptions opt;
-            if (!reports::ParseThreshold(o->threshold, &opt.threshold))
-              return PrintUsageError("--threshold \"" + o->threshold +
-                                     "\": expected a percentage like 10% or a fraction like 0.10");
-            opt.alpha = o->alpha;
-            opt.allow_env_mismatch = o->allow_env_mismatch;
+            const reports::CompareOptions& opt = o->rule;
             auto base = results::LoadResults(o->base);
             if (!base) {
               PrintError(base.error());

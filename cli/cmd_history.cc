@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "cli/command.h"
+#include "cli/regression_rule.h"
 #include "reports/format.h"
 #include "reports/history.h"
 
@@ -10,8 +11,7 @@ namespace ctv::cli {
 Command RegisterHistory(CLI::App& root) {
   struct Opts {
     std::string dir, out;
-    std::string threshold = "10%";
-    double alpha = 0.05;
+    reports::CompareOptions rule;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* app = root.add_subcommand(
@@ -20,16 +20,9 @@ Command RegisterHistory(CLI::App& root) {
       "revision); points that regressed against their predecessor are marked.");
   app->add_option("dir", o->dir, "directory of results JSON files")->required();
   app->add_option("-o,--output", o->out, "output directory (created if needed)")->required();
-  app->add_option("--threshold", o->threshold,
-                  "relative change of the median that matters: 10% or 0.10 (default 10%)");
-  app->add_option("--alpha", o->alpha, "significance level (default 0.05)")
-      ->check(CLI::Range(0.0, 1.0));
+  AddRegressionRuleOptions(*app, &o->rule);
   return {app, [o]() {
-            reports::CompareOptions opt;
-            if (!reports::ParseThreshold(o->threshold, &opt.threshold))
-              return PrintUsageError("--threshold \"" + o->threshold +
-                                     "\": expected a percentage like 10% or a fraction like 0.10");
-            opt.alpha = o->alpha;
+            const reports::CompareOptions& opt = o->rule;
             auto runs = reports::LoadResultsDir(o->dir);
             if (!runs) {
               PrintError(runs.error());
