@@ -19,16 +19,7 @@ using testing::ContainerGuard;
 using testing::Leftovers;
 using testing::RuntimeEnv;
 
-RuntimeEnv& Env() {
-  static RuntimeEnv* env = new RuntimeEnv();
-  return *env;
-}
-
-class EnvCleanup : public ::testing::Environment {
- public:
-  void TearDown() override { delete &Env(); }
-};
-const auto* kCleanup = ::testing::AddGlobalTestEnvironment(new EnvCleanup);
+RuntimeEnv& Env() { return testing::SharedRuntimeEnv(); }
 
 // A launched container whose stdout is a pipe the test reads line by line.
 struct Piped {

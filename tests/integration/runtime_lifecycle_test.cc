@@ -22,15 +22,7 @@ using testing::ContainerGuard;
 using testing::Leftovers;
 using testing::RuntimeEnv;
 
-RuntimeEnv& Env() {
-  static RuntimeEnv* env = new RuntimeEnv();
-  return *env;
-}
-class EnvCleanup : public ::testing::Environment {
- public:
-  void TearDown() override { delete &Env(); }
-};
-const auto* kCleanup = ::testing::AddGlobalTestEnvironment(new EnvCleanup);
+RuntimeEnv& Env() { return testing::SharedRuntimeEnv(); }
 
 void SleepMs(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
 

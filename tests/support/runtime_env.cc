@@ -1,5 +1,7 @@
 #include "tests/support/runtime_env.h"
 
+#include <gtest/gtest.h>
+
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -104,6 +106,24 @@ std::string TestId() {
   std::string id = "ctvt";
   for (int i = 0; i < 10; ++i) id += kHex[rd() % 16];
   return id;
+}
+
+namespace {
+RuntimeEnv* g_shared_env = nullptr;
+class SharedEnvCleanup : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    delete g_shared_env;
+    g_shared_env = nullptr;
+  }
+};
+// Registered before main (as gtest requires); deleting a never-built env is a no-op.
+const auto* kSharedEnvCleanup = ::testing::AddGlobalTestEnvironment(new SharedEnvCleanup);
+}  // namespace
+
+RuntimeEnv& SharedRuntimeEnv() {
+  if (!g_shared_env) g_shared_env = new RuntimeEnv();
+  return *g_shared_env;
 }
 
 }  // namespace ctv::testing

@@ -40,6 +40,10 @@ class RuntimeEnv {
   std::string state_root_, store_root_, image_;
 };
 
+// The one RuntimeEnv of a test binary: built on first use (the image is built once), removed by a
+// gtest global environment after the last test.
+RuntimeEnv& SharedRuntimeEnv();
+
 // Deletes the container (force) on scope exit, whatever the test did.
 class ContainerGuard {
  public:
