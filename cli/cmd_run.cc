@@ -153,10 +153,13 @@ int Run(RunOptions& o) {
   if (slash != std::string::npos && slash > 0) ::mkdir(out.substr(0, slash).c_str(), 0755);
   if (Status s = results::SaveResults(out, rr); !s) return PrintError(s.error());
   PrintSummary(rr.suites.back());
-  std::printf("environment: kernel %s, cgroup %s, %d CPUs, KVM %s\n",
+  // Each row above names its accelerator; this line says why VMs got the one they did.
+  const results::KvmInfo& kvm = rr.environment.kvm;
+  std::printf("environment: kernel %s, cgroup %s, %d CPUs, /dev/kvm %s (usable: %s)\n",
               rr.environment.kernel_release.c_str(), rr.environment.cgroup_mode.c_str(),
               rr.environment.cpu_count,
-              rr.environment.kvm.device_present ? rr.environment.kvm.module.c_str() : "absent");
+              !kvm.device_present ? "absent" : kvm.module.empty() ? "present" : kvm.module.c_str(),
+              kvm.usable.c_str());
   std::printf("results: %s\n", out.c_str());
   return 0;
 }
