@@ -63,6 +63,7 @@ Result<Guest> PrepareGuest(const bench::DriverContext& ctx, const VmDriverConfig
   o.kernel_path = config.kernel;
   o.init_binary = DefaultInitBinary(ctx.probe_path);
   o.cache_dir = VmStateRoot(ctx.state_dir) + "/cache";
+  o.extra_modules = config.guest_modules;
   return BuildGuest(o);
 }
 

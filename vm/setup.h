@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "bench/driver.h"
 #include "core/error.h"
@@ -11,10 +12,14 @@
 
 namespace ctv::vm {
 
-// Driver-wide settings, given by the CLI (`--kernel`, `--libvirt-uri`).
+// Driver-wide settings, given by the CLI (`--kernel`, `--libvirt-uri`) or a test.
 struct VmDriverConfig {
   std::string kernel;       // bzImage; "" = newest /boot/vmlinuz-* with modules installed
   std::string libvirt_uri;  // "" = qemu:///embed?root=<state>/libvirt (libvirt driver only)
+  // Kernel modules every guest of the driver carries and loads at boot, after the marker
+  // channel's (e.g. "overlay" to run containers inside the guest). Empty for benchmark guests,
+  // whose initramfs and boot stay exactly as without this field.
+  std::vector<std::string> guest_modules;
 };
 
 struct ResolvedAccel {

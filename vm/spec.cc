@@ -125,6 +125,7 @@ std::string KernelCmdline(const VmSpec& s, Accel accel, const std::string& probe
     c += " tsc_early_khz=" + std::to_string(tsc_khz);
   c += " ctv.chan=" + ChannelDevice(s);
   std::vector<std::string> mods = ChannelModules(s);
+  mods.insert(mods.end(), s.boot_modules.begin(), s.boot_modules.end());
   if (!mods.empty()) {
     c += " ctv.mods=";
     for (size_t i = 0; i < mods.size(); ++i) c += (i ? "," : "") + mods[i];

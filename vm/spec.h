@@ -37,6 +37,9 @@ struct VmSpec {
   std::optional<double> cpu_quota;             // 0.5 = half a host core (libvirt <cputune>)
   std::optional<uint64_t> memory_limit_bytes;  // host-side hard limit (libvirt <memtune>)
   std::string extra_cmdline;                   // appended to the kernel command line
+  // Modules ctv-init loads after the marker channel's (not an option: set by the driver from
+  // VmDriverConfig::guest_modules, which also puts them into the guest).
+  std::vector<std::string> boot_modules;
 };
 
 // Option keys: machine (pc|q35|microvm), accel (auto|kvm|tcg), devices (virtio|emulated),
@@ -50,8 +53,9 @@ const std::vector<std::string>& VmOptionKeys();
 std::string ChannelDevice(const VmSpec& s);                // "/dev/ttyS1" or "/dev/hvc0"
 std::vector<std::string> ChannelModules(const VmSpec& s);  // what ctv-init must load first
 
-// The kernel command line: console on ttyS0 (quiet), ctv-init's parameters, and for TCG microvm
-// guests tsc_early_khz (see HostTscKhz). `accel` is the accelerator actually used.
+// The kernel command line: console on ttyS0 (quiet), ctv-init's parameters (ctv.mods: the
+// channel's modules, then boot_modules), and for TCG microvm guests tsc_early_khz (see
+// HostTscKhz). `accel` is the accelerator actually used.
 std::string KernelCmdline(const VmSpec& s, Accel accel, const std::string& probe_path,
                           const std::vector<std::string>& probe_args, uint64_t tsc_khz);
 

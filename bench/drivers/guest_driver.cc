@@ -47,6 +47,7 @@ Status GuestDriver::PrepareGuest() {
 Result<vm::VmSpec> GuestDriver::SpecFor(const InstanceSpec& spec) const {
   vm::VmSpec vs = CTV_TRY(vm::ParseVmOptions(spec.options));
   vs.name = spec.name;
+  vs.boot_modules = config_.guest_modules;
   return vs;
 }
 

@@ -108,6 +108,18 @@ TEST(KernelCmdline, CarriesInitParametersWithEscapedArgs) {
   EXPECT_EQ(c.substr(c.size() - 10), "loglevel=7");
 }
 
+TEST(KernelCmdline, BootModulesFollowTheChannelModules) {
+  VmSpec s;
+  EXPECT_EQ(KernelCmdline(s, Accel::kTcg, "/p", {}, 0).find("ctv.mods="), std::string::npos);
+  s.boot_modules = {"overlay"};
+  EXPECT_NE(KernelCmdline(s, Accel::kTcg, "/p", {}, 0).find(" ctv.mods=overlay "),
+            std::string::npos);
+  s.devices = DeviceModel::kVirtio;
+  EXPECT_NE(KernelCmdline(s, Accel::kTcg, "/p", {}, 0)
+                .find(" ctv.mods=virtio_mmio,virtio_console,overlay "),
+            std::string::npos);
+}
+
 QemuLaunch Launch() {
   QemuLaunch l;
   l.qemu = "/usr/bin/qemu-system-x86_64";

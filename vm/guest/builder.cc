@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 
 #include "core/digest.h"
 #include "core/fd.h"
@@ -58,8 +59,16 @@ Result<Guest> BuildGuest(const GuestBuildOptions& o) {
   std::string init_digest = CTV_TRY(Sha256OciOfFile(o.init_binary));
   std::string release_dir = o.modules_root + "/" + kernel.release;
   ModuleSet mods;
+  if (!o.extra_modules.empty() && access((release_dir + "/modules.dep").c_str(), R_OK) != 0) {
+    errno = ENOENT;
+    return ErrnoError(
+        "find kernel modules for the guest in", release_dir,
+        "the guest needs " + o.extra_modules[0] + " (install the kernel's modules, same version)");
+  }
   if (access((release_dir + "/modules.dep").c_str(), R_OK) == 0) {
-    mods = CTV_TRY(ResolveModules(release_dir, kGuestModules));
+    std::vector<std::string> names = kGuestModules;
+    names.insert(names.end(), o.extra_modules.begin(), o.extra_modules.end());
+    mods = CTV_TRY(ResolveModules(release_dir, names));
   } else {
     // A kernel without installed modules (a custom --kernel) still boots with emulated devices;
     // devices=virtio then needs the virtio drivers built in (ctv-init skips built-in modules).

@@ -2,8 +2,9 @@
 // cached by content.
 //
 // Contract: BuildGuest returns quickly when a guest with the same key exists. The key covers the
-// image manifest digest, the kernel's digest, ctv-init's digest, the module list and the builder's
-// format version, so changing any of them rebuilds; nothing else is compared.
+// image manifest digest, the kernel's digest, ctv-init's digest, the module list (kGuestModules,
+// extra_modules and their dependencies) and the builder's format version, so changing any of them
+// rebuilds; nothing else is compared.
 #pragma once
 
 #include <string>
@@ -19,6 +20,9 @@ struct GuestBuildOptions {
   std::string kernel_path;  // bzImage; "" = newest /boot/vmlinuz-* with modules installed
   std::string modules_root = "/lib/modules";
   std::string init_binary;  // the static ctv-init
+  // Modules to carry besides kGuestModules (vm/guest/modules.h), e.g. "overlay" for a container
+  // runtime inside the guest. Carried only: ctv-init loads what `ctv.mods=` names.
+  std::vector<std::string> extra_modules;
   std::string cache_dir;    // e.g. /run/ctvbench/vm/cache
 };
 
