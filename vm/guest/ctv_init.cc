@@ -1,8 +1,9 @@
 // ctv-init: PID 1 of every ctvbench guest (static, no dependencies beyond libc).
 //
-// Job: mount /proc, /sys, /dev (and cgroup2 when the kernel has it), load the kernel modules the
-// kernel command line names (dependencies first, from modules.dep), open the marker channel, run
-// the workload with its stdout on that channel, report the workload's exit status, power off.
+// Job: make the root a real mount (see MoveRootOntoMount), mount /proc, /sys, /dev (and cgroup2
+// when the kernel has it), load the kernel modules the kernel command line names (dependencies
+// first, from modules.dep), open the marker channel, run the workload with its stdout on that
+// channel, report the workload's exit status, power off.
 //
 // Kernel command line (all optional except ctv.exec):
 //   ctv.chan=/dev/ttyS1            marker channel (an ISA serial port, or /dev/hvc0 for virtio)
@@ -214,6 +215,35 @@ class ModuleLoader {
   std::set<std::string> done_;
 };
 
+// The kernel starts PID 1 with the initramfs (rootfs) as its root. rootfs is the root of the
+// mount tree, with no parent mount, and pivot_root(2) refuses to move such a root (EINVAL): a
+// container runtime in the guest (ctvrt, runc, crun) could not pivot into a container's root.
+// A booted system never has that problem because switch_root mounted the real root over rootfs;
+// do the same without copying anything: bind the initramfs onto a directory, move that mount over
+// "/" and chroot into it. Nothing else changes for the workload (same files, same tmpfs).
+// Returns "" or what failed (reported once the console is open; the workload still runs).
+std::string MoveRootOntoMount() {
+  const char* dir = "/.ctv-root";
+  std::string err;
+  if (mkdir(dir, 0700) != 0 && errno != EEXIST) return std::string("mkdir ") + dir;
+  if (mount("/", dir, nullptr, MS_BIND, nullptr) != 0) {
+    err = std::string("bind / on ") + dir;
+  } else if (chdir(dir) != 0) {
+    err = std::string("chdir ") + dir;
+  } else if (mount(".", "/", nullptr, MS_MOVE, nullptr) != 0) {
+    err = std::string("move ") + dir + " onto /";
+  } else if (chroot(".") != 0 || chdir("/") != 0) {
+    err = std::string("chroot into the moved root");
+  }
+  if (!err.empty()) {
+    err += std::string(": ") + strerror(errno);
+    umount2(dir, MNT_DETACH);
+    (void)!chdir("/");
+  }
+  rmdir(dir);  // the same directory, seen through the new root: no longer a mount point
+  return err;
+}
+
 int OpenChannel(const std::string& path) {
   // A virtio console appears once its driver has probed the device: give it a moment.
   int fd = -1;
@@ -240,8 +270,12 @@ int main() {
     return 2;
   }
   prctl(PR_SET_NAME, "ctv-init");  // whatever path the kernel ran us by
+  // First, so that every later mount hangs below the new root.
+  std::string root_err = MoveRootOntoMount();
   MountOrDie("devtmpfs", "/dev", "devtmpfs", MS_NOSUID);
   g_console = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+  // Not fatal: only a container runtime in the guest needs it (its pivot_root fails clearly).
+  if (!root_err.empty()) Console("root stays on the initramfs: " + root_err);
   MountOrDie("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC);
   std::map<std::string, std::string> params = ParseCmdline();
   std::string chan = params.count("chan") ? params["chan"] : "/dev/ttyS1";
