@@ -132,8 +132,14 @@ Status Container::ReadSync(bool stop_at_created, const LaunchOptions* options) {
     sync_.Reset();
     (void)child_.Wait();
     if (r.stage == internal::kStageMount && r.index >= 0 &&
-        static_cast<size_t>(r.index) < describe_.size())
-      return Error{r.err, describe_[r.index], "", "in container " + id_};
+        static_cast<size_t>(r.index) < ops_.size()) {
+      const fs::MountOp& op = ops_[r.index];
+      std::string context = "in container " + id_;
+      // A cause outside the container's spec (the host's kernel or root): say which.
+      std::string cause = fs::HostCauseOf(op, r.err);
+      if (!cause.empty()) context += ": " + cause;
+      return Error{r.err, fs::DescribeOp(op), "", context};
+    }
     if (r.stage == internal::kStageExec)
       return Error{
           r.err, "exec", program_,
@@ -186,7 +192,6 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
     fs::RootfsPaths paths{o.container_dir + "/rootfs", o.container_dir + "/upper",
                           o.container_dir + "/work"};
     ops = CTV_TRY(fs::BuildRootfsPlan(spec, paths));
-    for (const fs::MountOp& op : ops) c.describe_.push_back(fs::DescribeOp(op));
     CTV_CHECK(fs::MakeDirs(paths.rootfs, 0755));
     if (!spec.lower_dirs.empty()) {
       CTV_CHECK(fs::MakeDirs(paths.upper, 0755));
@@ -318,6 +323,7 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
   join_fds.clear();
 
   c.child_ = Child(static_cast<pid_t>(pid), false);
+  c.ops_ = std::move(ops);  // the child has its own copy; ours names a failed step
   go_pipe.read.Reset();
   sync_pipe.write.Reset();
   c.sync_ = std::move(sync_pipe.read);

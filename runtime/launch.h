@@ -24,6 +24,7 @@
 #include "core/fd.h"
 #include "core/process.h"
 #include "runtime/cgroup/manager.h"
+#include "runtime/fs/rootfs.h"
 #include "runtime/spec.h"
 
 namespace ctv::runtime {
@@ -82,8 +83,8 @@ class Container {
   Fd sync_;
   std::string dir_;
   std::string id_;
-  std::string program_;                // args[0], for exec errors
-  std::vector<std::string> describe_;  // descriptions of the rootfs steps, by index
+  std::string program_;           // args[0], for exec errors
+  std::vector<fs::MountOp> ops_;  // the rootfs plan the child ran (a failure names its index)
   bool destroyed_ = false;
   bool keep_cgroup_parents_ = false;
 };

@@ -10,8 +10,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
+#include "core/fd.h"
 #include "runtime/fs/fd_path.h"
 
 namespace ctv::fs {
@@ -324,6 +326,41 @@ int RunOp(const MountOp& op, int* root_fd) {
       break;
   }
   return r == 0 ? 0 : errno;
+}
+
+bool RootIsMountTreeRoot(const std::string& mountinfo) {
+  // "<id> <parent> <maj:min> <root> <mount point> ...": a mount with no parent shows itself as
+  // its parent. /proc/self/mountinfo lists only mounts below the reader's root, so the lines on
+  // "/" are the reader's root and what is stacked on it.
+  size_t pos = 0;
+  while (pos < mountinfo.size()) {
+    size_t end = mountinfo.find('\n', pos);
+    if (end == std::string::npos) end = mountinfo.size();
+    std::string line = mountinfo.substr(pos, end - pos);
+    pos = end + 1;
+    char id[32] = {}, parent[32] = {}, dev[32] = {}, root[4096] = {}, point[4096] = {};
+    if (std::sscanf(line.c_str(), "%31s %31s %31s %4095s %4095s", id, parent, dev, root, point) !=
+        5)
+      continue;
+    if (std::strcmp(point, "/") == 0 && std::strcmp(id, parent) == 0) return true;
+  }
+  return false;
+}
+
+std::string HostCauseOf(const MountOp& op, int err, const std::string& mountinfo_path) {
+  if (op.kind == K::kMount && err == ENODEV && !op.fstype.empty() && !(op.flags & MS_BIND))
+    return "the kernel has no " + op.fstype +
+           " filesystem (not built in, and its module is not loaded: modprobe " + op.fstype + ")";
+  if (op.kind == K::kPivotRoot && err == EINVAL) {
+    std::string mountinfo;
+    if (auto text = ReadFile(mountinfo_path)) mountinfo = std::move(text).value();
+    if (RootIsMountTreeRoot(mountinfo))
+      return "the current root is the initramfs (the root of the mount tree), which "
+             "pivot_root(2) cannot move; run ctvrt from a root that is a mount: after switch_root, "
+             "or bind-mount / onto a directory, move that mount onto / and chroot into it (as "
+             "ctvbench's guest init does)";
+  }
+  return "";
 }
 
 }  // namespace ctv::fs

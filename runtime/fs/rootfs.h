@@ -65,4 +65,15 @@ std::string DescribeOp(const MountOp& op);
 // the descriptor kOpenRoot opened (-1 before), for in-root resolution.
 int RunOp(const MountOp& op, int* root_fd);
 
+// Whether the mount on "/" in `mountinfo` (/proc/self/mountinfo's text) is its own parent, i.e.
+// the root of the mount tree: the initramfs (rootfs) of a system that never did switch_root.
+// pivot_root(2) refuses to move such a root (EINVAL), whatever the new root is.
+bool RootIsMountTreeRoot(const std::string& mountinfo);
+// When `op` failed with `err` because of the host rather than the container's spec, what the host
+// lacks and what to do; "" otherwise. Covers a filesystem type the kernel does not have (ENODEV:
+// overlay is a module in distribution kernels) and pivot_root on the initramfs (EINVAL, checked in
+// `mountinfo_path`, the caller's mount table: the child's is a copy of it).
+std::string HostCauseOf(const MountOp& op, int err,
+                        const std::string& mountinfo_path = "/proc/self/mountinfo");
+
 }  // namespace ctv::fs

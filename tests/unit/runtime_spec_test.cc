@@ -3,11 +3,15 @@
 #include <sched.h>
 #include <sys/mount.h>
 
+#include <cerrno>
+
+#include "core/fd.h"
 #include "runtime/fs/rootfs.h"
 #include "runtime/ns/namespaces.h"
 #include "runtime/oci/config.h"
 #include "runtime/security/security.h"
 #include "runtime/state.h"
+#include "tests/support/runtime_image.h"
 
 namespace ctv::runtime {
 namespace {
@@ -141,6 +145,43 @@ TEST(RootfsPlan, NeedsMountNamespaceAndAbsoluteVolumes) {
   auto r = fs::BuildRootfsPlan(spec, {"/r", "/u", "/w"});
   ASSERT_FALSE(r.has_value());
   EXPECT_NE(r.error().ToString().find("HOSTDIR:CTDIR"), std::string::npos);
+}
+
+TEST(RootfsPlan, RootThatIsItsOwnParentIsTheInitramfs) {
+  // An initramfs guest before switch_root: rootfs is mount 1, its own parent.
+  EXPECT_TRUE(
+      fs::RootIsMountTreeRoot("1 1 0:2 / / rw - rootfs rootfs rw,size=232828k,nr_inodes=58207\n"
+                              "14 1 0:5 / /dev rw,nosuid - devtmpfs devtmpfs rw\n"));
+  // The same files after ctv-init bound them onto a directory and moved that over /: the root
+  // now hangs below rootfs (not listed, it is outside the reader's root).
+  EXPECT_FALSE(
+      fs::RootIsMountTreeRoot("13 1 0:2 / / rw - rootfs rootfs rw,size=232828k,nr_inodes=58207\n"
+                              "14 13 0:5 / /dev rw,nosuid - devtmpfs devtmpfs rw\n"));
+  // A booted host.
+  EXPECT_FALSE(fs::RootIsMountTreeRoot(
+      "28 1 254:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw\n"
+      "22 28 0:21 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw\n"));
+  EXPECT_FALSE(fs::RootIsMountTreeRoot(""));
+}
+
+TEST(RootfsPlan, HostCausesOfAFailedStepAreNamed) {
+  fs::MountOp overlay;
+  overlay.kind = fs::MountOp::Kind::kMount;
+  overlay.fstype = "overlay";
+  std::string why = fs::HostCauseOf(overlay, ENODEV);
+  EXPECT_NE(why.find("no overlay filesystem"), std::string::npos) << why;
+  EXPECT_NE(why.find("modprobe overlay"), std::string::npos) << why;
+  EXPECT_EQ(fs::HostCauseOf(overlay, EINVAL), "");  // e.g. bad options: the spec's doing
+  fs::MountOp pivot;
+  pivot.kind = fs::MountOp::Kind::kPivotRoot;
+  testing::TempDir t;
+  std::string initramfs = t.Path() + "/initramfs", booted = t.Path() + "/booted";
+  ASSERT_TRUE(WriteFile(initramfs, "1 1 0:2 / / rw - rootfs rootfs rw\n").has_value());
+  ASSERT_TRUE(WriteFile(booted, "28 1 254:1 / / rw - ext4 /dev/vda1 rw\n").has_value());
+  why = fs::HostCauseOf(pivot, EINVAL, initramfs);
+  EXPECT_NE(why.find("the current root is the initramfs"), std::string::npos) << why;
+  EXPECT_EQ(fs::HostCauseOf(pivot, EINVAL, booted), "");
+  EXPECT_EQ(fs::HostCauseOf(pivot, EPERM, initramfs), "");
 }
 
 TEST(Security, DefaultCapsAndSeccompProfile) {
