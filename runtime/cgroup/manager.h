@@ -43,9 +43,10 @@ struct Limits {
 
 struct Stats {
   int64_t memory_usage = 0;  // bytes
-  int64_t memory_peak = 0;   // bytes, 0 when the kernel does not track it
-  int64_t oom_kills = 0;     // processes killed by the OOM killer in this cgroup
-  int64_t oom_events = 0;    // times the limit was hit hard enough to invoke OOM
+  // bytes; nullopt when the kernel does not track it (v2 before 5.19 has no memory.peak).
+  std::optional<int64_t> memory_peak;
+  int64_t oom_kills = 0;   // processes killed by the OOM killer in this cgroup
+  int64_t oom_events = 0;  // times the limit was hit hard enough to invoke OOM
   int64_t cpu_usage_ns = 0;
   int64_t cpu_throttled_ns = 0;
   int64_t cpu_nr_throttled = 0;

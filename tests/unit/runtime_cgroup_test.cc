@@ -151,6 +151,20 @@ TEST(CgroupV2, LimitsStatsAndSubtreeControl) {
   EXPECT_EQ((*mgr)->Paths(), std::vector<std::string>{d});
 }
 
+TEST(CgroupV2, PeakUnknownWithoutMemoryPeak) {
+  // Kernels before 5.19 have no memory.peak: the peak is unknown, not 0.
+  TempDir t;
+  std::string d = t.Path() + "/sys/fs/cgroup/ctvbench/ctvc5";
+  Touch(d + "/memory.current", "4096\n");
+  Touch(d + "/memory.events", "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n");
+  auto mgr = NewManager(ParseCgroupMounts(kV2Mountinfo), "ctvc5", t.Path());
+  ASSERT_TRUE(mgr.has_value());
+  auto s = (*mgr)->ReadStats();
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(s->memory_usage, 4096);
+  EXPECT_FALSE(s->memory_peak.has_value());
+}
+
 TEST(CgroupV2, UnavailableControllerNamed) {
   TempDir t;
   std::string root = t.Path() + "/sys/fs/cgroup";
