@@ -339,6 +339,9 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
     // v2 without clone3: the slow way.
     Status s = c.cgroup_->AddProcess(static_cast<pid_t>(pid));
     if (!s) return fail(std::move(s).error());
+    c.cgroup_join_ = "cgroup.procs";
+  } else if (c.cgroup_) {
+    c.cgroup_join_ = joined_at_clone ? "clone_into_cgroup" : "self_join";
   }
   if (o.before_start) {
     Status s = o.before_start(static_cast<pid_t>(pid));

@@ -67,6 +67,10 @@ class Container {
   pid_t Pid() const { return child_.Pid(); }
   Child& Process() { return child_; }
   cgroup::Manager* Cgroup() { return cgroup_.get(); }
+  // How PID 1 entered its cgroup: "clone_into_cgroup" (v2: clone3 started it inside),
+  // "self_join" (v1: it wrote 0 into the `tasks` files), "cgroup.procs" (v2 on a kernel that
+  // refused clone3: moved by pid after clone), "" without a cgroup.
+  const char* CgroupJoin() const { return cgroup_join_; }
   // After `created` (exec_fifo): keep reading the sync pipe until exec or a failure.
   Status WaitExec();
   // Kills every process left, removes the cgroup and the container dir's rootfs/upper/work
@@ -85,6 +89,7 @@ class Container {
   std::string id_;
   std::string program_;           // args[0], for exec errors
   std::vector<fs::MountOp> ops_;  // the rootfs plan the child ran (a failure names its index)
+  const char* cgroup_join_ = "";
   bool destroyed_ = false;
   bool keep_cgroup_parents_ = false;
 };

@@ -138,6 +138,7 @@ Result<Container> LaunchRecorded(const RunRequest& req, LaunchOptions options, S
   }
   st->pid = c->Pid();
   st->pid_start = ProcessStartTime(st->pid);
+  if (*c->CgroupJoin()) st->annotations[kCgroupJoinAnnotation] = c->CgroupJoin();
   if (req.net_mode == net::NetworkMode::kBridge) {
     st->annotations[kNetAnnotationAddress] = attached->Address();
     std::string ports;

@@ -39,6 +39,8 @@ struct RunRequest {
 inline constexpr const char* kNetAnnotationMode = "ctvbench.net.mode";
 inline constexpr const char* kNetAnnotationAddress = "ctvbench.net.address";
 inline constexpr const char* kNetAnnotationPorts = "ctvbench.net.ports";
+// How PID 1 joined its cgroup (Container::CgroupJoin), so `ctvrt state` shows which path ran.
+inline constexpr const char* kCgroupJoinAnnotation = "ctvbench.cgroup.join";
 // The host-wide network config: NetworkConfig's defaults, overridden by CTVRT_NET_ROOT,
 // CTVRT_NET_BRIDGE, CTVRT_NET_SUBNET, CTVRT_NET_TABLE (tests use their own bridge and table).
 net::NetworkConfig HostNetworkConfig();

@@ -33,7 +33,9 @@ std::vector<Command> RegisterAll(CLI::App& root, Globals& g);
 // Defined in run.cc: `run`, `create`.
 Command RegisterRun(CLI::App& root, Globals& g);
 Command RegisterCreate(CLI::App& root, Globals& g);
-// Defined in manage.cc: everything else.
+// Defined in manage.cc: commands on containers and images.
 std::vector<Command> RegisterManage(CLI::App& root, Globals& g);
+// Defined in inspect.cc: `info`, `stats`.
+std::vector<Command> RegisterInspect(CLI::App& root, Globals& g);
 
 }  // namespace ctv::rtcli

@@ -6,6 +6,7 @@
 // Docker-like commands on OCI image layouts (IMAGE = DIR[:REF]):
 //   ctvrt run [-m 256m] [--cpus 0.5] [--pids-limit N] [-v HOST:CT[:ro]] [--name N] IMAGE CMD...
 //   ctvrt ps [-a] | exec ID CMD... | logs ID | stop ID | rm [-f] ID | images | rmi IMAGE | gc
+// Inspection (JSON): ctvrt info (cgroup mode and backend) | stats ID (a container's cgroup)
 // Exit codes: the container's exit code for foreground runs; 1 failure; 2 bad usage.
 #include <openssl/crypto.h>
 #include <signal.h>

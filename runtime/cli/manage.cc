@@ -118,6 +118,7 @@ int PrintUsage(const std::string& m) {
 std::vector<Command> RegisterAll(CLI::App& root, Globals& g) {
   std::vector<Command> v = {RegisterRun(root, g), RegisterCreate(root, g)};
   for (auto& c : RegisterManage(root, g)) v.push_back(std::move(c));
+  for (auto& c : RegisterInspect(root, g)) v.push_back(std::move(c));
   return v;
 }
 

@@ -294,6 +294,37 @@ TEST(RuntimeCli, WritableLayerGoesWithRmVolumeStays) {
   EXPECT_EQ(r2->out, "clean\n");
 }
 
+// The CLI's view of the cgroup, as the v2 guest test (runtime_cgroup_v2_test.cc) checks it there.
+TEST(RuntimeCli, OomKilledContainerStatsAndJoinUntilRm) {
+  CTV_REQUIRE_ROOT();
+  std::string id = testing::TestId();
+  ContainerGuard guard(Env().StateRoot(), id);
+  auto r = Env().Ctvrt({"run", "--net", "none", "-m", "64m", "--name", id, Env().Image(),
+                        "/usr/local/bin/ctv-probe", "memtouch", "--mib", "128"});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status.code, 137) << r->err;
+  EXPECT_NE(r->err.find("killed by the OOM killer"), std::string::npos) << r->err;
+  auto info = nlohmann::json::parse(Env().Ctvrt({"info"})->out, nullptr, false);
+  ASSERT_TRUE(info.is_object());
+  auto stats = Env().Ctvrt({"stats", id});
+  ASSERT_TRUE(stats->status.Success()) << stats->err;
+  auto j = nlohmann::json::parse(stats->out, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << stats->out;
+  EXPECT_EQ(j["cgroup_version"], info["cgroup"]["backend"]);
+  EXPECT_GE(j["oom_kills"].get<int64_t>(), 1);
+  ASSERT_TRUE(j["memory_peak_bytes"].is_number()) << stats->out;
+  EXPECT_LE(j["memory_peak_bytes"].get<int64_t>(), 64 << 20);
+  auto state = nlohmann::json::parse(Env().Ctvrt({"state", id})->out, nullptr, false);
+  ASSERT_TRUE(state.is_object());
+  EXPECT_EQ(state["annotations"]["ctvbench.cgroup.join"], info["cgroup"]["join"]);
+  EXPECT_EQ(state["annotations"]["org.ctvbench.oom_killed"], "true");
+  ASSERT_TRUE(Env().Ctvrt({"rm", id})->status.Success());
+  auto gone = Env().Ctvrt({"stats", id});
+  EXPECT_EQ(gone->status.code, 1);  // no container, no cgroup
+  auto left = Leftovers(Env().StateRoot(), id);
+  EXPECT_TRUE(left.empty()) << left[0];
+}
+
 TEST(RuntimeCli, BadFlagValuesNameTheFlagAndTheForm) {
   auto r = Env().Ctvrt({"run", "-m", "256q", Env().Image(), "true"});
   ASSERT_TRUE(r.has_value());
