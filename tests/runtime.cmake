@@ -20,3 +20,10 @@ ctv_add_test(netwire_integration_test integration
   SOURCES integration/netwire_test.cc
   LIBS ctv_runtime_testsupport nlohmann_json::nlohmann_json fmt::fmt)
 add_dependencies(netwire_integration_test ctvrt ctv-probe)
+
+# The cgroup v2 backend on a real kernel (this host is v1): ctvrt run inside a guest, one TCG boot.
+ctv_add_test(runtime_cgroup_v2_vm_test integration
+  SOURCES integration/runtime_cgroup_v2_test.cc integration/vm_test_env.cc
+  LIBS ctv_runtime_testsupport ctv_vm_drivers ctv_bench nlohmann_json::nlohmann_json
+  LOCK vm_boot)
+add_dependencies(runtime_cgroup_v2_vm_test ctvrt ctv-init)

@@ -23,6 +23,24 @@ Status BuildBusyboxImage(const std::string& dir, const std::string& probe_path =
 // Path of the built ctv-probe (build/bin/ctv-probe next to the test binary), "" if absent.
 std::string ProbePath();
 
+// Images that carry a runtime and images of their own (a container runtime inside a VM guest).
+//
+// `FROM base` + layers on top: a layout at `out_dir` (ref "test") with `base`'s layers (the same
+// blobs) followed by `layers`, `base`'s config with `entrypoint` and `cmd` replaced.
+Result<image::Descriptor> DeriveImage(const image::Image& base,
+                                      const std::vector<image::BuiltLayer>& layers,
+                                      const std::vector<std::string>& entrypoint,
+                                      const std::vector<std::string>& cmd,
+                                      const std::string& out_dir);
+// Layer entries installing the host executable `host_path` at `path` (without its symbols, when
+// binutils' strip is there: ctvrt is ~50 MB with debug info) plus every shared library it loads
+// (ldd), at the paths the dynamic loader looks for them. Directories leading to each are included.
+Result<std::vector<image::LayerEntry>> ExecutableEntries(const std::string& host_path,
+                                                         const std::string& path);
+// Layer entries copying the host directory `host_dir` (regular files and directories) to `path`.
+Result<std::vector<image::LayerEntry>> TreeEntries(const std::string& host_dir,
+                                                   const std::string& path);
+
 // A temp dir removed (recursively, never across mounts) on destruction.
 class TempDir {
  public:

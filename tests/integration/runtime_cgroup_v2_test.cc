@@ -1,0 +1,216 @@
+// ctvrt on a real cgroup v2 kernel. This CI host is cgroup v1 (hybrid), so the v2 backend would
+// otherwise only ever meet fixture trees: boot a guest (Debian's kernel, ctv-init mounts cgroup2
+// on /sys/fs/cgroup and nothing else: a pure v2 machine) whose root holds ctvrt, the libraries it
+// loads and the project's image, run tests/integration/guest/cgroup_v2.sh in it, and hold what
+// comes back over the marker channel to the expectations of the v1 host tests
+// (runtime_container_test.cc): OOM kill at -m, half a core at --cpus 0.5, a fork bomb stopped at
+// --pids-limit, and (v2 only) clone3(CLONE_INTO_CGROUP) placement and removal on `rm`.
+// One boot for all of it (direct QEMU, microvm, 2 vCPUs): ~20 s under TCG here.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "bench/drivers/qemu_driver.h"
+#include "core/fd.h"
+#include "runtime/image/layer_writer.h"
+#include "runtime/image/layout.h"
+#include "tests/integration/vm_test_env.h"
+#include "tests/support/runtime_image.h"
+
+namespace ctv {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+// "key=value" lines of the guest script (other lines, e.g. an error of ctvrt, are ignored here
+// and shown with the whole output when an expectation fails).
+std::map<std::string, std::string> ParseKv(const std::string& out) {
+  std::map<std::string, std::string> kv;
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);) {
+    size_t eq = line.find('=');
+    if (eq == std::string::npos || eq == 0 || line.find(' ') < eq) continue;
+    kv[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  return kv;
+}
+
+json Json(const std::map<std::string, std::string>& kv, const std::string& key) {
+  auto it = kv.find(key);
+  return it == kv.end() ? json() : json::parse(it->second, nullptr, false);
+}
+
+// The value of `key` in "k1 v1 k2 v2 ..." (a cgroup key-value file flattened to one line), or -1.
+int64_t Field(const std::string& flat, const std::string& key) {
+  std::istringstream in(flat);
+  std::string k, v;
+  while (in >> k >> v)
+    if (k == key) return std::stoll(v);
+  return -1;
+}
+
+// The guest's root: the project's image (busybox + ctv-probe) plus ctvrt with its libraries, the
+// same image as a nested OCI layout at /ctvtest/probe for ctvrt to run, and the script.
+Status BuildGuestImage(const std::string& probe_layout, const std::string& out_dir) {
+  image::Image base = CTV_TRY(image::OpenImage(probe_layout, "latest"));
+  std::vector<image::LayerEntry> e =
+      CTV_TRY(testing::ExecutableEntries(test::Bin("ctvrt"), "/usr/local/bin/ctvrt"));
+  for (auto& t : CTV_TRY(testing::TreeEntries(probe_layout, "/ctvtest/probe")))
+    e.push_back(std::move(t));
+  image::LayerEntry script{image::LayerEntry::Type::kFile, "ctvtest/cgroup_v2.sh", 0755};
+  script.data = CTV_TRY(ReadFile(test::Source("tests/integration/guest/cgroup_v2.sh")));
+  e.push_back(std::move(script));
+  image::BuiltLayer layer = CTV_TRY(image::BuildLayer(e));
+  CTV_TRY(testing::DeriveImage(base, {layer}, {"/bin/sh"}, {}, out_dir));
+  return Ok();
+}
+
+TEST(RuntimeCgroupV2InGuest, LimitsJoinAndRemovalOnARealKernel) {
+  test::VmTestEnv env;
+  if (!env.Missing().empty()) GTEST_SKIP() << env.Missing();
+  test::TempDir image_dir;
+  Status built = BuildGuestImage(env.Context().image_dir, image_dir.Path());
+  ASSERT_TRUE(built) << built.error().ToString();
+
+  std::map<std::string, std::string> kv;
+  std::string output;
+  {
+    bench::DriverContext ctx = env.Context();
+    ctx.image_dir = image_dir.Path();
+    vm::VmDriverConfig config;
+    config.guest_modules = {"overlay"};  // CONFIG_OVERLAY_FS=m in Debian's kernel
+    auto driver = bench::MakeQemuDriver(ctx, config);
+    Status prepared = driver->Prepare();
+    ASSERT_TRUE(prepared) << prepared.error().ToString();
+    // 512 MiB: the image store and the containers' upper dirs live in the guest's RAM. 2 vCPUs:
+    // the cpuset check needs a CPU to leave out.
+    bench::InstanceSpec spec{"ctv-test-cgv2",
+                             {"/ctvtest/cgroup_v2.sh"},
+                             {},
+                             {{"machine", "microvm"}, {"memory", "512"}, {"vcpus", "2"}}};
+    auto inst = driver->Create(spec);
+    ASSERT_TRUE(inst) << inst.error().ToString();
+    ASSERT_TRUE((*inst)->Start());
+    auto exit = (*inst)->WaitExit(300s);
+    ASSERT_TRUE(exit) << exit.error().ToString();
+    output = exit->output;
+    EXPECT_TRUE(exit->status.Success()) << exit->status.ToString() << "\n" << output;
+    kv = ParseKv(output);
+  }
+  EXPECT_TRUE(env.QemuPids().empty()) << "a QEMU process survived";
+  EXPECT_TRUE(env.InstanceDirs().empty()) << "an instance directory survived";
+  std::printf("guest output:\n%s", output.c_str());  // the figures, for the log
+  ASSERT_EQ(kv["end"], "1") << "the guest script did not finish:\n" << output;
+
+  // Detection: a pure v2 machine, and ctvrt says so.
+  json info = Json(kv, "info");
+  ASSERT_TRUE(info.is_object());
+  EXPECT_EQ(info["cgroup"]["mode"], "v2");
+  EXPECT_EQ(info["cgroup"]["backend"], "v2");
+  EXPECT_EQ(info["cgroup"]["join"], "clone_into_cgroup");
+  EXPECT_EQ(info["cgroup"]["v2_mount"], "/sys/fs/cgroup");
+  for (const char* c : {"cpu", "memory", "pids"})
+    EXPECT_NE(info["cgroup"]["controllers"].dump().find(std::string("\"") + c + "\""),
+              std::string::npos)
+        << c;
+  // ctv-init moved the guest's root off the initramfs (its own parent), so pivot_root can work.
+  std::istringstream root(kv["guest.root"]);
+  std::string id, parent;
+  root >> id >> parent;
+  EXPECT_NE(id, parent) << kv["guest.root"];
+  EXPECT_EQ(kv["guest.overlay"], "1");
+
+  // Memory: as RuntimeLimits.MemoryLimitEndsInOomKill on v1.
+  EXPECT_EQ(kv["oom.exit"], "137");  // 128 + SIGKILL
+  EXPECT_NE(kv["oom.err"].find("killed by the OOM killer"), std::string::npos);
+  EXPECT_NE(kv["oom.ps"].find("oom-killed"), std::string::npos);
+  EXPECT_EQ(kv["oom.memory_max"], std::to_string(64 << 20));
+  EXPECT_EQ(kv["oom.swap_max"], "0");
+  EXPECT_GE(Field(kv["oom.events"], "oom_kill"), 1);
+  json oom = Json(kv, "oom.stats");
+  ASSERT_TRUE(oom.is_object());
+  EXPECT_EQ(oom["cgroup_version"], "v2");
+  EXPECT_EQ(oom["oom_kills"], Field(kv["oom.events"], "oom_kill"));
+  EXPECT_GE(oom["oom_kills"].get<int64_t>(), 1);
+  // memory.peak is 5.19+: ctvrt reports what the kernel has, never a made-up 0.
+  if (kv["oom.peak"] == "absent") {
+    EXPECT_TRUE(oom["memory_peak_bytes"].is_null());
+  } else {
+    EXPECT_EQ(oom["memory_peak_bytes"], std::stoll(kv["oom.peak"]));
+    EXPECT_LE(oom["memory_peak_bytes"].get<int64_t>(), 64 << 20);
+    EXPECT_GT(oom["memory_peak_bytes"].get<int64_t>(), 32 << 20);
+  }
+  json oom_state = Json(kv, "oom.state");
+  ASSERT_TRUE(oom_state.is_object());
+  EXPECT_EQ(oom_state["annotations"]["org.ctvbench.oom_killed"], "true");
+  EXPECT_EQ(kv["oom.rm"], "0");
+  EXPECT_EQ(kv["oom.after_rm"], "absent");
+
+  // CPU: as RuntimeLimits.HalfACpu, plus the cgroup's own usage over the spin's wall time.
+  EXPECT_EQ(kv["cpu.exit"], "0");
+  EXPECT_EQ(kv["cpu.max"], "50000 100000");
+  json spin = Json(kv, "cpu.out");
+  ASSERT_TRUE(spin.is_object());
+  EXPECT_NEAR(spin.value("cpu_share", -1.0), 0.5, 0.1);
+  int64_t usage_usec = Field(kv["cpu.stat"], "usage_usec");
+  double wall_s = spin.value("wall_s", 0.0);
+  ASSERT_GT(wall_s, 2.5);
+  EXPECT_NEAR(static_cast<double>(usage_usec) / (wall_s * 1e6), 0.5, 0.1) << kv["cpu.stat"];
+  EXPECT_GT(Field(kv["cpu.stat"], "nr_throttled"), 0);
+  json cpu = Json(kv, "cpu.stats");
+  ASSERT_TRUE(cpu.is_object());
+  EXPECT_EQ(cpu["cpu_usage_ns"], usage_usec * 1000);
+  EXPECT_GT(cpu["cpu_usage_ns"].get<int64_t>(), 1'000'000'000);
+  EXPECT_GT(cpu["cpu_nr_throttled"].get<int64_t>(), 0);
+  EXPECT_EQ(kv["cpu.rm"], "0");
+
+  // pids: as RuntimeLimits.PidsLimitStopsForkBomb.
+  EXPECT_EQ(kv["pids.exit"], "0");
+  EXPECT_EQ(kv["pids.max"], "20");
+  json bomb = Json(kv, "pids.out");
+  ASSERT_TRUE(bomb.is_object());
+  EXPECT_GE(bomb.value("forked", -1), 15);
+  EXPECT_LE(bomb.value("forked", -1), 20);  // 20 processes including the probe itself
+  EXPECT_EQ(bomb["stopped_by"], "EAGAIN");
+  EXPECT_GE(Field(kv["pids.events"], "max"), 1);
+  EXPECT_EQ(kv["pids.rm"], "0");
+
+  // cpuset: enabled in the parents on request, and it confines the container.
+  EXPECT_EQ(kv["cpuset.exit"], "0");
+  EXPECT_EQ(kv["cpuset.out"], "Cpus_allowed_list:\t1");
+  EXPECT_EQ(kv["cpuset.cpus"], "1");
+  EXPECT_EQ(kv["cpuset.parent_subtree"], "cpuset cpu memory pids");
+  EXPECT_EQ(kv["cpuset.rm"], "0");
+
+  // Placement: PID 1 started inside ctvbench/<id> by clone3(CLONE_INTO_CGROUP).
+  EXPECT_EQ(kv["place.run"], "0");
+  ASSERT_FALSE(kv["place.pid"].empty());
+  EXPECT_EQ(kv["place.proc_cgroup"], "0::/ctvbench/ctvplace");
+  EXPECT_EQ(kv["place.procs"], kv["place.pid"]);
+  json placed = Json(kv, "place.state");
+  ASSERT_TRUE(placed.is_object());
+  EXPECT_EQ(placed["annotations"]["ctvbench.cgroup.join"], "clone_into_cgroup");
+  // Controllers are enabled lazily, only those a container needs (cpuset and io: on request).
+  EXPECT_EQ(kv["place.parent_subtree"], "cpu memory pids");
+  EXPECT_EQ(kv["place.exec_cgroup"], "0::/");
+  // rm removes the container's cgroup, and the last container out the shared parent
+  // (LaunchOptions::keep_cgroup_parents is only for ctvbench's driver).
+  EXPECT_EQ(kv["place.rm"], "0");
+  EXPECT_EQ(kv["place.after_rm"], "absent");
+  EXPECT_EQ(kv["place.parent_after_rm"], "absent");
+
+  // gc of an orphan: as RuntimeLifecycle.ShimKilledThenGcLeavesNothing on v1.
+  EXPECT_EQ(kv["gc.run"], "0");
+  EXPECT_FALSE(kv["gc.procs_before"].empty() || kv["gc.procs_before"] == "absent");
+  EXPECT_NE(kv["gc.out"].find("removed container ctvgc"), std::string::npos);
+  EXPECT_EQ(kv["gc.after"], "absent");
+  EXPECT_EQ(kv["gc.parent_after"], "absent");
+  EXPECT_EQ(kv["gc.containers_after"], "");
+}
+
+}  // namespace
+}  // namespace ctv
