@@ -25,7 +25,7 @@ TempDir::~TempDir() {
   ::nftw(
       path_.c_str(),
       [](const char* p, const struct stat*, int, struct FTW*) { return ::remove(p); }, 16,
-      FTW_DEPTH | FTW_PHYS);
+      FTW_DEPTH | FTW_PHYS | FTW_MOUNT);  // never into a mount left inside
 }
 
 }  // namespace ctv::test

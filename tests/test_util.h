@@ -14,7 +14,8 @@ inline std::string Source(const std::string& rel) { return std::string(CTV_SOURC
 // Runs a command to completion; fails the test (via the returned status) only on spawn errors.
 CommandOutput RunOrDie(const std::vector<std::string>& argv, int timeout_s = 120);
 
-// A fresh directory under /tmp, removed (recursively) when the object dies.
+// A fresh directory under /tmp, removed (recursively, not following symlinks, not crossing into
+// other filesystems mounted inside) when the object dies. The one temp dir class of the tests.
 class TempDir {
  public:
   TempDir();

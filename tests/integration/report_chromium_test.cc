@@ -8,6 +8,7 @@
 
 #include "core/fd.h"
 #include "core/process.h"
+#include "tests/test_util.h"
 
 namespace {
 
@@ -15,12 +16,6 @@ const std::string kBin = CTVBENCH_BIN;
 const std::string kFixtures = CTV_FIXTURES_DIR;
 const std::string kBuild = CTV_BUILD_DIR;
 const std::string kChromium = "/usr/bin/chromium";
-
-std::string TempDir() {
-  char tmpl[] = "/tmp/ctv-chromium-test-XXXXXX";
-  char* d = ::mkdtemp(tmpl);
-  return d ? d : "/tmp";
-}
 
 std::vector<std::string> ChromiumArgs(const std::string& profile) {
   return {kChromium,
@@ -70,7 +65,8 @@ std::string DumpDomWithImageProbe(const std::string& html_path, const std::strin
 
 TEST(HistoryInChromium, TrendChartsDecode) {
   ASSERT_EQ(::access(kChromium.c_str(), X_OK), 0) << kChromium << " missing";
-  std::string dir = TempDir();
+  ctv::test::TempDir tmp;
+  const std::string& dir = tmp.Path();
   auto r = ctv::RunCommand({kBin, "history", kFixtures + "/history", "-o", dir + "/history"},
                            std::chrono::seconds(120));
   ASSERT_TRUE(r.has_value() && r->status.Success()) << (r ? r->err : r.error().ToString());
@@ -86,13 +82,14 @@ class ReportInChromium : public ::testing::Test {
     ASSERT_EQ(::access(kChromium.c_str(), X_OK), 0)
         << kChromium << " missing: install the Debian package chromium "
         << "(scripts/packages/reports.txt)";
-    dir_ = TempDir();
+    dir_ = tmp_.Path();
     auto r = ctv::RunCommand({kBin, "report", kFixtures + "/startup-kvm.json",
                               kFixtures + "/startup-tcg.json", "-o", dir_ + "/report"},
                              std::chrono::seconds(120));
     ASSERT_TRUE(r.has_value()) << r.error().ToString();
     ASSERT_TRUE(r->status.Success()) << r->err;
   }
+  ctv::test::TempDir tmp_;  // the report and Chromium's profile, removed after each test
   std::string dir_;
 };
 

@@ -7,6 +7,7 @@
 
 #include "core/fd.h"
 #include "core/process.h"
+#include "tests/test_util.h"
 
 namespace {
 
@@ -84,14 +85,9 @@ TEST(CompareCli, EnvironmentMismatchIsRefusedUnlessAllowed) {
   EXPECT_NE(allowed.out.find("environment differs"), std::string::npos) << allowed.out;
 }
 
-std::string TempDir() {
-  char tmpl[] = "/tmp/ctv-cli-test-XXXXXX";
-  char* d = ::mkdtemp(tmpl);
-  return d ? d : "/tmp";
-}
-
 TEST(ReportCli, WritesIndexAndPngs) {
-  std::string dir = TempDir() + "/report";
+  ctv::test::TempDir tmp;
+  std::string dir = tmp / "report";
   auto out = Ctvbench({"report", F("startup-kvm.json"), F("startup-tcg.json"), "-o", dir});
   ASSERT_EQ(out.status.code, 0) << out.err;
   EXPECT_TRUE(ctv::ReadFile(dir + "/index.html").has_value());
@@ -99,13 +95,15 @@ TEST(ReportCli, WritesIndexAndPngs) {
 }
 
 TEST(ReportCli, MalformedInputExitsTwo) {
-  auto out = Ctvbench({"report", F("malformed.json"), "-o", TempDir()});
+  ctv::test::TempDir tmp;
+  auto out = Ctvbench({"report", F("malformed.json"), "-o", tmp.Path()});
   EXPECT_EQ(out.status.code, 2);
   EXPECT_NE(out.err.find("malformed.json"), std::string::npos);
 }
 
 TEST(HistoryCli, WritesTrendsAndCountsRegressions) {
-  std::string dir = TempDir() + "/history";
+  ctv::test::TempDir tmp;
+  std::string dir = tmp / "history";
   auto out = Ctvbench({"history", kFixtures + "/history", "-o", dir});
   ASSERT_EQ(out.status.code, 0) << out.err;
   EXPECT_NE(out.out.find("1 regression points"), std::string::npos) << out.out;
@@ -115,7 +113,8 @@ TEST(HistoryCli, WritesTrendsAndCountsRegressions) {
 }
 
 TEST(HistoryCli, MalformedFileInDirExitsTwo) {
-  std::string dir = TempDir();
+  ctv::test::TempDir tmp;
+  const std::string& dir = tmp.Path();
   auto bad = ctv::ReadFile(F("malformed.json"));
   ASSERT_TRUE(bad.has_value());
   ASSERT_TRUE(ctv::WriteFile(dir + "/bad.json", *bad).has_value());

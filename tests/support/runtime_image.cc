@@ -69,17 +69,6 @@ std::string ProbePath() {
   return ::access(p.c_str(), X_OK) == 0 ? p : "";
 }
 
-TempDir::TempDir() {
-  char tmpl[] = "/tmp/ctvtest.XXXXXX";
-  path_ = ::mkdtemp(tmpl) ? tmpl : "";
-}
-TempDir::~TempDir() {
-  if (!path_.empty()) (void)fs::RemoveTree(path_);
-}
-
-}  // namespace ctv::testing
-
-namespace ctv::testing {
 namespace {
 
 using image::LayerEntry;

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "runtime/image/layer_writer.h"
 #include "runtime/image/layout.h"
+#include "tests/test_util.h"
 
 namespace ctv::testing {
 
@@ -41,15 +42,7 @@ Result<std::vector<image::LayerEntry>> ExecutableEntries(const std::string& host
 Result<std::vector<image::LayerEntry>> TreeEntries(const std::string& host_dir,
                                                    const std::string& path);
 
-// A temp dir removed (recursively, never across mounts) on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& Path() const { return path_; }
-
- private:
-  std::string path_;
-};
+// The tests' one temp dir class (tests/test_util.h), under the name runtime tests use.
+using TempDir = ::ctv::test::TempDir;
 
 }  // namespace ctv::testing

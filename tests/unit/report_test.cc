@@ -14,6 +14,7 @@
 #include "reports/claims.h"
 #include "reports/html_writer.h"
 #include "reports/suite_view.h"
+#include "tests/test_util.h"
 
 namespace ctv::reports {
 namespace {
@@ -24,13 +25,6 @@ results::RunResults Load(const std::string& name) {
   auto r = results::LoadResults(kFixtures + "/" + name);
   EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().ToString());
   return r ? *r : results::RunResults{};
-}
-
-std::string TempDir() {
-  char tmpl[] = "/tmp/ctv-report-test-XXXXXX";
-  char* d = ::mkdtemp(tmpl);
-  EXPECT_NE(d, nullptr);
-  return d ? d : "/tmp";
 }
 
 size_t Count(const std::string& hay, const std::string& needle) {
@@ -153,7 +147,8 @@ TEST(Claims, KvmAndTcgTogetherJudgeHardwareAssist) {
 }
 
 TEST(Report, WritesIndexAndOnePngPerChart) {
-  std::string dir = TempDir() + "/out";
+  ctv::test::TempDir tmp;
+  std::string dir = tmp / "out";
   auto out = WriteReport({{kFixtures + "/startup-kvm.json", Load("startup-kvm.json")},
                           {kFixtures + "/startup-tcg.json", Load("startup-tcg.json")}},
                          dir);
