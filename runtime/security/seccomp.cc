@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "core/fd.h"
+#include "runtime/security/seccomp_cache.h"
 #include "runtime/security/security.h"
 
 namespace ctv::security {
@@ -89,29 +90,16 @@ Result<SeccompProgram> Compile(const SeccompOptions& o) {
     // x86-64 clone(flags, ...): flags are the first argument.
     CTV_CHECK(add("clone", SCMP_ACT_ERRNO(EPERM), 1, &newuser));
   }
-  // libseccomp 2.5 exports only to a descriptor: go through a memfd.
-  Fd mem(::memfd_create("ctv-seccomp", MFD_CLOEXEC));
-  if (!mem.Valid()) return ErrnoError("memfd_create", "ctv-seccomp");
-  int r = seccomp_export_bpf(ctx.get(), mem.Get());
-  if (r < 0) return Error{-r, "export seccomp filter"};
-  struct stat st;
-  if (::fstat(mem.Get(), &st) != 0) return ErrnoError("fstat", "ctv-seccomp");
-  SeccompProgram p;
-  p.code.resize(st.st_size / sizeof(sock_filter));
-  if (::pread(mem.Get(), p.code.data(), st.st_size, 0) != st.st_size)
-    return ErrnoError("read seccomp filter", "ctv-seccomp");
-  return p;
+  return internal::ExportBpf(ctx.get());
 }
 
-// Compiling with libseccomp costs milliseconds per launch; the result depends only on the
-// profile, the options and libseccomp's version, so it is cached as a file keyed by those.
-std::string CachePath(const SeccompOptions& o) {
+// The cache file's name: a hash of everything the program depends on.
+std::string CachePath(const std::string& key) {
   const scmp_version* v = seccomp_version();
-  std::string key = "rev1;" + std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
-                    std::to_string(v->micro) + ";" + (o.allow_user_namespaces ? "u" : "-");
-  for (const char* s : kDenied) key += std::string(";") + s;
+  std::string full = key + ";libseccomp " + std::to_string(v->major) + "." +
+                     std::to_string(v->minor) + "." + std::to_string(v->micro);
   uint64_t h = 1469598103934665603ull;  // FNV-1a
-  for (unsigned char c : key) h = (h ^ c) * 1099511628211ull;
+  for (unsigned char c : full) h = (h ^ c) * 1099511628211ull;
   const char* dir = ::getenv("CTVBENCH_CACHE");
   char name[64];
   std::snprintf(name, sizeof name, "/seccomp-%016llx.bpf", static_cast<unsigned long long>(h));
@@ -145,21 +133,49 @@ std::vector<std::string> DeniedSyscalls() {
   return v;
 }
 
-Result<const SeccompProgram*> DefaultSeccomp(const SeccompOptions& o) {
+namespace internal {
+
+Result<SeccompProgram> ExportBpf(scmp_filter_ctx ctx) {
+  Fd mem(::memfd_create("ctv-seccomp", MFD_CLOEXEC));
+  if (!mem.Valid()) return ErrnoError("memfd_create", "ctv-seccomp");
+  int r = seccomp_export_bpf(ctx, mem.Get());
+  if (r < 0) return Error{-r, "export seccomp filter"};
+  struct stat st;
+  if (::fstat(mem.Get(), &st) != 0) return ErrnoError("fstat", "ctv-seccomp");
+  SeccompProgram p;
+  p.code.resize(st.st_size / sizeof(sock_filter));
+  if (::pread(mem.Get(), p.code.data(), st.st_size, 0) != st.st_size)
+    return ErrnoError("read seccomp filter", "ctv-seccomp");
+  return p;
+}
+
+Result<const SeccompProgram*> CachedProgram(
+    const std::string& key, unsigned flags,
+    const std::function<Result<SeccompProgram>()>& compile) {
   static std::mutex mu;
-  static std::map<bool, SeccompProgram> cache;
+  static std::map<std::string, SeccompProgram> cache;
   std::lock_guard lock(mu);
-  auto it = cache.find(o.allow_user_namespaces);
+  auto it = cache.find(key);
   if (it == cache.end()) {
-    std::string path = CachePath(o);
+    std::string path = CachePath(key);
     std::optional<SeccompProgram> p = LoadCached(path);
     if (!p) {
-      p = CTV_TRY(Compile(o));
+      p = CTV_TRY(compile());
       StoreCached(path, *p);
     }
-    it = cache.emplace(o.allow_user_namespaces, std::move(*p)).first;
+    p->flags = flags;
+    it = cache.emplace(key, std::move(*p)).first;
   }
   return &it->second;
+}
+
+}  // namespace internal
+
+Result<const SeccompProgram*> DefaultSeccomp(const SeccompOptions& o) {
+  // The key names everything the program depends on (the cache file is named by its hash).
+  std::string key = std::string("rev1;") + (o.allow_user_namespaces ? "u" : "-");
+  for (const char* s : kDenied) key += std::string(";") + s;
+  return internal::CachedProgram(key, 0, [&] { return Compile(o); });
 }
 
 }  // namespace ctv::security

@@ -30,6 +30,8 @@ std::string CapName(int cap);
 // A compiled seccomp filter (classic BPF), ready for prctl(PR_SET_SECCOMP).
 struct SeccompProgram {
   std::vector<sock_filter> code;
+  // SECCOMP_FILTER_FLAG_* for seccomp(2); 0 loads with prctl(PR_SET_SECCOMP) as before.
+  unsigned flags = 0;
   sock_fprog Prog() { return {static_cast<unsigned short>(code.size()), code.data()}; }
 };
 
@@ -51,5 +53,7 @@ struct SeccompOptions {
 Result<const SeccompProgram*> DefaultSeccomp(const SeccompOptions& options = {});
 // The syscall names the default profile denies (for tests and `ctvrt` docs).
 std::vector<std::string> DeniedSyscalls();
+// A user-given profile (an OCI bundle's linux.seccomp): see seccomp_profile.h.
+struct SeccompProfile;
 
 }  // namespace ctv::security
