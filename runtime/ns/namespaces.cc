@@ -1,7 +1,10 @@
 #include "runtime/ns/namespaces.h"
 
 #include <fcntl.h>
+#include <linux/nsfs.h>
 #include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <sstream>
@@ -46,6 +49,34 @@ int DefaultFlags() {
   for (const Kind& k : Kinds())
     if (k.clone_flag != CLONE_NEWUSER) f |= k.clone_flag;
   return f;
+}
+
+const char* KindName(int clone_flag) {
+  for (const Kind& k : Kinds())
+    if (k.clone_flag == clone_flag) return k.name;
+  return "?";
+}
+
+Result<Fd> OpenNamespace(const JoinSpec& j) {
+  const std::string what = std::string("join ") + KindName(j.clone_flag) + " namespace";
+  if (j.path.empty() || j.path[0] != '/')
+    return MakeError(what, j.path, "the path must be absolute");
+  Fd fd(::open(j.path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.Valid()) {
+    if (errno == ENOENT) return MakeError(what, j.path, "does not exist");
+    return ErrnoError(what, j.path);
+  }
+  int type = ::ioctl(fd.Get(), NS_GET_NSTYPE);
+  if (type < 0) {
+    // ENOTTY: an ordinary file (or a bind mount point whose namespace is gone).
+    if (errno == ENOTTY || errno == EINVAL) return MakeError(what, j.path, "is not a namespace");
+    return ErrnoError(what, j.path);
+  }
+  if (type != j.clone_flag)
+    return MakeError(
+        what, j.path,
+        std::string("is a ") + KindName(type) + " namespace, not " + KindName(j.clone_flag));
+  return fd;
 }
 
 Result<IdMap> ParseIdMap(const std::string& s) {

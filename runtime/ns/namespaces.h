@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/fd.h"
 
 namespace ctv::ns {
 
@@ -26,6 +27,17 @@ const Kind* FindKind(const std::string& name);
 Result<int> ParseKinds(const std::string& comma_list);
 // Every kind but user: what `ctvrt run` isolates by default.
 int DefaultFlags();
+
+// An existing namespace to join instead of creating one (OCI linux.namespaces[].path).
+struct JoinSpec {
+  int clone_flag = 0;  // CLONE_NEWNET...: the kind the path must be
+  std::string path;    // absolute, in the runtime's mount namespace (/proc/PID/ns/net, a bind)
+};
+// Opens `j.path` and checks that it is a namespace of kind `j.clone_flag` (NS_GET_NSTYPE). The
+// Error names the path: "does not exist", "is not a namespace", "is a uts namespace, not net".
+Result<Fd> OpenNamespace(const JoinSpec& j);
+// The kind's name for a CLONE_NEW* flag ("net"), "?" when unknown.
+const char* KindName(int clone_flag);
 
 struct IdMap {
   uint32_t inside = 0;
