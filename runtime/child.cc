@@ -10,11 +10,14 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,6 +62,86 @@ int LoopbackUp() {
   }
   ::close(s);
   return err;
+}
+
+// "/dev/pts/<n>" into `buf` (at least 24 bytes), without allocating.
+const char* PtsPath(unsigned n, char* buf) {
+  const char prefix[] = "/dev/pts/";
+  std::memcpy(buf, prefix, sizeof prefix - 1);
+  char digits[12];
+  int k = 0;
+  do {
+    digits[k++] = static_cast<char>('0' + n % 10);
+    n /= 10;
+  } while (n > 0);
+  char* o = buf + sizeof prefix - 1;
+  while (k > 0) *o++ = digits[--k];
+  *o = 0;
+  return buf;
+}
+
+// process.terminal, as runc and crun do it: the pty is allocated here, after pivot_root, so it
+// belongs to the container's own devpts instance and its slave is valid inside; the master goes
+// out over the console socket.
+void SetupConsole(const ChildPlan& p) {
+  int master = ::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0) Fail(p, kStageConsole, errno, kConsoleOpenPtmx);
+  int unlock = 0;
+  unsigned n = 0;
+  if (::ioctl(master, TIOCSPTLCK, &unlock) != 0 || ::ioctl(master, TIOCGPTN, &n) != 0)
+    Fail(p, kStageConsole, errno, kConsoleUnlock);
+  if (p.console_rows && p.console_cols) {
+    winsize ws{p.console_rows, p.console_cols, 0, 0};
+    (void)::ioctl(master, TIOCSWINSZ, &ws);
+  }
+  char pts[24];
+  PtsPath(n, pts);
+  // TIOCGPTPEER opens the slave of this very master, not whatever a path lookup finds.
+  int slave = ::ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (slave < 0 && (errno == EINVAL || errno == ENOTTY))
+    slave = ::open(pts, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (slave < 0) Fail(p, kStageConsole, errno, kConsoleOpenPeer);
+  if (p.console_mount) {
+    // The spec's /dev/console: the pty bound over an empty file on the container's /dev tmpfs.
+    int f = ::open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (f < 0) Fail(p, kStageConsole, errno, kConsoleMountConsole);
+    ::close(f);
+    char src[fs::kFdPathSize];
+    if (::mount(fs::FdPath(slave, src), "/dev/console", nullptr, MS_BIND, nullptr) != 0)
+      Fail(p, kStageConsole, errno, kConsoleMountConsole);
+  }
+  // One byte of payload at least (a stream socket drops an empty message); runc sends a name.
+  iovec iov{pts, std::strlen(pts)};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    cmsghdr align;
+  } control;
+  std::memset(&control, 0, sizeof control);
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.buf;
+  msg.msg_controllen = sizeof control.buf;
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(c), &master, sizeof(int));
+  ssize_t sent;
+  do sent = ::sendmsg(p.console_socket, &msg, MSG_NOSIGNAL);
+  while (sent < 0 && errno == EINTR);
+  if (sent < 0) Fail(p, kStageConsole, errno, kConsoleSend);
+  ::close(master);
+  ::close(p.console_socket);
+  // A new session without a controlling terminal, then the slave becomes it.
+  if (::setsid() < 0) Fail(p, kStageConsole, errno, kConsoleSetsid);
+  if (::ioctl(slave, TIOCSCTTY, 0) != 0) Fail(p, kStageConsole, errno, kConsoleSetCtty);
+  for (int fd = 0; fd < 3; ++fd)
+    if (::dup2(slave, fd) < 0) Fail(p, kStageConsole, errno, kConsoleDup);
+  // The workload's user owns its terminal (as with a login), so it can chmod or reopen it.
+  if ((p.uid != 0 || p.gid != 0) && ::fchown(slave, p.uid, p.gid) != 0)
+    Fail(p, kStageConsole, errno, kConsoleChown);
+  if (slave > 2) ::close(slave);
 }
 
 void ResetSignals() {
@@ -138,6 +221,18 @@ void RunChild(const ChildPlan& p) {
     ::close(p.cgroup_fds[i]);
   }
 
+  // The exec FIFO lives in the host's state dir, unreachable after pivot_root or after joining
+  // another mount namespace: hold it by fd.
+  int fifo = -1;
+  if (p.exec_fifo) {
+    fifo = ::open(p.exec_fifo, O_PATH | O_CLOEXEC);
+    if (fifo < 0) Fail(p, kStageExecFifo, errno);
+  }
+  for (int i = 0; i < p.n_join; ++i) {
+    if (::setns(p.join_fds[i], p.join_flags[i]) != 0) Fail(p, kStageJoinNs, errno, p.join_index[i]);
+    ::close(p.join_fds[i]);
+  }
+
   for (int i = 0; i < 3; ++i) {
     int fd = p.stdio[i];
     if (fd < 0 && i == 0) fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -158,12 +253,6 @@ void RunChild(const ChildPlan& p) {
   if (p.hostname && ::sethostname(p.hostname, std::strlen(p.hostname)) != 0)
     Fail(p, kStageHostname, errno);
 
-  // The exec FIFO lives in the host's state dir, unreachable after pivot_root: hold it by fd.
-  int fifo = -1;
-  if (p.exec_fifo) {
-    fifo = ::open(p.exec_fifo, O_PATH | O_CLOEXEC);
-    if (fifo < 0) Fail(p, kStageExecFifo, errno);
-  }
   if (p.ops) {
     int root_fd = -1;
     for (size_t i = 0; i < p.ops->size(); ++i) {
@@ -172,6 +261,7 @@ void RunChild(const ChildPlan& p) {
     }
     Progress(p, kProgressMounts);
   }
+  if (p.terminal) SetupConsole(p);
   if (p.loopback) {
     int err = LoopbackUp();
     if (err != 0) Fail(p, kStageLoopback, err);
@@ -224,8 +314,12 @@ void RunChild(const ChildPlan& p) {
   if (p.no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
     Fail(p, kStageNoNewPrivs, errno);
   // Last: the filter would deny some of the steps above (mount, pivot_root...).
-  if (p.seccomp && ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, p.seccomp, 0, 0) != 0)
+  if (p.seccomp && p.seccomp_flags != 0) {
+    if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p.seccomp_flags, p.seccomp) != 0)
+      Fail(p, kStageSeccomp, errno);
+  } else if (p.seccomp && ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, p.seccomp, 0, 0) != 0) {
     Fail(p, kStageSeccomp, errno);
+  }
   if (p.init) InitLoop(p);
   ResetSignals();
   Exec(p);

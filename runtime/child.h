@@ -35,9 +35,24 @@ enum Stage : int32_t {
   kStageSeccomp,
   kStageInitFork,
   kStageExec,
+  kStageJoinNs,   // index = the joined namespace (ContainerSpec::join_namespaces order)
+  kStageConsole,  // index = the ConsoleStep
   // Progress records (err == 0).
   kProgressMounts = 100,
   kProgressCreated = 101,
+};
+
+// The steps of setting up process.terminal, for error messages.
+enum ConsoleStep : int32_t {
+  kConsoleOpenPtmx = 0,
+  kConsoleUnlock,
+  kConsoleOpenPeer,
+  kConsoleMountConsole,
+  kConsoleSend,
+  kConsoleSetsid,
+  kConsoleSetCtty,
+  kConsoleDup,
+  kConsoleChown,
 };
 
 struct SyncRecord {
@@ -55,6 +70,11 @@ struct ChildPlan {
   int stdio[3] = {-1, -1, -1};
   const int* cgroup_fds = nullptr;  // v1 `tasks` files to write "0" to (join our cgroups)
   int n_cgroup_fds = 0;
+  // setns(2) targets opened by the parent (user and pid namespaces are joined before clone).
+  const int* join_fds = nullptr;
+  const int* join_flags = nullptr;
+  const int* join_index = nullptr;  // each one's index in ContainerSpec::join_namespaces
+  int n_join = 0;
   bool userns = false;
   bool unshare_cgroup = false;
   bool loopback = false;
@@ -69,6 +89,14 @@ struct ChildPlan {
   const char* exec_fifo = nullptr;
   bool no_new_privs = true;
   sock_fprog* seccomp = nullptr;
+  unsigned seccomp_flags = 0;  // non-zero: load with seccomp(2) instead of prctl
+  // process.terminal: after the rootfs is built, open /dev/ptmx (the container's devpts), send
+  // the master over `console_socket` (SCM_RIGHTS), make the slave the controlling terminal and
+  // stdio; bind it onto /dev/console when `console_mount`.
+  bool terminal = false;
+  int console_socket = -1;
+  unsigned short console_rows = 0, console_cols = 0;
+  bool console_mount = false;
   bool init = false;
   char* const* argv = nullptr;
   char* const* envp = nullptr;

@@ -4,16 +4,21 @@
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <mutex>
 
 #include "core/clock.h"
 #include "runtime/child.h"
 #include "runtime/fs/tree.h"
+#include "runtime/security/seccomp_profile.h"
 
 namespace ctv::runtime {
 namespace {
@@ -60,6 +65,10 @@ const char* StageName(int32_t s) {
       return "fork the workload from init";
     case internal::kStageExec:
       return "exec";
+    case internal::kStageJoinNs:
+      return "join namespace";
+    case internal::kStageConsole:
+      return "set up the terminal";
   }
   return "set up the container";
 }
@@ -82,6 +91,130 @@ std::vector<std::string> ExecCandidates(const ProcessSpec& p) {
     i = j + 1;
   }
   return out;
+}
+
+const char* ConsoleStepName(int32_t step) {
+  switch (step) {
+    case internal::kConsoleOpenPtmx:
+      return "open /dev/ptmx (the container's devpts)";
+    case internal::kConsoleUnlock:
+      return "unlock the pty";
+    case internal::kConsoleOpenPeer:
+      return "open the pty's slave";
+    case internal::kConsoleMountConsole:
+      return "bind the pty onto /dev/console";
+    case internal::kConsoleSend:
+      return "send the pty master over the console socket";
+    case internal::kConsoleSetsid:
+      return "setsid";
+    case internal::kConsoleSetCtty:
+      return "make the pty the controlling terminal (TIOCSCTTY)";
+    case internal::kConsoleDup:
+      return "make the pty stdio";
+    case internal::kConsoleChown:
+      return "chown the pty to the process user";
+  }
+  return "set up the terminal";
+}
+
+// Connects to the OCI console socket (a listening AF_UNIX stream socket).
+Result<Fd> ConnectConsoleSocket(const std::string& path) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof addr.sun_path)
+    return MakeError(
+        "connect to console socket", path,
+        "the path must be 1.." + std::to_string(sizeof addr.sun_path - 1) + " bytes long");
+  std::memcpy(addr.sun_path, path.c_str(), path.size());
+  Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd.Valid()) return ErrnoError("socket", path);
+  if (::connect(fd.Get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    return ErrnoError("connect to console socket", path);
+  return fd;
+}
+
+// Receives the pty master the child sent with SCM_RIGHTS.
+Result<Fd> ReceiveConsole(int sock, const std::string& id) {
+  char data[64];
+  iovec iov{data, sizeof data};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    cmsghdr align;
+  } control;
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.buf;
+  msg.msg_controllen = sizeof control.buf;
+  ssize_t n;
+  do n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) return ErrnoError("receive the pty master of container", id);
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+      c->cmsg_len != CMSG_LEN(sizeof(int)))
+    return MakeError("receive the pty master of container", id, "no descriptor in the message");
+  int fd;
+  std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  return Fd(fd);
+}
+
+// What the helper of CloneThroughHelper reports.
+struct HelperReport {
+  long pid = -1;
+  int err = 0;
+  int failed_flag = 0;  // CLONE_NEWUSER or CLONE_NEWPID when that setns failed, else 0
+};
+
+// Clones PID 1 from a short-lived helper that first joins the user and/or pid namespace to join.
+// Why a helper: setns(CLONE_NEWUSER) is refused to a multi-threaded process and cannot be undone,
+// and setns(CLONE_NEWPID) would change which namespace our own later children land in. The
+// helper (a fork-like clone: single-threaded, nothing shared) joins, then clones PID 1 with
+// CLONE_PARENT so that PID 1 is our child all the same (we wait for it and get its SIGCHLD). New
+// namespaces are created by that clone, after the join: they belong to the joined user
+// namespace, as the runtime spec's "join the user namespace first" order wants.
+// Between the two clones only raw system calls run (as between clone and exec).
+HelperReport CloneThroughHelper(int flags, int user_fd, int pid_fd,
+                                const internal::ChildPlan& plan) {
+  HelperReport rep;
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) != 0) {
+    rep.err = errno;
+    return rep;
+  }
+  long helper = ::syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+  if (helper == 0) {
+    ::close(p[0]);
+    HelperReport r;
+    if (user_fd >= 0 && ::setns(user_fd, CLONE_NEWUSER) != 0) {
+      r.err = errno;
+      r.failed_flag = CLONE_NEWUSER;
+    } else if (pid_fd >= 0 && ::setns(pid_fd, CLONE_NEWPID) != 0) {
+      r.err = errno;
+      r.failed_flag = CLONE_NEWPID;
+    } else {
+      r.pid =
+          ::syscall(SYS_clone, flags | CLONE_PARENT | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+      if (r.pid == 0) internal::RunChild(plan);
+      if (r.pid < 0) r.err = errno;
+    }
+    (void)!::write(p[1], &r, sizeof r);
+    ::_exit(0);
+  }
+  ::close(p[1]);
+  if (helper < 0) {
+    rep.err = errno;
+  } else {
+    ssize_t n;
+    do n = ::read(p[0], &rep, sizeof rep);
+    while (n < 0 && errno == EINTR);
+    if (n != sizeof rep) rep = HelperReport{-1, EPIPE, 0};
+    int st;
+    while (::waitpid(static_cast<pid_t>(helper), &st, 0) < 0 && errno == EINTR) {
+    }
+  }
+  ::close(p[0]);
+  return rep;
 }
 
 std::vector<char*> CStrings(const std::vector<std::string>& v) {
@@ -140,6 +273,11 @@ Status Container::ReadSync(bool stop_at_created, const LaunchOptions* options) {
       if (!cause.empty()) context += ": " + cause;
       return Error{r.err, fs::DescribeOp(op), "", context};
     }
+    if (r.stage == internal::kStageJoinNs && r.index >= 0 &&
+        static_cast<size_t>(r.index) < join_paths_.size())
+      return Error{r.err, "join namespace", join_paths_[r.index], "in container " + id_};
+    if (r.stage == internal::kStageConsole)
+      return Error{r.err, ConsoleStepName(r.index), "", "in container " + id_};
     if (r.stage == internal::kStageExec)
       return Error{
           r.err, "exec", program_,
@@ -185,9 +323,37 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
   c.keep_cgroup_parents_ = o.keep_cgroup_parents;
   c.program_ = spec.process.args[0];
 
+  // Namespaces to join: opened and checked (a namespace of the right kind) before anything
+  // exists, so a wrong path costs nothing to undo. User and pid are joined before clone (by a
+  // helper), the others by the child.
+  std::vector<Fd> join_owned;
+  std::vector<int> join_fds, join_flags, join_index;
+  int join_user_fd = -1, join_pid_fd = -1;
+  for (size_t i = 0; i < spec.join_namespaces.size(); ++i) {
+    const ns::JoinSpec& j = spec.join_namespaces[i];
+    if (spec.namespaces & j.clone_flag)
+      return MakeError(
+          "join namespace", j.path,
+          std::string("the spec also asks for a new ") + ns::KindName(j.clone_flag) + " namespace");
+    Fd fd = CTV_TRY(ns::OpenNamespace(j));
+    c.join_paths_.push_back(j.path);
+    if (j.clone_flag == CLONE_NEWUSER) {
+      join_user_fd = fd.Get();
+    } else if (j.clone_flag == CLONE_NEWPID) {
+      join_pid_fd = fd.Get();
+    } else {
+      join_fds.push_back(fd.Get());
+      join_flags.push_back(j.clone_flag);
+      join_index.push_back(static_cast<int>(i));
+    }
+    join_owned.push_back(std::move(fd));
+  }
+
   // Everything the child needs, prepared before clone.
   std::vector<fs::MountOp> ops;
-  bool has_rootfs = !spec.lower_dirs.empty() || !spec.rootfs_dir.empty();
+  // In a joined mount namespace the filesystem is whatever it holds (see spec.h).
+  bool has_rootfs =
+      (!spec.lower_dirs.empty() || !spec.rootfs_dir.empty()) && !(spec.JoinedFlags() & CLONE_NEWNS);
   if (has_rootfs) {
     fs::RootfsPaths paths{o.container_dir + "/rootfs", o.container_dir + "/upper",
                           o.container_dir + "/work"};
@@ -215,11 +381,32 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
   std::vector<gid_t> groups(spec.process.additional_gids.begin(),
                             spec.process.additional_gids.end());
   sock_fprog seccomp_prog{};
+  unsigned seccomp_flags = 0;
   if (spec.process.seccomp) {
-    security::SeccompOptions so;
-    so.allow_user_namespaces = false;
-    const security::SeccompProgram* prog = CTV_TRY(security::DefaultSeccomp(so));
+    const security::SeccompProgram* prog = nullptr;
+    if (spec.process.seccomp_profile) {
+      prog = CTV_TRY(security::CompileProfile(*spec.process.seccomp_profile));
+    } else {
+      security::SeccompOptions so;
+      so.allow_user_namespaces = false;
+      prog = CTV_TRY(security::DefaultSeccomp(so));
+    }
     seccomp_prog = const_cast<security::SeccompProgram*>(prog)->Prog();
+    seccomp_flags = prog->flags;
+  }
+  // process.terminal: the child sends the pty master over this socket, to the console socket's
+  // listener or back to us.
+  Fd console_child, console_parent;
+  if (spec.process.terminal) {
+    if (!o.console_socket.empty()) {
+      console_child = CTV_TRY(ConnectConsoleSocket(o.console_socket));
+    } else {
+      int sv[2];
+      if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+        return ErrnoError("socketpair for the terminal of container", spec.id);
+      console_child = Fd(sv[0]);
+      console_parent = Fd(sv[1]);
+    }
   }
 
   // The cgroup exists (with its limits) before the child does, so the child is limited from its
@@ -250,7 +437,12 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
   plan.stdio[0] = o.stdin_fd;
   plan.stdio[1] = o.stdout_fd;
   plan.stdio[2] = o.stderr_fd;
-  plan.userns = spec.namespaces & CLONE_NEWUSER;
+  plan.join_fds = join_fds.data();
+  plan.join_flags = join_flags.data();
+  plan.join_index = join_index.data();
+  plan.n_join = static_cast<int>(join_fds.size());
+  // Joined or new, the child starts as an unmapped or arbitrary uid there: it becomes its root.
+  plan.userns = spec.HasNamespace(CLONE_NEWUSER);
   plan.unshare_cgroup = spec.namespaces & CLONE_NEWCGROUP;
   plan.loopback = spec.namespaces & CLONE_NEWNET;
   plan.hostname =
@@ -266,6 +458,12 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
   plan.exec_fifo = o.exec_fifo.empty() ? nullptr : o.exec_fifo.c_str();
   plan.no_new_privs = spec.process.no_new_privileges;
   plan.seccomp = spec.process.seccomp ? &seccomp_prog : nullptr;
+  plan.seccomp_flags = seccomp_flags;
+  plan.terminal = spec.process.terminal;
+  plan.console_socket = console_child.Get();
+  plan.console_rows = spec.process.console_rows;
+  plan.console_cols = spec.process.console_cols;
+  plan.console_mount = has_rootfs;
   plan.init = spec.init;
   plan.argv = argv.data();
   plan.envp = envp.data();
@@ -278,7 +476,7 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
   // Joining the cgroup: on v1 the child writes "0" to each hierarchy's `tasks` file (descriptors
   // opened here, with our credentials); on v2 clone3(CLONE_INTO_CGROUP) starts it inside. Both
   // avoid migrating a process by pid (see Manager::SelfJoinFiles).
-  std::vector<Fd> join_fds;
+  std::vector<Fd> cgroup_join_fds;
   std::vector<int> join_raw;
   Fd cgroup_dir;
   bool joined_at_clone = false;
@@ -287,7 +485,7 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
       auto fd = OpenFile(f, O_WRONLY);
       if (!fd) return fail(std::move(fd).error());
       join_raw.push_back(fd->Get());
-      join_fds.push_back(std::move(fd).value());
+      cgroup_join_fds.push_back(std::move(fd).value());
     }
     if (!c.cgroup_->CloneIntoDir().empty()) {
       auto fd = OpenFile(c.cgroup_->CloneIntoDir(), O_RDONLY | O_DIRECTORY);
@@ -299,12 +497,23 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
   plan.n_cgroup_fds = static_cast<int>(join_raw.size());
   // The go-ahead round trip is needed only when the parent has work to do on the child before it
   // may run: id maps (user namespace), or a cgroup join by pid (v2, in case clone3 is refused).
-  const bool need_go =
-      plan.userns || (c.cgroup_ && join_raw.empty()) || static_cast<bool>(o.before_start);
+  const bool need_go = (spec.namespaces & CLONE_NEWUSER) || (c.cgroup_ && join_raw.empty()) ||
+                       static_cast<bool>(o.before_start);
   if (!need_go) plan.go_fd = -1;
   int flags = (spec.namespaces & ~CLONE_NEWCGROUP);
   long pid = -1;
-  if (cgroup_dir.Valid()) {
+  if (join_user_fd >= 0 || join_pid_fd >= 0) {
+    HelperReport r = CloneThroughHelper(flags, join_user_fd, join_pid_fd, plan);
+    if (r.pid < 0) {
+      for (const ns::JoinSpec& j : spec.join_namespaces)
+        if (r.failed_flag && j.clone_flag == r.failed_flag)
+          return fail(Error{r.err, "join namespace", j.path, "in container " + spec.id});
+      errno = r.err;
+      return fail(ErrnoError("clone container", spec.id));
+    }
+    pid = r.pid;
+  }
+  if (pid < 0 && cgroup_dir.Valid()) {
     clone_args args{};
     args.flags = static_cast<uint64_t>(flags) | CLONE_INTO_CGROUP;
     args.exit_signal = SIGCHLD;
@@ -320,7 +529,9 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
     if (pid < 0) return fail(ErrnoError("clone container", spec.id));
     if (pid == 0) internal::RunChild(plan);
   }
-  join_fds.clear();
+  cgroup_join_fds.clear();
+  join_owned.clear();
+  console_child.Reset();
 
   c.child_ = Child(static_cast<pid_t>(pid), false);
   c.ops_ = std::move(ops);  // the child has its own copy; ours names a failed step
@@ -328,7 +539,7 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
   sync_pipe.write.Reset();
   c.sync_ = std::move(sync_pipe.read);
   if (o.on_phase) o.on_phase("cloned", MonotonicNs());
-  if (plan.userns) {
+  if (spec.namespaces & CLONE_NEWUSER) {  // a joined one has its maps already
     std::vector<ns::IdMap> u = spec.uid_maps, g = spec.gid_maps;
     if (u.empty()) u = {{0, 0, 1}};
     if (g.empty()) g = u;
@@ -353,6 +564,12 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
   go_pipe.write.Reset();
   Status s = c.ReadSync(!o.exec_fifo.empty(), &o);
   if (!s) return fail(std::move(s).error());
+  // The child sent the master before it reported "created" or exec'd: it is waiting there.
+  if (console_parent.Valid()) {
+    auto master = ReceiveConsole(console_parent.Get(), spec.id);
+    if (!master) return fail(std::move(master).error());
+    c.console_ = std::move(master).value();
+  }
   return c;
 }
 

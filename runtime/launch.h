@@ -45,6 +45,10 @@ struct LaunchOptions {
   // does anything observable), e.g. to attach its network namespace. An error kills the child and
   // fails the launch. Setting it forces the go-ahead round trip.
   std::function<Status(pid_t child)> before_start;
+  // process.terminal: the path of a listening AF_UNIX stream socket (OCI --console-socket) the pty
+  // master is sent to with SCM_RIGHTS. Empty: the master comes back to the caller
+  // (Container::TakeConsole).
+  std::string console_socket;
   // Cgroup mounts (detected once per process when empty).
   const cgroup::CgroupMounts* cgroup_mounts = nullptr;
   // Destroy() leaves the shared "ctvbench" parent cgroups even when they become empty. For a
@@ -78,6 +82,9 @@ class Container {
   Status Destroy(bool remove_dir = false);
   // Gives up ownership: the process keeps running, the cgroup stays (a shim or gc handles them).
   pid_t Release();
+  // process.terminal without LaunchOptions::console_socket: the pty master (invalid otherwise, or
+  // once taken).
+  Fd TakeConsole() { return std::move(console_); }
 
  private:
   friend Result<Container> Launch(const ContainerSpec&, const LaunchOptions&);
@@ -90,6 +97,8 @@ class Container {
   std::string program_;           // args[0], for exec errors
   std::vector<fs::MountOp> ops_;  // the rootfs plan the child ran (a failure names its index)
   const char* cgroup_join_ = "";
+  std::vector<std::string> join_paths_;  // ContainerSpec::join_namespaces paths, by index
+  Fd console_;
   bool destroyed_ = false;
   bool keep_cgroup_parents_ = false;
 };

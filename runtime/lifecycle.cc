@@ -197,6 +197,7 @@ Result<State> LaunchDetached(const RunRequest& req) {
     std::string log = dir + "/log";
     Fd log_fd;
     LaunchOptions o;
+    o.console_socket = req.console_socket;
     net::ContainerNetwork network;
     // LaunchRecorded creates the container dir, but the child's stdio must exist before
     // clone: open the log next to the dir and move it in afterwards.

@@ -25,6 +25,9 @@ struct RunRequest {
   std::string name, image, bundle;
   std::map<std::string, std::string> annotations;
   bool wait_for_start = false;  // OCI create: stop in "created" until `start`
+  // process.terminal of a detached container: the OCI console socket the pty master is sent to
+  // (see LaunchOptions::console_socket).
+  std::string console_socket;
   // Networking (runtime/net). kBridge: the child's network namespace is attached (veth, address,
   // NAT, `ports`) while it waits for the go-ahead, so a port conflict fails the launch before the
   // workload runs and leaves nothing behind. kNone/kHost: only the namespace flags matter (the

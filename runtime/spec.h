@@ -11,6 +11,7 @@
 
 #include "runtime/cgroup/manager.h"
 #include "runtime/ns/namespaces.h"
+#include "runtime/security/seccomp_profile.h"
 #include "runtime/security/security.h"
 
 namespace ctv::runtime {
@@ -47,7 +48,14 @@ struct ProcessSpec {
   std::vector<Rlimit> rlimits;
   bool no_new_privileges = true;
   security::CapSet caps = security::DefaultCaps();
+  // false: no filter. true: `seccomp_profile` when set (an OCI bundle's linux.seccomp), else
+  // ctvrt's default profile.
   bool seccomp = true;
+  std::optional<security::SeccompProfile> seccomp_profile;
+  // OCI process.terminal: PID 1 gets a new pty (allocated in the container's own devpts) as its
+  // controlling terminal and stdio; the master goes to the launcher (LaunchOptions).
+  bool terminal = false;
+  unsigned short console_rows = 0, console_cols = 0;  // initial size (0: leave the default)
 };
 
 struct ContainerSpec {
@@ -58,7 +66,11 @@ struct ContainerSpec {
   std::string rootfs_dir;
   bool readonly_rootfs = false;
   std::string hostname;
-  int namespaces = 0;                         // CLONE_NEW* flags; a rootfs needs CLONE_NEWNS
+  int namespaces = 0;  // CLONE_NEW* flags to create; a rootfs needs CLONE_NEWNS
+  // Existing namespaces to join (their kinds are not in `namespaces`). A joined mount namespace
+  // is used as it is: no rootfs is built in it (root.path is ignored), since pivot_root there
+  // would move the root of every process sharing it.
+  std::vector<ns::JoinSpec> join_namespaces;
   std::vector<ns::IdMap> uid_maps, gid_maps;  // with CLONE_NEWUSER
   std::vector<Volume> volumes;
   std::vector<ExtraMount> extra_mounts;
@@ -68,6 +80,17 @@ struct ContainerSpec {
   bool use_cgroup = true;
   ProcessSpec process;
   bool init = false;  // a tiny PID 1 that reaps zombies and forwards signals to the workload
+
+  // CLONE_NEW* flags of the joined namespaces.
+  int JoinedFlags() const {
+    int f = 0;
+    for (const ns::JoinSpec& j : join_namespaces) f |= j.clone_flag;
+    return f;
+  }
+  // Whether the container has a namespace of this kind of its own (created or joined).
+  bool HasNamespace(int clone_flag) const {
+    return ((namespaces | JoinedFlags()) & clone_flag) != 0;
+  }
 };
 
 // PATH used when the spec's env has none.

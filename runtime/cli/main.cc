@@ -1,11 +1,13 @@
 // ctvrt: the native container runtime's CLI.
 //
 // OCI runtime commands on a bundle (config.json + rootfs), so `runc spec` bundles run unmodified:
-//   ctvrt create [-b BUNDLE] ID | start ID | state ID | kill ID [SIGNAL] | delete [-f] ID
-//   ctvrt run -b BUNDLE [-d] ID
+//   ctvrt create [-b BUNDLE] [--console-socket PATH] ID | start ID | state ID | kill ID [SIGNAL]
+//   ctvrt delete [-f] ID | run -b BUNDLE [-d] [--console-socket PATH] ID
 // Docker-like commands on OCI image layouts (IMAGE = DIR[:REF]):
-//   ctvrt run [-m 256m] [--cpus 0.5] [--pids-limit N] [-v HOST:CT[:ro]] [--name N] IMAGE CMD...
-//   ctvrt ps [-a] | exec ID CMD... | logs ID | stop ID | rm [-f] ID | images | rmi IMAGE | gc
+//   ctvrt run [-m 256m] [--cpus 0.5] [--pids-limit N] [-v HOST:CT[:ro]] [--name N]
+//             [-u USER[:GROUP]] [-t] IMAGE CMD...
+//   ctvrt ps [-a] | exec [-u USER[:GROUP]] ID CMD... | logs ID | stop ID | rm [-f] ID | images
+//   ctvrt rmi IMAGE | gc
 // Inspection (JSON): ctvrt info (cgroup mode and backend) | stats ID (a container's cgroup)
 // Exit codes: the container's exit code for foreground runs; 1 failure; 2 bad usage.
 #include <openssl/crypto.h>
@@ -24,7 +26,11 @@ int main(int argc, char** argv) {
   using namespace ctv::rtcli;
   // ctvrt only hashes blobs with libcrypto: skip loading openssl.cnf (it costs ~0.5 ms per launch).
   OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr);
-  CLI::App app{"ctvrt — a small OCI container runtime (ctvbench's native runtime)", "ctvrt"};
+  CLI::App app{
+      "ctvrt — a small OCI container runtime (ctvbench's native runtime)\n"
+      "OCI: create/start/state/kill/delete/run on a bundle (process.terminal,\n"
+      "linux.seccomp and linux.namespaces[].path honoured); images: run IMAGE CMD...",
+      "ctvrt"};
   app.require_subcommand(1);
   Globals g;
   app.add_option("--root", g.state_root, "container state directory")

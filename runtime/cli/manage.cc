@@ -1,5 +1,6 @@
 // ctvrt commands acting on existing containers and images.
 #include <fcntl.h>
+#include <grp.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -8,6 +9,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include "core/fd.h"
 #include "runtime/cgroup/manager.h"
@@ -17,6 +19,7 @@
 #include "runtime/launch.h"
 #include "runtime/lifecycle.h"
 #include "runtime/ns/namespaces.h"
+#include "runtime/user/lookup.h"
 
 namespace ctv::rtcli {
 namespace {
@@ -35,8 +38,10 @@ Result<int> ParseSignal(const std::string& s) {
 }
 
 // `exec`: join the container's namespaces and cgroup, then run CMD with the same restrictions
-// (bounding set, capabilities, no_new_privs, seccomp) as PID 1.
-int Exec(Globals& g, const std::string& who, const std::vector<std::string>& cmd) {
+// (bounding set, capabilities, no_new_privs, seccomp) as PID 1. `user` (USER[:GROUP]) is resolved
+// in the container's /etc/passwd and /etc/group, read after joining its mount namespace.
+int Exec(Globals& g, const std::string& who, const std::string& user,
+         const std::vector<std::string>& cmd) {
   auto id = runtime::ResolveContainer(g.state_root, who);
   if (!id) return PrintError(id.error());
   auto st = runtime::LoadState(g.state_root, *id);
@@ -75,6 +80,15 @@ int Exec(Globals& g, const std::string& who, const std::vector<std::string>& cmd
       return PrintError(ErrnoError("setns", base + (ns::Kinds().front().name),
                                    "namespace flag " + std::to_string(flag)));
   if (::chdir("/") != 0) return PrintError(ErrnoError("chdir", "/"));
+  // setns(CLONE_NEWNS) made the container's root ours: "/" is its rootfs now.
+  std::optional<runtime::user::ExecUser> as;
+  if (!user.empty()) {
+    Fd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root.Valid()) return PrintError(ErrnoError("open", "/ of container " + *id));
+    auto u = runtime::user::ResolveInRoot(user, root.Get(), "container " + *id);
+    if (!u) return PrintError(u.error());
+    as = std::move(u).value();
+  }
   // The pid namespace applies to children: fork the command.
   pid_t pid = ::fork();
   if (pid < 0) return PrintError(ErrnoError("fork"));
@@ -82,6 +96,19 @@ int Exec(Globals& g, const std::string& who, const std::vector<std::string>& cmd
     security::CapSet keep = security::DefaultCaps(), all = security::AllCaps();
     for (int c = 0; c < 64; ++c)
       if ((all >> c & 1) && !(keep >> c & 1)) ::prctl(PR_CAPBSET_DROP, c, 0, 0, 0);
+    // Without --user: the container's root. In a user namespace our host uid is unmapped there
+    // (files we create would fail with EOVERFLOW) until we become its root.
+    runtime::user::ExecUser who = as ? *as : runtime::user::ExecUser{};
+    std::vector<gid_t> groups(who.groups.begin(), who.groups.end());
+    if (::setgroups(groups.size(), groups.data()) != 0 ||
+        ::setresgid(who.gid, who.gid, who.gid) != 0 ||
+        ::setresuid(who.uid, who.uid, who.uid) != 0) {
+      std::fprintf(stderr, "ctvrt: become user %s in container %s: %s\n",
+                   user.empty() ? "0:0" : user.c_str(), id->c_str(), std::strerror(errno));
+      ::_exit(126);
+    }
+    // Our environment is the caller's: its HOME is not the container user's.
+    if (as) ::setenv("HOME", as->home.c_str(), 1);
     ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
     auto prog = security::DefaultSeccomp();
     if (prog) {
@@ -230,9 +257,14 @@ std::vector<Command> RegisterManage(CLI::App& root, Globals& g) {
                  }});
 
   auto* exec = root.add_subcommand("exec", "run a command in a running container");
+  auto exec_user = std::make_shared<std::string>();
+  exec->add_option("-u,--user", *exec_user,
+                   "USER[:GROUP], names or ids, resolved in the container's /etc/passwd and "
+                   "/etc/group");
   exec->add_option("id", *id)->required();
   exec->prefix_command();
-  out.push_back({exec, [&g, id, exec] { return Exec(g, *id, exec->remaining()); }});
+  out.push_back(
+      {exec, [&g, id, exec, exec_user] { return Exec(g, *id, *exec_user, exec->remaining()); }});
 
   auto* images = root.add_subcommand("images", "list images whose layers are in the store");
   out.push_back({images, [&g] {

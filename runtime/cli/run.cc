@@ -1,4 +1,5 @@
 // `ctvrt run` (image or bundle) and `ctvrt create` (bundle).
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -9,19 +10,23 @@
 #include <optional>
 
 #include "core/clock.h"
+#include "core/fd.h"
 #include "runtime/cli/commands.h"
+#include "runtime/console.h"
 #include "runtime/fs/tree.h"
 #include "runtime/image/images.h"
 #include "runtime/lifecycle.h"
 #include "runtime/net/port_spec.h"
 #include "runtime/oci/config.h"
+#include "runtime/user/lookup.h"
 
 namespace ctv::rtcli {
 namespace {
 
 struct RunFlags {
   std::string bundle;
-  bool detach = false, rm = false, keep = false, init = false, read_only = false;
+  bool detach = false, rm = false, keep = false, init = false, read_only = false, tty = false;
+  std::string console_socket;
   std::string memory, memory_swap, cpus, cpuset_cpus, name, hostname, workdir, user, userns, ns;
   std::string security_opt;
   int64_t pids_limit = 0;
@@ -50,7 +55,15 @@ void AddRunFlags(CLI::App* c, RunFlags& f) {
   c->add_option("--name", f.name, "container name (also its id when valid)");
   c->add_option("--hostname", f.hostname, "hostname inside (default: the container id)");
   c->add_option("-w,--workdir", f.workdir, "working directory inside");
-  c->add_option("-u,--user", f.user, "UID[:GID] (numeric)");
+  c->add_option("-u,--user", f.user,
+                "USER[:GROUP], names or ids, resolved in the container's /etc/passwd and "
+                "/etc/group (supplementary groups and HOME follow)");
+  c->add_flag("-t,--tty", f.tty,
+              "give the process a pty as its terminal (bundles: process.terminal); the foreground "
+              "run relays it to our stdio");
+  c->add_option("--console-socket", f.console_socket,
+                "with a terminal: send the pty master to this AF_UNIX socket (SCM_RIGHTS) instead "
+                "of relaying it; required with -d");
   c->add_option("--userns", f.userns,
                 "user namespace map INSIDE:OUTSIDE:COUNT (e.g. 0:100000:65536)");
   c->add_option("--ns", f.ns, "namespaces to create (default pid,mnt,uts,ipc,net,cgroup)");
@@ -152,15 +165,6 @@ Status ApplyFlags(const RunFlags& f, runtime::ContainerSpec* spec) {
     spec->process.rlimits.push_back({it->second, soft, hard});
   }
   if (!f.workdir.empty()) spec->process.cwd = f.workdir;
-  if (!f.user.empty()) {
-    unsigned uid = 0, gid = 0;
-    char extra;
-    int n = std::sscanf(f.user.c_str(), "%u:%u%c", &uid, &gid, &extra);
-    if (n < 1 || n > 2 || (n == 1 && f.user.find(':') != std::string::npos))
-      return FlagError("-u/--user", f.user, "UID or UID:GID (numeric)");
-    spec->process.uid = uid;
-    spec->process.gid = n == 2 ? gid : uid;
-  }
   if (!f.ns.empty()) spec->namespaces = CTV_TRY(ns::ParseKinds(f.ns));
   if (!f.userns.empty()) {
     auto m = ns::ParseIdMap(f.userns);
@@ -200,6 +204,46 @@ Status ApplyFlags(const RunFlags& f, runtime::ContainerSpec* spec) {
   }
   if (f.read_only) spec->readonly_rootfs = true;
   if (f.init) spec->init = true;
+  if (f.tty) spec->process.terminal = true;
+  return Ok();
+}
+
+// --user: names (and, for HOME and supplementary groups, ids too) are looked up in the
+// container's own /etc/passwd and /etc/group: the image's layers, or the bundle's rootfs. Runs
+// only with --user: the default launch reads no file.
+Status ApplyUser(const std::string& user_spec, runtime::ContainerSpec* spec) {
+  if (user_spec.empty()) return Ok();
+  runtime::user::ExecUser u;
+  if (!spec->lower_dirs.empty()) {
+    u = CTV_TRY(runtime::user::ResolveInLayers(user_spec, spec->lower_dirs, "the image"));
+  } else {
+    Fd root = CTV_TRY(OpenFile(spec->rootfs_dir, O_PATH | O_DIRECTORY));
+    u = CTV_TRY(runtime::user::ResolveInRoot(user_spec, root.Get(),
+                                             "the bundle's rootfs `" + spec->rootfs_dir + "`"));
+  }
+  spec->process.uid = u.uid;
+  spec->process.gid = u.gid;
+  spec->process.additional_gids = u.groups;
+  runtime::user::SetHomeIfUnset(u, &spec->process.env);
+  return Ok();
+}
+
+// process.terminal and --console-socket, checked as runc does: a detached container's pty master
+// has nowhere to go but a console socket, and a socket without a terminal is a mistake.
+Status CheckConsole(const RunFlags& f, const runtime::ContainerSpec& spec, bool detached,
+                    bool bundle_mode) {
+  const char* what = bundle_mode ? "process.terminal is true" : "-t/--tty";
+  if (spec.process.terminal && detached && f.console_socket.empty())
+    return MakeError(
+        "allocate a terminal", spec.id,
+        std::string(what) +
+            " but the container runs detached: give --console-socket PATH (the pty master "
+            "is sent there with SCM_RIGHTS)" +
+            (bundle_mode ? ", or set process.terminal to false" : ""));
+  if (!spec.process.terminal && !f.console_socket.empty())
+    return MakeError("use console socket", f.console_socket,
+                     bundle_mode ? "process.terminal is false in config.json: no pty to send"
+                                 : "no terminal to send (add -t)");
   return Ok();
 }
 
@@ -207,6 +251,15 @@ Status ApplyFlags(const RunFlags& f, runtime::ContainerSpec* spec) {
 // namespace; else none for bundles (loopback only) and bridge for images.
 Status ApplyNetwork(const RunFlags& f, bool bundle_mode, runtime::RunRequest* req) {
   runtime::ContainerSpec& spec = req->spec;
+  for (const ns::JoinSpec& j : spec.join_namespaces) {
+    if (j.clone_flag != CLONE_NEWNET) continue;
+    // The joined namespace is configured already (whoever made it owns its interfaces).
+    if (!f.net.empty() || !f.publish.empty())
+      return MakeError("--net/-p", j.path,
+                       "config.json joins this network namespace (linux.namespaces[].path)");
+    req->net_mode = net::NetworkMode::kNone;
+    return Ok();
+  }
   net::NetworkMode mode;
   if (!f.net.empty()) {
     mode = CTV_TRY(net::ParseNetworkMode(f.net));
@@ -265,6 +318,15 @@ int RunForeground(runtime::RunRequest& req, bool remove_after, const std::string
   o.stdin_fd = 0;
   o.stdout_fd = 1;
   o.stderr_fd = 2;
+  o.console_socket = req.console_socket;
+  // process.terminal without a console socket: we hold the pty master and relay it.
+  const bool relay = req.spec.process.terminal && req.console_socket.empty();
+  if (relay && req.spec.process.console_rows == 0) {
+    runtime::WindowSize ws = runtime::TerminalSize(0);
+    if (ws.rows == 0) ws = runtime::TerminalSize(1);
+    req.spec.process.console_rows = ws.rows;
+    req.spec.process.console_cols = ws.cols;
+  }
   net::ContainerNetwork network;
   auto c = runtime::LaunchRecorded(req, o, &st, &network);
   if (!c) return PrintError(c.error());
@@ -273,6 +335,15 @@ int RunForeground(runtime::RunRequest& req, bool remove_after, const std::string
   struct sigaction sa {};
   sa.sa_handler = Forward;
   for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) ::sigaction(s, &sa, nullptr);
+  if (relay) {
+    Fd master = c->TakeConsole();
+    // Raw mode only while relaying: our terminal is restored before anything else is printed.
+    runtime::RawTerminal raw(0);
+    runtime::RelayOptions ro;
+    ro.master = master.Get();
+    ro.pid = c->Pid();
+    if (Status s = runtime::RelayConsole(ro); !s) PrintError(s.error());
+  }
   auto es = c->Process().Wait();
   NotePhase("exited");
   // The namespace died with PID 1: free the address and the port mappings.
@@ -325,8 +396,12 @@ int DoRun(Globals& g, RunFlags& f, const std::vector<std::string>& rest, bool cr
     req.spec = std::move(spec).value();
     req.spec.id = rest[0];
     req.bundle = abs;
+    req.console_socket = f.console_socket;
     if (Status s = ApplyFlags(f, &req.spec); !s) return PrintUsage(s.error().ToString());
     if (Status s = ApplyNetwork(f, true, &req); !s) return PrintUsage(s.error().ToString());
+    if (Status s = CheckConsole(f, req.spec, create_only || f.detach, true); !s)
+      return PrintError(s.error());
+    if (Status s = ApplyUser(f.user, &req.spec); !s) return PrintError(s.error());
     if (req.spec.hostname.empty()) req.spec.hostname = req.spec.id;
     req.wait_for_start = create_only;
     if (create_only || f.detach) return RunDetached(req, f.pid_file, false);
@@ -370,6 +445,9 @@ int DoRun(Globals& g, RunFlags& f, const std::vector<std::string>& rest, bool cr
   spec.hostname = f.hostname.empty() ? spec.id : f.hostname;
   req.name = f.name.empty() ? spec.id : f.name;
   req.image = rest[0];
+  req.console_socket = f.console_socket;
+  if (Status s = CheckConsole(f, spec, f.detach, false); !s) return PrintError(s.error());
+  if (Status s = ApplyUser(f.user, &spec); !s) return PrintError(s.error());
   if (f.detach) return RunDetached(req, f.pid_file, true);
   return RunForeground(req, f.rm, f.pid_file);
 }
@@ -392,6 +470,9 @@ Command RegisterCreate(CLI::App& root, Globals& g) {
   auto f = std::make_shared<RunFlags>();
   c->add_option("-b,--bundle", f->bundle, "bundle dir (default: .)");
   c->add_option("--pid-file", f->pid_file, "write the container's host pid here");
+  c->add_option("--console-socket", f->console_socket,
+                "AF_UNIX socket the pty master is sent to (SCM_RIGHTS); required when "
+                "config.json has process.terminal");
   auto id = std::make_shared<std::string>();
   c->add_option("id", *id, "container id")->required();
   return {c, [f, id, &g] { return DoRun(g, *f, {*id}, true); }};

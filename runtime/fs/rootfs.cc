@@ -81,7 +81,7 @@ Result<std::vector<MountOp>> BuildRootfsPlan(const runtime::ContainerSpec& spec,
   if (!(spec.namespaces & CLONE_NEWNS))
     return MakeError("build root filesystem", spec.id,
                      "a container root filesystem needs a mount namespace (mnt)");
-  const bool userns = spec.namespaces & CLONE_NEWUSER;
+  const bool userns = spec.HasNamespace(CLONE_NEWUSER);  // created or joined
   const std::string& r = p.rootfs;
   std::vector<MountOp> ops;
   // Propagation: nothing we mount may propagate back to the host's namespace.
@@ -148,8 +148,9 @@ Result<std::vector<MountOp>> BuildRootfsPlan(const runtime::ContainerSpec& spec,
     ops.push_back(Mount("mqueue", r + "/dev/mqueue", "mqueue", kNoSuidDevExec));
   }
   ops.push_back(Simple(K::kMkdir, r + "/sys"));
-  if (spec.namespaces & CLONE_NEWNET) {
-    // sysfs may be mounted only by the owner of the network namespace: ours.
+  // sysfs shows the network devices of the mounter's network namespace, and may be mounted only
+  // by a user namespace owning it: ours when created, the host's (no user namespace) when joined.
+  if ((spec.namespaces & CLONE_NEWNET) || ((spec.JoinedFlags() & CLONE_NEWNET) && !userns)) {
     ops.push_back(Mount("sysfs", r + "/sys", "sysfs", kNoSuidDevExec | MS_RDONLY));
   } else {
     ops.push_back(Mount("/sys", r + "/sys", "", MS_BIND | MS_REC));

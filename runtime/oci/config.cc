@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/fd.h"
+#include "runtime/oci/seccomp.h"
 
 namespace ctv::runtime::oci {
 
@@ -102,6 +103,11 @@ Result<ContainerSpec> ParseConfig(const std::string& text, const std::string& bu
       s.process.gid = p["user"].value("gid", 0u);
       s.process.additional_gids = p["user"].value("additionalGids", std::vector<uint32_t>{});
     }
+    s.process.terminal = p.value("terminal", false);
+    if (p.contains("consoleSize")) {
+      s.process.console_rows = p["consoleSize"].value("height", uint16_t{0});
+      s.process.console_cols = p["consoleSize"].value("width", uint16_t{0});
+    }
     s.process.no_new_privileges = p.value("noNewPrivileges", true);
     for (const json& r : p.value("rlimits", json::array())) {
       Rlimit rl;
@@ -136,14 +142,22 @@ Result<ContainerSpec> ParseConfig(const std::string& text, const std::string& bu
     }
     const json& linux_ = j.value("linux", json::object());
     s.namespaces = 0;
-    int i = 0;
+    int i = 0, seen = 0;
     for (const json& n : linux_.value("namespaces", json::array())) {
       std::string field = "linux.namespaces[" + std::to_string(i++) + "]";
-      if (n.contains("path") && !n["path"].get<std::string>().empty())
-        return FieldError(field + ".path", "joining existing namespaces is not supported");
       const ns::Kind* k = ns::FindKind(n.value("type", ""));
       if (!k) return FieldError(field + ".type", "unknown namespace type " + n.value("type", ""));
-      s.namespaces |= k->clone_flag;
+      if (seen & k->clone_flag)
+        return FieldError(field + ".type", std::string("a second ") + k->oci_type + " namespace");
+      seen |= k->clone_flag;
+      std::string path = n.value("path", "");
+      if (path.empty()) {
+        s.namespaces |= k->clone_flag;
+      } else if (path[0] != '/') {
+        return FieldError(field + ".path", "must be an absolute path: " + path);
+      } else {
+        s.join_namespaces.push_back({k->clone_flag, path});
+      }
     }
     auto maps = [&](const char* key, std::vector<ns::IdMap>* out) {
       for (const json& m : linux_.value(key, json::array()))
@@ -174,6 +188,12 @@ Result<ContainerSpec> ParseConfig(const std::string& text, const std::string& bu
       s.limits.pids = res["pids"]["limit"].get<int64_t>();
     if (res.contains("blockIO") && res["blockIO"].contains("weight"))
       s.limits.io_weight = res["blockIO"]["weight"].get<uint16_t>();
+    // Like runc: a bundle without linux.seccomp runs without a filter.
+    s.process.seccomp = linux_.contains("seccomp") && !linux_["seccomp"].is_null();
+    if (s.process.seccomp) s.process.seccomp_profile = CTV_TRY(ParseSeccomp(linux_["seccomp"]));
+    const json hooks = j.value("hooks", json::object());
+    for (auto& [kind, list] : hooks.items())
+      if (!list.empty()) return FieldError("hooks." + kind, "hooks are not supported by ctvrt");
   } catch (const json::exception& e) {
     // nlohmann reports type errors by exception; turn them into the one Error shape.
     return FieldError("", e.what());

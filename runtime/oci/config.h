@@ -1,12 +1,16 @@
 // OCI runtime-spec config.json -> ContainerSpec, for bundles (`ctvrt create/run --bundle`).
 //
-// Supported: root (path, readonly), process (args, env, cwd, user, rlimits, noNewPrivileges,
-// capabilities.bounding), hostname, mounts (the standard proc/dev/pts/shm/mqueue/sys/cgroup
-// destinations are provided by ctvrt's own rootfs plan; bind mounts become volumes; other types
-// are mounted as given), linux.namespaces (without `path`), uid/gid mappings, resources (memory,
-// cpu, pids, cpuset, blockIO weight), maskedPaths, readonlyPaths. process.terminal is ignored
-// (stdio is inherited); linux.seccomp is replaced by ctvrt's default profile.
-// Errors name the field ("linux.namespaces[2].path: joining existing namespaces is not supported").
+// Supported: root (path, readonly), process (args, env, cwd, user uid/gid/additionalGids,
+// rlimits, noNewPrivileges, capabilities.bounding, terminal, consoleSize), hostname, mounts (the
+// standard proc/dev/pts/shm/mqueue/sys/cgroup destinations are provided by ctvrt's own rootfs
+// plan; bind mounts become volumes; other types are mounted as given), linux.namespaces (new, or
+// joined by `path`: checked to be a namespace of that type when launching; a duplicated type is
+// an error), uid/gid mappings, resources (memory, cpu, pids, cpuset, blockIO weight),
+// maskedPaths, readonlyPaths, seccomp (runtime/oci/seccomp.h; absent = no filter, as with runc).
+// process.terminal needs a console socket for `create` / `run -d` (the pty master is sent
+// there) and is relayed by a foreground `ctvrt run`. Refused: hooks (any non-empty list).
+// Ignored: process.user.username, apparmor/selinux labels, devices, sysctl, annotations.
+// Errors name the field ("linux.seccomp.syscalls[3].action: unknown action ...").
 #pragma once
 
 #include <string>

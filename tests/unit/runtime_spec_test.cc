@@ -83,7 +83,7 @@ TEST(OciConfig, RuncSpecBundle) {
 
 TEST(OciConfig, ErrorsNameTheField) {
   auto s = oci::ParseConfig(
-      R"({"process": {"args": ["x"]}, "linux": {"namespaces": [{"type": "pid", "path": "/proc/1/ns/pid"}]}})",
+      R"({"process": {"args": ["x"]}, "linux": {"namespaces": [{"type": "pid", "path": "proc/1/ns/pid"}]}})",
       "/b");
   ASSERT_FALSE(s.has_value());
   EXPECT_NE(s.error().ToString().find("linux.namespaces[0].path"), std::string::npos);
