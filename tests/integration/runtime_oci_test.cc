@@ -78,7 +78,7 @@ std::string Quote(const std::string& s) {
 
 // --- process.terminal -------------------------------------------------------------------------
 
-TEST(OciTerminal, ForegroundRunGivesPid1ItsOwnPtyAndRelaysIt) {
+TEST(BundleTerminal, ForegroundRunGivesPid1ItsOwnPtyAndRelaysIt) {
   CTV_REQUIRE_ROOT();
   auto b = MakeBundle(
       "busybox tty; test -t 0 && test -t 1 && test -t 2 && echo all-stdio-tty; "
@@ -102,7 +102,7 @@ TEST(OciTerminal, ForegroundRunGivesPid1ItsOwnPtyAndRelaysIt) {
   ExpectClean(id);
 }
 
-TEST(OciTerminal, WithoutTerminalStdioIsInherited) {
+TEST(BundleTerminal, WithoutTerminalStdioIsInherited) {
   CTV_REQUIRE_ROOT();
   auto b = MakeBundle("test -t 1 && echo tty || echo not-a-tty");
   ASSERT_TRUE(b->Write().has_value());
@@ -167,7 +167,7 @@ std::string ReadUntil(int fd, const std::string& want) {
   return out;
 }
 
-TEST(OciTerminal, CreateSendsAWorkingMasterToTheConsoleSocket) {
+TEST(BundleTerminal, CreateSendsAWorkingMasterToTheConsoleSocket) {
   CTV_REQUIRE_ROOT();
   auto b = MakeBundle("busybox tty; read l; echo got:$l");
   b->config["process"]["terminal"] = true;
@@ -192,7 +192,7 @@ TEST(OciTerminal, CreateSendsAWorkingMasterToTheConsoleSocket) {
   ExpectClean(id);
 }
 
-TEST(OciTerminal, DetachedTerminalNeedsAConsoleSocketAndViceVersa) {
+TEST(BundleTerminal, DetachedTerminalNeedsAConsoleSocketAndViceVersa) {
   CTV_REQUIRE_ROOT();
   auto b = MakeBundle("true");
   b->config["process"]["terminal"] = true;
@@ -217,7 +217,7 @@ TEST(OciTerminal, DetachedTerminalNeedsAConsoleSocketAndViceVersa) {
 
 // --- linux.seccomp ----------------------------------------------------------------------------
 
-TEST(OciSeccomp, BundleProfileReplacesTheDefault) {
+TEST(BundleSeccomp, BundleProfileReplacesTheDefault) {
   CTV_REQUIRE_ROOT();
   auto b = MakeBundle("mkdir /tmp/denied; echo rc=$?; grep Seccomp: /proc/self/status");
   b->config["linux"]["seccomp"] = {
@@ -238,7 +238,7 @@ TEST(OciSeccomp, BundleProfileReplacesTheDefault) {
   ExpectClean(id);
 }
 
-TEST(OciSeccomp, BundleWithoutSeccompHasNoFilterImageRunKeepsTheDefault) {
+TEST(BundleSeccomp, BundleWithoutSeccompHasNoFilterImageRunKeepsTheDefault) {
   CTV_REQUIRE_ROOT();
   // unshare(CLONE_NEWUSER) needs no capability, but the default profile denies it.
   const std::string script =
@@ -256,7 +256,7 @@ TEST(OciSeccomp, BundleWithoutSeccompHasNoFilterImageRunKeepsTheDefault) {
   ExpectClean(id);
 }
 
-TEST(OciSeccomp, BadProfileNamesTheField) {
+TEST(BundleSeccomp, BadProfileNamesTheField) {
   CTV_REQUIRE_ROOT();
   auto b = MakeBundle("true");
   b->config["linux"]["seccomp"] = {
@@ -273,7 +273,7 @@ TEST(OciSeccomp, BadProfileNamesTheField) {
 
 // --- linux.namespaces[].path ------------------------------------------------------------------
 
-TEST(OciNamespaces, JoinsANetworkNamespaceByPath) {
+TEST(BundleNamespaces, JoinsANetworkNamespaceByPath) {
   CTV_REQUIRE_ROOT();
   std::string tag = std::to_string(::getpid() % 100000);
   auto netns = net::ScratchNetns::Create("ctvoci" + tag);
@@ -297,7 +297,7 @@ TEST(OciNamespaces, JoinsANetworkNamespaceByPath) {
   ExpectClean(id);
 }
 
-TEST(OciNamespaces, BadPathNamesThePath) {
+TEST(BundleNamespaces, BadPathNamesThePath) {
   CTV_REQUIRE_ROOT();
   auto b = MakeBundle("true");
   std::string id = testing::TestId();
@@ -315,7 +315,7 @@ TEST(OciNamespaces, BadPathNamesThePath) {
   ExpectClean(id);
 }
 
-TEST(OciNamespaces, JoinsThePidAndUserNamespacesOfAnotherContainer) {
+TEST(BundleNamespaces, JoinsThePidAndUserNamespacesOfAnotherContainer) {
   CTV_REQUIRE_ROOT();
   std::string first = testing::TestId();
   ContainerGuard guard1(Env().StateRoot(), first);
