@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "core/clock.h"
+#include "core/log.h"
 #include "runtime/fs/tree.h"
 #include "runtime/net/port_conflict.h"
 #include "runtime/net/state.h"
@@ -89,6 +90,33 @@ Status PrecheckPorts(const RunRequest& req) {
 
 }  // namespace
 
+void RunRecordedHooks(const std::string& root, const State& st, PostHook kind) {
+  std::string path = StateDir(root, st.id) + "/" + kHooksFile;
+  if (!fs::Exists(path)) return;  // the common case: no hooks, one stat
+  auto text = ReadFile(path);
+  auto hooks = text ? HooksFromJson(*text) : Result<Hooks>(text.error());
+  if (!hooks) {
+    Log(LogLevel::kWarn, "container {}: {}", st.id, hooks.error().ToString());
+    return;
+  }
+  RunPostHooks(st, kind, *hooks);
+}
+
+void RunPostHooks(const State& st, PostHook kind, const Hooks& hooks) {
+  const bool post_start = kind == PostHook::kPoststart;
+  const std::vector<Hook>& list = post_start ? hooks.poststart : hooks.poststop;
+  if (list.empty()) return;
+  std::string state = HookState(st.id, post_start ? "running" : "stopped", post_start ? st.pid : 0,
+                                st.bundle, st.annotations);
+  // runtime-spec: a failing poststart or poststop hook is a warning, and the remaining hooks and
+  // the lifecycle go on.
+  const std::string field = post_start ? "hooks.poststart" : "hooks.poststop";
+  for (size_t i = 0; i < list.size(); ++i) {
+    Status s = RunHook(list[i], field + "[" + std::to_string(i) + "]", state);
+    if (!s) Log(LogLevel::kWarn, "container {}: {}", st.id, s.error().ToString());
+  }
+}
+
 net::NetworkConfig HostNetworkConfig() {
   net::NetworkConfig nc;
   nc.state_root = EnvOr("CTVRT_NET_ROOT", nc.state_root);
@@ -102,6 +130,7 @@ Result<Container> LaunchRecorded(const RunRequest& req, LaunchOptions options, S
                                  net::ContainerNetwork* network) {
   net::ContainerNetwork local;
   net::ContainerNetwork* attached = network ? network : &local;
+  std::function<Status(pid_t)> attach;
   if (req.net_mode == net::NetworkMode::kBridge) {
     // Before anything exists: a malformed id or port list fails here with nothing to undo.
     CTV_CHECK(net::ValidateContainerId(req.spec.id));
@@ -109,7 +138,7 @@ Result<Container> LaunchRecorded(const RunRequest& req, LaunchOptions options, S
       return MakeError("attach network", req.spec.id,
                        "bridge networking needs a network namespace (`--ns` without net)");
     CTV_CHECK(PrecheckPorts(req));
-    options.before_start = [&req, attached](pid_t pid) -> Status {
+    attach = [&req, attached](pid_t pid) -> Status {
       net::NetnsRef ns = CTV_TRY(net::NetnsRef::FromPid(pid));
       net::NetworkRequest nr;
       nr.container_id = req.spec.id;
@@ -120,8 +149,30 @@ Result<Container> LaunchRecorded(const RunRequest& req, LaunchOptions options, S
       return Ok();
     };
   }
+  const Hooks& hooks = req.spec.hooks;
+  const bool early_hooks = !hooks.prestart.empty() || !hooks.create_runtime.empty();
+  // Set only when needed: it costs the go-ahead round trip.
+  if (attach || early_hooks) {
+    options.before_start = [&req, st, attach](pid_t pid) -> Status {
+      if (attach) CTV_CHECK(attach(pid));
+      // The namespaces exist, nothing of the workload runs yet (runtime-spec: prestart and
+      // createRuntime). A failure fails the launch, which then removes everything.
+      if (req.spec.hooks.prestart.empty() && req.spec.hooks.create_runtime.empty()) return Ok();
+      std::string state = HookState(req.spec.id, "creating", pid, req.bundle, st->annotations);
+      CTV_CHECK(RunHooks(req.spec.hooks.prestart, "hooks.prestart", state));
+      return RunHooks(req.spec.hooks.create_runtime, "hooks.createRuntime", state);
+    };
+  }
   CTV_CHECK(CreateDir(req, st));
   std::string dir = StateDir(req.state_root, req.spec.id);
+  if (!hooks.Empty()) {
+    // `start` (poststart) and `delete` (poststop) read them here, not from the bundle.
+    Status s = WriteFileAtomic(dir + "/" + kHooksFile, HooksToJson(hooks), 0600);
+    if (!s) {
+      (void)fs::RemoveTree(dir);
+      return std::move(s).error();
+    }
+  }
   options.container_dir = dir;
   if (req.wait_for_start) {
     options.exec_fifo = dir + "/exec.fifo";
@@ -283,6 +334,7 @@ Status StartContainer(const std::string& root, const std::string& id) {
   char b;
   if (::read(fd.Get(), &b, 1) != 1) return ErrnoError("read exec FIFO", fifo);
   ::unlink(fifo.c_str());
+  RunRecordedHooks(root, st, PostHook::kPoststart);
   return Ok();
 }
 
@@ -335,6 +387,7 @@ Status DeleteContainer(const std::string& root, const std::string& id, bool forc
   if (st && st->monitor_pid != ::getpid()) {
     for (int i = 0; i < 200 && ProcessAlive(st->monitor_pid, st->monitor_start); ++i) SleepMs(5);
   }
+  if (st) RunRecordedHooks(root, *st, PostHook::kPoststop);
   Status rm = fs::RemoveTree(dir);
   ::unlink((root + "/." + id + ".log").c_str());
   if (!cg) return cg;

@@ -76,6 +76,16 @@ Status DeleteContainer(const std::string& root, const std::string& id, bool forc
 // Resolves a user-given id or name to an id.
 Result<std::string> ResolveContainer(const std::string& root, const std::string& id_or_name);
 
+// OCI hooks. LaunchRecorded runs prestart and createRuntime (fatal: the launch fails and leaves
+// nothing) and keeps the container's hooks in <dir>/kHooksFile; StartContainer runs poststart and
+// DeleteContainer poststop from that file. Callers that start or remove a container themselves
+// (a foreground `run`) call RunPostHooks. Poststart and poststop failures are logged warnings, as
+// the runtime spec wants.
+inline constexpr const char* kHooksFile = "hooks.json";
+enum class PostHook { kPoststart, kPoststop };
+void RunPostHooks(const State& st, PostHook kind, const Hooks& hooks);
+void RunRecordedHooks(const std::string& root, const State& st, PostHook kind);
+
 // SIGTERM, then SIGKILL after `timeout_s` (docker stop).
 Status StopContainer(const std::string& root, const std::string& id, int timeout_s);
 

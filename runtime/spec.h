@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "runtime/cgroup/manager.h"
+#include "runtime/hooks.h"
 #include "runtime/ns/namespaces.h"
 #include "runtime/security/seccomp_profile.h"
 #include "runtime/security/security.h"
@@ -80,6 +81,7 @@ struct ContainerSpec {
   bool use_cgroup = true;
   ProcessSpec process;
   bool init = false;  // a tiny PID 1 that reaps zombies and forwards signals to the workload
+  Hooks hooks;        // OCI hooks (bundles): run by lifecycle.h's functions and the CLI
 
   // CLONE_NEW* flags of the joined namespaces.
   int JoinedFlags() const {

@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "ctvrt — a small OCI container runtime (ctvbench's native runtime)\n"
       "OCI: create/start/state/kill/delete/run on a bundle (process.terminal,\n"
-      "linux.seccomp and linux.namespaces[].path honoured); images: run IMAGE CMD...",
+      "linux.seccomp, linux.namespaces[].path, hooks honoured); images: run IMAGE CMD...",
       "ctvrt"};
   app.require_subcommand(1);
   Globals g;

@@ -331,6 +331,7 @@ int RunForeground(runtime::RunRequest& req, bool remove_after, const std::string
   auto c = runtime::LaunchRecorded(req, o, &st, &network);
   if (!c) return PrintError(c.error());
   if (!pid_file.empty()) (void)WriteFileAtomic(pid_file, std::to_string(c->Pid()));
+  runtime::RunPostHooks(st, runtime::PostHook::kPoststart, req.spec.hooks);
   g_forward_pid = c->Pid();
   struct sigaction sa {};
   sa.sa_handler = Forward;
@@ -362,6 +363,7 @@ int RunForeground(runtime::RunRequest& req, bool remove_after, const std::string
     // the measured start-to-exit path).
     Status s = c->Destroy(/*remove_dir=*/true);
     if (!s) PrintError(s.error());
+    runtime::RunPostHooks(st, runtime::PostHook::kPoststop, req.spec.hooks);
   } else {
     (void)runtime::RecordExit(req.state_root, req.spec.id, status, c->Cgroup());
     c->Release();
@@ -374,6 +376,9 @@ int RunForeground(runtime::RunRequest& req, bool remove_after, const std::string
 int RunDetached(runtime::RunRequest& req, const std::string& pid_file, bool print_id) {
   auto st = runtime::LaunchDetached(req);
   if (!st) return PrintError(st.error());
+  // `create` stops before exec: `start` runs the poststart hooks.
+  if (!req.wait_for_start)
+    runtime::RunPostHooks(*st, runtime::PostHook::kPoststart, req.spec.hooks);
   if (!pid_file.empty()) (void)WriteFileAtomic(pid_file, std::to_string(st->pid));
   if (print_id) std::printf("%s\n", st->id.c_str());
   return 0;

@@ -191,9 +191,7 @@ Result<ContainerSpec> ParseConfig(const std::string& text, const std::string& bu
     // Like runc: a bundle without linux.seccomp runs without a filter.
     s.process.seccomp = linux_.contains("seccomp") && !linux_["seccomp"].is_null();
     if (s.process.seccomp) s.process.seccomp_profile = CTV_TRY(ParseSeccomp(linux_["seccomp"]));
-    const json hooks = j.value("hooks", json::object());
-    for (auto& [kind, list] : hooks.items())
-      if (!list.empty()) return FieldError("hooks." + kind, "hooks are not supported by ctvrt");
+    if (j.contains("hooks")) s.hooks = CTV_TRY(HooksFromJson(j["hooks"].dump()));
   } catch (const json::exception& e) {
     // nlohmann reports type errors by exception; turn them into the one Error shape.
     return FieldError("", e.what());

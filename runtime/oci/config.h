@@ -8,7 +8,8 @@
 // an error), uid/gid mappings, resources (memory, cpu, pids, cpuset, blockIO weight),
 // maskedPaths, readonlyPaths, seccomp (runtime/oci/seccomp.h; absent = no filter, as with runc).
 // process.terminal needs a console socket for `create` / `run -d` (the pty master is sent
-// there) and is relayed by a foreground `ctvrt run`. Refused: hooks (any non-empty list).
+// there) and is relayed by a foreground `ctvrt run`. hooks: prestart, createRuntime, poststart,
+// poststop (runtime/hooks.h); createContainer and startContainer are refused (non-empty list).
 // Ignored: process.user.username, apparmor/selinux labels, devices, sysctl, annotations.
 // Errors name the field ("linux.seccomp.syscalls[3].action: unknown action ...").
 #pragma once

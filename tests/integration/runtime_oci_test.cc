@@ -343,6 +343,92 @@ TEST(BundleNamespaces, JoinsThePidAndUserNamespacesOfAnotherContainer) {
   ExpectClean(first);
 }
 
+// --- hooks -----------------------------------------------------------------------------------
+
+json ShellHook(const std::string& script) {
+  return {{"path", "/bin/sh"}, {"args", {"sh", "-c", script}}};
+}
+
+TEST(BundleHooks, RunAtTheirLifecyclePointsWithTheState) {
+  CTV_REQUIRE_ROOT();
+  testing::TempDir out;
+  const std::string o = out.Path();
+  // The workload checks that createRuntime ran before it; poststart and poststop record theirs.
+  auto b = MakeBundle("echo workload");
+  b->config["hooks"] = {{"prestart", {ShellHook("cat > " + o + "/prestart.json")}},
+                        {"createRuntime",
+                         {ShellHook("cat > " + o + "/createRuntime.json; ls " + o + " > " + o +
+                                    "/seen-by-createRuntime")}},
+                        {"poststart", {ShellHook("cat > " + o + "/poststart.json")}},
+                        {"poststop", {ShellHook("cat > " + o + "/poststop.json")}}};
+  ASSERT_TRUE(b->Write().has_value());
+  std::string id = testing::TestId();
+  ContainerGuard guard(Env().StateRoot(), id);
+  // OCI create/start/delete: prestart+createRuntime at create, poststart at start, poststop at
+  // delete (from the copy in the state dir: the bundle may be gone by then).
+  auto c = Env().Ctvrt({"create", "--bundle", b->Path(), id});
+  ASSERT_TRUE(c.has_value() && c->status.Success()) << c->err;
+  auto pre = ReadFile(o + "/prestart.json");
+  ASSERT_TRUE(pre.has_value()) << "prestart did not run at create";
+  json pj = json::parse(*pre);
+  EXPECT_EQ(pj["id"], id);
+  EXPECT_EQ(pj["status"], "creating");
+  EXPECT_EQ(pj["bundle"], b->Path());
+  auto st = LoadState(Env().StateRoot(), id);
+  ASSERT_TRUE(st.has_value());
+  EXPECT_EQ(pj["pid"], st->pid);
+  EXPECT_TRUE(Contains(cgroup::OrEmpty(ReadFile(o + "/seen-by-createRuntime")), "prestart.json"))
+      << "createRuntime runs after prestart";
+  EXPECT_FALSE(fs::Exists(o + "/poststart.json"));
+  ASSERT_TRUE(Env().Ctvrt({"start", id})->status.Success());
+  auto post = ReadFile(o + "/poststart.json");
+  ASSERT_TRUE(post.has_value()) << "poststart did not run at start";
+  EXPECT_EQ(json::parse(*post)["status"], "running");
+  EXPECT_FALSE(fs::Exists(o + "/poststop.json"));
+  ASSERT_TRUE(Env().Ctvrt({"delete", "--force", id})->status.Success());
+  auto stop = ReadFile(o + "/poststop.json");
+  ASSERT_TRUE(stop.has_value()) << "poststop did not run at delete";
+  EXPECT_EQ(json::parse(*stop)["status"], "stopped");
+  ExpectClean(id);
+  // Foreground run: all four, in one command.
+  for (const char* f : {"prestart.json", "poststart.json", "poststop.json"})
+    ::unlink((o + "/" + f).c_str());
+  auto r = Env().Ctvrt({"run", "--bundle", b->Path(), id});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->out, "workload\n") << r->err;
+  for (const char* f : {"prestart.json", "poststart.json", "poststop.json"})
+    EXPECT_TRUE(fs::Exists(o + "/" + f)) << f;
+  ExpectClean(id);
+}
+
+TEST(BundleHooks, FailingPrestartStopsTheLaunchFailingPoststopWarns) {
+  CTV_REQUIRE_ROOT();
+  testing::TempDir out;
+  auto b = MakeBundle("touch /ran; echo workload-ran");
+  b->config["hooks"] = {{"prestart", {ShellHook("echo no network for you >&2; exit 4")}}};
+  ASSERT_TRUE(b->Write().has_value());
+  std::string id = testing::TestId();
+  ContainerGuard guard(Env().StateRoot(), id);
+  auto r = Env().Ctvrt({"run", "--bundle", b->Path(), id});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status.code, 1);
+  EXPECT_EQ(r->out, "");  // the workload never ran
+  EXPECT_TRUE(Contains(r->err, "`hooks.prestart[0]` (/bin/sh): exit 4: no network for you"))
+      << r->err;
+  EXPECT_FALSE(fs::Exists(b->Path() + "/rootfs/ran"));
+  ExpectClean(id);
+  b->config["hooks"] = {
+      {"poststop", {ShellHook("exit 5"), ShellHook("touch " + out.Path() + "/second")}}};
+  ASSERT_TRUE(b->Write().has_value());
+  r = Env().Ctvrt({"run", "--bundle", b->Path(), id});
+  EXPECT_EQ(r->status.code, 0) << r->err;
+  EXPECT_TRUE(Contains(r->err, "warning: container " + id + ": run hook `hooks.poststop[0]`"))
+      << r->err;
+  // runtime-spec: the hooks after a failing poststop hook still run.
+  EXPECT_TRUE(fs::Exists(out.Path() + "/second"));
+  ExpectClean(id);
+}
+
 // --- --user NAME[:GROUP] ----------------------------------------------------------------------
 
 TEST(RunUser, NamesResolveInTheImagesPasswdNotTheHosts) {

@@ -15,6 +15,7 @@
 #include <cerrno>
 
 #include "runtime/fs/rootfs.h"
+#include "runtime/hooks.h"
 #include "runtime/ns/namespaces.h"
 #include "runtime/oci/config.h"
 #include "runtime/security/seccomp_profile.h"
@@ -267,13 +268,72 @@ TEST(OciNamespaces, RootfsPlanFollowsJoinedNamespaces) {
   for (const fs::MountOp& op : *plan) EXPECT_NE(op.kind, fs::MountOp::Kind::kMknod);
 }
 
-TEST(OciHooks, RefusedWithTheField) {
-  std::string e = ErrorOf(oci::ParseConfig(
-      R"({"process": {"args": ["sh"]}, "hooks": {"prestart": [{"path": "/bin/true"}]}})", "/b"));
-  EXPECT_NE(e.find("`hooks.prestart`"), std::string::npos) << e;
-  auto empty =
-      oci::ParseConfig(R"({"process": {"args": ["sh"]}, "hooks": {"poststop": []}})", "/b");
-  EXPECT_TRUE(empty.has_value());
+TEST(OciHooks, ParsedAndCheckedWithTheField) {
+  auto s = oci::ParseConfig(R"({"process": {"args": ["sh"]}, "hooks": {
+      "prestart": [{"path": "/bin/a", "args": ["a", "-x"], "env": ["K=V"], "timeout": 5}],
+      "createRuntime": [{"path": "/bin/b"}], "poststart": [{"path": "/bin/c"}],
+      "poststop": [{"path": "/bin/d"}, {"path": "/bin/e"}], "createContainer": []}})",
+                            "/b");
+  ASSERT_TRUE(s.has_value()) << s.error().ToString();
+  ASSERT_EQ(s->hooks.prestart.size(), 1u);
+  EXPECT_EQ(s->hooks.prestart[0].path, "/bin/a");
+  EXPECT_EQ(s->hooks.prestart[0].args, (std::vector<std::string>{"a", "-x"}));
+  EXPECT_EQ(s->hooks.prestart[0].env, std::vector<std::string>{"K=V"});
+  EXPECT_EQ(s->hooks.prestart[0].timeout_s, 5);
+  EXPECT_EQ(s->hooks.create_runtime.size(), 1u);
+  EXPECT_EQ(s->hooks.poststart.size(), 1u);
+  EXPECT_EQ(s->hooks.poststop.size(), 2u);
+  // The copy kept in the state dir reads back the same.
+  auto back = HooksFromJson(HooksToJson(s->hooks));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->poststop[1].path, "/bin/e");
+  EXPECT_EQ(back->prestart[0].timeout_s, 5);
+  struct Case {
+    const char* hooks;
+    const char* field;
+  };
+  for (const Case& c :
+       {Case{R"({"createContainer": [{"path": "/bin/x"}]})", "hooks.createContainer"},
+        Case{R"({"startContainer": [{"path": "/bin/x"}]})", "hooks.startContainer"},
+        Case{R"({"poststart": [{"path": "/bin/x"}, {"path": "x"}]})", "hooks.poststart[1].path"},
+        Case{R"({"prestart": [{"path": "/bin/x", "timeout": 0}]})", "hooks.prestart[0].timeout"}}) {
+    std::string e = ErrorOf(oci::ParseConfig(
+        std::string(R"({"process": {"args": ["sh"]}, "hooks": )") + c.hooks + "}", "/b"));
+    EXPECT_NE(e.find(std::string("`") + c.field + "`"), std::string::npos) << e;
+  }
+}
+
+TEST(OciHooks, RunWithTheStateOnStdinArgsAndEnv) {
+  std::string state = HookState("c1", "creating", 42, "/b", {{"k", "v"}});
+  Hook ok;
+  ok.path = "/bin/sh";
+  ok.args = {"sh", "-c",
+             "read -r s; case \"$s\" in *'\"status\":\"creating\"'*'\"id\":\"c1\"'*) ;; "
+             "*'\"id\":\"c1\"'*'\"status\":\"creating\"'*) ;; *) exit 9;; esac; "
+             "[ \"$HOOK_VAR\" = yes ] && [ -z \"$HOME\" ]"};
+  ok.env = {"HOOK_VAR=yes"};
+  Status s = RunHooks({ok}, "hooks.prestart", state);
+  EXPECT_TRUE(s.has_value()) << s.error().ToString();
+  Hook bad;
+  bad.path = "/bin/sh";
+  bad.args = {"sh", "-c", "echo no network for you >&2; exit 3"};
+  Status f = RunHooks({ok, bad, ok}, "hooks.createRuntime", state);
+  ASSERT_FALSE(f.has_value());
+  EXPECT_EQ(f.error().ToString(),
+            "run hook `hooks.createRuntime[1]` (/bin/sh): exit 3: no network for you");
+  Hook slow;
+  slow.path = "/bin/sleep";
+  slow.args = {"sleep", "30"};
+  slow.timeout_s = 1;
+  Status t = RunHooks({slow}, "hooks.poststop", state);
+  ASSERT_FALSE(t.has_value());
+  EXPECT_NE(t.error().ToString().find("timed out after 1 s"), std::string::npos);
+  Hook missing;
+  missing.path = "/nonexistent/hook";
+  Status m = RunHooks({missing}, "hooks.poststart", state);
+  ASSERT_FALSE(m.has_value());
+  EXPECT_NE(m.error().ToString().find("could not be executed"), std::string::npos)
+      << m.error().ToString();
 }
 
 }  // namespace
