@@ -66,13 +66,17 @@ c["linux"]["resources"].update({"memory": {"limit": 256 << 20, "swap": 256 << 20
                                 "pids": {"limit": 100}})
 denied = ["mount", "umount2", "pivot_root", "reboot", "kexec_load", "kexec_file_load",
           "init_module", "finit_module", "delete_module", "swapon", "swapoff", "settimeofday",
-          "clock_settime", "clock_adjtime", "ptrace", "process_vm_readv", "process_vm_writev",
+          "clock_settime", "clock_adjtime", "process_vm_readv", "process_vm_writev",
           "keyctl", "add_key", "request_key", "bpf", "perf_event_open", "open_by_handle_at", "acct",
           "quotactl", "syslog", "userfaultfd", "setns", "iopl", "ioperm", "fsopen", "fsmount",
           "fspick", "move_mount", "open_tree", "lookup_dcookie", "uselib"]
 c["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"],
                          "syscalls": [{"names": denied, "action": "SCMP_ACT_ERRNO", "errnoRet": 1},
-                                      {"names": ["clone3"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]}
+                                      {"names": ["clone3"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]
+                                     # ptrace: only attaching to a non-child (ATTACH=16, SEIZE=0x4206)
+                                     + [{"names": ["ptrace"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+                                         "args": [{"index": 0, "value": r, "op": "SCMP_CMP_EQ"}]}
+                                        for r in (16, 0x4206)]}
 json.dump(c, open(path, "w"), indent=1)
 PY
 

@@ -16,6 +16,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -51,6 +52,9 @@ const char* kUsage =
     "  cpuspin --seconds S       spin S wall seconds, report the CPU time obtained\n"
     "  forkbomb --max N          fork up to N sleeping children, report how many succeeded\n"
     "  hostinfo                  pid, ppid, hostname, ids, kernel, interfaces, mounts, pids\n"
+    "  ptrace                    trace a child that asked for it (PTRACE_TRACEME), then try to\n"
+    "                            attach to our parent (PTRACE_ATTACH, PTRACE_SEIZE): a non-child;\n"
+    "                            reports the errno of each (0 = allowed)\n"
     "  http --port N [--timeout S]\n"
     "                            HTTP/1.1 server on 0.0.0.0:N answering GET with 200 and a body\n"
     "                            naming hostname and pid; prints 'CTV-READY <pid> <monotonic_ns>'\n"
@@ -538,6 +542,43 @@ int TcpRr(const Options& o) {
 
 }  // namespace
 
+// What a container's seccomp profile lets a debugger do: tracing its own child (which volunteers
+// with PTRACE_TRACEME, as gdb's and strace's children do) versus attaching to a process that is
+// not its child (the parent here). The attach attempts detach again at once when they succeed.
+int Ptrace() {
+  int traceme = 0;
+  pid_t child = ::fork();
+  if (child < 0) return 1;
+  if (child == 0) {
+    if (::ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != 0) ::_exit(100 + errno % 100);
+    ::raise(SIGSTOP);
+    ::_exit(0);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  if (WIFSTOPPED(status)) {
+    // Stopped under our trace: PTRACE_CONT works only for a real tracer.
+    if (::ptrace(PTRACE_CONT, child, nullptr, nullptr) != 0) traceme = errno;
+    ::waitpid(child, &status, 0);
+  } else if (WIFEXITED(status) && WEXITSTATUS(status) >= 100) {
+    traceme = WEXITSTATUS(status) - 100;
+  }
+  auto try_attach = [](long request) {
+    pid_t parent = ::getppid();
+    if (::ptrace(static_cast<__ptrace_request>(request), parent, nullptr, nullptr) != 0)
+      return errno;
+    int st = 0;
+    if (request == PTRACE_ATTACH) ::waitpid(parent, &st, __WALL);
+    ::ptrace(PTRACE_DETACH, parent, nullptr, nullptr);
+    return 0;
+  };
+  int attach = try_attach(PTRACE_ATTACH);
+  int seize = try_attach(PTRACE_SEIZE);
+  std::printf("{\"mode\":\"ptrace\",\"traceme_errno\":%d,\"attach_errno\":%d,\"seize_errno\":%d}\n",
+              traceme, attach, seize);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::fputs(kUsage, stderr);
@@ -557,6 +598,7 @@ int main(int argc, char** argv) {
   if (mode == "cpuspin") return CpuSpin(Options("cpuspin", rest, args, {"--seconds"}));
   if (mode == "forkbomb") return ForkBomb(Options("forkbomb", rest, args, {"--max"}));
   if (mode == "hostinfo") return (Options("hostinfo", rest, args, {}), HostInfo());
+  if (mode == "ptrace") return (Options("ptrace", rest, args, {}), Ptrace());
   if (mode == "http") return Http(Options("http", rest, args, {"--port", "--timeout"}));
   if (mode == "tcp-rr-server")
     return TcpRrServer(Options("tcp-rr-server", rest, args, {"--port", "--timeout", "--cpu"}));
@@ -564,7 +606,7 @@ int main(int argc, char** argv) {
     return TcpRr(Options("tcp-rr", rest, args, {"--connect", "--iters", "--timeout", "--cpu"}));
   std::fprintf(stderr,
                "ctv-probe: unknown mode '%s' (modes: noop, ready, syscall, memtouch, cpuspin, "
-               "forkbomb, hostinfo, http, tcp-rr-server, tcp-rr)\n",
+               "forkbomb, hostinfo, ptrace, http, tcp-rr-server, tcp-rr)\n",
                mode.c_str());
   return kExitUsage;
 }

@@ -1,14 +1,14 @@
 // CPU controller: bandwidth (quota/period) and weight; usage and throttling stats.
 // On v1, cpu and cpuacct may be separate hierarchies (they are on this project's CI host), so
 // usage is read from the cpuacct directory.
-#include <cmath>
-
 #include "runtime/cgroup/manager.h"
 
 namespace ctv::cgroup::controller {
 namespace {
+// cpus > 0 (validated by the callers), so adding 0.5 and truncating rounds to nearest; not
+// std::llround, whose libm would be one more shared library for ctvrt to load at every start.
 int64_t Quota(const Limits& l) {
-  return std::llround(*l.cpus * static_cast<double>(l.cpu_period_us));
+  return static_cast<int64_t>(*l.cpus * static_cast<double>(l.cpu_period_us) + 0.5);
 }
 }  // namespace
 

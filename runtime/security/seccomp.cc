@@ -2,6 +2,7 @@
 #include <sched.h>
 #include <seccomp.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,7 +36,6 @@ const char* const kDenied[] = {"mount",
                                "settimeofday",
                                "clock_settime",
                                "clock_adjtime",
-                               "ptrace",
                                "process_vm_readv",
                                "process_vm_writev",
                                "keyctl",
@@ -83,6 +83,14 @@ Result<SeccompProgram> Compile(const SeccompOptions& o) {
     return Ok();
   };
   for (const char* s : kDenied) CTV_CHECK(add(s, SCMP_ACT_ERRNO(EPERM), 0, nullptr));
+  // ptrace of non-children: attaching (PTRACE_ATTACH, PTRACE_SEIZE) is how a process starts
+  // tracing one that is not its volunteering child, so those two requests are denied; a child
+  // that asks with PTRACE_TRACEME (gdb and strace start their inferiors that way) can still be
+  // traced by its parent, and every other request needs such a tracee. The request is an int.
+  for (long request : {long{PTRACE_ATTACH}, long{PTRACE_SEIZE}}) {
+    scmp_arg_cmp attach = SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, static_cast<uint64_t>(request));
+    CTV_CHECK(add("ptrace", SCMP_ACT_ERRNO(EPERM), 1, &attach));
+  }
   CTV_CHECK(add("clone3", SCMP_ACT_ERRNO(ENOSYS), 0, nullptr));
   if (!o.allow_user_namespaces) {
     scmp_arg_cmp newuser = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER);
@@ -173,7 +181,7 @@ Result<const SeccompProgram*> CachedProgram(
 
 Result<const SeccompProgram*> DefaultSeccomp(const SeccompOptions& o) {
   // The key names everything the program depends on (the cache file is named by its hash).
-  std::string key = std::string("rev1;") + (o.allow_user_namespaces ? "u" : "-");
+  std::string key = std::string("rev2;") + (o.allow_user_namespaces ? "u" : "-");
   for (const char* s : kDenied) key += std::string(";") + s;
   return internal::CachedProgram(key, 0, [&] { return Compile(o); });
 }

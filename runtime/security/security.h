@@ -43,7 +43,8 @@ struct SeccompOptions {
 
 // The default profile: allow everything except (EPERM) mount, umount2, pivot_root, reboot,
 // kexec_load, kexec_file_load, init_module, finit_module, delete_module, swapon, swapoff,
-// settimeofday, clock_settime, clock_adjtime, ptrace, process_vm_readv/writev, keyctl, add_key,
+// settimeofday, clock_settime, clock_adjtime, ptrace ATTACH/SEIZE (tracing non-children; a
+// PTRACE_TRACEME child stays traceable by its parent), process_vm_readv/writev, keyctl, add_key,
 // request_key, bpf, perf_event_open, open_by_handle_at, acct, quotactl, syslog, userfaultfd,
 // setns, iopl, ioperm, the new mount API (fsopen, fsmount, fspick, move_mount, open_tree),
 // unshare/clone of a user namespace, and clone3 (ENOSYS: its flags live in memory a filter cannot
@@ -51,7 +52,8 @@ struct SeccompOptions {
 // Non-native architectures are killed. Compiled once per process, and cached on disk (in
 // $CTVBENCH_CACHE, default kSeccompCacheDir) keyed by profile, options and libseccomp version.
 Result<const SeccompProgram*> DefaultSeccomp(const SeccompOptions& options = {});
-// The syscall names the default profile denies (for tests and `ctvrt` docs).
+// The syscall names the default profile denies outright (for tests and `ctvrt` docs); ptrace is
+// denied only for attaching, so it is not listed.
 std::vector<std::string> DeniedSyscalls();
 // A user-given profile (an OCI bundle's linux.seccomp): see seccomp_profile.h.
 struct SeccompProfile;

@@ -179,6 +179,32 @@ TEST(RuntimeSecurity, DefaultsApplied) {
   EXPECT_NE(all.find("sysrq-denied"), std::string::npos) << all;
 }
 
+// The default profile denies tracing non-children only: a debugger still traces the child it
+// starts (PTRACE_TRACEME), but cannot attach to another process (here the probe's parent, the
+// container's init). Unconfined, the same attach succeeds: the denial is the filter's.
+TEST(RuntimeSecurity, PtraceOfNonChildrenDenied) {
+  CTV_REQUIRE_ROOT();
+  auto run = [](std::vector<std::string> extra) {
+    std::vector<std::string> argv{"run", "--rm", "--init", "--net", "none"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    argv.insert(argv.end(), {"--entrypoint", "", Env().Image(), "/usr/local/bin/ctv-probe", "ptrace"});
+    return Env().Ctvrt(argv);
+  };
+  auto confined = run({});
+  ASSERT_TRUE(confined.has_value()) << confined.error().ToString();
+  EXPECT_EQ(confined->status.code, 0) << confined->err;
+  EXPECT_NE(confined->out.find("\"traceme_errno\":0,"), std::string::npos) << confined->out;
+  EXPECT_NE(confined->out.find("\"attach_errno\":1,"), std::string::npos) << confined->out;
+  EXPECT_NE(confined->out.find("\"seize_errno\":1}"), std::string::npos) << confined->out;
+
+  auto yama = ReadFile("/proc/sys/kernel/yama/ptrace_scope");
+  if (yama && !yama->empty() && (*yama)[0] != '0')
+    GTEST_SKIP() << "Yama ptrace_scope=" << *yama << " denies attaching on this host by itself";
+  auto unconfined = run({"--security-opt", "seccomp=unconfined"});
+  ASSERT_TRUE(unconfined.has_value()) << unconfined.error().ToString();
+  EXPECT_NE(unconfined->out.find("\"attach_errno\":0,"), std::string::npos) << unconfined->out;
+}
+
 TEST(RuntimeLimits, MemoryLimitEndsInOomKill) {
   CTV_REQUIRE_ROOT();
   auto spec = Env().Spec({"/usr/local/bin/ctv-probe", "memtouch", "--mib", "128"});
