@@ -10,6 +10,7 @@
 #include <set>
 
 #include "core/fd.h"
+#include "core/fs_tree.h"
 #include "reports/format.h"
 #include "reports/html_writer.h"
 #include "reports/suite_view.h"
@@ -152,7 +153,7 @@ HistoryModel BuildHistory(std::vector<NamedRun> runs, const CompareOptions& opti
 Result<HistoryOutput> WriteHistory(std::vector<NamedRun> runs, const std::string& dir,
                                    const std::string& out_dir, const CompareOptions& options) {
   HistoryModel model = BuildHistory(std::move(runs), options);
-  CTV_CHECK(MakeDirs(out_dir));
+  CTV_CHECK(fs::MakeDirs(out_dir));
   HistoryOutput out;
   Page page;
   page.title = "ctvbench history";

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/fd.h"
+#include "core/fs_tree.h"
 #include "reports/claims.h"
 #include "reports/format.h"
 #include "reports/html_writer.h"
@@ -16,15 +17,6 @@ namespace ctv::reports {
 
 using results::DriverResult;
 using results::RunResults;
-
-Status MakeDirs(const std::string& dir) {
-  for (size_t pos = 1; pos <= dir.size(); ++pos) {
-    if (pos != dir.size() && dir[pos] != '/') continue;
-    std::string part = dir.substr(0, pos);
-    if (::mkdir(part.c_str(), 0755) != 0 && errno != EEXIST) return ErrnoError("mkdir", part);
-  }
-  return Ok();
-}
 
 namespace {
 
@@ -181,7 +173,7 @@ std::string Slug(const std::string& s) {
 
 Result<ReportOutput> WriteReport(const std::vector<NamedRun>& runs, const std::string& out_dir) {
   if (runs.empty()) return MakeError("write report", out_dir, "no results files given");
-  CTV_CHECK(MakeDirs(out_dir));
+  CTV_CHECK(fs::MakeDirs(out_dir));
   RunResults run = MergeRuns(runs);
   ReportOutput out;
 

@@ -29,7 +29,4 @@ struct ReportOutput {
 // Renders the charts with gnuplot into `out_dir` (created if needed) and writes the pages.
 Result<ReportOutput> WriteReport(const std::vector<NamedRun>& runs, const std::string& out_dir);
 
-// Creates `dir` and its parents (mkdir -p).
-Status MakeDirs(const std::string& dir);
-
 }  // namespace ctv::reports

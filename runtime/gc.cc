@@ -6,8 +6,8 @@
 #include <ctime>
 
 #include "core/fd.h"
+#include "core/fs_tree.h"
 #include "runtime/cgroup/manager.h"
-#include "runtime/fs/tree.h"
 #include "runtime/launch.h"
 #include "runtime/lifecycle.h"
 #include "runtime/state.h"

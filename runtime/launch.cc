@@ -16,8 +16,8 @@
 #include <mutex>
 
 #include "core/clock.h"
+#include "core/fs_tree.h"
 #include "runtime/child.h"
-#include "runtime/fs/tree.h"
 #include "runtime/security/seccomp_profile.h"
 
 namespace ctv::runtime {

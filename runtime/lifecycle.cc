@@ -13,8 +13,8 @@
 #include <thread>
 
 #include "core/clock.h"
+#include "core/fs_tree.h"
 #include "core/log.h"
-#include "runtime/fs/tree.h"
 #include "runtime/net/port_conflict.h"
 #include "runtime/net/state.h"
 

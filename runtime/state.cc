@@ -11,7 +11,7 @@
 #include <random>
 
 #include "core/fd.h"
-#include "runtime/fs/tree.h"
+#include "core/fs_tree.h"
 
 namespace ctv::runtime {
 

@@ -9,8 +9,8 @@
 
 #include "core/clock.h"
 #include "core/fd.h"
+#include "core/fs_tree.h"
 #include "core/log.h"
-#include "vm/fsutil.h"
 #include "vm/libvirt/conn.h"
 #include "vm/state.h"
 
@@ -53,7 +53,7 @@ Status CollectGarbage(const std::string& state_root, std::vector<std::string>* r
   std::string inst_root = state_root + "/inst";
   std::vector<std::string> dead_dirs;
   bool live_owner = false;
-  for (const std::string& name : CTV_TRY(ListDir(inst_root))) {
+  for (const std::string& name : CTV_TRY(ctv::fs::ListDir(inst_root))) {
     std::string dir = inst_root + "/" + name;
     auto owner = ReadFile(dir + "/owner");
     if (owner && OwnerAlive(*owner)) {
@@ -74,7 +74,7 @@ Status CollectGarbage(const std::string& state_root, std::vector<std::string>* r
       removed->push_back("qemu pid " + std::to_string(pid));
     }
   }
-  for (const std::string& entry : CTV_TRY(ListDir("/proc"))) {
+  for (const std::string& entry : CTV_TRY(ctv::fs::ListDir("/proc"))) {
     pid_t pid = std::atoi(entry.c_str());
     if (pid <= 0) continue;
     std::string cmd = Cmdline(pid);
@@ -110,14 +110,14 @@ Status CollectGarbage(const std::string& state_root, std::vector<std::string>* r
     }
     // Per-domain QEMU logs of the embedded driver (ctv* names only).
     std::string logs = embed_root + "/log/qemu";
-    for (const std::string& f : CTV_TRY(ListDir(logs)))
+    for (const std::string& f : CTV_TRY(ctv::fs::ListDir(logs)))
       if (f.rfind("ctv", 0) == 0 && ::unlink((logs + "/" + f).c_str()) == 0)
         removed->push_back(logs + "/" + f);
   }
 
   // 3. Instance directories (sockets, logs, pidfiles).
   for (const std::string& dir : dead_dirs) {
-    CTV_CHECK(RemoveAll(dir));
+    CTV_CHECK(ctv::fs::RemoveTree(dir));
     removed->push_back(dir);
   }
   return Ok();

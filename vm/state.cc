@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "core/fd.h"
-#include "vm/fsutil.h"
+#include "core/fs_tree.h"
 
 namespace ctv::vm {
 namespace {
@@ -46,9 +46,9 @@ Result<std::string> MakeInstanceDir(const std::string& root, const std::string& 
   static std::atomic<int> counter{0};
   std::string dir =
       root + "/inst/" + name + "-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
-  CTV_CHECK(MkdirAll(root + "/inst", 0700));
-  CTV_CHECK(RemoveAll(dir));
-  CTV_CHECK(MkdirAll(dir, 0700));
+  CTV_CHECK(ctv::fs::MakeDirs(root + "/inst", 0700));
+  CTV_CHECK(ctv::fs::RemoveTree(dir));
+  CTV_CHECK(ctv::fs::MakeDirs(dir, 0700));
   CTV_CHECK(WriteFile(dir + "/owner", OwnerToken() + "\n", 0600));
   return dir;
 }

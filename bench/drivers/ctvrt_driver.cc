@@ -7,11 +7,11 @@
 #include "bench/workload/protocol.h"
 #include "core/clock.h"
 #include "core/fd.h"
+#include "core/fs_tree.h"
 #include "core/line_reader.h"
 #include "runtime/cgroup/manager.h"
-#include "runtime/fs/tree.h"
-#include "runtime/launch.h"
 #include "runtime/image/images.h"
+#include "runtime/launch.h"
 #include "runtime/lifecycle.h"
 #include "runtime/net/port_spec.h"
 
@@ -151,10 +151,12 @@ class CtvrtDriver : public Driver {
         continue;  // checked with the network request (ParsePortSpecs) at create
       } else if (key == "init" || key == "seccomp") {
         if (value != "0" && value != "1")
-          return MakeError("driver option", "ctvrt." + key, "expected 0 or 1, got \"" + value + "\"");
+          return MakeError("driver option", "ctvrt." + key,
+                           "expected 0 or 1, got \"" + value + "\"");
       } else {
         return MakeError("driver option", "ctvrt." + key,
-                         "unknown (ctvrt options: userns=INSIDE:OUTSIDE:COUNT, init=0|1, seccomp=0|1, net=none|host|bridge, ports=H:C[,...])");
+                         "unknown (ctvrt options: userns=INSIDE:OUTSIDE:COUNT, init=0|1, "
+                         "seccomp=0|1, net=none|host|bridge, ports=H:C[,...])");
       }
     }
     return Ok();

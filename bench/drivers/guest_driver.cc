@@ -1,7 +1,7 @@
 #include "bench/drivers/guest_driver.h"
 
+#include "core/fs_tree.h"
 #include "vm/accel.h"
-#include "vm/fsutil.h"
 #include "vm/state.h"
 
 namespace ctv::bench {
@@ -57,14 +57,14 @@ Result<GuestLaunch> GuestDriver::NewLaunch(vm::VmSpec vs, const InstanceSpec& sp
   std::string dir = CTV_TRY(vm::MakeInstanceDir(vm::VmStateRoot(ctx_.state_dir), spec.name));
   auto listened = vm::MarkerChannel::Listen(dir + "/chan.sock");
   if (!listened) {
-    (void)vm::RemoveAll(dir);
+    (void)ctv::fs::RemoveTree(dir);
     return std::move(listened).error();
   }
-  GuestLaunch g{std::move(vs), accel, dir, std::move(*listened), "", guest_->initrd, "",
+  GuestLaunch g{std::move(vs),       accel, dir, std::move(*listened), "", guest_->initrd, "",
                 dir + "/console.log"};
   g.kernel = g.spec.boot == vm::BootMode::kPvh ? guest_->BootKernel() : guest_->bzimage;
-  g.cmdline = vm::KernelCmdline(g.spec, accel.accel, guest_->probe_path, spec.probe_args,
-                                vm::HostTscKhz());
+  g.cmdline =
+      vm::KernelCmdline(g.spec, accel.accel, guest_->probe_path, spec.probe_args, vm::HostTscKhz());
   return g;
 }
 

@@ -6,9 +6,9 @@
 #include "bench/drivers/guest_driver.h"
 #include "core/clock.h"
 #include "core/fd.h"
+#include "core/fs_tree.h"
 #include "core/log.h"
 #include "vm/channel.h"
-#include "vm/fsutil.h"
 #include "vm/qemu/argv.h"
 #include "vm/spec.h"
 #include "vm/state.h"
@@ -32,7 +32,8 @@ class QemuInstance : public Instance, public vm::VmInstanceInfo {
   ~QemuInstance() override {
     child_.KillAndReap();
     channel_ = vm::MarkerChannel();
-    if (auto s = vm::RemoveAll(dir_); !s) Log(LogLevel::kWarn, "qemu: {}", s.error().ToString());
+    if (auto s = ctv::fs::RemoveTree(dir_); !s)
+      Log(LogLevel::kWarn, "qemu: {}", s.error().ToString());
   }
 
   Status Start() override {
@@ -149,8 +150,8 @@ class QemuDriver : public GuestDriver {
     l.channel_socket = g.channel.Path();
     l.pidfile = g.dir + "/qemu.pid";
     std::vector<std::string> argv = vm::QemuArgv(g.spec, g.accel.accel, l);
-    return std::unique_ptr<Instance>(new QemuInstance(std::move(g.spec), g.accel, std::move(argv),
-                                                      g.dir, std::move(g.channel)));
+    return std::unique_ptr<Instance>(
+        new QemuInstance(std::move(g.spec), g.accel, std::move(argv), g.dir, std::move(g.channel)));
   }
 };
 

@@ -5,9 +5,9 @@
 #include "bench/drivers/guest_driver.h"
 #include "core/clock.h"
 #include "core/fd.h"
+#include "core/fs_tree.h"
 #include "core/log.h"
 #include "vm/channel.h"
-#include "vm/fsutil.h"
 #include "vm/libvirt/conn.h"
 #include "vm/libvirt/domain_xml.h"
 #include "vm/spec.h"
@@ -20,7 +20,7 @@ using Conn = std::shared_ptr<vm::lv::Connection>;
 
 // The QEMU process of a domain, found by the "-name guest=<name>" libvirt gives it.
 pid_t FindQemuPid(const std::string& name) {
-  auto entries = vm::ListDir("/proc");
+  auto entries = ctv::fs::ListDir("/proc");
   if (!entries) return -1;
   std::string needle = "guest=" + name + ",";
   for (const std::string& e : *entries) {
@@ -54,7 +54,8 @@ class VmInstance : public Instance, public vm::VmInstanceInfo {
     // The embedded driver keeps one QEMU log per domain name; ours are unique, so remove it.
     if (!embed_root_.empty()) ::unlink((embed_root_ + "/log/qemu/" + spec_.name + ".log").c_str());
     channel_ = vm::MarkerChannel();
-    if (auto s = vm::RemoveAll(dir_); !s) Log(LogLevel::kWarn, "vm: {}", s.error().ToString());
+    if (auto s = ctv::fs::RemoveTree(dir_); !s)
+      Log(LogLevel::kWarn, "vm: {}", s.error().ToString());
   }
 
   Status Start() override {

@@ -8,6 +8,7 @@
 
 #include "core/digest.h"
 #include "core/fd.h"
+#include "core/fs_tree.h"
 #include "core/process.h"
 #include "runtime/image/layer_writer.h"
 
@@ -19,7 +20,10 @@ using image::LayerEntry;
 bool IsStaticElf(const std::string& data) {
   // A static executable has no PT_INTERP program header; checking the ELF header and searching for
   // the loader path is enough to catch the common mistake (the dynamic busybox package).
-  return data.size() > 4 && data.compare(0, 4, "\x7f" "ELF") == 0 &&
+  return data.size() > 4 &&
+         data.compare(0, 4,
+                      "\x7f"
+                      "ELF") == 0 &&
          data.find("/lib64/ld-linux") == std::string::npos;
 }
 
@@ -37,8 +41,8 @@ Result<std::vector<LayerEntry>> BaseLayer(const std::string& busybox) {
   auto dir = [&](const char* p, uint32_t mode = 0755) {
     e.push_back({LayerEntry::Type::kDirectory, p, mode});
   };
-  for (const char* d : {"bin", "dev", "etc", "proc", "root", "sys", "usr", "usr/local",
-                        "usr/local/bin", "var"})
+  for (const char* d :
+       {"bin", "dev", "etc", "proc", "root", "sys", "usr", "usr/local", "usr/local/bin", "var"})
     dir(d);
   dir("tmp", 01777);
   LayerEntry bb{LayerEntry::Type::kFile, "bin/busybox", 0755};
@@ -68,15 +72,6 @@ Result<std::vector<LayerEntry>> ProbeLayer(const std::string& probe) {
   return std::vector<LayerEntry>{std::move(p)};
 }
 
-Status MakeDirs(const std::string& path) {
-  for (size_t pos = 1; pos <= path.size(); ++pos) {
-    if (pos != path.size() && path[pos] != '/') continue;
-    std::string p = path.substr(0, pos);
-    if (::mkdir(p.c_str(), 0755) != 0 && errno != EEXIST) return ErrnoError("create directory", p);
-  }
-  return Ok();
-}
-
 }  // namespace
 
 std::string DefaultImageDir() {
@@ -90,7 +85,7 @@ Result<image::Descriptor> BuildProbeImage(const ProbeImageInputs& in, const std:
   image::BuiltLayer base = CTV_TRY(image::BuildLayer(CTV_TRY(BaseLayer(in.busybox_path)), kEpoch));
   image::BuiltLayer probe = CTV_TRY(image::BuildLayer(CTV_TRY(ProbeLayer(in.probe_path)), kEpoch));
 
-  CTV_CHECK(MakeDirs(out_dir));
+  CTV_CHECK(fs::MakeDirs(out_dir));
   image::LayoutWriter w = CTV_TRY(image::LayoutWriter::Create(out_dir));
   image::ImageConfig cfg;
   cfg.env = {"PATH=/usr/local/bin:/bin"};

@@ -11,9 +11,9 @@
 
 #include "core/clock.h"
 #include "core/fd.h"
+#include "core/fs_tree.h"
 #include "runtime/cli/commands.h"
 #include "runtime/console.h"
-#include "runtime/fs/tree.h"
 #include "runtime/image/images.h"
 #include "runtime/lifecycle.h"
 #include "runtime/net/port_spec.h"

@@ -10,7 +10,7 @@
 
 #include "core/digest.h"
 #include "core/fd.h"
-#include "runtime/fs/tree.h"
+#include "core/fs_tree.h"
 
 namespace ctv::image {
 namespace {

@@ -14,7 +14,7 @@
 #include <set>
 
 #include "core/digest.h"
-#include "runtime/fs/tree.h"
+#include "core/fs_tree.h"
 
 namespace ctv::image {
 namespace {

@@ -17,9 +17,9 @@
 #include <set>
 #include <thread>
 
-#include "core/process.h"
+#include "core/fs_tree.h"
 #include "core/line_reader.h"
-#include "runtime/fs/tree.h"
+#include "core/process.h"
 #include "runtime/gc.h"
 #include "runtime/lifecycle.h"
 #include "runtime/net/gc.h"
@@ -99,7 +99,7 @@ std::string Annotation(const std::string& id, const std::string& key) {
 
 // Starts a detached container named `id` (guarded by the caller).
 ::testing::AssertionResult RunDetached(const std::string& id, std::vector<std::string> extra,
-                                     std::vector<std::string> cmd) {
+                                       std::vector<std::string> cmd) {
   std::vector<std::string> args = {"run", "-d", "--name", id};
   args.insert(args.end(), extra.begin(), extra.end());
   args.push_back(Image());
@@ -127,11 +127,11 @@ std::string Curl(const std::string& url) {
   return r && r->status.Success() ? r->out : "curl failed: " + (r ? r->err : r.error().ToString());
 }
 
-#define CTV_REQUIRE_NET()                                                              \
-  do {                                                                                 \
-    CTV_REQUIRE_ROOT();                                                                \
-    if (!RunCommand({"nft", "--version"})) GTEST_SKIP() << "nft is not installed";     \
-    if (!RunCommand({"curl", "--version"})) GTEST_SKIP() << "curl is not installed";   \
+#define CTV_REQUIRE_NET()                                                            \
+  do {                                                                               \
+    CTV_REQUIRE_ROOT();                                                              \
+    if (!RunCommand({"nft", "--version"})) GTEST_SKIP() << "nft is not installed";   \
+    if (!RunCommand({"curl", "--version"})) GTEST_SKIP() << "curl is not installed"; \
   } while (0)
 
 TEST(Netwire, TwoContainersOwnAddressesAndOnlyLoAndEth0) {
@@ -140,7 +140,8 @@ TEST(Netwire, TwoContainersOwnAddressesAndOnlyLoAndEth0) {
   ContainerGuard ga(Root(), a), gb(Root(), b);
   for (const std::string& id : {a, b})
     ASSERT_TRUE(RunDetached(id, {}, {"sh", "-c", "ctv-probe hostinfo; exec sleep 600"}));
-  std::string ip_a = Annotation(a, kNetAnnotationAddress), ip_b = Annotation(b, kNetAnnotationAddress);
+  std::string ip_a = Annotation(a, kNetAnnotationAddress),
+              ip_b = Annotation(b, kNetAnnotationAddress);
   EXPECT_FALSE(ip_a.empty());
   EXPECT_FALSE(ip_b.empty());
   EXPECT_NE(ip_a, ip_b);
@@ -155,7 +156,8 @@ TEST(Netwire, TwoContainersOwnAddressesAndOnlyLoAndEth0) {
   // --net none: loopback only, no address.
   std::string c = testing::TestId();
   ContainerGuard gc(Root(), c);
-  ASSERT_TRUE(RunDetached(c, {"--net", "none"}, {"sh", "-c", "ctv-probe hostinfo; exec sleep 600"}));
+  ASSERT_TRUE(
+      RunDetached(c, {"--net", "none"}, {"sh", "-c", "ctv-probe hostinfo; exec sleep 600"}));
   std::string log = WaitLog(c, "interfaces");
   EXPECT_NE(log.find("\"interfaces\":[\"lo\"]"), std::string::npos) << log;
   EXPECT_EQ(Annotation(c, kNetAnnotationAddress), "");
@@ -174,8 +176,8 @@ TEST(Netwire, PublishedPortServesAndConflictFailsCleanly) {
   std::string ip = Annotation(a, kNetAnnotationAddress);
   EXPECT_EQ(Curl("http://" + ip + ":80/").find("curl failed"), std::string::npos);
 
-  auto r = Ctvrt({"run", "-d", "--name", b, "-p", "18080:80", Image(), "ctv-probe", "http",
-                  "--port", "80"});
+  auto r = Ctvrt(
+      {"run", "-d", "--name", b, "-p", "18080:80", Image(), "ctv-probe", "http", "--port", "80"});
   ASSERT_TRUE(r.has_value());
   EXPECT_FALSE(r->status.Success());
   EXPECT_NE(r->err.find("18080"), std::string::npos) << r->err;

@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/fd.h"
+#include "core/fs_tree.h"
 #include "core/line_reader.h"
-#include "runtime/fs/tree.h"
 #include "runtime/image/store.h"
 #include "runtime/lifecycle.h"
 #include "tests/support/runtime_env.h"
@@ -187,7 +187,8 @@ TEST(RuntimeSecurity, PtraceOfNonChildrenDenied) {
   auto run = [](std::vector<std::string> extra) {
     std::vector<std::string> argv{"run", "--rm", "--init", "--net", "none"};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    argv.insert(argv.end(), {"--entrypoint", "", Env().Image(), "/usr/local/bin/ctv-probe", "ptrace"});
+    argv.insert(argv.end(),
+                {"--entrypoint", "", Env().Image(), "/usr/local/bin/ctv-probe", "ptrace"});
     return Env().Ctvrt(argv);
   };
   auto confined = run({});

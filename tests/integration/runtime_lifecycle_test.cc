@@ -10,7 +10,7 @@
 
 #include "bench/drivers/ctvrt_driver.h"
 #include "core/clock.h"
-#include "runtime/fs/tree.h"
+#include "core/fs_tree.h"
 #include "runtime/gc.h"
 #include "runtime/lifecycle.h"
 #include "tests/support/runtime_env.h"

@@ -13,7 +13,7 @@
 
 #include "core/clock.h"
 #include "core/fd.h"
-#include "runtime/fs/tree.h"
+#include "core/fs_tree.h"
 #include "runtime/lifecycle.h"
 #include "runtime/net/scratch_netns.h"
 #include "tests/support/runtime_env.h"

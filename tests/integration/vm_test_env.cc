@@ -7,8 +7,8 @@
 
 #include "bench/image/probe_image.h"
 #include "core/fd.h"
+#include "core/fs_tree.h"
 #include "core/process.h"
-#include "vm/fsutil.h"
 #include "vm/gc.h"
 #include "vm/guest/kernel.h"
 
@@ -58,7 +58,7 @@ VmTestEnv::~VmTestEnv() {
 
 std::vector<int> VmTestEnv::QemuPids() const {
   std::vector<int> out;
-  auto entries = vm::ListDir("/proc");
+  auto entries = ctv::fs::ListDir("/proc");
   if (!entries) return out;
   for (const std::string& e : *entries) {
     int pid = std::atoi(e.c_str());
@@ -74,7 +74,7 @@ std::vector<int> VmTestEnv::QemuPids() const {
 }
 
 std::vector<std::string> VmTestEnv::InstanceDirs() const {
-  auto l = vm::ListDir(VmRoot() + "/inst");
+  auto l = ctv::fs::ListDir(VmRoot() + "/inst");
   return l ? *l : std::vector<std::string>{};
 }
 

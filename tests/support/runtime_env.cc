@@ -1,7 +1,6 @@
 #include "tests/support/runtime_env.h"
 
 #include <gtest/gtest.h>
-
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,8 +8,8 @@
 #include <random>
 
 #include "core/fd.h"
+#include "core/fs_tree.h"
 #include "runtime/cgroup/manager.h"
-#include "runtime/fs/tree.h"
 #include "runtime/gc.h"
 #include "runtime/image/images.h"
 #include "runtime/launch.h"

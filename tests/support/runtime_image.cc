@@ -11,8 +11,8 @@
 #include <sstream>
 
 #include "core/digest.h"
+#include "core/fs_tree.h"
 #include "core/process.h"
-#include "runtime/fs/tree.h"
 
 namespace ctv::testing {
 

@@ -2,8 +2,8 @@
 #include <gtest/gtest.h>
 
 #include "core/fd.h"
+#include "core/fs_tree.h"
 #include "runtime/cgroup/manager.h"
-#include "runtime/fs/tree.h"
 #include "tests/support/runtime_image.h"
 
 namespace ctv::cgroup {

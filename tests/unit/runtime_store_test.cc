@@ -9,8 +9,8 @@
 
 #include "core/digest.h"
 #include "core/fd.h"
+#include "core/fs_tree.h"
 #include "core/process.h"
-#include "runtime/fs/tree.h"
 #include "runtime/image/images.h"
 #include "runtime/image/store.h"
 #include "tests/support/runtime_image.h"

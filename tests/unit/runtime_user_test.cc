@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "core/fd.h"
-#include "runtime/fs/tree.h"
+#include "core/fs_tree.h"
 #include "runtime/user/lookup.h"
 #include "tests/test_util.h"
 

@@ -3,8 +3,8 @@
 #include <unistd.h>
 
 #include "core/fd.h"
+#include "core/fs_tree.h"
 #include "tests/test_util.h"
-#include "vm/fsutil.h"
 #include "vm/gc.h"
 #include "vm/state.h"
 
@@ -17,19 +17,19 @@ TEST(VmGc, RemovesDeadOwnersStateAndKeepsLiveOnes) {
   auto live = MakeInstanceDir(root, "ctv-live");
   ASSERT_TRUE(live) << live.error().ToString();
   std::string dead = root + "/inst/ctv-dead-1-0";
-  ASSERT_TRUE(MkdirAll(dead));
+  ASSERT_TRUE(ctv::fs::MakeDirs(dead));
   // A pid that cannot exist (above pid_max) owns it.
   ASSERT_TRUE(WriteFile(dead + "/owner", "2147483646 12345\n"));
   ASSERT_TRUE(WriteFile(dead + "/chan.sock", ""));
   ASSERT_TRUE(WriteFile(dead + "/qemu.pid", "1\n"));  // PID 1 is no QEMU: must not be touched
   std::string orphan = root + "/inst/ctv-noowner-1-0";
-  ASSERT_TRUE(MkdirAll(orphan));
-  ASSERT_TRUE(MkdirAll(root + "/cache"));
+  ASSERT_TRUE(ctv::fs::MakeDirs(orphan));
+  ASSERT_TRUE(ctv::fs::MakeDirs(root + "/cache"));
 
   std::vector<std::string> removed;
   auto st = CollectGarbage(root, &removed);
   ASSERT_TRUE(st) << st.error().ToString();
-  auto left = ListDir(root + "/inst");
+  auto left = ctv::fs::ListDir(root + "/inst");
   ASSERT_TRUE(left);
   EXPECT_EQ(left->size(), 1u);
   EXPECT_EQ(root + "/inst/" + (*left)[0], *live);

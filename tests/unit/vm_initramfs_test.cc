@@ -7,10 +7,10 @@
 #include "bench/image/probe_image.h"
 #include "core/digest.h"
 #include "core/fd.h"
+#include "core/fs_tree.h"
 #include "runtime/image/layer_writer.h"
 #include "runtime/image/layout.h"
 #include "tests/test_util.h"
-#include "vm/fsutil.h"
 #include "vm/guest/initramfs.h"
 #include "vm/guest/kernel.h"
 #include "vm/guest/modules.h"
@@ -29,7 +29,7 @@ size_t IndexOf(const std::vector<std::string>& v, const std::string& s) {
 
 // A fake /lib/modules/<release> with three modules: c depends on b, b on a.
 void WriteModulesFixture(const std::string& dir) {
-  ASSERT_TRUE(MkdirAll(dir + "/kernel/drivers"));
+  ASSERT_TRUE(ctv::fs::MakeDirs(dir + "/kernel/drivers"));
   for (const char* m : {"a", "b", "c_x"})
     ASSERT_TRUE(WriteFile(dir + "/kernel/drivers/" + std::string(m) + ".ko", m));
   ASSERT_TRUE(WriteFile(dir + "/modules.dep",

@@ -8,10 +8,10 @@
 
 #include "core/digest.h"
 #include "core/fd.h"
+#include "core/fs_tree.h"
 #include "core/log.h"
 #include "core/process.h"
 #include "runtime/image/layout.h"
-#include "vm/fsutil.h"
 #include "vm/guest/initramfs.h"
 #include "vm/guest/kernel.h"
 #include "vm/guest/modules.h"
@@ -29,7 +29,7 @@ std::string Hex(const std::string& oci_digest, size_t n) {
 // Keeps the `keep` newest initrd-*.cpio in the cache: every image, kernel or ctv-init change makes
 // a new one. Deleting a file a running QEMU loaded is harmless (QEMU read it at start).
 void PruneInitrds(const std::string& cache_dir, size_t keep) {
-  auto names = ListDir(cache_dir);
+  auto names = ctv::fs::ListDir(cache_dir);
   if (!names) return;
   std::vector<std::pair<int64_t, std::string>> found;
   for (const std::string& n : *names) {
@@ -82,7 +82,7 @@ Result<Guest> BuildGuest(const GuestBuildOptions& o) {
   for (const std::string& f : mods.files) key.Update("\n" + f);
   std::string k = Hex(key.FinishOci(), 24);
 
-  CTV_CHECK(MkdirAll(o.cache_dir));
+  CTV_CHECK(ctv::fs::MakeDirs(o.cache_dir));
   Guest g;
   g.key = k;
   g.bzimage = kernel.path;

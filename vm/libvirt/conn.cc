@@ -9,8 +9,8 @@
 #include <thread>
 
 #include "core/fd.h"
+#include "core/fs_tree.h"
 #include "core/log.h"
-#include "vm/fsutil.h"
 
 namespace ctv::vm::lv {
 namespace {
@@ -60,7 +60,7 @@ std::string EmbedUri(const std::string& vm_state_root) {
 }
 
 Status WriteEmbedConfig(const std::string& embed_root) {
-  CTV_CHECK(MkdirAll(embed_root + "/etc", 0700));
+  CTV_CHECK(ctv::fs::MakeDirs(embed_root + "/etc", 0700));
   // Why each line: the embedded driver runs QEMU itself. Default settings would drop QEMU to the
   // libvirt-qemu user, label files for a security driver and unshare a mount namespace, none of
   // which this tool needs (our files live in a root-only state dir) and some of which fail in

@@ -1,7 +1,9 @@
-// Directory-tree helpers shared by the image store, the rootfs and the state store.
+// Directory-tree helpers: the one mkdir -p, rm -r, temp dir and listing used by every directory
+// (runtime state and image store, VM instance dirs and caches, reports).
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 
@@ -15,5 +17,7 @@ Status RemoveTree(const std::string& path);
 // A fresh directory "<parent>/<prefix>XXXXXX".
 Result<std::string> MakeTempDir(const std::string& parent, const std::string& prefix);
 bool Exists(const std::string& path);
+// Names in a directory, without "." and ".."; a missing directory gives an empty list.
+Result<std::vector<std::string>> ListDir(const std::string& path);
 
 }  // namespace ctv::fs

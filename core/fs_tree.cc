@@ -1,4 +1,4 @@
-#include "runtime/fs/tree.h"
+#include "core/fs_tree.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -93,6 +93,21 @@ Result<std::string> MakeTempDir(const std::string& parent, const std::string& pr
 bool Exists(const std::string& path) {
   struct stat st;
   return ::lstat(path.c_str(), &st) == 0;
+}
+
+Result<std::vector<std::string>> ListDir(const std::string& path) {
+  std::vector<std::string> out;
+  DIR* d = ::opendir(path.c_str());
+  if (!d) {
+    if (errno == ENOENT) return out;
+    return ErrnoError("list directory", path);
+  }
+  while (dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") out.push_back(n);
+  }
+  ::closedir(d);
+  return out;
 }
 
 }  // namespace ctv::fs
