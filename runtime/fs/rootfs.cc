@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "core/fd.h"
+#include "runtime/fs/in_root.h"
 #include "runtime/fs/fd_path.h"
 
 namespace ctv::fs {
@@ -65,14 +66,6 @@ void AddInRootDirs(const std::string& r, const std::string& abs, std::vector<Mou
   }
 }
 
-// openat2(root, rel, RESOLVE_IN_ROOT): symlinks resolve as if `root` were "/".
-int OpenInRoot(int root_fd, const std::string& rel, int flags) {
-  open_how how;
-  std::memset(&how, 0, sizeof how);
-  how.flags = static_cast<uint64_t>(flags) | O_CLOEXEC;
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  return static_cast<int>(::syscall(SYS_openat2, root_fd, rel.c_str(), &how, sizeof how));
-}
 
 }  // namespace
 
@@ -245,14 +238,14 @@ int RunOp(const MountOp& op, int* root_fd) {
   int target_fd = -1;
   if (!op.in_root.empty() && *root_fd >= 0) {
     if (op.kind == K::kMkdir) {
-      int parent = OpenInRoot(*root_fd, op.in_root, O_PATH | O_DIRECTORY);
+      int parent = fs::OpenInRoot(*root_fd, op.in_root.c_str(), O_PATH | O_DIRECTORY);
       if (parent < 0) return errno;
       r = ::mkdirat(parent, op.name.c_str(), op.mode);
       int err = r != 0 && errno != EEXIST ? errno : 0;
       ::close(parent);
       return err;
     }
-    target_fd = OpenInRoot(*root_fd, op.in_root, O_PATH);
+    target_fd = fs::OpenInRoot(*root_fd, op.in_root.c_str(), O_PATH);
     if (target_fd < 0) return errno;
     t = FdPath(target_fd, fd_path);
   }

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "core/fd.h"
+#include "runtime/fs/in_root.h"
 
 namespace ctv::runtime::user {
 namespace {
@@ -87,13 +88,6 @@ std::vector<GroupEntry> ParseGroup(const std::string& text) {
   return out;
 }
 
-int OpenInRoot(int root_fd, const std::string& rel, int flags) {
-  open_how how;
-  std::memset(&how, 0, sizeof how);
-  how.flags = static_cast<uint64_t>(flags) | O_CLOEXEC;
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  return static_cast<int>(::syscall(SYS_openat2, root_fd, rel.c_str(), &how, sizeof how));
-}
 
 Result<std::string> ReadAll(int fd, const std::string& what) {
   std::string out;
@@ -186,7 +180,7 @@ Result<ExecUser> Resolve(const std::string& spec, const std::optional<std::strin
 }
 
 Result<std::optional<std::string>> ReadInRoot(int root_fd, const std::string& rel) {
-  Fd fd(OpenInRoot(root_fd, rel, O_RDONLY | O_NOCTTY | O_NONBLOCK));
+  Fd fd(fs::OpenInRoot(root_fd, rel.c_str(), O_RDONLY | O_NOCTTY | O_NONBLOCK));
   if (!fd.Valid()) {
     if (errno == ENOENT || errno == ENOTDIR) return std::optional<std::string>();
     return ErrnoError("open in the container's root", rel);
