@@ -19,6 +19,7 @@ inline constexpr int kExitUsage = 2;
 struct Globals {
   std::string state_root = runtime::kDefaultStateRoot;
   std::string store_root = image::kDefaultStoreRoot;
+  int64_t main_entry_ns = 0;  // CLOCK_MONOTONIC at main(): CTVRT_TIMING's "cli" phase starts here
 };
 
 struct Command {

@@ -20,10 +20,13 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/clock.h"
 #include "runtime/cli/commands.h"
 
 int main(int argc, char** argv) {
   using namespace ctv::rtcli;
+  Globals g;
+  g.main_entry_ns = ctv::MonotonicNs();
   // ctvrt only hashes blobs with libcrypto: skip loading openssl.cnf (it costs ~0.5 ms per launch).
   OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr);
   CLI::App app{
@@ -32,7 +35,6 @@ int main(int argc, char** argv) {
       "linux.seccomp, linux.namespaces[].path, hooks honoured); images: run IMAGE CMD...",
       "ctvrt"};
   app.require_subcommand(1);
-  Globals g;
   app.add_option("--root", g.state_root, "container state directory")
       ->default_val(ctv::runtime::kDefaultStateRoot);
   app.add_option("--store", g.store_root, "image layer store")

@@ -385,7 +385,10 @@ int RunDetached(runtime::RunRequest& req, const std::string& pid_file, bool prin
 }
 
 int DoRun(Globals& g, RunFlags& f, const std::vector<std::string>& rest, bool create_only) {
-  if (const char* t = ::getenv("CTVRT_TIMING"); t && *t == '1') g_t0 = MonotonicNs();
+  if (const char* t = ::getenv("CTVRT_TIMING"); t && *t == '1') {
+    g_t0 = g.main_entry_ns ? g.main_entry_ns : MonotonicNs();
+    NotePhase("cli");  // main() -> here: command-line parsing
+  }
   runtime::RunRequest req;
   req.state_root = g.state_root;
   bool bundle_mode =
