@@ -119,8 +119,10 @@ class VmInstance : public Instance, public vm::VmInstanceInfo {
 
   // The workload has ended (CTV-EXIT): destroy the domain now rather than wait for libvirt to act
   // on the guest's power-off (<on_poweroff>destroy). Either way libvirt kills QEMU with SIGTERM
-  // and polls every 200 ms until it is gone (virProcessKillPainfully), 1.2-2 s here: that is
-  // libvirt's cost in the "gone" phase. Transient domain: once inactive it no longer exists.
+  // and polls kill(pid, 0) every 200 ms until it is gone (virProcessKillPainfully), 1.2-2 s here:
+  // that is libvirt's cost in the "gone" phase. Measured: QEMU exits ~10 ms after SIGTERM, but
+  // libvirt daemonized it, so it is PID 1's child, and this CI's PID 1 reaps late; the zombie
+  // counts as alive. Transient domain: once inactive it no longer exists.
   void Teardown(int64_t) {
     if (!dom_) return;
     int64_t t0 = MonotonicNs();

@@ -144,6 +144,22 @@ TEST_F(VmBootTest, LibvirtEmbeddedReadyThenStop) {
     ASSERT_TRUE(cg);
     EXPECT_NE(cg->find("ctv-test-libvirt"), std::string::npos) << *cg;
     EXPECT_EQ(VcpuQuota(*cg), "50000") << *cg;
+    {
+      // The live XML: our capability override was applied, and libvirt still read the guest CPU
+      // back (its x86 path; see vm/libvirt/domain_xml.cc) and recorded it.
+      auto conn = vm::lv::Connection::Open(vm::lv::EmbedUri(env_.VmRoot()));
+      ASSERT_TRUE(conn) << conn.error().ToString();
+      vm::lv::Domain d(virDomainLookupByName(conn->Get(), "ctv-test-libvirt"));
+      ASSERT_TRUE(d) << vm::lv::LastError("look up", "ctv-test-libvirt").ToString();
+      char* raw = virDomainGetXMLDesc(d.Get(), 0);
+      ASSERT_NE(raw, nullptr);
+      std::string live = raw;
+      free(raw);
+      EXPECT_NE(live.find("<qemu:del capability='cpu-unavailable-features'/>"), std::string::npos)
+          << live;
+      EXPECT_NE(live.find("qemu64</model>"), std::string::npos) << live;
+      EXPECT_NE(live.find("check='full'"), std::string::npos) << live;
+    }
     auto ready = (*inst)->WaitReady(120s);
     ASSERT_TRUE(ready) << ready.error().ToString();
     auto stop = (*inst)->Stop(60s);

@@ -1,9 +1,11 @@
 // vm-phases: boots a guest N times with one driver and options, and prints the median of each
 // startup phase (launch -> ready, then Stop). For comparing configurations by hand:
 //   vm-phases qemu|vm N [key=value...]      e.g. vm-phases qemu 5 machine=microvm acpi=off
+// With CTV_PHASES_RAW=1 in the environment it also prints every boot's phases ("run i k=ms ...").
 // Uses the default image (/var/lib/ctvbench/images/probe) and state (/run/ctvbench).
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <vector>
 
@@ -20,6 +22,7 @@ int main(int argc, char** argv) {
   }
   std::string which = argv[1];
   int n = std::atoi(argv[2]);
+  const bool raw = std::getenv("CTV_PHASES_RAW") != nullptr;
   std::map<std::string, std::string> opts;
   for (int i = 3; i < argc; ++i) {
     std::string kv = argv[i];
@@ -50,6 +53,12 @@ int main(int argc, char** argv) {
     }
     for (const auto& mk : m)
       if (mk.name == "ready") phases["=ready"].push_back((mk.t_ns - m[0].t_ns) / 1e6);
+    if (raw) {  // one line per boot, for scripts that want every value
+      std::printf("run %d", i);
+      for (size_t k = 1; k < m.size(); ++k)
+        std::printf(" %s=%.1f", m[k].name.c_str(), (m[k].t_ns - m[k - 1].t_ns) / 1e6);
+      std::printf("\n");
+    }
   }
   order.push_back("=ready");
   auto median = [](std::vector<double> v) {
@@ -58,8 +67,11 @@ int main(int argc, char** argv) {
   };
   std::printf("%s", which.c_str());
   for (const auto& [k, v] : opts) std::printf(" %s=%s", k.c_str(), v.c_str());
-  std::printf(" (n=%d, medians in ms)\n", n);
-  for (const auto& name : order)
-    std::printf("  %-9s %9.1f\n", name == "=ready" ? "TOTAL" : name.c_str(), median(phases[name]));
+  std::printf(" (n=%d, ms: median (min..max))\n", n);
+  for (const auto& name : order) {
+    const auto& v = phases[name];
+    std::printf("  %-9s %9.1f  (%.1f..%.1f)\n", name == "=ready" ? "TOTAL" : name.c_str(), median(v),
+                *std::min_element(v.begin(), v.end()), *std::max_element(v.begin(), v.end()));
+  }
   return 0;
 }

@@ -55,7 +55,7 @@ class DomainXmlOnTestDriver : public testing::Test {
 
 TEST_F(DomainXmlOnTestDriver, TcgPcEmulatedIsValidAndComplete) {
   std::string xml = DomainXml(Pc(), Accel::kTcg, Launch());
-  EXPECT_TRUE(Contains(xml, "<domain type='qemu'>"));
+  EXPECT_TRUE(Contains(xml, "<domain type='qemu' "));
   EXPECT_TRUE(Contains(xml, "machine='pc'"));
   EXPECT_TRUE(Contains(xml, "<on_poweroff>destroy</on_poweroff>"));
   EXPECT_TRUE(Contains(xml, "ctv.args=a&amp;b"));  // escaped
@@ -72,7 +72,7 @@ TEST_F(DomainXmlOnTestDriver, KvmUsesHostPassthrough) {
   VmSpec s = Pc();
   s.machine = Machine::kQ35;
   std::string xml = DomainXml(s, Accel::kKvm, Launch());
-  EXPECT_TRUE(Contains(xml, "<domain type='kvm'>"));
+  EXPECT_TRUE(Contains(xml, "<domain type='kvm' "));
   EXPECT_TRUE(Contains(xml, "machine='q35'"));
   EXPECT_TRUE(Contains(xml, "host-passthrough"));
   // The test driver only accepts its own domain type; the rest is validated by swapping it.
@@ -107,6 +107,33 @@ TEST_F(DomainXmlOnTestDriver, CpuQuotaAndMemoryLimit) {
   std::string dump = DefineAndDump(xml);
   EXPECT_TRUE(Contains(dump, "<quota>25000</quota>")) << dump;
   EXPECT_TRUE(Contains(dump, "786432")) << dump;
+}
+
+// Every variant drops "cpu-unavailable-features" (libvirt's ~400-call CPU read-back, see
+// domain_xml.cc) once, inside <domain>, with the qemu namespace declared; the XML stays valid.
+TEST_F(DomainXmlOnTestDriver, DropsTheCpuUnavailableFeaturesCapability) {
+  const std::string del = "<qemu:del capability='cpu-unavailable-features'/>";
+  for (Accel accel : {Accel::kTcg, Accel::kKvm}) {
+    for (Machine m : {Machine::kPc, Machine::kQ35, Machine::kMicrovm}) {
+      VmSpec s = Pc();
+      s.machine = m;
+      std::string xml = DomainXml(s, accel, Launch());
+      SCOPED_TRACE(xml);
+      EXPECT_TRUE(Contains(xml, "xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"));
+      size_t at = xml.find(del);
+      ASSERT_NE(at, std::string::npos);
+      EXPECT_EQ(xml.find(del, at + 1), std::string::npos);
+      EXPECT_LT(xml.find("<qemu:capabilities>"), at);
+      EXPECT_LT(at, xml.find("</qemu:capabilities>"));
+      EXPECT_LT(xml.find("</devices>"), at);
+      EXPECT_LT(at, xml.find("</domain>"));
+      // The guest CPU itself is untouched: host-passthrough under KVM, QEMU's default under TCG.
+      EXPECT_EQ(Contains(xml, "<cpu"), accel == Accel::kKvm);
+      if (accel == Accel::kTcg) {
+        EXPECT_TRUE(Contains(DefineAndDump(xml), "<name>ctv-unit</name>"));
+      }
+    }
+  }
 }
 
 TEST(DomainXml, EscapesEverythingXmlCares) {

@@ -65,6 +65,10 @@ Status WriteEmbedConfig(const std::string& embed_root) {
   // libvirt-qemu user, label files for a security driver and unshare a mount namespace, none of
   // which this tool needs (our files live in a root-only state dir) and some of which fail in
   // containers. No cgroup controllers are listed as off: <cputune>/<memtune> need them.
+  // Measured and left at libvirt's defaults (vm/README.md, "libvirt start-up cost"): the
+  // seccomp sandbox (-sandbox on: QEMU reaches its monitor and boots equally fast without it) and
+  // cgroup_controllers (the domain's cgroups cost ~25 ms per start, mostly moving QEMU's threads
+  // in; only an empty list avoids that, and it loses <cputune>/<memtune>).
   static const char kConf[] =
       "# written by ctvbench for the embedded libvirt QEMU driver\n"
       "user = \"root\"\n"

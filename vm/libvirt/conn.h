@@ -18,8 +18,9 @@ namespace ctv::vm::lv {
 Error LastError(std::string op, std::string object);
 
 // Once per process: silence libvirt's default stderr printer (errors travel as Errors), register
-// the default event loop implementation and run it on a background thread. The embedded QEMU
-// driver needs an event loop to talk to QEMU's monitor and to act on guest power-off.
+// the default event loop implementation and run it on a background thread. libvirt needs a
+// registered loop for its API (domain events, timers). QMP traffic does not pass through it:
+// libvirt 9.0 gives each running domain its own monitor thread ("vm-<name>").
 void EnsureEventLoop();
 
 // "qemu:///embed?root=<vm_state_root>/libvirt".
