@@ -6,11 +6,13 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <set>
 
 #include "core/clock.h"
 #include "core/fd.h"
 #include "core/fs_tree.h"
 #include "core/log.h"
+#include "runtime/cgroup/detect.h"
 #include "vm/libvirt/conn.h"
 #include "vm/state.h"
 
@@ -45,7 +47,45 @@ void KillAndWait(pid_t pid) {
   }
 }
 
+// rmdir of a cgroup directory and its sub-groups, deepest first (cgroup directories hold only
+// control files, which go with the directory). False when any is busy or not there.
+bool RemoveCgroupTree(const std::string& dir) {
+  auto names = ctv::fs::ListDir(dir);
+  if (!names) return false;
+  for (const std::string& n : *names) {
+    struct stat st;
+    std::string sub = dir + "/" + n;
+    if (::lstat(sub.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) RemoveCgroupTree(sub);
+  }
+  return ::rmdir(dir.c_str()) == 0;
+}
+
+bool IsOurMachineGroup(const std::string& name) {
+  const std::string suffix = ".libvirt-qemu";
+  return name.rfind("qemu-embed-", 0) == 0 && name.find("-ctv") != std::string::npos &&
+         name.size() > suffix.size() &&
+         name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 }  // namespace
+
+void RemoveLibvirtMachineCgroups(std::vector<std::string>* removed) {
+  auto mounts = cgroup::DetectCgroups();
+  if (!mounts) return;
+  std::set<std::string> hierarchies;
+  for (const auto& [controller, mount_point] : mounts->v1_mounts) hierarchies.insert(mount_point);
+  if (!mounts->v2_mount.empty()) hierarchies.insert(mounts->v2_mount);
+  for (const std::string& h : hierarchies) {
+    std::string machine = h + "/machine";
+    auto names = ctv::fs::ListDir(machine);
+    if (!names || names->empty()) continue;
+    for (const std::string& n : *names)
+      if (IsOurMachineGroup(n) && RemoveCgroupTree(machine + "/" + n) && removed)
+        removed->push_back("cgroup " + machine + "/" + n);
+    // Only succeeds when nothing else (another libvirt's domains) is in it.
+    if (::rmdir(machine.c_str()) == 0 && removed) removed->push_back("cgroup " + machine);
+  }
+}
 
 Status CollectGarbage(const std::string& state_root, std::vector<std::string>* removed) {
   std::vector<std::string> sink;
@@ -108,6 +148,7 @@ Status CollectGarbage(const std::string& state_root, std::vector<std::string>* r
       }
       free(doms);
     }
+    RemoveLibvirtMachineCgroups(removed);
     // Per-domain QEMU logs of the embedded driver (ctv* names only).
     std::string logs = embed_root + "/log/qemu";
     for (const std::string& f : CTV_TRY(ctv::fs::ListDir(logs)))

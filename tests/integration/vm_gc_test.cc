@@ -54,6 +54,8 @@ TEST_P(VmKilledHarnessTest, GcRemovesEverything) {
   EXPECT_NE(gc->out.find("DOMAINS 0"), std::string::npos) << gc->out;
   EXPECT_TRUE(env_.QemuPids().empty()) << "gc left a QEMU process";
   EXPECT_TRUE(env_.InstanceDirs().empty()) << "gc left an instance directory";
+  auto cgroups = test::VmTestEnv::LibvirtCgroupLeftovers();
+  EXPECT_TRUE(cgroups.empty()) << "gc left libvirt cgroups, e.g. " << cgroups.front();
 }
 
 INSTANTIATE_TEST_SUITE_P(Drivers, VmKilledHarnessTest, testing::Values("qemu", "vm"));
@@ -106,6 +108,8 @@ TEST_P(VmInterruptTest, CtrlCLeavesNothingBehind) {
   EXPECT_EQ((*st)->ToString(), "exit 130");
   EXPECT_TRUE(env_.QemuPids().empty()) << "QEMU survived Ctrl-C";
   EXPECT_TRUE(env_.InstanceDirs().empty()) << "instance directory survived Ctrl-C";
+  auto cgroups = test::VmTestEnv::LibvirtCgroupLeftovers();
+  EXPECT_TRUE(cgroups.empty()) << "libvirt cgroups survived Ctrl-C, e.g. " << cgroups.front();
 }
 
 INSTANTIATE_TEST_SUITE_P(Drivers, VmInterruptTest, testing::Values("qemu", "vm"));

@@ -1,6 +1,7 @@
 #include "tests/integration/vm_test_env.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -69,6 +70,26 @@ std::vector<int> VmTestEnv::QemuPids() const {
     auto stat = ReadFile("/proc/" + e + "/stat");
     if (stat && stat->find(") Z ") != std::string::npos) continue;  // exited, not yet reaped
     out.push_back(pid);
+  }
+  return out;
+}
+
+std::vector<std::string> VmTestEnv::LibvirtCgroupLeftovers() {
+  std::vector<std::string> out;
+  auto hierarchies = ctv::fs::ListDir("/sys/fs/cgroup");
+  if (!hierarchies) return out;
+  for (const std::string& h : *hierarchies) {
+    std::string machine = "/sys/fs/cgroup/" + h + "/machine";
+    auto groups = ctv::fs::ListDir(machine);
+    if (!groups || !ctv::fs::Exists(machine)) continue;
+    bool has_group = false;
+    for (const std::string& g : *groups) {
+      struct stat st;
+      if (::stat((machine + "/" + g).c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
+      has_group = true;
+      if (g.find("-ctv") != std::string::npos) out.push_back(machine + "/" + g);
+    }
+    if (!has_group) out.push_back(machine + " (empty)");
   }
   return out;
 }
