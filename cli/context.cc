@@ -19,8 +19,10 @@ void AddContextOptions(CLI::App& app, ContextOptions& o) {
   app.add_option("--kernel", o.guest_kernel,
                  "guest kernel for the VM drivers (default: newest /boot/vmlinuz-* with modules)");
   app.add_option("--libvirt-uri", o.libvirt_uri,
-                 "libvirt connection of the vm driver: qemu:///system, qemu+ssh://HOST/system... "
-                 "(default: embedded qemu:///embed, no daemon)");
+                 "libvirt connection of the vm driver: qemu:///system, qemu+ssh://localhost/system... "
+                 "(default: embedded qemu:///embed, no daemon). QEMU must run on this host: the "
+                 "guest files and the marker socket are local, so a URI naming another host is "
+                 "refused (run ctvbench there)");
 }
 
 bench::DriverContext MakeContext(const ContextOptions& o) {

@@ -175,6 +175,13 @@ class VmDriver : public GuestDriver {
   }
 
   Availability Check() const override {
+    if (std::string host = vm::lv::RemoteHostOf(Uri()); !host.empty())
+      return {false,
+              "libvirt URI " + Uri() + " names another host (" + host +
+                  "): the guest's kernel, initramfs and marker socket are files on this host, so "
+                  "QEMU must run here; run ctvbench on " + host +
+                  " (or use qemu:///system, qemu+ssh://localhost/system)",
+              "none"};
     Availability a = CheckQemuAndAccelerator();
     if (a.available && Uri().rfind("qemu:///embed", 0) == 0 &&
         ::access("/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so",

@@ -142,3 +142,15 @@ TEST(DomainXml, EscapesEverythingXmlCares) {
 
 }  // namespace
 }  // namespace ctv::vm
+
+TEST(LibvirtUri, RemoteHostIsNamedLocalOnesAreNot) {
+  using ctv::vm::lv::RemoteHostOf;
+  EXPECT_EQ(RemoteHostOf("qemu+ssh://user@vmhost.example:2222/system"), "vmhost.example");
+  EXPECT_EQ(RemoteHostOf("qemu+tls://10.1.2.3/system?no_verify=1"), "10.1.2.3");
+  EXPECT_EQ(RemoteHostOf("qemu+ssh://[fd00::5]/system"), "fd00::5");
+  EXPECT_EQ(RemoteHostOf("qemu:///system"), "");
+  EXPECT_EQ(RemoteHostOf("qemu:///embed?root=/run/ctvbench/vm/libvirt"), "");
+  EXPECT_EQ(RemoteHostOf("qemu+ssh://root@localhost/system"), "");
+  EXPECT_EQ(RemoteHostOf("qemu+ssh://127.0.0.1/system"), "");
+  EXPECT_EQ(RemoteHostOf("test:///default"), "");
+}

@@ -59,6 +59,22 @@ std::string EmbedUri(const std::string& vm_state_root) {
   return "qemu:///embed?root=" + vm_state_root + "/libvirt";
 }
 
+std::string RemoteHostOf(const std::string& uri) {
+  size_t scheme_end = uri.find("://");
+  if (scheme_end == std::string::npos) return "";
+  size_t start = scheme_end + 3;
+  std::string authority = uri.substr(start, uri.find_first_of("/?", start) - start);
+  if (size_t at = authority.rfind('@'); at != std::string::npos) authority.erase(0, at + 1);
+  std::string host = authority;
+  if (!host.empty() && host[0] == '[') {  // [IPv6]:port
+    host = host.substr(1, host.find(']') - 1);
+  } else if (size_t colon = host.find(':'); colon != std::string::npos) {
+    host.erase(colon);
+  }
+  if (host.empty() || host == "localhost" || host == "127.0.0.1" || host == "::1") return "";
+  return host;
+}
+
 Status WriteEmbedConfig(const std::string& embed_root) {
   CTV_CHECK(ctv::fs::MakeDirs(embed_root + "/etc", 0700));
   // Why each line: the embedded driver runs QEMU itself. Default settings would drop QEMU to the
