@@ -226,6 +226,7 @@ class VmDriver : public GuestDriver {
     l.cmdline = g.cmdline;
     l.console_log = g.console_log;
     l.channel_socket = g.channel.Path();
+    l.qemu_as_root = conn_->Uri().rfind("qemu:///embed", 0) != 0;
     std::string xml = vm::DomainXml(g.spec, g.accel.accel, l);
     auto inst = std::make_unique<VmInstance>(conn_, std::move(g.spec), g.accel, std::move(xml),
                                              g.dir, std::move(g.channel));

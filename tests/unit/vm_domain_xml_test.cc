@@ -154,3 +154,19 @@ TEST(LibvirtUri, RemoteHostIsNamedLocalOnesAreNot) {
   EXPECT_EQ(RemoteHostOf("qemu+ssh://127.0.0.1/system"), "");
   EXPECT_EQ(RemoteHostOf("test:///default"), "");
 }
+
+// A system daemon runs QEMU as its own user, which cannot reach our root-only marker socket: the
+// driver asks for root with a static DAC label there; the embedded driver needs none.
+TEST(DomainXmlLabel, QemuAsRootOnlyWhenAsked) {
+  ctv::vm::VmSpec spec;
+  spec.name = "ctv-label";
+  ctv::vm::DomainLaunch l;
+  l.kernel = "/k";
+  l.initrd = "/i";
+  l.channel_socket = "/run/x/chan.sock";
+  EXPECT_EQ(ctv::vm::DomainXml(spec, ctv::vm::Accel::kTcg, l).find("<seclabel"), std::string::npos);
+  l.qemu_as_root = true;
+  std::string xml = ctv::vm::DomainXml(spec, ctv::vm::Accel::kTcg, l);
+  EXPECT_NE(xml.find("<seclabel type='static' model='dac' relabel='no'>"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<label>+0:+0</label>"), std::string::npos) << xml;
+}

@@ -60,6 +60,11 @@ std::string DomainXml(const VmSpec& s, Accel accel, const DomainLaunch& l) {
   x += "    <controller type='usb' model='none'/>\n";
   x += "    <memballoon model='none'/>\n";
   x += "  </devices>\n";
+  // relabel='no': our files stay root's, as for the qemu driver's QEMU.
+  if (l.qemu_as_root)
+    x += "  <seclabel type='static' model='dac' relabel='no'>\n"
+         "    <label>+0:+0</label>\n"
+         "  </seclabel>\n";
   // After QEMU starts (paused), libvirt reads the guest CPU back to verify it and to record it in
   // the live XML (qemu_process.c qemuProcessUpdateAndVerifyCPU -> qemuProcessFetchGuestCPU). With
   // the capability "cpu-unavailable-features" (QEMU >= 4.1 has it) libvirt 9.0 takes its generic

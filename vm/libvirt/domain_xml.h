@@ -16,6 +16,10 @@ struct DomainLaunch {
   std::string cmdline;
   std::string console_log;     // ttyS0 -> file
   std::string channel_socket;  // marker channel; QEMU connects (mode='connect')
+  // Run QEMU as root:root (a static DAC <seclabel>). For a system daemon (qemu:///system), whose
+  // QEMUs run as its own user (libvirt-qemu on Debian) and cannot reach the root-only state dir
+  // with the marker socket; the embedded driver already runs QEMU as root (its qemu.conf).
+  bool qemu_as_root = false;
 };
 
 // libvirt's QEMU namespace (<qemu:capabilities>, <qemu:commandline>).
