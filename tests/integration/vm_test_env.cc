@@ -87,7 +87,10 @@ std::vector<std::string> VmTestEnv::LibvirtCgroupLeftovers() {
       struct stat st;
       if (::stat((machine + "/" + g).c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
       has_group = true;
-      if (g.find("-ctv") != std::string::npos) out.push_back(machine + "/" + g);
+      // Only embedded drivers' groups ("qemu-embed-<hash>-<n>-ctv..."): a system daemon's live
+      // domains ("qemu-<n>-<name>") are not ours to judge.
+      if (g.rfind("qemu-embed-", 0) == 0 && g.find("-ctv") != std::string::npos)
+        out.push_back(machine + "/" + g);
     }
     if (!has_group) out.push_back(machine + " (empty)");
   }

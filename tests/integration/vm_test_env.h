@@ -26,8 +26,8 @@ class VmTestEnv {
   std::vector<int> QemuPids() const;
   // Instance directories left under the state root.
   std::vector<std::string> InstanceDirs() const;
-  // libvirt cgroups an embedded run can leave: machine groups of `ctv*` domains, and "machine"
-  // parents left empty (found in every hierarchy under /sys/fs/cgroup).
+  // libvirt cgroups an embedded run can leave: machine groups of embedded `ctv*` domains, and
+  // "machine" parents left empty (found in every hierarchy under /sys/fs/cgroup).
   static std::vector<std::string> LibvirtCgroupLeftovers();
 
  private:
