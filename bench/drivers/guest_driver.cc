@@ -1,10 +1,68 @@
 #include "bench/drivers/guest_driver.h"
 
+#include "core/clock.h"
+#include "core/fd.h"
 #include "core/fs_tree.h"
+#include "core/log.h"
 #include "vm/accel.h"
 #include "vm/state.h"
 
 namespace ctv::bench {
+namespace {
+
+int64_t Deadline(std::chrono::milliseconds t) {
+  return MonotonicNs() + static_cast<int64_t>(t.count()) * 1'000'000;
+}
+
+}  // namespace
+
+GuestInstance::GuestInstance(GuestLaunch launch, std::string log_tag)
+    : spec_(std::move(launch.spec)),
+      accel_(std::move(launch.accel)),
+      dir_(std::move(launch.dir)),
+      channel_(std::move(launch.channel)),
+      session_(&marks_),
+      log_tag_(std::move(log_tag)) {}
+
+GuestInstance::~GuestInstance() {
+  channel_ = vm::MarkerChannel();
+  if (auto s = ctv::fs::RemoveTree(dir_); !s)
+    Log(LogLevel::kWarn, "{}: {}", log_tag_, s.error().ToString());
+}
+
+Status GuestInstance::WaitReady(std::chrono::milliseconds timeout) {
+  return Explain(
+      session_.ReadUntil(channel_, "CTV-READY", Deadline(timeout), [this] { return QemuAlive(); }));
+}
+
+Result<WorkloadExit> GuestInstance::WaitExit(std::chrono::milliseconds timeout) {
+  int64_t deadline = Deadline(timeout);
+  CTV_CHECK(
+      Explain(session_.ReadUntil(channel_, "CTV-EXIT", deadline, [this] { return QemuAlive(); })));
+  CTV_CHECK(Teardown(deadline));
+  return WorkloadExit{*session_.Exit(), session_.Output()};
+}
+
+Status GuestInstance::Stop(std::chrono::milliseconds timeout) {
+  int64_t deadline = Deadline(timeout);
+  if (!session_.Exit()) {
+    CTV_CHECK(channel_.Send("STOP\n"));
+    CTV_CHECK(Explain(
+        session_.ReadUntil(channel_, "CTV-EXIT", deadline, [this] { return QemuAlive(); })));
+  }
+  return Teardown(deadline);
+}
+
+Status GuestInstance::Explain(Status s) const {
+  if (s) return s;
+  Error e = std::move(s).error();
+  e.context += ExtraContext();
+  auto con = ReadFile(dir_ + "/console.log");
+  if (con && !con->empty())
+    e.context += "; guest console: " + con->substr(con->size() > 600 ? con->size() - 600 : 0);
+  e.context += " [accelerator " + vm::AccelName(accel_.accel) + "]";
+  return e;
+}
 
 Status GuestDriver::ValidateOptions(const std::map<std::string, std::string>& options) const {
   auto vs = vm::ParseVmOptions(options);

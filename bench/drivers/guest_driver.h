@@ -9,6 +9,7 @@
 #include <string>
 
 #include "bench/driver.h"
+#include "vm/accel.h"
 #include "vm/channel.h"
 #include "vm/setup.h"
 #include "vm/spec.h"
@@ -19,10 +20,46 @@ namespace ctv::bench {
 struct GuestLaunch {
   vm::VmSpec spec;
   vm::ResolvedAccel accel;
-  std::string dir;             // the instance's state dir (removed with the instance)
-  vm::MarkerChannel channel;   // listening on dir/chan.sock
+  std::string dir;            // the instance's state dir (removed with the instance)
+  vm::MarkerChannel channel;  // listening on dir/chan.sock
   std::string kernel, initrd, cmdline;
-  std::string console_log;     // dir/console.log
+  std::string console_log;  // dir/console.log
+};
+
+// What the two drivers' instances share once QEMU runs: the marker session (ready, exit, STOP),
+// the phase marks, the accelerator, and the instance dir (removed, with the channel, when the
+// instance goes: after the subclass has stopped its QEMU). Subclasses start and stop QEMU.
+class GuestInstance : public Instance, public vm::VmInstanceInfo {
+ public:
+  GuestInstance(GuestLaunch launch, std::string log_tag);
+  ~GuestInstance() override;
+
+  Status WaitReady(std::chrono::milliseconds timeout) override;
+  Result<WorkloadExit> WaitExit(std::chrono::milliseconds timeout) override;
+  Status Stop(std::chrono::milliseconds timeout) override;
+  const std::vector<Mark>& Marks() const override { return marks_; }
+  std::string Accelerator() const override { return vm::AccelName(accel_.accel); }
+  std::string AcceleratorNote() const override { return accel_.note; }
+
+ protected:
+  // Whether QEMU still runs (a wait for a marker gives up when it does not).
+  virtual bool QemuAlive() = 0;
+  // After CTV-EXIT, or to give up: make QEMU go by `deadline_ns`, then mark "gone".
+  virtual Status Teardown(int64_t deadline_ns) = 0;
+  // What to add to a failed wait's error besides the guest console: QEMU's log, libvirt's URI...
+  virtual std::string ExtraContext() const { return ""; }
+  // `s` with the guest console's tail, ExtraContext() and the accelerator added when it failed.
+  Status Explain(Status s) const;
+
+  vm::VmSpec spec_;
+  vm::ResolvedAccel accel_;
+  std::string dir_;
+  vm::MarkerChannel channel_;
+  std::vector<Mark> marks_;
+  vm::MarkerSession session_;
+
+ private:
+  std::string log_tag_;  // "qemu" / "vm", in warnings
 };
 
 class GuestDriver : public Driver {

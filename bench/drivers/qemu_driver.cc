@@ -18,23 +18,12 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class QemuInstance : public Instance, public vm::VmInstanceInfo {
+class QemuInstance : public GuestInstance {
  public:
-  QemuInstance(vm::VmSpec spec, vm::ResolvedAccel accel, std::vector<std::string> argv,
-               std::string dir, vm::MarkerChannel channel)
-      : spec_(std::move(spec)),
-        accel_(std::move(accel)),
-        argv_(std::move(argv)),
-        dir_(std::move(dir)),
-        channel_(std::move(channel)),
-        session_(&marks_) {}
+  QemuInstance(GuestLaunch launch, std::vector<std::string> argv)
+      : GuestInstance(std::move(launch), "qemu"), argv_(std::move(argv)) {}
 
-  ~QemuInstance() override {
-    child_.KillAndReap();
-    channel_ = vm::MarkerChannel();
-    if (auto s = ctv::fs::RemoveTree(dir_); !s)
-      Log(LogLevel::kWarn, "qemu: {}", s.error().ToString());
-  }
+  ~QemuInstance() override { child_.KillAndReap(); }
 
   Status Start() override {
     Fd log = CTV_TRY(OpenFile(dir_ + "/qemu.log", O_WRONLY | O_CREAT | O_TRUNC, 0600));
@@ -50,49 +39,20 @@ class QemuInstance : public Instance, public vm::VmInstanceInfo {
     return Ok();
   }
 
-  Status WaitReady(std::chrono::milliseconds timeout) override {
-    return Explain(session_.ReadUntil(channel_, "CTV-READY", Deadline(timeout), Alive()));
-  }
-
-  Result<WorkloadExit> WaitExit(std::chrono::milliseconds timeout) override {
-    int64_t deadline = Deadline(timeout);
-    CTV_CHECK(Explain(session_.ReadUntil(channel_, "CTV-EXIT", deadline, Alive())));
-    CTV_CHECK(Teardown(deadline));
-    return WorkloadExit{*session_.Exit(), session_.Output()};
-  }
-
-  Status Stop(std::chrono::milliseconds timeout) override {
-    int64_t deadline = Deadline(timeout);
-    if (!session_.Exit()) {
-      CTV_CHECK(channel_.Send("STOP\n"));
-      CTV_CHECK(Explain(session_.ReadUntil(channel_, "CTV-EXIT", deadline, Alive())));
-    }
-    return Teardown(deadline);
-  }
-
-  const std::vector<Mark>& Marks() const override { return marks_; }
-  std::string Accelerator() const override { return vm::AccelName(accel_.accel); }
-  std::string AcceleratorNote() const override { return accel_.note; }
   std::vector<pid_t> HostPids() const override {
     if (child_.Running()) return {child_.Pid()};
     return {};
   }
 
  private:
-  std::function<bool()> Alive() {
-    return [this] {
-      auto st = child_.WaitFor(std::chrono::milliseconds(0));
-      return st && !st->has_value();
-    };
-  }
-
-  static int64_t Deadline(std::chrono::milliseconds t) {
-    return MonotonicNs() + static_cast<int64_t>(t.count()) * 1'000'000;
+  bool QemuAlive() override {
+    auto st = child_.WaitFor(std::chrono::milliseconds(0));
+    return st && !st->has_value();
   }
 
   // The guest powers itself off after CTV-EXIT; give QEMU a moment to exit on its own (that is
   // the "gone" phase), then make sure.
-  Status Teardown(int64_t deadline) {
+  Status Teardown(int64_t deadline) override {
     if (!child_.Running()) return Ok();
     int64_t left_ms = std::min<int64_t>((deadline - MonotonicNs()) / 1'000'000, 3000);
     auto st = child_.WaitFor(std::chrono::milliseconds(std::max<int64_t>(left_ms, 0)));
@@ -104,26 +64,13 @@ class QemuInstance : public Instance, public vm::VmInstanceInfo {
     return Ok();
   }
 
-  // Adds what QEMU said (qemu.log) when a wait failed, since that is usually the real cause.
-  Status Explain(Status s) {
-    if (s) return s;
-    Error e = std::move(s).error();
+  // What QEMU said (qemu.log) when a wait failed: usually the real cause.
+  std::string ExtraContext() const override {
     auto log = ReadFile(dir_ + "/qemu.log");
-    if (log && !log->empty()) e.context += "; qemu: " + log->substr(0, 600);
-    auto con = ReadFile(dir_ + "/console.log");
-    if (con && !con->empty())
-      e.context += "; guest console: " + con->substr(con->size() > 600 ? con->size() - 600 : 0);
-    e.context += " [accelerator " + vm::AccelName(accel_.accel) + "]";
-    return e;
+    return log && !log->empty() ? "; qemu: " + log->substr(0, 600) : "";
   }
 
-  vm::VmSpec spec_;
-  vm::ResolvedAccel accel_;
   std::vector<std::string> argv_;
-  std::string dir_;
-  vm::MarkerChannel channel_;
-  std::vector<Mark> marks_;
-  vm::MarkerSession session_;
   Child child_;
 };
 
@@ -150,8 +97,7 @@ class QemuDriver : public GuestDriver {
     l.channel_socket = g.channel.Path();
     l.pidfile = g.dir + "/qemu.pid";
     std::vector<std::string> argv = vm::QemuArgv(g.spec, g.accel.accel, l);
-    return std::unique_ptr<Instance>(
-        new QemuInstance(std::move(g.spec), g.accel, std::move(argv), g.dir, std::move(g.channel)));
+    return std::unique_ptr<Instance>(new QemuInstance(std::move(g), std::move(argv)));
   }
 };
 

@@ -37,26 +37,16 @@ pid_t FindQemuPid(const std::string& name) {
   return -1;
 }
 
-class VmInstance : public Instance, public vm::VmInstanceInfo {
+class VmInstance : public GuestInstance {
  public:
-  VmInstance(Conn conn, vm::VmSpec spec, vm::ResolvedAccel accel, std::string xml, std::string dir,
-             vm::MarkerChannel channel)
-      : conn_(std::move(conn)),
-        spec_(std::move(spec)),
-        accel_(std::move(accel)),
-        xml_(std::move(xml)),
-        dir_(std::move(dir)),
-        channel_(std::move(channel)),
-        session_(&marks_) {}
+  VmInstance(Conn conn, GuestLaunch launch, std::string xml)
+      : GuestInstance(std::move(launch), "vm"), conn_(std::move(conn)), xml_(std::move(xml)) {}
 
   ~VmInstance() override {
     if (dom_.Active()) virDomainDestroy(dom_.Get());
     dom_.Reset();
     // The embedded driver keeps one QEMU log per domain name; ours are unique, so remove it.
     if (!embed_root_.empty()) ::unlink((embed_root_ + "/log/qemu/" + spec_.name + ".log").c_str());
-    channel_ = vm::MarkerChannel();
-    if (auto s = ctv::fs::RemoveTree(dir_); !s)
-      Log(LogLevel::kWarn, "vm: {}", s.error().ToString());
   }
 
   Status Start() override {
@@ -80,43 +70,13 @@ class VmInstance : public Instance, public vm::VmInstanceInfo {
     return Ok();
   }
 
-  Status WaitReady(std::chrono::milliseconds timeout) override {
-    return Explain(session_.ReadUntil(channel_, "CTV-READY", Deadline(timeout), Alive()));
-  }
-
-  Result<WorkloadExit> WaitExit(std::chrono::milliseconds timeout) override {
-    int64_t deadline = Deadline(timeout);
-    CTV_CHECK(Explain(session_.ReadUntil(channel_, "CTV-EXIT", deadline, Alive())));
-    Teardown(deadline);
-    return WorkloadExit{*session_.Exit(), session_.Output()};
-  }
-
-  Status Stop(std::chrono::milliseconds timeout) override {
-    int64_t deadline = Deadline(timeout);
-    if (!session_.Exit()) {
-      CTV_CHECK(channel_.Send("STOP\n"));
-      CTV_CHECK(Explain(session_.ReadUntil(channel_, "CTV-EXIT", deadline, Alive())));
-    }
-    Teardown(deadline);
-    return Ok();
-  }
-
-  const std::vector<Mark>& Marks() const override { return marks_; }
-  std::string Accelerator() const override { return vm::AccelName(accel_.accel); }
-  std::string AcceleratorNote() const override { return accel_.note; }
   std::vector<pid_t> HostPids() const override {
     if (qemu_pid_ > 0 && dom_.Active()) return {qemu_pid_};
     return {};
   }
 
  private:
-  std::function<bool()> Alive() {
-    return [this] { return dom_.Active(); };
-  }
-
-  static int64_t Deadline(std::chrono::milliseconds t) {
-    return MonotonicNs() + static_cast<int64_t>(t.count()) * 1'000'000;
-  }
+  bool QemuAlive() override { return dom_.Active(); }
 
   // The workload has ended (CTV-EXIT): destroy the domain now rather than wait for libvirt to act
   // on the guest's power-off (<on_poweroff>destroy). Either way libvirt kills QEMU with SIGTERM
@@ -124,33 +84,20 @@ class VmInstance : public Instance, public vm::VmInstanceInfo {
   // that is libvirt's cost in the "gone" phase. Measured: QEMU exits ~10 ms after SIGTERM, but
   // libvirt daemonized it, so it is PID 1's child, and this CI's PID 1 reaps late; the zombie
   // counts as alive. Transient domain: once inactive it no longer exists.
-  void Teardown(int64_t) {
-    if (!dom_) return;
+  Status Teardown(int64_t) override {
+    if (!dom_) return Ok();
     int64_t t0 = MonotonicNs();
     if (dom_.Active()) virDomainDestroy(dom_.Get());
     Log(LogLevel::kDebug, "vm: destroy took {} ms", (MonotonicNs() - t0) / 1000000);
     dom_.Reset();
     marks_.push_back({"gone", MonotonicNs()});
+    return Ok();
   }
 
-  Status Explain(Status s) {
-    if (s) return s;
-    Error e = std::move(s).error();
-    auto con = ReadFile(dir_ + "/console.log");
-    if (con && !con->empty())
-      e.context += "; guest console: " + con->substr(con->size() > 600 ? con->size() - 600 : 0);
-    e.context += " [libvirt " + conn_->Uri() + ", accelerator " + vm::AccelName(accel_.accel) + "]";
-    return e;
-  }
+  std::string ExtraContext() const override { return " [libvirt " + conn_->Uri() + "]"; }
 
   Conn conn_;
-  vm::VmSpec spec_;
-  vm::ResolvedAccel accel_;
   std::string xml_;
-  std::string dir_;
-  vm::MarkerChannel channel_;
-  std::vector<Mark> marks_;
-  vm::MarkerSession session_;
   vm::lv::Domain dom_;
   pid_t qemu_pid_ = -1;
   std::string embed_root_;  // set for qemu:///embed connections
@@ -179,8 +126,8 @@ class VmDriver : public GuestDriver {
       return {false,
               "libvirt URI " + Uri() + " names another host (" + host +
                   "): the guest's kernel, initramfs and marker socket are files on this host, so "
-                  "QEMU must run here; run ctvbench on " + host +
-                  " (or use qemu:///system, qemu+ssh://localhost/system)",
+                  "QEMU must run here; run ctvbench on " +
+                  host + " (or use qemu:///system, qemu+ssh://localhost/system)",
               "none"};
     Availability a = CheckQemuAndAccelerator();
     if (a.available && Uri().rfind("qemu:///embed", 0) == 0 &&
@@ -228,8 +175,7 @@ class VmDriver : public GuestDriver {
     l.channel_socket = g.channel.Path();
     l.qemu_as_root = conn_->Uri().rfind("qemu:///embed", 0) != 0;
     std::string xml = vm::DomainXml(g.spec, g.accel.accel, l);
-    auto inst = std::make_unique<VmInstance>(conn_, std::move(g.spec), g.accel, std::move(xml),
-                                             g.dir, std::move(g.channel));
+    auto inst = std::make_unique<VmInstance>(conn_, std::move(g), std::move(xml));
     const std::string embed = "qemu:///embed?root=";
     if (conn_->Uri().rfind(embed, 0) == 0) inst->embed_root_ = conn_->Uri().substr(embed.size());
     return std::unique_ptr<Instance>(std::move(inst));
