@@ -19,6 +19,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <string>
 
 #include "core/clock.h"
 #include "runtime/cli/commands.h"
@@ -40,6 +41,27 @@ int main(int argc, char** argv) {
   app.add_option("--store", g.store_root, "image layer store")
       ->default_val(ctv::image::kDefaultStoreRoot);
   std::vector<Command> cmds = RegisterAll(app, g);
+  // The command word (the first argument that is neither a global option nor its value) must
+  // name a command: CLI11 alone would only say "A subcommand is required".
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--root" || a == "--store") {
+      ++i;
+      continue;
+    }
+    if (a.empty() || a[0] == '-') continue;
+    bool known = false;
+    for (const CLI::App* c : app.get_subcommands({})) known |= c->check_name(a);
+    if (!known) {
+      std::string names;
+      for (const CLI::App* c : app.get_subcommands({}))
+        names += (names.empty() ? "" : ", ") + c->get_name();
+      std::fprintf(stderr, "ctvrt: unknown command '%s' (commands: %s)\n", a.c_str(),
+                   names.c_str());
+      return kExitUsage;
+    }
+    break;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -417,6 +417,11 @@ int DoRun(Globals& g, RunFlags& f, const std::vector<std::string>& rest, bool cr
   }
   if (rest.empty())
     return PrintUsage("expected IMAGE [COMMAND...] (IMAGE is an OCI layout DIR[:REF])");
+  // Flags first: a wrong value (-m 256q) is named before the image is even opened.
+  {
+    runtime::ContainerSpec scratch;
+    if (Status s = ApplyFlags(f, &scratch); !s) return PrintUsage(s.error().ToString());
+  }
   image::LayerStore store(g.store_root);
   auto img = image::PrepareImage(store, rest[0]);
   if (!img) return PrintError(img.error());

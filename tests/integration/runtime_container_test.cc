@@ -365,6 +365,13 @@ TEST(RuntimeCli, BadFlagValuesNameTheFlagAndTheForm) {
   auto v = Env().Ctvrt({"run", "-v", "relative:/x", Env().Image(), "true"});
   EXPECT_EQ(v->status.code, 2);
   EXPECT_NE(v->err.find("HOSTDIR:CTDIR"), std::string::npos) << v->err;
+  // The flag is checked before the image is opened: a typo in both names the flag.
+  auto both = Env().Ctvrt({"run", "-m", "256q", "/nonexistent/image", "true"});
+  EXPECT_EQ(both->status.code, 2);
+  EXPECT_NE(both->err.find("-m/--memory"), std::string::npos) << both->err;
+  auto cmd = Env().Ctvrt({"runn", Env().Image(), "true"});
+  EXPECT_EQ(cmd->status.code, 2);
+  EXPECT_NE(cmd->err.find("unknown command 'runn'"), std::string::npos) << cmd->err;
 }
 
 TEST(RuntimeCli, HostileImageRefusedNothingUnpacked) {
