@@ -417,17 +417,15 @@ int DoRun(Globals& g, RunFlags& f, const std::vector<std::string>& rest, bool cr
   }
   if (rest.empty())
     return PrintUsage("expected IMAGE [COMMAND...] (IMAGE is an OCI layout DIR[:REF])");
-  // Flags first: a wrong value (-m 256q) is named before the image is even opened.
-  {
-    runtime::ContainerSpec scratch;
-    if (Status s = ApplyFlags(f, &scratch); !s) return PrintUsage(s.error().ToString());
-  }
+  runtime::ContainerSpec& spec = req.spec;
+  spec.namespaces = ns::DefaultFlags();
+  // Flags first, so a wrong value (-m 256q) is named before the image is even opened; the
+  // image's defaults below fill only what the flags left (its env goes before -e's).
+  if (Status s = ApplyFlags(f, &spec); !s) return PrintUsage(s.error().ToString());
   image::LayerStore store(g.store_root);
   auto img = image::PrepareImage(store, rest[0]);
   if (!img) return PrintError(img.error());
   NotePhase("image");
-  runtime::ContainerSpec& spec = req.spec;
-  spec.namespaces = ns::DefaultFlags();
   spec.lower_dirs = img->layer_dirs;
   auto init_layer = store.EnsureInitLayer();
   if (!init_layer) return PrintError(init_layer.error());
@@ -443,9 +441,8 @@ int DoRun(Globals& g, RunFlags& f, const std::vector<std::string>& rest, bool cr
     spec.process.args.insert(spec.process.args.begin(), entrypoint.begin(), entrypoint.end());
   if (spec.process.args.empty())
     return PrintUsage("the image has no default command: give one after IMAGE");
-  spec.process.env = ic.env;
-  if (!ic.working_dir.empty()) spec.process.cwd = ic.working_dir;
-  if (Status s = ApplyFlags(f, &spec); !s) return PrintUsage(s.error().ToString());
+  spec.process.env.insert(spec.process.env.begin(), ic.env.begin(), ic.env.end());
+  if (f.workdir.empty() && !ic.working_dir.empty()) spec.process.cwd = ic.working_dir;
   if (Status s = ApplyNetwork(f, false, &req); !s) return PrintUsage(s.error().ToString());
   spec.id = runtime::NewContainerId();
   if (!f.name.empty()) {
