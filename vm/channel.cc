@@ -35,6 +35,13 @@ Result<MarkerChannel> MarkerChannel::Listen(const std::string& path) {
   return ch;
 }
 
+MarkerChannel MarkerChannel::Adopt(Fd conn, std::string label) {
+  MarkerChannel ch;
+  ch.path_ = std::move(label);
+  ch.conn_ = std::move(conn);
+  return ch;
+}
+
 MarkerChannel::~MarkerChannel() {
   conn_.Reset();
   if (listen_.Valid()) {

@@ -1,6 +1,8 @@
 // The marker channel of one guest, seen from the host: a unix socket the harness listens on and
 // QEMU connects to (chardev socket, client side) as the backend of the guest's marker device
 // (second UART or virtio console). Listening before QEMU starts means no marker is ever lost.
+// For a QEMU under a libvirt daemon (maybe on another host) the channel is instead one end of a
+// socketpair that an lv::StreamBridge feeds from the device's libvirt console stream (Adopt).
 //
 // MarkerSession reads the channel and turns markers into Marks (bench/driver.h timing contract),
 // each stamped with the host monotonic clock on arrival (LineReader):
@@ -33,6 +35,8 @@ class MarkerChannel {
  public:
   // Creates and listens on `path` (an old socket file there is replaced).
   static Result<MarkerChannel> Listen(const std::string& path);
+  // A channel connected already: `conn` is the harness's end. `label` names it in errors.
+  static MarkerChannel Adopt(Fd conn, std::string label);
   MarkerChannel() = default;
   MarkerChannel(MarkerChannel&&) = default;
   MarkerChannel& operator=(MarkerChannel&&) = default;
@@ -43,6 +47,7 @@ class MarkerChannel {
   bool Connected() const { return conn_.Valid(); }
   int ConnFd() const { return conn_.Get(); }
   Status Send(const std::string& text);
+  // The socket's path, or the label of an adopted channel.
   const std::string& Path() const { return path_; }
 
  private:

@@ -95,9 +95,9 @@ Availability GuestDriver::CheckQemuAndAccelerator() const {
   return a;
 }
 
-Status GuestDriver::PrepareGuest() {
+Status GuestDriver::PrepareGuest(bool local_qemu) {
   if (guest_) return Ok();
-  qemu_ = CTV_TRY(vm::FindQemu());
+  if (local_qemu) qemu_ = CTV_TRY(vm::FindQemu());
   guest_ = CTV_TRY(vm::PrepareGuest(ctx_, config_));
   return Ok();
 }
@@ -109,20 +109,29 @@ Result<vm::VmSpec> GuestDriver::SpecFor(const InstanceSpec& spec) const {
   return vs;
 }
 
-Result<GuestLaunch> GuestDriver::NewLaunch(vm::VmSpec vs, const InstanceSpec& spec) const {
+Result<vm::ResolvedAccel> GuestDriver::ResolveAccelFor(vm::Accel requested, const InstanceSpec&) {
+  return vm::ResolveAccel(requested, guest_->bzimage);
+}
+
+Result<GuestLaunch> GuestDriver::NewLaunch(vm::VmSpec vs, const InstanceSpec& spec,
+                                           bool listen_socket) {
   if (!guest_) return MakeError("launch guest", spec.name, "the guest is not prepared");
-  vm::ResolvedAccel accel = vm::ResolveAccel(vs.accel, guest_->bzimage);
+  vm::ResolvedAccel accel = CTV_TRY(ResolveAccelFor(vs.accel, spec));
   std::string dir = CTV_TRY(vm::MakeInstanceDir(vm::VmStateRoot(ctx_.state_dir), spec.name));
-  auto listened = vm::MarkerChannel::Listen(dir + "/chan.sock");
-  if (!listened) {
-    (void)ctv::fs::RemoveTree(dir);
-    return std::move(listened).error();
+  vm::MarkerChannel channel;
+  if (listen_socket) {
+    auto listened = vm::MarkerChannel::Listen(dir + "/chan.sock");
+    if (!listened) {
+      (void)ctv::fs::RemoveTree(dir);
+      return std::move(listened).error();
+    }
+    channel = std::move(*listened);
   }
-  GuestLaunch g{std::move(vs),       accel, dir, std::move(*listened), "", guest_->initrd, "",
+  GuestLaunch g{std::move(vs), accel, dir, std::move(channel), "", guest_->initrd, "",
                 dir + "/console.log"};
   g.kernel = g.spec.boot == vm::BootMode::kPvh ? guest_->BootKernel() : guest_->bzimage;
-  g.cmdline =
-      vm::KernelCmdline(g.spec, accel.accel, guest_->probe_path, spec.probe_args, vm::HostTscKhz());
+  g.cmdline = vm::KernelCmdline(g.spec, accel.accel, guest_->probe_path, spec.probe_args,
+                                QemuHostTscKhz());
   return g;
 }
 

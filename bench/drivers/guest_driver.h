@@ -21,7 +21,7 @@ struct GuestLaunch {
   vm::VmSpec spec;
   vm::ResolvedAccel accel;
   std::string dir;            // the instance's state dir (removed with the instance)
-  vm::MarkerChannel channel;  // listening on dir/chan.sock
+  vm::MarkerChannel channel;  // listening on dir/chan.sock, or empty (see NewLaunch)
   std::string kernel, initrd, cmdline;
   std::string console_log;  // dir/console.log
 };
@@ -75,18 +75,26 @@ class GuestDriver : public Driver {
  protected:
   // QEMU present; the accelerator `auto` will really use, and why (Availability::reason).
   Availability CheckQemuAndAccelerator() const;
-  // Finds QEMU and builds (or reuses from the cache) the guest. Idempotent.
-  Status PrepareGuest();
+  // Finds QEMU (unless it runs on another host: `local_qemu` false) and builds (or reuses from
+  // the cache) the guest. Idempotent.
+  Status PrepareGuest(bool local_qemu = true);
   bool GuestPrepared() const { return guest_.has_value(); }
   // The instance's VmSpec from its options, named after it.
   Result<vm::VmSpec> SpecFor(const InstanceSpec& spec) const;
-  // Resolves the accelerator, creates the state dir and listens on the marker channel (the dir is
-  // removed again when that fails). Needs PrepareGuest() first.
-  Result<GuestLaunch> NewLaunch(vm::VmSpec vs, const InstanceSpec& spec) const;
+  // Resolves the accelerator, creates the state dir and, with `listen_socket`, listens on the
+  // marker channel dir/chan.sock (the dir is removed again when that fails); without, the
+  // instance connects its channel itself. Needs PrepareGuest() first.
+  Result<GuestLaunch> NewLaunch(vm::VmSpec vs, const InstanceSpec& spec, bool listen_socket = true);
+
+  // The machine QEMU runs on, as NewLaunch sees it: what `requested` resolves to there
+  // (vm::ResolveAccel: this host, probed once) and its TSC rate in kHz (0 = unknown; for TCG
+  // microvm guests' tsc_early_khz). A driver whose QEMU may run elsewhere overrides both.
+  virtual Result<vm::ResolvedAccel> ResolveAccelFor(vm::Accel requested, const InstanceSpec& spec);
+  virtual uint64_t QemuHostTscKhz() { return vm::HostTscKhz(); }
 
   DriverContext ctx_;
   vm::VmDriverConfig config_;
-  std::string qemu_;  // the emulator binary
+  std::string qemu_;  // the emulator binary ("" when QEMU runs on another host)
   std::optional<vm::Guest> guest_;
 };
 

@@ -1,6 +1,11 @@
 #include "bench/drivers/vm_driver.h"
 
+#include <fcntl.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <cstdlib>
+#include <optional>
 
 #include "bench/drivers/guest_driver.h"
 #include "core/clock.h"
@@ -11,6 +16,8 @@
 #include "vm/gc.h"
 #include "vm/libvirt/conn.h"
 #include "vm/libvirt/domain_xml.h"
+#include "vm/libvirt/stream_bridge.h"
+#include "vm/libvirt/volumes.h"
 #include "vm/spec.h"
 #include "vm/state.h"
 
@@ -37,24 +44,41 @@ pid_t FindQemuPid(const std::string& name) {
   return -1;
 }
 
+// The domain's character devices read through libvirt (daemon URIs, CharTransport::
+// kLibvirtStreams): the console into the instance's console.log, the marker channel into a
+// socketpair whose other end becomes the instance's MarkerChannel.
+struct DomainStreams {
+  vm::lv::StreamBridge console;
+  vm::lv::StreamBridge marker;
+};
+
 class VmInstance : public GuestInstance {
  public:
-  VmInstance(Conn conn, GuestLaunch launch, std::string xml)
-      : GuestInstance(std::move(launch), "vm"), conn_(std::move(conn)), xml_(std::move(xml)) {}
+  VmInstance(Conn conn, GuestLaunch launch, std::string xml, vm::CharTransport transport)
+      : GuestInstance(std::move(launch), "vm"),
+        conn_(std::move(conn)),
+        xml_(std::move(xml)),
+        transport_(transport) {}
 
   ~VmInstance() override {
     if (dom_.Active()) virDomainDestroy(dom_.Get());
     dom_.Reset();
+    streams_.reset();
     // The embedded driver keeps one QEMU log per domain name; ours are unique, so remove it.
-    if (!embed_root_.empty()) ::unlink((embed_root_ + "/log/qemu/" + spec_.name + ".log").c_str());
+    if (std::string root = vm::lv::EmbedRootOf(conn_->Uri()); !root.empty())
+      ::unlink((root + "/log/qemu/" + spec_.name + ".log").c_str());
   }
 
   Status Start() override {
     marks_.clear();
     marks_.push_back({"launch", MonotonicNs()});
-    // AUTODESTROY (daemon URIs): if this process dies, libvirtd destroys the domain. The embedded
-    // driver does not support it (libvirt 9.0); there `ctvbench gc` covers a SIGKILLed harness.
-    unsigned flags = conn_->Uri().rfind("qemu:///embed", 0) == 0 ? 0 : VIR_DOMAIN_START_AUTODESTROY;
+    bool streams = transport_ == vm::CharTransport::kLibvirtStreams;
+    // AUTODESTROY (daemon URIs): if this process dies, or its connection does (ssh), the daemon
+    // destroys the domain. The embedded driver does not support it (libvirt 9.0); there
+    // `ctvbench gc` covers a SIGKILLed harness. PAUSED (streams): QEMU drops what the guest writes
+    // to a pty nobody has open, so the devices are opened before the guest runs.
+    unsigned flags = vm::lv::EmbedRootOf(conn_->Uri()).empty() ? VIR_DOMAIN_START_AUTODESTROY : 0;
+    if (streams) flags |= VIR_DOMAIN_START_PAUSED;
     virDomainPtr d = virDomainCreateXML(conn_->Get(), xml_.c_str(), flags);
     if (!d) {
       Error e = vm::lv::LastError("start domain", spec_.name);
@@ -65,8 +89,15 @@ class VmInstance : public GuestInstance {
       return Explain(std::move(e));
     }
     dom_ = vm::lv::Domain(d);
+    if (streams) {
+      CTV_CHECK(Explain(OpenStreams()));
+      if (virDomainResume(dom_.Get()) < 0)
+        return Explain(vm::lv::LastError("resume domain", spec_.name));
+    }
+    // "process": QEMU runs the guest (for streams: created paused, devices opened, resumed, so
+    // the phase holds the same work as the embedded driver's, which resumes inside the call).
     marks_.push_back({"process", MonotonicNs()});
-    qemu_pid_ = FindQemuPid(spec_.name);
+    if (vm::lv::RemoteHostOf(conn_->Uri()).empty()) qemu_pid_ = FindQemuPid(spec_.name);
     return Ok();
   }
 
@@ -77,6 +108,23 @@ class VmInstance : public GuestInstance {
 
  private:
   bool QemuAlive() override { return dom_.Active(); }
+
+  Status OpenStreams() {
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+      return ErrnoError("create marker socketpair for", spec_.name);
+    Fd ours(sv[0]), bridged(sv[1]);
+    Fd log = CTV_TRY(OpenFile(dir_ + "/console.log", O_WRONLY | O_CREAT | O_APPEND, 0600));
+    auto s = std::make_unique<DomainStreams>();
+    s->console = CTV_TRY(vm::lv::StreamBridge::Open(conn_->Get(), dom_.Get(), vm::kConsoleAlias,
+                                                    std::move(log), /*duplex=*/false));
+    s->marker = CTV_TRY(vm::lv::StreamBridge::Open(conn_->Get(), dom_.Get(), vm::kMarkerAlias,
+                                                   std::move(bridged), /*duplex=*/true));
+    channel_ = vm::MarkerChannel::Adopt(
+        std::move(ours), std::string("libvirt console ") + vm::kMarkerAlias + " of " + spec_.name);
+    streams_ = std::move(s);
+    return Ok();
+  }
 
   // The workload has ended (CTV-EXIT): destroy the domain now rather than wait for libvirt to act
   // on the guest's power-off (<on_poweroff>destroy). Either way libvirt kills QEMU with SIGTERM
@@ -90,6 +138,7 @@ class VmInstance : public GuestInstance {
     if (dom_.Active()) virDomainDestroy(dom_.Get());
     Log(LogLevel::kDebug, "vm: destroy took {} ms", (MonotonicNs() - t0) / 1000000);
     dom_.Reset();
+    streams_.reset();
     marks_.push_back({"gone", MonotonicNs()});
     return Ok();
   }
@@ -98,12 +147,23 @@ class VmInstance : public GuestInstance {
 
   Conn conn_;
   std::string xml_;
+  vm::CharTransport transport_;
   vm::lv::Domain dom_;
+  std::unique_ptr<DomainStreams> streams_;
   pid_t qemu_pid_ = -1;
-  std::string embed_root_;  // set for qemu:///embed connections
-
-  friend class VmDriver;
 };
+
+// The TSC rate libvirt reports for its host (<counter name='tsc' frequency='HZ'/> in the
+// capabilities' <cpu>), in kHz; 0 when it reports none.
+uint64_t TscKhzOfLibvirtHost(virConnectPtr conn) {
+  char* caps = virConnectGetCapabilities(conn);
+  if (!caps) return 0;
+  std::string x = caps;
+  std::free(caps);
+  size_t at = x.find("<counter name='tsc' frequency='");
+  if (at == std::string::npos) return 0;
+  return std::strtoull(x.c_str() + at + 31, nullptr, 10) / 1000;
+}
 
 class VmDriver : public GuestDriver {
  public:
@@ -117,20 +177,17 @@ class VmDriver : public GuestDriver {
   // libvirt removes a stopped domain's own cgroups but not their "machine" parents: remove them
   // when the run is over and they are empty, as the ctvrt driver does with its "ctvbench" parents.
   ~VmDriver() override {
-    if (conn_ && conn_->Uri().rfind("qemu:///embed", 0) == 0)
-      vm::RemoveLibvirtMachineCgroups(nullptr);
+    if (conn_ && Embedded()) vm::RemoveLibvirtMachineCgroups(nullptr);
   }
 
   Availability Check() const override {
-    if (std::string host = vm::lv::RemoteHostOf(Uri()); !host.empty())
-      return {false,
-              "libvirt URI " + Uri() + " names another host (" + host +
-                  "): the guest's kernel, initramfs and marker socket are files on this host, so "
-                  "QEMU must run here; run ctvbench on " +
-                  host + " (or use qemu:///system, qemu+ssh://localhost/system)",
-              "none"};
+    if (std::string host = RemoteHost(); !host.empty())
+      return {true,
+              "QEMU runs on " + host + " (libvirt " + Uri() +
+                  "); its accelerator is resolved there at the first start",
+              "unknown"};
     Availability a = CheckQemuAndAccelerator();
-    if (a.available && Uri().rfind("qemu:///embed", 0) == 0 &&
+    if (a.available && Embedded() &&
         ::access("/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so",
                  R_OK) != 0) {
       return {false, "libvirt's QEMU driver is missing: install libvirt-daemon-driver-qemu",
@@ -139,18 +196,23 @@ class VmDriver : public GuestDriver {
     return a;
   }
 
-  // Results say how libvirt was driven: the URI, and that its guest-CPU read-back takes the x86
-  // path (vm/libvirt/domain_xml.cc), which is ~0.2 s less than a stock domain's under TCG.
+  // Results say how libvirt was driven: the URI, how markers travel (their arrival times include
+  // that path), and that its guest-CPU read-back takes the x86 path (vm/libvirt/domain_xml.cc),
+  // which is ~0.2 s less than a stock domain's under TCG.
   std::map<std::string, std::string> EffectiveParameters(
       const std::map<std::string, std::string>& options) const override {
     auto p = GuestDriver::EffectiveParameters(options);
     p["libvirt_uri"] = Uri();
     p["libvirt_cpu_readback"] = "x86 (qemu:capabilities drops cpu-unavailable-features)";
+    p["marker_transport"] = Embedded()
+                                ? "unix socket (QEMU chardev, this host)"
+                                : "libvirt console stream (pty on the QEMU host, via the "
+                                  "libvirt connection)";
     return p;
   }
 
   Status Prepare() override {
-    CTV_CHECK(PrepareGuest());
+    CTV_CHECK(PrepareGuest(/*local_qemu=*/RemoteHost().empty()));
     if (!conn_)
       conn_ = std::make_shared<vm::lv::Connection>(CTV_TRY(vm::lv::Connection::Open(Uri())));
     return Ok();
@@ -165,29 +227,115 @@ class VmDriver : public GuestDriver {
       return MakeError("create domain", spec.name,
                        "libvirt (9.0) puts virtio devices on PCI and microvm has no PCI bus: use "
                        "devices=emulated, machine=pc or q35, or the qemu driver (virtio-mmio)");
-    GuestLaunch g = CTV_TRY(NewLaunch(std::move(vs), spec));
+    bool embedded = Embedded();
+    GuestLaunch g = CTV_TRY(NewLaunch(std::move(vs), spec, /*listen_socket=*/embedded));
     vm::DomainLaunch l;
-    l.emulator = qemu_;
-    l.kernel = g.kernel;
-    l.initrd = g.initrd;
     l.cmdline = g.cmdline;
-    l.console_log = g.console_log;
-    l.channel_socket = g.channel.Path();
-    l.qemu_as_root = conn_->Uri().rfind("qemu:///embed", 0) != 0;
+    if (embedded) {
+      l.emulator = qemu_;
+      l.kernel = g.kernel;
+      l.initrd = g.initrd;
+      l.transport = vm::CharTransport::kLocalFiles;
+      l.console_log = g.console_log;
+      l.channel_socket = g.channel.Path();
+    } else {
+      // A daemon's QEMU, here or on another host, boots volumes the daemon can open and talks
+      // through the connection only. Its own default emulator.
+      l.kernel = CTV_TRY(DaemonPathOf(g.kernel));
+      l.initrd = CTV_TRY(DaemonPathOf(g.initrd));
+      l.transport = vm::CharTransport::kLibvirtStreams;
+      l.qemu_as_root = true;
+    }
     std::string xml = vm::DomainXml(g.spec, g.accel.accel, l);
-    auto inst = std::make_unique<VmInstance>(conn_, std::move(g), std::move(xml));
-    const std::string embed = "qemu:///embed?root=";
-    if (conn_->Uri().rfind(embed, 0) == 0) inst->embed_root_ = conn_->Uri().substr(embed.size());
-    return std::unique_ptr<Instance>(std::move(inst));
+    return std::unique_ptr<Instance>(
+        std::make_unique<VmInstance>(conn_, std::move(g), std::move(xml), l.transport));
+  }
+
+ protected:
+  // On another host `auto` is answered there: KVM only when the daemon offers it AND the guest
+  // really boots under it (the same boot-probe reasoning as vm/accel.h, with the real guest as
+  // the probe), bounded by kRemoteKvmProbe; else TCG, saying why. Once per driver.
+  Result<vm::ResolvedAccel> ResolveAccelFor(vm::Accel requested,
+                                            const InstanceSpec& spec) override {
+    std::string host = RemoteHost();
+    if (host.empty()) return GuestDriver::ResolveAccelFor(requested, spec);
+    if (requested != vm::Accel::kAuto)
+      return vm::ResolvedAccel{requested, vm::AccelName(requested) + " (requested)"};
+    if (!remote_accel_) remote_accel_ = CTV_TRY(ProbeRemoteKvm(host, spec));
+    return *remote_accel_;
+  }
+
+  uint64_t QemuHostTscKhz() override {
+    if (RemoteHost().empty()) return GuestDriver::QemuHostTscKhz();
+    if (!remote_tsc_khz_) {
+      remote_tsc_khz_ = TscKhzOfLibvirtHost(conn_->Get());
+      if (*remote_tsc_khz_ == 0)
+        Log(LogLevel::kWarn,
+            "vm: libvirt on {} reports no TSC rate: TCG microvm guests boot without "
+            "tsc_early_khz and may hang in TSC calibration (machine=pc does not need it)",
+            RemoteHost());
+    }
+    return *remote_tsc_khz_;
   }
 
  private:
+  static constexpr auto kRemoteKvmProbe = std::chrono::seconds(10);
+
+  Result<vm::ResolvedAccel> ProbeRemoteKvm(const std::string& host, const InstanceSpec& spec) {
+    char* caps = virConnectGetDomainCapabilities(conn_->Get(), nullptr, "x86_64", nullptr, "kvm", 0);
+    if (!caps) {
+      std::string why = vm::lv::LastError("", "").context;
+      vm::ResolvedAccel r{vm::Accel::kTcg, "auto: libvirt on " + host + " offers no KVM (" + why +
+                                               "); using TCG (emulation)"};
+      Log(LogLevel::kWarn, "vm: {}", r.note);
+      return r;
+    }
+    std::free(caps);
+    InstanceSpec probe = spec;
+    probe.name = spec.name + "-kvmprobe";
+    probe.options["accel"] = "kvm";
+    Log(LogLevel::kInfo, "vm: libvirt on {} offers KVM; boot probe (up to {} s)", host,
+        kRemoteKvmProbe.count());
+    Status booted = [&]() -> Status {
+      std::unique_ptr<Instance> inst = CTV_TRY(Create(probe));
+      CTV_CHECK(inst->Start());
+      return inst->WaitReady(kRemoteKvmProbe);
+    }();
+    if (booted)
+      return vm::ResolvedAccel{vm::Accel::kKvm,
+                               "auto: kvm (libvirt on " + host + " offers it and the guest booted)"};
+    std::string why = booted.error().ToString();
+    if (why.size() > 300) why = why.substr(0, 300) + "...";
+    vm::ResolvedAccel r{vm::Accel::kTcg, "auto: KVM offered by libvirt on " + host +
+                                             " but the guest did not boot under it (" + why +
+                                             "); using TCG (emulation)"};
+    Log(LogLevel::kWarn, "vm: {}", r.note);
+    return r;
+  }
+
+  // The path, on the daemon's host, of a volume holding the local guest file `local` (uploaded
+  // once; see vm/libvirt/volumes.h). The guest cache names its files by content; the bzImage
+  // from /boot is named after the guest key, which covers the kernel's digest.
+  Result<std::string> DaemonPathOf(const std::string& local) {
+    if (auto it = volumes_.find(local); it != volumes_.end()) return it->second;
+    std::string name = local == guest_->bzimage ? "bzimage-" + guest_->key
+                                                : local.substr(local.rfind('/') + 1);
+    vm::lv::VolumePath v = CTV_TRY(vm::lv::EnsureVolume(conn_->Get(), local, name));
+    volumes_[local] = v.path;
+    return v.path;
+  }
+
   std::string Uri() const {
     return config_.libvirt_uri.empty() ? vm::lv::EmbedUri(vm::VmStateRoot(ctx_.state_dir))
                                        : config_.libvirt_uri;
   }
+  bool Embedded() const { return !vm::lv::EmbedRootOf(Uri()).empty(); }
+  std::string RemoteHost() const { return vm::lv::RemoteHostOf(Uri()); }
 
   Conn conn_;
+  std::map<std::string, std::string> volumes_;  // local guest file -> path on the daemon's host
+  std::optional<vm::ResolvedAccel> remote_accel_;
+  std::optional<uint64_t> remote_tsc_khz_;
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/interrupt.h"
+#include "vm/setup.h"
 
 namespace ctv::bench {
 namespace {
@@ -20,6 +21,8 @@ constexpr auto kStopTimeout = 30s;
 
 struct OneStart {
   std::vector<Mark> marks;
+  std::string accelerator;  // a VM instance's, as really used ("" for others)
+  std::string accelerator_note;
 };
 
 Result<OneStart> StartOnce(Driver& d, const std::string& name,
@@ -32,7 +35,12 @@ Result<OneStart> StartOnce(Driver& d, const std::string& name,
   CTV_CHECK(inst->Start());
   CTV_CHECK(inst->WaitReady(kReadyTimeout));
   CTV_CHECK(inst->Stop(kStopTimeout));
-  return OneStart{inst->Marks()};  // marks after "ready" (e.g. a VM's teardown) are phases too  // `inst` destroyed here: everything it held is released
+  OneStart one{inst->Marks(), "", ""};
+  if (auto* vm = dynamic_cast<const vm::VmInstanceInfo*>(inst.get())) {
+    one.accelerator = vm->Accelerator();
+    one.accelerator_note = vm->AcceleratorNote();
+  }
+  return one;  // marks after "ready" (e.g. a VM's teardown) are phases too  // `inst` destroyed here: everything it held is released
 }
 
 class StartupSuite final : public Suite {
@@ -86,6 +94,13 @@ class StartupSuite final : public Suite {
         r.skipped = fmt::format("repetition {} failed: {}", i + 1, one.error().ToString());
         r.metrics.clear();
         return r;
+      }
+      // What the instance really ran with overrides the driver's expectation (Check): e.g. a
+      // remote libvirt host's KVM is only known once a guest was started there.
+      if (!one->accelerator.empty()) {
+        r.accelerator = one->accelerator;
+        if (!one->accelerator_note.empty())
+          r.details["accelerator_note"] = one->accelerator_note;
       }
       if (warm) continue;
       const auto& m = one->marks;

@@ -136,6 +136,45 @@ TEST_F(DomainXmlOnTestDriver, DropsTheCpuUnavailableFeaturesCapability) {
   }
 }
 
+// Daemon URIs (maybe on another host): no path of this host in the XML; both character devices
+// are ptys with the aliases StreamBridge opens, for each device model; libvirt keeps the aliases.
+TEST_F(DomainXmlOnTestDriver, LibvirtStreamsUsePtysWithOurAliasesAndNoLocalPaths) {
+  for (DeviceModel dm : {DeviceModel::kEmulated, DeviceModel::kVirtio}) {
+    VmSpec s = Pc();
+    s.devices = dm;
+    DomainLaunch l = Launch();
+    l.transport = CharTransport::kLibvirtStreams;
+    l.kernel = "/var/lib/libvirt/ctvbench/vmlinux-1";
+    std::string xml = DomainXml(s, Accel::kTcg, l);
+    SCOPED_TRACE(xml);
+    EXPECT_FALSE(Contains(xml, "/run/x/")) << "a local file leaked into a daemon's domain";
+    EXPECT_FALSE(Contains(xml, "<emulator>")) << "the daemon picks its own QEMU";
+    EXPECT_TRUE(Contains(xml, "<serial type='pty'>\n      <target type='isa-serial' port='0'/>\n"
+                              "      <alias name='ua-ctvconsole'/>"));
+    if (dm == DeviceModel::kEmulated) {
+      EXPECT_TRUE(Contains(xml, "<target type='isa-serial' port='1'/>\n      <alias name='ua-ctvmarker'/>"));
+    } else {
+      EXPECT_TRUE(Contains(xml, "<console type='pty'>\n      <target type='virtio' port='0'/>\n"
+                                "      <alias name='ua-ctvmarker'/>"));
+    }
+    std::string dump = DefineAndDump(xml);
+    EXPECT_TRUE(Contains(dump, "<alias name='ua-ctvconsole'/>")) << dump;
+    EXPECT_TRUE(Contains(dump, "<alias name='ua-ctvmarker'/>")) << dump;
+  }
+}
+
+// Local files: the embedded driver's QEMU writes the console log and connects to our socket.
+TEST(DomainXmlTransport, LocalFilesHaveNoAliasesAndNameTheEmulatorWhenGiven) {
+  DomainLaunch l = Launch();
+  std::string xml = DomainXml(Pc(), Accel::kTcg, l);
+  EXPECT_FALSE(Contains(xml, "<alias"));
+  EXPECT_FALSE(Contains(xml, "<emulator>"));
+  EXPECT_TRUE(Contains(xml, "<source path='/run/x/console.log'/>"));
+  l.emulator = "/usr/bin/qemu-system-x86_64";
+  EXPECT_TRUE(Contains(DomainXml(Pc(), Accel::kTcg, l),
+                       "<emulator>/usr/bin/qemu-system-x86_64</emulator>"));
+}
+
 TEST(DomainXml, EscapesEverythingXmlCares) {
   EXPECT_EQ(EscapeMarkup("a<b>&'\""), "a&lt;b&gt;&amp;&#39;&quot;");
 }

@@ -59,6 +59,11 @@ std::string EmbedUri(const std::string& vm_state_root) {
   return "qemu:///embed?root=" + vm_state_root + "/libvirt";
 }
 
+std::string EmbedRootOf(const std::string& uri) {
+  const std::string embed = "qemu:///embed?root=";
+  return uri.rfind(embed, 0) == 0 ? uri.substr(embed.size()) : "";
+}
+
 std::string RemoteHostOf(const std::string& uri) {
   size_t scheme_end = uri.find("://");
   if (scheme_end == std::string::npos) return "";
@@ -101,11 +106,7 @@ Status WriteEmbedConfig(const std::string& embed_root) {
 }
 
 Result<Connection> Connection::Open(const std::string& uri) {
-  const std::string embed = "qemu:///embed?root=";
-  if (uri.rfind(embed, 0) == 0) {
-    std::string root = uri.substr(embed.size());
-    CTV_CHECK(WriteEmbedConfig(root));
-  }
+  if (std::string root = EmbedRootOf(uri); !root.empty()) CTV_CHECK(WriteEmbedConfig(root));
   EnsureEventLoop();
   Connection c;
   c.uri_ = uri;

@@ -25,9 +25,12 @@ void EnsureEventLoop();
 
 // "qemu:///embed?root=<vm_state_root>/libvirt".
 std::string EmbedUri(const std::string& vm_state_root);
+// The root of an embedded-driver URI ("qemu:///embed?root=DIR" -> "DIR"); "" for any other URI,
+// i.e. one naming a libvirt daemon (local or not).
+std::string EmbedRootOf(const std::string& uri);
 // The host part of a libvirt URI when it names another machine ("qemu+ssh://user@h:22/system"
-// -> "h"); "" for local URIs (no host, localhost, 127.0.0.1, ::1). The guest's kernel and
-// initramfs and the marker socket are files on this host, so QEMU must run here.
+// -> "h"); "" for local URIs (no host, localhost, 127.0.0.1, ::1). Facts of this host (its KVM,
+// its TSC rate, its /proc) say nothing about another one.
 std::string RemoteHostOf(const std::string& uri);
 // Writes <root>/etc/qemu.conf for the embedded driver: QEMU as root, no security driver, no
 // mount namespace (this host's QEMU runs as root without confinement). Idempotent.

@@ -4,6 +4,14 @@
 #include <cmath>
 
 namespace ctv::vm {
+namespace {
+
+std::string MarkerAlias(const DomainLaunch& l) {
+  if (l.transport != CharTransport::kLibvirtStreams) return "";
+  return std::string("      <alias name='") + kMarkerAlias + "'/>\n";
+}
+
+}  // namespace
 
 std::string DomainXml(const VmSpec& s, Accel accel, const DomainLaunch& l) {
   bool kvm = accel == Accel::kKvm;
@@ -44,23 +52,30 @@ std::string DomainXml(const VmSpec& s, Accel accel, const DomainLaunch& l) {
   x += "  <on_reboot>destroy</on_reboot>\n";
   x += "  <on_crash>destroy</on_crash>\n";
   x += "  <devices>\n";
-  x += "    <emulator>" + EscapeMarkup(l.emulator) + "</emulator>\n";
-  x += "    <serial type='file'>\n      <source path='" + EscapeMarkup(l.console_log) +
-       "'/>\n      <target type='isa-serial' port='0'/>\n    </serial>\n";
-  std::string chan_source =
-      "      <source mode='connect' path='" + EscapeMarkup(l.channel_socket) + "'/>\n";
-  if (s.devices == DeviceModel::kEmulated) {
-    x += "    <serial type='unix'>\n" + chan_source +
-         "      <target type='isa-serial' port='1'/>\n    </serial>\n";
+  if (!l.emulator.empty()) x += "    <emulator>" + EscapeMarkup(l.emulator) + "</emulator>\n";
+  // The marker device: a second UART (emulated) or a virtio console.
+  auto marker = [&](const std::string& type, const std::string& source) {
+    if (s.devices == DeviceModel::kEmulated)
+      return "    <serial type='" + type + "'>\n" + source +
+             "      <target type='isa-serial' port='1'/>\n" + MarkerAlias(l) + "    </serial>\n";
+    return "    <console type='" + type + "'>\n" + source +
+           "      <target type='virtio' port='0'/>\n" + MarkerAlias(l) + "    </console>\n";
+  };
+  if (l.transport == CharTransport::kLocalFiles) {
+    x += "    <serial type='file'>\n      <source path='" + EscapeMarkup(l.console_log) +
+         "'/>\n      <target type='isa-serial' port='0'/>\n    </serial>\n";
+    x += marker("unix",
+                "      <source mode='connect' path='" + EscapeMarkup(l.channel_socket) + "'/>\n");
   } else {
-    x += "    <console type='unix'>\n" + chan_source +
-         "      <target type='virtio' port='0'/>\n    </console>\n";
+    x += std::string("    <serial type='pty'>\n      <target type='isa-serial' port='0'/>\n") +
+         "      <alias name='" + kConsoleAlias + "'/>\n    </serial>\n";
+    x += marker("pty", "");
   }
   // Nothing libvirt would add by default that the guest does not use.
   x += "    <controller type='usb' model='none'/>\n";
   x += "    <memballoon model='none'/>\n";
   x += "  </devices>\n";
-  // relabel='no': our files stay root's, as for the qemu driver's QEMU.
+  // relabel='no': the guest's files stay as they are, as for the qemu driver's QEMU.
   if (l.qemu_as_root)
     x += "  <seclabel type='static' model='dac' relabel='no'>\n"
          "    <label>+0:+0</label>\n"

@@ -9,16 +9,35 @@
 
 namespace ctv::vm {
 
+// How the guest console (ttyS0) and the marker channel reach the harness.
+enum class CharTransport {
+  // Files of this host: the console to `console_log`, markers to `channel_socket`, which QEMU
+  // connects to. For the embedded driver, whose QEMU runs here as root.
+  kLocalFiles,
+  // `pty` devices with the aliases kConsoleAlias / kMarkerAlias, read through the libvirt
+  // connection (lv::StreamBridge). For daemons, local (qemu:///system) or on another host
+  // (qemu+ssh://): nothing but the connection has to reach this host.
+  kLibvirtStreams,
+};
+
+// User aliases ("ua-" prefix) of the two character devices under kLibvirtStreams.
+inline constexpr char kConsoleAlias[] = "ua-ctvconsole";
+inline constexpr char kMarkerAlias[] = "ua-ctvmarker";
+
 struct DomainLaunch {
-  std::string emulator = "/usr/bin/qemu-system-x86_64";
-  std::string kernel;
+  // "" = the daemon's default emulator for the architecture (a remote host's QEMU may live
+  // elsewhere than ours).
+  std::string emulator;
+  std::string kernel;  // paths as QEMU's host sees them (storage volumes for daemons)
   std::string initrd;
   std::string cmdline;
-  std::string console_log;     // ttyS0 -> file
-  std::string channel_socket;  // marker channel; QEMU connects (mode='connect')
-  // Run QEMU as root:root (a static DAC <seclabel>). For a system daemon (qemu:///system), whose
-  // QEMUs run as its own user (libvirt-qemu on Debian) and cannot reach the root-only state dir
-  // with the marker socket; the embedded driver already runs QEMU as root (its qemu.conf).
+  CharTransport transport = CharTransport::kLocalFiles;
+  std::string console_log;     // kLocalFiles: ttyS0 -> this file
+  std::string channel_socket;  // kLocalFiles: marker channel; QEMU connects (mode='connect')
+  // Run QEMU as root:root without relabelling (a static DAC <seclabel>), as the embedded driver's
+  // qemu.conf does: for daemons, whose QEMUs otherwise run as their own user (libvirt-qemu on
+  // Debian). The same user as the other drivers' QEMU keeps the figures comparable, and the
+  // shared cached kernel and initramfs volumes are not chowned to and fro by each domain.
   bool qemu_as_root = false;
 };
 
