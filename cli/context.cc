@@ -19,10 +19,10 @@ void AddContextOptions(CLI::App& app, ContextOptions& o) {
   app.add_option("--kernel", o.guest_kernel,
                  "guest kernel for the VM drivers (default: newest /boot/vmlinuz-* with modules)");
   app.add_option("--libvirt-uri", o.libvirt_uri,
-                 "libvirt connection of the vm driver: qemu:///system, qemu+ssh://localhost/system... "
-                 "(default: embedded qemu:///embed, no daemon). QEMU must run on this host: the "
-                 "guest files and the marker socket are local, so a URI naming another host is "
-                 "refused (run ctvbench there)");
+                 "libvirt connection of the vm driver (default: embedded qemu:///embed, no "
+                 "daemon). A daemon may be local (qemu:///system) or on another host "
+                 "(qemu+ssh://root@HOST/system): the guest is uploaded into its storage pool "
+                 "'ctvbench' once, and console and markers travel over the connection");
 }
 
 bench::DriverContext MakeContext(const ContextOptions& o) {

@@ -1,6 +1,8 @@
 // Helper process for the killed-harness test (libvirt allows one embedded root per process, and
 // a harness must die without running destructors):
-//   vm-kill-helper start qemu|vm STATE_DIR IMAGE_DIR PROBE   start one guest, print STARTED, wait
+//   vm-kill-helper start qemu|vm STATE_DIR IMAGE_DIR PROBE [URI]
+//                                    start one guest (vm: under libvirt URI, default embedded),
+//                                    print STARTED, wait
 //   vm-kill-helper gc STATE_DIR      vm::CollectGarbage, then print "DOMAINS <n>": the ctv*
 //                                    domains the embedded libvirt still knows (active or defined)
 #include <unistd.h>
@@ -16,9 +18,13 @@
 
 namespace {
 
-int Start(const std::string& which, const ctv::bench::DriverContext& ctx) {
-  auto driver = which == "vm" ? ctv::bench::MakeVmDriver(ctx) : ctv::bench::MakeQemuDriver(ctx);
+int Start(const std::string& which, const ctv::bench::DriverContext& ctx, const std::string& uri) {
+  ctv::vm::VmDriverConfig config;
+  config.libvirt_uri = uri;
+  auto driver = which == "vm" ? ctv::bench::MakeVmDriver(ctx, config)
+                              : ctv::bench::MakeQemuDriver(ctx, config);
   std::map<std::string, std::string> opts;  // defaults: microvm (libvirt too)
+  if (!uri.empty()) opts["accel"] = "tcg";   // no KVM boot probe on a remote host first
   auto inst = driver->Create({"ctv-test-killed-" + which, {"ready"}, {}, opts});
   if (!inst) {
     std::fprintf(stderr, "%s\n", inst.error().ToString().c_str());
@@ -55,10 +61,11 @@ int Gc(const std::string& state_dir) {
 
 int main(int argc, char** argv) {
   std::string mode = argc > 1 ? argv[1] : "";
-  if (mode == "start" && argc == 6) return Start(argv[2], {argv[5], argv[4], argv[3]});
+  if (mode == "start" && (argc == 6 || argc == 7))
+    return Start(argv[2], {argv[5], argv[4], argv[3]}, argc == 7 ? argv[6] : "");
   if (mode == "gc" && argc == 3) return Gc(argv[2]);
   std::fprintf(stderr,
-               "usage: vm-kill-helper start qemu|vm STATE_DIR IMAGE_DIR PROBE\n"
+               "usage: vm-kill-helper start qemu|vm STATE_DIR IMAGE_DIR PROBE [URI]\n"
                "       vm-kill-helper gc STATE_DIR\n");
   return 2;
 }
