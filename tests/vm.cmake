@@ -30,3 +30,9 @@ target_include_directories(ctv_remote_host PUBLIC ${CMAKE_SOURCE_DIR})
 target_compile_definitions(ctv_remote_host PRIVATE
   CTV_SOURCE_DIR="${CMAKE_SOURCE_DIR}" CTV_BIN_DIR="${CMAKE_RUNTIME_OUTPUT_DIRECTORY}")
 add_dependencies(ctv_remote_host ctv-remote-init)
+add_executable(remote-host-kill-helper integration/remote_host/kill_helper.cc)
+target_link_libraries(remote-host-kill-helper PRIVATE ctv_remote_host)
+ctv_add_test(remote_libvirt_host_test integration
+  SOURCES integration/remote_libvirt_host_test.cc
+  LIBS ctv_remote_host PkgConfig::LIBVIRT)
+add_dependencies(remote_libvirt_host_test remote-host-kill-helper)
