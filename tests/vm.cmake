@@ -36,3 +36,8 @@ ctv_add_test(remote_libvirt_host_test integration
   SOURCES integration/remote_libvirt_host_test.cc
   LIBS ctv_remote_host PkgConfig::LIBVIRT)
 add_dependencies(remote_libvirt_host_test remote-host-kill-helper)
+# Boots a guest on the remote host (TCG): serialised with the other guest boots.
+ctv_add_test(remote_libvirt_domain_test integration
+  SOURCES integration/remote_libvirt_domain_test.cc
+  LIBS ctv_remote_host PkgConfig::LIBVIRT PkgConfig::LIBARCHIVE
+  LOCK vm_boot)
