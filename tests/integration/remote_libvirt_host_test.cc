@@ -161,6 +161,20 @@ TEST_F(RemoteLibvirtHostTest, SshUploadSeparationAndNothingLeft) {
   ASSERT_TRUE(here);
   EXPECT_NE(here->out, "");
 
+  // The host key is checked: with another key in known_hosts the same URI is refused.
+  {
+    auto keygen = RunCommand({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", wd / "other"});
+    ASSERT_TRUE(keygen && keygen->status.Success());
+    auto other = ReadFile(wd / "other.pub");
+    ASSERT_TRUE(other);
+    ASSERT_TRUE(WriteFile(wd / "client/known_hosts",
+                          "ctv-remote-host " + other->substr(0, other->rfind(' ')) + "\n"));
+    auto refused = vm::lv::Connection::Open(host->Uri());
+    ASSERT_FALSE(refused) << "connected despite a wrong host key";
+    EXPECT_NE(refused.error().ToString().find("Host key verification failed"), std::string::npos)
+        << refused.error().ToString();
+  }
+
   t0 = std::chrono::steady_clock::now();
   Status stopped = host->Stop();
   std::printf("[ remote ] stop %.2f s\n", SecondsSince(t0));
