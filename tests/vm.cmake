@@ -21,3 +21,23 @@ add_dependencies(vm_integration_test vm-kill-helper ctv-init)
 add_executable(vm-phases integration/vm_phases.cc)
 target_link_libraries(vm-phases PRIVATE ctv_vm_drivers ctv_bench)
 target_include_directories(vm-phases PRIVATE ${CMAKE_SOURCE_DIR})
+# A second libvirt host on this machine (sshd + libvirtd in namespaces of their own, reached over
+# a veth with qemu+ssh://) for tests of remote URIs: integration/remote_libvirt_host.h.
+add_executable(ctv-remote-init integration/remote_host/remote_init.cc)
+add_library(ctv_remote_host STATIC integration/remote_libvirt_host.cc)
+target_link_libraries(ctv_remote_host PUBLIC ctv_core ctv_vm PRIVATE PkgConfig::LIBVIRT fmt::fmt)
+target_include_directories(ctv_remote_host PUBLIC ${CMAKE_SOURCE_DIR})
+target_compile_definitions(ctv_remote_host PRIVATE
+  CTV_SOURCE_DIR="${CMAKE_SOURCE_DIR}" CTV_BIN_DIR="${CMAKE_RUNTIME_OUTPUT_DIRECTORY}")
+add_dependencies(ctv_remote_host ctv-remote-init)
+add_executable(remote-host-kill-helper integration/remote_host/kill_helper.cc)
+target_link_libraries(remote-host-kill-helper PRIVATE ctv_remote_host)
+ctv_add_test(remote_libvirt_host_test integration
+  SOURCES integration/remote_libvirt_host_test.cc
+  LIBS ctv_remote_host PkgConfig::LIBVIRT)
+add_dependencies(remote_libvirt_host_test remote-host-kill-helper)
+# Boots a guest on the remote host (TCG): serialised with the other guest boots.
+ctv_add_test(remote_libvirt_domain_test integration
+  SOURCES integration/remote_libvirt_domain_test.cc
+  LIBS ctv_remote_host PkgConfig::LIBVIRT PkgConfig::LIBARCHIVE
+  LOCK vm_boot)
