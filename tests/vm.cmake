@@ -36,8 +36,9 @@ ctv_add_test(remote_libvirt_host_test integration
   SOURCES integration/remote_libvirt_host_test.cc
   LIBS ctv_remote_host PkgConfig::LIBVIRT)
 add_dependencies(remote_libvirt_host_test remote-host-kill-helper)
-# Boots a guest on the remote host (TCG): serialised with the other guest boots.
-ctv_add_test(remote_libvirt_domain_test integration
-  SOURCES integration/remote_libvirt_domain_test.cc
-  LIBS ctv_remote_host PkgConfig::LIBVIRT PkgConfig::LIBARCHIVE
+# The vm driver against that remote host: upload, streams, remote accel=auto, AUTODESTROY.
+ctv_add_test(vm_remote_test integration
+  SOURCES integration/vm_remote_test.cc integration/vm_test_env.cc
+  LIBS ctv_remote_host ctv_vm_drivers ctv_bench PkgConfig::LIBVIRT nlohmann_json::nlohmann_json
   LOCK vm_boot)
+add_dependencies(vm_remote_test ctvbench ctv-probe ctv-init vm-kill-helper)

@@ -2,7 +2,7 @@
 // of its own, reached with a qemu+ssh:// URI. The tests prove what the fixture promises: the
 // ssh transport works with host key checking, the storage driver takes uploads that land on the
 // remote only, the remote cannot see our state, and nothing is left after Stop() or after the
-// test process is SIGKILLed. No guest is booted here (see remote_libvirt_domain_test.cc).
+// test process is SIGKILLed. No guest is booted here (see vm_remote_test.cc).
 #include "tests/integration/remote_libvirt_host.h"
 
 #include <gtest/gtest.h>

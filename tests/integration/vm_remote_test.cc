@@ -1,0 +1,210 @@
+// The `vm` driver against a libvirt daemon on another host: RemoteLibvirtHost, a real libvirtd and
+// sshd in their own mount, network and PID namespaces, reached with qemu+ssh:// over a veth pair.
+// That host cannot see this one's files, so each test shows the driver needs nothing but the
+// connection: the guest is uploaded into the remote's storage pool and booted there, its markers
+// and console come back as libvirt streams (and STOP goes the other way), `accel=auto` is resolved
+// there, and a killed harness's domain is destroyed by the daemon.
+#include <gtest/gtest.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "bench/drivers/vm_driver.h"
+#include "core/fd.h"
+#include "core/line_reader.h"
+#include "core/process.h"
+#include "tests/integration/remote_libvirt_host.h"
+#include "tests/integration/vm_test_env.h"
+#include "vm/libvirt/conn.h"
+#include "vm/libvirt/volumes.h"
+#include "vm/setup.h"
+
+namespace ctv {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+std::vector<std::string> MarkNames(const bench::Instance& inst) {
+  std::vector<std::string> out;
+  for (const auto& m : inst.Marks()) out.push_back(m.name);
+  return out;
+}
+
+// The remote host is started once for the suite: its start (daemons, QEMU capability probe)
+// costs seconds, and every test here needs the same one.
+class VmRemoteTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (!ctv::testing::RemoteLibvirtHost::Missing().empty()) return;
+    work_ = new test::TempDir();
+    ctv::testing::RemoteLibvirtHost::Options o;
+    o.cache_dir = "/run/ctvbench/cache/remote-libvirt-host";  // libvirt's capability cache
+    auto h = ctv::testing::RemoteLibvirtHost::Start(work_->Path(), o);
+    if (!h) {
+      start_error_ = new std::string(h.error().ToString());
+      return;
+    }
+    remote_ = new ctv::testing::RemoteLibvirtHost(std::move(*h));
+  }
+  static void TearDownTestSuite() {
+    if (remote_) {
+      auto trace = remote_->GetTrace();
+      Status s = remote_->Stop();
+      EXPECT_TRUE(s) << s.error().ToString();
+      auto left = ctv::testing::RemoteLibvirtHost::Leftovers(trace);
+      EXPECT_TRUE(left.empty()) << "the remote host left " << left.front();
+      delete remote_;
+      remote_ = nullptr;
+    }
+    delete work_;
+    work_ = nullptr;
+  }
+  void SetUp() override {
+    if (!env_.Missing().empty()) GTEST_SKIP() << env_.Missing();
+    if (std::string m = ctv::testing::RemoteLibvirtHost::Missing(); !m.empty()) GTEST_SKIP() << m;
+    ASSERT_TRUE(remote_) << "remote libvirt host did not start: " << *start_error_;
+  }
+
+  std::unique_ptr<bench::Driver> RemoteDriver() {
+    vm::VmDriverConfig config;
+    config.libvirt_uri = remote_->Uri();
+    return bench::MakeVmDriver(env_.Context(), config);
+  }
+  // QEMU processes and ctv* domains on the remote.
+  std::string RemoteQemus() {
+    auto out = remote_->Run("pgrep -a -x qemu-system-x86 || true");
+    return out ? *out : out.error().ToString();
+  }
+  int RemoteCtvDomains() {
+    auto conn = vm::lv::Connection::Open(remote_->Uri());
+    if (!conn) {
+      ADD_FAILURE() << conn.error().ToString();
+      return -1;
+    }
+    virDomainPtr* doms = nullptr;
+    int n = virConnectListAllDomains(conn->Get(), &doms, 0), ctv = 0;
+    for (int i = 0; i < n; ++i) {
+      vm::lv::Domain d(doms[i]);
+      if (d.Name().rfind("ctv", 0) == 0) ++ctv;
+    }
+    free(doms);
+    return ctv;
+  }
+
+  test::VmTestEnv env_{/*own_state=*/true};
+  static test::TempDir* work_;
+  static ctv::testing::RemoteLibvirtHost* remote_;
+  static std::string* start_error_;
+};
+
+test::TempDir* VmRemoteTest::work_ = nullptr;
+ctv::testing::RemoteLibvirtHost* VmRemoteTest::remote_ = nullptr;
+std::string* VmRemoteTest::start_error_ = nullptr;
+
+TEST_F(VmRemoteTest, GuestBootsThereAndReportsOverTheConnectionOnly) {
+  auto driver = RemoteDriver();
+  bench::Availability a = driver->Check();
+  EXPECT_TRUE(a.available) << a.reason;
+  EXPECT_EQ(a.accelerator, "unknown") << "another host's accelerator cannot be known before a start";
+  EXPECT_NE(a.reason.find(remote_->Address()), std::string::npos) << a.reason;
+  {
+    // accel=auto: the remote's libvirt offers KVM (this machine's /dev/kvm), but it is kvm_pvm,
+    // where the guest cannot boot: the driver must find that out there and fall back to TCG.
+    bench::InstanceSpec spec{"ctv-test-remote", {"hostinfo"}, {}, {{"accel", "auto"}}};
+    auto inst = driver->Create(spec);
+    ASSERT_TRUE(inst) << inst.error().ToString();
+    auto st = (*inst)->Start();
+    ASSERT_TRUE(st) << st.error().ToString();
+    EXPECT_NE(RemoteQemus(), "") << "the guest's QEMU runs on the remote";
+    auto exit = (*inst)->WaitExit(120s);
+    ASSERT_TRUE(exit) << exit.error().ToString();
+    EXPECT_TRUE(exit->status.Success()) << exit->status.ToString();
+    size_t b = exit->output.find('{');
+    ASSERT_NE(b, std::string::npos) << exit->output;
+    json j = json::parse(exit->output.substr(b), nullptr, false);
+    ASSERT_TRUE(j.is_object()) << exit->output;
+    utsname u{};
+    ::uname(&u);
+    EXPECT_NE(j["kernel_release"], u.release);
+    EXPECT_EQ(j["pid1_comm"], "ctv-init");
+    EXPECT_EQ(MarkNames(**inst), (std::vector<std::string>{"launch", "process", "firmware",
+                                                           "kernel", "init", "done", "gone"}));
+    auto* info = dynamic_cast<const vm::VmInstanceInfo*>(inst->get());
+    ASSERT_NE(info, nullptr);
+    if (info->Accelerator() == "tcg") {
+      EXPECT_NE(info->AcceleratorNote().find(remote_->Address()), std::string::npos)
+          << "the fallback must name the host it was decided on: " << info->AcceleratorNote();
+    } else {
+      EXPECT_EQ(info->Accelerator(), "kvm") << info->AcceleratorNote();
+    }
+  }
+  // The guest files are volumes there; the domain and its QEMU are gone.
+  auto vols = remote_->Run(std::string("ls ") + vm::lv::kPoolPath);
+  ASSERT_TRUE(vols) << vols.error().ToString();
+  EXPECT_NE(vols->find("vmlinux-"), std::string::npos) << *vols;
+  EXPECT_NE(vols->find("initrd-"), std::string::npos) << *vols;
+  EXPECT_EQ(vols->find(".part"), std::string::npos) << "an upload left its partial volume";
+  EXPECT_EQ(RemoteQemus(), "");
+  EXPECT_EQ(RemoteCtvDomains(), 0);
+  EXPECT_TRUE(env_.InstanceDirs().empty()) << "an instance directory survived";
+}
+
+// STOP travels to the guest over the marker stream (the bridge's other direction); the guest's
+// workload exits on it and the domain goes.
+TEST_F(VmRemoteTest, ReadyThenStopOverTheStream) {
+  auto driver = RemoteDriver();
+  {
+    bench::InstanceSpec spec{"ctv-test-remote-stop", {"ready"}, {}, {{"accel", "tcg"}}};
+    auto inst = driver->Create(spec);
+    ASSERT_TRUE(inst) << inst.error().ToString();
+    ASSERT_TRUE((*inst)->Start());
+    auto ready = (*inst)->WaitReady(120s);
+    ASSERT_TRUE(ready) << ready.error().ToString();
+    auto stop = (*inst)->Stop(60s);
+    ASSERT_TRUE(stop) << stop.error().ToString();
+    EXPECT_EQ(MarkNames(**inst),
+              (std::vector<std::string>{"launch", "process", "firmware", "kernel", "init", "ready",
+                                        "done", "gone"}));
+  }
+  EXPECT_EQ(RemoteQemus(), "");
+  EXPECT_EQ(RemoteCtvDomains(), 0);
+}
+
+// The harness dies without a destructor running: its ssh link drops, and the daemon destroys the
+// domain it started with AUTODESTROY. Nothing for `ctvbench gc` to do there; here, gc removes the
+// local instance directory.
+TEST_F(VmRemoteTest, KilledHarnessDomainIsDestroyedByTheDaemon) {
+  auto pipe = MakePipe();
+  ASSERT_TRUE(pipe);
+  SpawnOptions so;
+  so.argv = {test::Bin("vm-kill-helper"),     "start",
+             "vm",                            env_.Context().state_dir,
+             env_.Context().image_dir,        env_.Context().probe_path,
+             remote_->Uri()};
+  so.stdout_fd = pipe->write.Get();
+  auto child = Spawn(so);
+  ASSERT_TRUE(child) << child.error().ToString();
+  pipe->write.Reset();
+  LineReader reader(pipe->read.Get());
+  auto line = reader.Next(120s);
+  ASSERT_TRUE(line && *line) << "helper did not start a guest";
+  ASSERT_EQ((*line)->text, "STARTED");
+  EXPECT_NE(RemoteQemus(), "");
+  child->KillAndReap();  // SIGKILL
+  std::string left = RemoteQemus();
+  for (int i = 0; i < 300 && !left.empty(); ++i) {
+    ::usleep(100000);
+    left = RemoteQemus();
+  }
+  EXPECT_EQ(left, "") << "the daemon did not destroy the killed harness's domain within 30 s";
+  EXPECT_EQ(RemoteCtvDomains(), 0);
+  auto gc = RunCommand({test::Bin("vm-kill-helper"), "gc", env_.Context().state_dir}, 120s);
+  ASSERT_TRUE(gc) << gc.error().ToString();
+  EXPECT_TRUE(gc->status.Success()) << gc->err;
+  EXPECT_TRUE(env_.InstanceDirs().empty()) << "gc left an instance directory";
+}
+
+}  // namespace
+}  // namespace ctv
