@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <optional>
 
@@ -304,7 +305,11 @@ class VmDriver : public GuestDriver {
     if (booted)
       return vm::ResolvedAccel{vm::Accel::kKvm,
                                "auto: kvm (libvirt on " + host + " offers it and the guest booted)"};
-    std::string why = booted.error().ToString();
+    // A stock kernel under a KVM that cannot run it (kvm_pvm) just hangs: name that plainly.
+    std::string why = booted.error().code == ETIMEDOUT
+                          ? "no ready marker within " + std::to_string(kRemoteKvmProbe.count()) +
+                                " s"
+                          : booted.error().ToString();
     if (why.size() > 300) why = why.substr(0, 300) + "...";
     vm::ResolvedAccel r{vm::Accel::kTcg, "auto: KVM offered by libvirt on " + host +
                                              " but the guest did not boot under it (" + why +
