@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -11,6 +12,8 @@
 #include "cli/context.h"
 #include "core/process.h"
 #include "runtime/cgroup/detect.h"
+#include "vm/libvirt/conn.h"
+#include "vm/libvirt/daemon_info.h"
 
 namespace ctv::cli {
 namespace {
@@ -19,6 +22,28 @@ std::string Join(const std::vector<std::string>& v, const char* sep = ", ") {
   std::string s;
   for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
   return s;
+}
+
+// The libvirt daemon named by --libvirt-uri, asked over its connection (it may be another host);
+// nullopt for the embedded default, which has no daemon to ask.
+struct LibvirtLine {
+  std::string uri;
+  std::optional<vm::lv::DaemonInfo> info;
+  std::string error;
+};
+
+std::optional<LibvirtLine> AskLibvirtDaemon(const std::string& uri) {
+  if (uri.empty() || !vm::lv::EmbedRootOf(uri).empty()) return std::nullopt;
+  LibvirtLine l{uri, std::nullopt, ""};
+  auto conn = vm::lv::Connection::Open(uri);
+  if (!conn) {
+    l.error = conn.error().ToString();
+    return l;
+  }
+  auto info = vm::lv::DescribeDaemon(conn->Get());
+  if (info) l.info = *info;
+  else l.error = info.error().ToString();
+  return l;
 }
 
 int Doctor(const ContextOptions& co, bool as_json) {
@@ -31,6 +56,7 @@ int Doctor(const ContextOptions& co, bool as_json) {
   std::vector<std::string> missing;
   for (const char* tool : {"qemu-system-x86_64", "runc", "crun", "gnuplot", "umoci", "skopeo"})
     if (FindInPath(tool).empty()) missing.push_back(tool);
+  std::optional<LibvirtLine> lv = AskLibvirtDaemon(co.libvirt_uri);
 
   if (as_json) {
     nlohmann::json j = results::ToJson(results::RunResults{.environment = e})["environment"];
@@ -44,8 +70,20 @@ int Doctor(const ContextOptions& co, bool as_json) {
       for (const auto& [c, m] : cg->v1_mounts) v1[c] = m;
       j["cgroup_v1_mounts"] = v1;
     }
+    if (lv) {
+      nlohmann::json d = {{"uri", lv->uri}, {"error", lv->error}};
+      if (lv->info) {
+        d["hostname"] = lv->info->hostname;
+        d["libvirt_version"] = lv->info->libvirt_version;
+        d["qemu_version"] = lv->info->qemu_version;
+        d["kvm_offered"] = lv->info->kvm_offered;
+        d["kvm_why"] = lv->info->kvm_why;
+        d["tsc_khz"] = lv->info->tsc_khz;
+      }
+      j["libvirt_daemon"] = d;
+    }
     std::printf("%s\n", j.dump(2).c_str());
-    return 0;
+    return lv && !lv->error.empty() ? 1 : 0;
   }
   std::printf("kernel      %s (%s)\n", e.kernel_release.c_str(), e.arch.c_str());
   std::printf("cpu         %s, %d online\n", e.cpu_model.c_str(), e.cpu_count);
@@ -78,8 +116,23 @@ int Doctor(const ContextOptions& co, bool as_json) {
   std::printf("ctv-probe   %s\n", probe_ok ? ctx.probe_path.c_str() : "not built");
   std::printf("image       %s\n", image_ok ? ctx.image_dir.c_str()
                                            : "not built yet (ctvbench image build)");
+  if (lv && lv->info) {
+    const vm::lv::DaemonInfo& d = *lv->info;
+    std::printf("libvirt     %s\n", lv->uri.c_str());
+    std::printf("            host %s, libvirt %s, QEMU %s\n", d.hostname.c_str(),
+                d.libvirt_version.c_str(), d.qemu_version.c_str());
+    std::printf("            KVM %s\n",
+                d.kvm_offered ? "offered (accel=auto boot-probes it there at the first start)"
+                              : ("not offered: " + d.kvm_why).c_str());
+    if (d.tsc_khz == 0)
+      std::printf("            TSC rate unknown: TCG microvm guests there may hang in "
+                  "calibration; prefer machine=pc\n");
+  } else if (lv) {
+    std::printf("libvirt     %s\n            cannot connect: %s\n", lv->uri.c_str(),
+                lv->error.c_str());
+  }
   std::printf("revision    %s\n", e.ctvbench_revision.c_str());
-  return 0;
+  return lv && !lv->error.empty() ? 1 : 0;
 }
 
 }  // namespace
@@ -87,7 +140,8 @@ int Doctor(const ContextOptions& co, bool as_json) {
 Command RegisterDoctor(CLI::App& root) {
   auto* doctor = root.add_subcommand(
       "doctor", "Describe what this host offers: kernel, CPU, cgroup mode and controllers, "
-                "/dev/kvm and its module, tool versions, guest kernels");
+                "/dev/kvm and its module, tool versions, guest kernels; with --libvirt-uri naming "
+                "a daemon, what that daemon's host offers (exit 1 when it cannot be reached)");
   auto ctx = std::make_shared<ContextOptions>();
   auto as_json = std::make_shared<bool>(false);
   doctor->add_flag("--json", *as_json, "machine-readable output");

@@ -16,6 +16,7 @@
 #include "vm/channel.h"
 #include "vm/gc.h"
 #include "vm/libvirt/conn.h"
+#include "vm/libvirt/daemon_info.h"
 #include "vm/libvirt/domain_xml.h"
 #include "vm/libvirt/stream_bridge.h"
 #include "vm/libvirt/volumes.h"
@@ -154,18 +155,6 @@ class VmInstance : public GuestInstance {
   pid_t qemu_pid_ = -1;
 };
 
-// The TSC rate libvirt reports for its host (<counter name='tsc' frequency='HZ'/> in the
-// capabilities' <cpu>), in kHz; 0 when it reports none.
-uint64_t TscKhzOfLibvirtHost(virConnectPtr conn) {
-  char* caps = virConnectGetCapabilities(conn);
-  if (!caps) return 0;
-  std::string x = caps;
-  std::free(caps);
-  size_t at = x.find("<counter name='tsc' frequency='");
-  if (at == std::string::npos) return 0;
-  return std::strtoull(x.c_str() + at + 31, nullptr, 10) / 1000;
-}
-
 class VmDriver : public GuestDriver {
  public:
   using GuestDriver::GuestDriver;
@@ -269,7 +258,7 @@ class VmDriver : public GuestDriver {
   uint64_t QemuHostTscKhz() override {
     if (RemoteHost().empty()) return GuestDriver::QemuHostTscKhz();
     if (!remote_tsc_khz_) {
-      remote_tsc_khz_ = TscKhzOfLibvirtHost(conn_->Get());
+      remote_tsc_khz_ = vm::lv::TscKhz(conn_->Get());
       if (*remote_tsc_khz_ == 0)
         Log(LogLevel::kWarn,
             "vm: libvirt on {} reports no TSC rate: TCG microvm guests boot without "
@@ -283,15 +272,12 @@ class VmDriver : public GuestDriver {
   static constexpr auto kRemoteKvmProbe = std::chrono::seconds(10);
 
   Result<vm::ResolvedAccel> ProbeRemoteKvm(const std::string& host, const InstanceSpec& spec) {
-    char* caps = virConnectGetDomainCapabilities(conn_->Get(), nullptr, "x86_64", nullptr, "kvm", 0);
-    if (!caps) {
-      std::string why = vm::lv::LastError("", "").context;
+    if (std::string why; !vm::lv::KvmOffered(conn_->Get(), &why)) {
       vm::ResolvedAccel r{vm::Accel::kTcg, "auto: libvirt on " + host + " offers no KVM (" + why +
                                                "); using TCG (emulation)"};
       Log(LogLevel::kWarn, "vm: {}", r.note);
       return r;
     }
-    std::free(caps);
     InstanceSpec probe = spec;
     probe.name = spec.name + "-kvmprobe";
     probe.options["accel"] = "kvm";
