@@ -188,7 +188,7 @@ Command RegisterRun(CLI::App& root) {
                   "driver parameter DRIVER.KEY=VALUE, repeatable; recorded in the results. VM "
                   "drivers (vm, qemu): machine=pc|q35|microvm, accel=auto|kvm|tcg, "
                   "devices=virtio|emulated, boot=pvh|bzimage, acpi=on|off, vcpus=N, memory=MiB, "
-                  "cmdline=...; ctvrt: userns=0:100000:65536, init=0|1, seccomp=0|1");
+                  "cmdline=..., disk=MiB (a scratch disk); ctvrt: userns=0:100000:65536, init=0|1, seccomp=0|1");
   run->add_flag("-q,--quiet", o->quiet, "no progress line");
   AddContextOptions(*run, o->ctx);
   return {run, [o]() { return Run(*o); }};

@@ -61,7 +61,7 @@ const std::vector<Claim>& ClaimCatalogue() {
       {"network.port_conflict",
        "Two containers cannot bind the same host port (the second `-p 80:80` fails).", "network"},
       {"virt.paravirtual_drivers",
-       "Paravirtualized (virtio) drivers beat emulated devices for I/O.", "network"},
+       "Paravirtualized (virtio) drivers beat emulated devices for I/O.", "devices"},
   };
   return kClaims;
 }

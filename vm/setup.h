@@ -43,6 +43,10 @@ class VmInstanceInfo {
   virtual ~VmInstanceInfo() = default;
   virtual std::string Accelerator() const = 0;
   virtual std::string AcceleratorNote() const = 0;
+  // The scratch disk's QEMU cache mode ("none", "writeback"; "" without a disk) and why it is
+  // not "none" ("" when it is). See vm/disk.h.
+  virtual std::string DiskCache() const { return ""; }
+  virtual std::string DiskCacheNote() const { return ""; }
 };
 
 // Builds the guest for a driver context (image, probe and ctv-init next to it, state root cache).

@@ -1,5 +1,6 @@
 #include "vm/spec.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace ctv::vm {
@@ -19,6 +20,8 @@ std::string EscapeArg(const std::string& a) {
   }
   return out;
 }
+
+constexpr long kMaxDiskMib = 1 << 20;  // 1 TiB
 
 Result<long> ParsePositive(const std::string& key, const std::string& v) {
   char* end = nullptr;
@@ -47,8 +50,8 @@ std::string DeviceModelName(DeviceModel d) {
 }
 
 const std::vector<std::string>& VmOptionKeys() {
-  static const std::vector<std::string> keys = {"machine", "accel", "devices", "boot",
-                                                "acpi",    "vcpus", "memory",  "cmdline"};
+  static const std::vector<std::string> keys = {"machine", "accel",  "devices", "boot", "acpi",
+                                                "vcpus",   "memory", "cmdline", "disk"};
   return keys;
 }
 
@@ -93,12 +96,23 @@ Result<VmSpec> ParseVmOptions(const std::map<std::string, std::string>& options)
       s.memory_mib = static_cast<uint64_t>(CTV_TRY(ParsePositive(k, v)));
     } else if (k == "cmdline") {
       s.extra_cmdline = v;
+    } else if (k == "disk") {
+      long mib = CTV_TRY(ParsePositive(k, v));
+      // Sparse, so the size costs nothing; the bound only catches typos (a size in bytes).
+      if (mib > kMaxDiskMib)
+        return MakeError("parse VM option disk", v,
+                         "expected a size in MiB from 1 to " + std::to_string(kMaxDiskMib));
+      s.disk_mib = static_cast<uint64_t>(mib);
     } else {
       return MakeError(
           "parse VM option", k,
-          "known options: machine, accel, devices, boot, acpi, vcpus, memory, cmdline");
+          "known options: machine, accel, devices, boot, acpi, vcpus, memory, cmdline, disk");
     }
   }
+  if (s.disk_mib > 0 && s.machine == Machine::kMicrovm && s.devices == DeviceModel::kEmulated)
+    return MakeError("parse VM option disk", options.at("disk"),
+                     "machine=microvm has no IDE or SATA controller for an emulated disk: use "
+                     "devices=virtio (virtio-mmio) or machine=pc|q35");
   return s;
 }
 
@@ -109,6 +123,20 @@ std::string ChannelDevice(const VmSpec& s) {
 std::vector<std::string> ChannelModules(const VmSpec& s) {
   if (s.devices == DeviceModel::kEmulated) return {};
   return {s.machine == Machine::kMicrovm ? "virtio_mmio" : "virtio_pci", "virtio_console"};
+}
+
+std::string DiskModelName(const VmSpec& s) {
+  if (s.disk_mib == 0) return "";
+  if (s.devices == DeviceModel::kVirtio) return "virtio-blk";
+  return s.machine == Machine::kQ35 ? "sata" : "ide";
+}
+
+std::vector<std::string> DiskModules(const VmSpec& s) {
+  if (s.disk_mib == 0) return {};
+  if (s.devices == DeviceModel::kVirtio)
+    return {s.machine == Machine::kMicrovm ? "virtio_mmio" : "virtio_pci", "virtio_blk"};
+  // sd_mod: the SCSI disk driver libata presents ATA disks through.
+  return {s.machine == Machine::kQ35 ? "ahci" : "ata_piix", "sd_mod"};
 }
 
 std::string KernelCmdline(const VmSpec& s, Accel accel, const std::string& probe_path,
@@ -125,6 +153,8 @@ std::string KernelCmdline(const VmSpec& s, Accel accel, const std::string& probe
     c += " tsc_early_khz=" + std::to_string(tsc_khz);
   c += " ctv.chan=" + ChannelDevice(s);
   std::vector<std::string> mods = ChannelModules(s);
+  for (const std::string& m : DiskModules(s))  // the channel's virtio transport is not repeated
+    if (std::find(mods.begin(), mods.end(), m) == mods.end()) mods.push_back(m);
   mods.insert(mods.end(), s.boot_modules.begin(), s.boot_modules.end());
   if (!mods.empty()) {
     c += " ctv.mods=";

@@ -19,7 +19,8 @@ std::string MachineName(Machine m);
 
 // How the guest talks to the host: paravirtual (virtio console over virtio-pci, or virtio-mmio on
 // microvm; the guest loads virtio modules) or emulated hardware (a second 16550 UART on the ISA
-// bus, driver built into the kernel). The marker channel is the device under test.
+// bus, driver built into the kernel). The model covers the marker channel and, with `disk`, the
+// scratch disk (see DiskModelName).
 enum class DeviceModel { kVirtio, kEmulated };
 std::string DeviceModelName(DeviceModel d);
 
@@ -37,14 +38,18 @@ struct VmSpec {
   std::optional<double> cpu_quota;             // 0.5 = half a host core (libvirt <cputune>)
   std::optional<uint64_t> memory_limit_bytes;  // host-side hard limit (libvirt <memtune>)
   std::string extra_cmdline;                   // appended to the kernel command line
+  // A scratch disk of this many MiB (0 = none): sparse, raw, empty, the guest's only disk, on the
+  // bus of `devices` and `machine` (DiskModelName). For I/O through the device model.
+  uint64_t disk_mib = 0;
   // Modules ctv-init loads after the marker channel's (not an option: set by the driver from
   // VmDriverConfig::guest_modules, which also puts them into the guest).
   std::vector<std::string> boot_modules;
 };
 
 // Option keys: machine (pc|q35|microvm), accel (auto|kvm|tcg), devices (virtio|emulated),
-// boot (pvh|bzimage), acpi (on|off, microvm only), vcpus, memory (MiB), cmdline. Unknown keys are
-// errors naming the key.
+// boot (pvh|bzimage), acpi (on|off, microvm only), vcpus, memory (MiB), cmdline, disk (MiB).
+// Unknown keys are errors naming the key; so is a disk microvm cannot attach (devices=emulated:
+// microvm has no IDE/SATA controller).
 Result<VmSpec> ParseVmOptions(const std::map<std::string, std::string>& options);
 // The keys ParseVmOptions accepts (for --help and errors).
 const std::vector<std::string>& VmOptionKeys();
@@ -53,8 +58,15 @@ const std::vector<std::string>& VmOptionKeys();
 std::string ChannelDevice(const VmSpec& s);                // "/dev/ttyS1" or "/dev/hvc0"
 std::vector<std::string> ChannelModules(const VmSpec& s);  // what ctv-init must load first
 
+// The scratch disk's device: "ide" (emulated on pc: PIIX IDE), "sata" (emulated on q35: ICH9
+// AHCI), "virtio-blk" (virtio-pci, or virtio-mmio on microvm); "" without a disk.
+std::string DiskModelName(const VmSpec& s);
+// The guest modules that driver needs (ctv-init loads them after the channel's); empty without a
+// disk. The guest must carry them: kDiskModules (vm/guest/modules.h).
+std::vector<std::string> DiskModules(const VmSpec& s);
+
 // The kernel command line: console on ttyS0 (quiet), ctv-init's parameters (ctv.mods: the
-// channel's modules, then boot_modules), and for TCG microvm guests tsc_early_khz (see
+// channel's modules, the disk's, then boot_modules), and for TCG microvm guests tsc_early_khz (see
 // HostTscKhz). `accel` is the accelerator actually used.
 std::string KernelCmdline(const VmSpec& s, Accel accel, const std::string& probe_path,
                           const std::vector<std::string>& probe_args, uint64_t tsc_khz);

@@ -5,6 +5,7 @@
 #include "core/fs_tree.h"
 #include "core/log.h"
 #include "vm/accel.h"
+#include "vm/guest/modules.h"
 #include "vm/state.h"
 
 namespace ctv::bench {
@@ -21,6 +22,7 @@ GuestInstance::GuestInstance(GuestLaunch launch, std::string log_tag)
       accel_(std::move(launch.accel)),
       dir_(std::move(launch.dir)),
       channel_(std::move(launch.channel)),
+      disk_(std::move(launch.disk)),
       session_(&marks_),
       log_tag_(std::move(log_tag)) {}
 
@@ -80,6 +82,7 @@ std::map<std::string, std::string> GuestDriver::EffectiveParameters(
   p["boot"] = vs->boot == vm::BootMode::kPvh ? "pvh" : "bzimage";
   p["vcpus"] = std::to_string(vs->vcpus);
   p["memory"] = std::to_string(vs->memory_mib);
+  if (vs->disk_mib > 0) p["disk_model"] = vm::DiskModelName(*vs);
   return p;
 }
 
@@ -113,24 +116,37 @@ Result<vm::ResolvedAccel> GuestDriver::ResolveAccelFor(vm::Accel requested, cons
   return vm::ResolveAccel(requested, guest_->bzimage);
 }
 
+Result<const vm::Guest*> GuestDriver::GuestFor(const vm::VmSpec& vs) {
+  if (!guest_) return MakeError("launch guest", vs.name, "the guest is not prepared");
+  if (vs.disk_mib == 0) return &*guest_;
+  if (!disk_guest_) {
+    vm::VmDriverConfig c = config_;
+    c.guest_modules.insert(c.guest_modules.end(), vm::kDiskModules.begin(),
+                           vm::kDiskModules.end());
+    disk_guest_ = CTV_TRY(vm::PrepareGuest(ctx_, c));
+  }
+  return &*disk_guest_;
+}
+
 Result<GuestLaunch> GuestDriver::NewLaunch(vm::VmSpec vs, const InstanceSpec& spec,
-                                           bool listen_socket) {
-  if (!guest_) return MakeError("launch guest", spec.name, "the guest is not prepared");
+                                           bool listen_socket, bool local_disk) {
+  const vm::Guest* guest = CTV_TRY(GuestFor(vs));
   vm::ResolvedAccel accel = CTV_TRY(ResolveAccelFor(vs.accel, spec));
   std::string dir = CTV_TRY(vm::MakeInstanceDir(vm::VmStateRoot(ctx_.state_dir), spec.name));
-  vm::MarkerChannel channel;
-  if (listen_socket) {
-    auto listened = vm::MarkerChannel::Listen(dir + "/chan.sock");
-    if (!listened) {
-      (void)ctv::fs::RemoveTree(dir);
-      return std::move(listened).error();
-    }
-    channel = std::move(*listened);
+  GuestLaunch g{std::move(vs), accel, dir, {}, "", guest->initrd, "", dir + "/console.log", {}};
+  Status st = [&]() -> Status {
+    if (listen_socket) g.channel = CTV_TRY(vm::MarkerChannel::Listen(dir + "/chan.sock"));
+    if (local_disk && g.spec.disk_mib > 0)
+      g.disk = CTV_TRY(vm::CreateScratchDisk(dir + "/disk.raw", g.spec.disk_mib));
+    return Ok();
+  }();
+  if (!st) {
+    g.channel = vm::MarkerChannel();
+    (void)ctv::fs::RemoveTree(dir);
+    return std::move(st).error();
   }
-  GuestLaunch g{std::move(vs), accel, dir, std::move(channel), "", guest_->initrd, "",
-                dir + "/console.log"};
-  g.kernel = g.spec.boot == vm::BootMode::kPvh ? guest_->BootKernel() : guest_->bzimage;
-  g.cmdline = vm::KernelCmdline(g.spec, accel.accel, guest_->probe_path, spec.probe_args,
+  g.kernel = g.spec.boot == vm::BootMode::kPvh ? guest->BootKernel() : guest->bzimage;
+  g.cmdline = vm::KernelCmdline(g.spec, accel.accel, guest->probe_path, spec.probe_args,
                                 QemuHostTscKhz());
   return g;
 }

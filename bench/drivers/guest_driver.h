@@ -11,6 +11,7 @@
 #include "bench/driver.h"
 #include "vm/accel.h"
 #include "vm/channel.h"
+#include "vm/disk.h"
 #include "vm/setup.h"
 #include "vm/spec.h"
 
@@ -24,6 +25,7 @@ struct GuestLaunch {
   vm::MarkerChannel channel;  // listening on dir/chan.sock, or empty (see NewLaunch)
   std::string kernel, initrd, cmdline;
   std::string console_log;  // dir/console.log
+  vm::ScratchDisk disk;     // dir/disk.raw when the spec has a disk and it is local; else empty
 };
 
 // What the two drivers' instances share once QEMU runs: the marker session (ready, exit, STOP),
@@ -40,6 +42,8 @@ class GuestInstance : public Instance, public vm::VmInstanceInfo {
   const std::vector<Mark>& Marks() const override { return marks_; }
   std::string Accelerator() const override { return vm::AccelName(accel_.accel); }
   std::string AcceleratorNote() const override { return accel_.note; }
+  std::string DiskCache() const override { return disk_.cache; }
+  std::string DiskCacheNote() const override { return disk_.note; }
 
  protected:
   // Whether QEMU still runs (a wait for a marker gives up when it does not).
@@ -55,6 +59,7 @@ class GuestInstance : public Instance, public vm::VmInstanceInfo {
   vm::ResolvedAccel accel_;
   std::string dir_;
   vm::MarkerChannel channel_;
+  vm::ScratchDisk disk_;  // in dir_ (removed with it), or a daemon's volume (set by the subclass)
   std::vector<Mark> marks_;
   vm::MarkerSession session_;
 
@@ -82,9 +87,15 @@ class GuestDriver : public Driver {
   // The instance's VmSpec from its options, named after it.
   Result<vm::VmSpec> SpecFor(const InstanceSpec& spec) const;
   // Resolves the accelerator, creates the state dir and, with `listen_socket`, listens on the
-  // marker channel dir/chan.sock (the dir is removed again when that fails); without, the
-  // instance connects its channel itself. Needs PrepareGuest() first.
-  Result<GuestLaunch> NewLaunch(vm::VmSpec vs, const InstanceSpec& spec, bool listen_socket = true);
+  // marker channel dir/chan.sock; without, the instance connects its channel itself. With
+  // `local_disk` and a spec with a disk, creates the scratch disk dir/disk.raw; without, the
+  // driver provides the disk itself. The dir is removed again when any of it fails. Needs
+  // PrepareGuest() first; builds the disk guest (GuestFor) on first use.
+  Result<GuestLaunch> NewLaunch(vm::VmSpec vs, const InstanceSpec& spec, bool listen_socket = true,
+                                bool local_disk = true);
+  // The guest an instance of `vs` boots: the prepared one, or for a spec with a disk the same
+  // guest carrying the disk drivers too (vm::kDiskModules), built (or found cached) once.
+  Result<const vm::Guest*> GuestFor(const vm::VmSpec& vs);
 
   // The machine QEMU runs on, as NewLaunch sees it: what `requested` resolves to there
   // (vm::ResolveAccel: this host, probed once) and its TSC rate in kHz (0 = unknown; for TCG
@@ -96,6 +107,7 @@ class GuestDriver : public Driver {
   vm::VmDriverConfig config_;
   std::string qemu_;  // the emulator binary ("" when QEMU runs on another host)
   std::optional<vm::Guest> guest_;
+  std::optional<vm::Guest> disk_guest_;  // guest_ plus the disk drivers (GuestFor)
 };
 
 }  // namespace ctv::bench

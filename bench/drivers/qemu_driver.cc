@@ -96,6 +96,8 @@ class QemuDriver : public GuestDriver {
     l.console_log = g.console_log;
     l.channel_socket = g.channel.Path();
     l.pidfile = g.dir + "/qemu.pid";
+    l.disk = g.disk.path;
+    l.disk_cache = g.disk.cache;
     std::vector<std::string> argv = vm::QemuArgv(g.spec, g.accel.accel, l);
     return std::unique_ptr<Instance>(new QemuInstance(std::move(g), std::move(argv)));
   }

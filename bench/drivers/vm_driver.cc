@@ -18,6 +18,7 @@
 #include "vm/libvirt/conn.h"
 #include "vm/libvirt/daemon_info.h"
 #include "vm/libvirt/domain_xml.h"
+#include "vm/libvirt/scratch_volume.h"
 #include "vm/libvirt/stream_bridge.h"
 #include "vm/libvirt/volumes.h"
 #include "vm/spec.h"
@@ -56,16 +57,21 @@ struct DomainStreams {
 
 class VmInstance : public GuestInstance {
  public:
-  VmInstance(Conn conn, GuestLaunch launch, std::string xml, vm::CharTransport transport)
+  VmInstance(Conn conn, GuestLaunch launch, std::string xml, vm::CharTransport transport,
+             vm::lv::ScratchVolume volume)
       : GuestInstance(std::move(launch), "vm"),
         conn_(std::move(conn)),
         xml_(std::move(xml)),
-        transport_(transport) {}
+        transport_(transport),
+        volume_(std::move(volume)) {
+    if (volume_) disk_ = {volume_.Path(), "none", ""};
+  }
 
   ~VmInstance() override {
     if (dom_.Active()) virDomainDestroy(dom_.Get());
     dom_.Reset();
     streams_.reset();
+    volume_.Reset();  // after the domain: QEMU has it open
     // The embedded driver keeps one QEMU log per domain name; ours are unique, so remove it.
     if (std::string root = vm::lv::EmbedRootOf(conn_->Uri()); !root.empty())
       ::unlink((root + "/log/qemu/" + spec_.name + ".log").c_str());
@@ -152,6 +158,7 @@ class VmInstance : public GuestInstance {
   vm::CharTransport transport_;
   vm::lv::Domain dom_;
   std::unique_ptr<DomainStreams> streams_;
+  vm::lv::ScratchVolume volume_;  // a daemon's scratch disk (embedded: disk_ in the instance dir)
   pid_t qemu_pid_ = -1;
 };
 
@@ -218,8 +225,10 @@ class VmDriver : public GuestDriver {
                        "libvirt (9.0) puts virtio devices on PCI and microvm has no PCI bus: use "
                        "devices=emulated, machine=pc or q35, or the qemu driver (virtio-mmio)");
     bool embedded = Embedded();
-    GuestLaunch g = CTV_TRY(NewLaunch(std::move(vs), spec, /*listen_socket=*/embedded));
+    GuestLaunch g = CTV_TRY(NewLaunch(std::move(vs), spec, /*listen_socket=*/embedded,
+                                      /*local_disk=*/embedded));
     vm::DomainLaunch l;
+    vm::lv::ScratchVolume volume;
     l.cmdline = g.cmdline;
     if (embedded) {
       l.emulator = qemu_;
@@ -228,17 +237,32 @@ class VmDriver : public GuestDriver {
       l.transport = vm::CharTransport::kLocalFiles;
       l.console_log = g.console_log;
       l.channel_socket = g.channel.Path();
+      l.disk = g.disk.path;
+      l.disk_cache = g.disk.cache;
     } else {
-      // A daemon's QEMU, here or on another host, boots volumes the daemon can open and talks
-      // through the connection only. Its own default emulator.
-      l.kernel = CTV_TRY(DaemonPathOf(g.kernel));
-      l.initrd = CTV_TRY(DaemonPathOf(g.initrd));
-      l.transport = vm::CharTransport::kLibvirtStreams;
-      l.qemu_as_root = true;
+      // Until the instance owns it, the instance dir is ours to remove when a step fails.
+      Status st = [&]() -> Status {
+        // A daemon's QEMU, here or on another host, boots volumes the daemon can open and talks
+        // through the connection only. Its own default emulator.
+        l.kernel = CTV_TRY(DaemonPathOf(g.kernel));
+        l.initrd = CTV_TRY(DaemonPathOf(g.initrd));
+        l.transport = vm::CharTransport::kLibvirtStreams;
+        l.qemu_as_root = true;
+        // The scratch disk: a volume there too (its filesystem is the daemon's: cache=none).
+        if (g.spec.disk_mib > 0) {
+          volume = CTV_TRY(vm::lv::ScratchVolume::Create(conn_->Get(), spec.name, g.spec.disk_mib));
+          l.disk = volume.Path();
+        }
+        return Ok();
+      }();
+      if (!st) {
+        (void)ctv::fs::RemoveTree(g.dir);
+        return std::move(st).error();
+      }
     }
     std::string xml = vm::DomainXml(g.spec, g.accel.accel, l);
-    return std::unique_ptr<Instance>(
-        std::make_unique<VmInstance>(conn_, std::move(g), std::move(xml), l.transport));
+    return std::unique_ptr<Instance>(std::make_unique<VmInstance>(
+        conn_, std::move(g), std::move(xml), l.transport, std::move(volume)));
   }
 
  protected:

@@ -1,3 +1,4 @@
+#include "bench/suites/devices_suite.h"
 #include "bench/suites/network_suite.h"
 #include "bench/suites/startup_suite.h"
 #include "bench/suites/suite.h"
@@ -8,6 +9,7 @@ std::vector<std::unique_ptr<Suite>> MakeAllSuites() {
   std::vector<std::unique_ptr<Suite>> suites;
   suites.push_back(MakeStartupSuite());
   suites.push_back(MakeNetworkSuite());
+  suites.push_back(MakeDevicesSuite());
   return suites;
 }
 

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "tests/test_util.h"
 
 namespace ctv {
@@ -68,6 +70,22 @@ TEST(Probe, ReadyPrintsTheMarkerAndStopsOnSigterm) {
   EXPECT_EQ(o.out.rfind("CTV-READY ", 0), 0u) << o.out;
 }
 
+// Not a tty here (a pipe): nothing to drain. In a guest it is the marker channel's tty.
+TEST(Probe, EmitWritesTheBytesAsLinesThenItsJson) {
+  auto o = Probe({"emit", "--kib", "4"});
+  ASSERT_TRUE(o.status.Success()) << o.err;
+  size_t json_at = o.out.rfind('{');
+  ASSERT_EQ(json_at, 4096u) << o.out.substr(0, 200);
+  EXPECT_EQ(std::count(o.out.begin(), o.out.begin() + 4096, '\n'), 64);
+  EXPECT_EQ(o.out.substr(0, 4096).find_first_not_of("x\n"), std::string::npos);
+  auto j = nlohmann::json::parse(o.out.substr(json_at), nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << o.out.substr(json_at);
+  EXPECT_EQ(j["mode"], "emit");
+  EXPECT_EQ(j["bytes"], 4096);
+  EXPECT_EQ(j["tty_drained"], false);
+  EXPECT_GT(j["kib_per_s"].get<double>(), 0);
+}
+
 TEST(Probe, BadArgumentsExitTwoNamingTheProblem) {
   struct Case {
     std::vector<std::string> args;
@@ -82,6 +100,10 @@ TEST(Probe, BadArgumentsExitTwoNamingTheProblem) {
       {{"cpuspin"}, "--seconds is required"},
       {{"noop", "--fast", "1"}, "unknown option '--fast' (this mode takes none)"},
       {{"forkbomb", "--max"}, "--max needs a value"},
+      {{"blkread"}, "--mib is required"},
+      {{"blkread", "--mib", "0"}, "--mib: expected an integer from 1"},
+      {{"blkread", "--mib", "1", "--device", "sda"}, "unknown option '--device'"},
+      {{"emit", "--kib", "x"}, "--kib: expected an integer"},
   };
   for (const auto& c : cases) {
     auto o = Probe(c.args);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include <string>
+#include <tuple>
 
 #include "core/fd.h"
 #include "reports/chart.h"
@@ -100,6 +101,29 @@ TEST(FootprintView, OneChartPerMetricAndTheLighterClaim) {
     }
 }
 
+// A devices suite with one VM driver's two rows (what `ctvbench run --suite devices` writes).
+results::RunResults DevicesRun(const std::string& accel, std::vector<double> emulated,
+                               std::vector<double> virtio) {
+  results::SuiteResult s;
+  s.name = "devices";
+  for (auto [model, disk, samples] :
+       {std::tuple{"emulated", "ide", emulated}, std::tuple{"virtio", "virtio-blk", virtio}}) {
+    results::DriverResult d;
+    d.driver = "qemu";
+    d.accelerator = accel;
+    d.parameters = {{"machine", "pc"}, {"devices", model}, {"disk_model", disk}};
+    d.metrics.push_back(results::MakeMetric("devices.disk_read", "MiB/s", "reads", samples, false));
+    s.results.push_back(d);
+  }
+  results::DriverResult host;
+  host.driver = "host";
+  host.skipped = "not a VM driver";
+  s.results.push_back(host);
+  results::RunResults run;
+  run.suites.push_back(s);
+  return run;
+}
+
 ClaimVerdict VerdictOf(const std::vector<ClaimRow>& rows, const std::string& id) {
   for (const auto& r : rows)
     if (r.claim.id == id) return r.check.verdict;
@@ -119,6 +143,33 @@ TEST(Claims, JudgedFromTheDataOnly) {
   // Only kvm here: hardware-assisted vs emulation needs both.
   EXPECT_EQ(VerdictOf(rows, "virt.hardware_assisted"), ClaimVerdict::kNotMeasured);
   EXPECT_EQ(VerdictOf(rows, "network.port_conflict"), ClaimVerdict::kNotMeasured);
+}
+
+TEST(DevicesView, OneBoxPerRowAndTheParavirtualClaimByAccelerator) {
+  auto tcg = DevicesRun("tcg", {900, 950, 1000}, {1900, 2000, 2100});
+  auto charts = ViewFor("devices")->Charts(tcg);
+  ASSERT_EQ(charts.size(), 1u);
+  ASSERT_EQ(charts[0].series.size(), 2u);  // the skipped host row has no box
+  EXPECT_NE(charts[0].series[0].label.find("ide"), std::string::npos);
+  EXPECT_NE(charts[0].title.find("tcg"), std::string::npos) << charts[0].title;
+  auto rows = EvaluateClaims(tcg);
+  // Faster under TCG: holds, with the nuance that TCG is not KVM.
+  EXPECT_EQ(VerdictOf(rows, "virt.paravirtual_drivers"), ClaimVerdict::kNuanced);
+  for (const auto& r : rows)
+    if (r.claim.id == "virt.paravirtual_drivers") {
+      EXPECT_NE(r.check.measured.find("virtio-blk 2000 vs ide 950"), std::string::npos)
+          << r.check.measured;
+      EXPECT_NE(r.check.explanation.find("TCG"), std::string::npos);
+    }
+  EXPECT_EQ(VerdictOf(EvaluateClaims(DevicesRun("kvm", {900, 950, 1000}, {1900, 2000, 2100})),
+                      "virt.paravirtual_drivers"),
+            ClaimVerdict::kHolds);
+  EXPECT_EQ(VerdictOf(EvaluateClaims(DevicesRun("kvm", {900, 950, 1000}, {800, 850, 900})),
+                      "virt.paravirtual_drivers"),
+            ClaimVerdict::kDoesNotHold);
+  EXPECT_EQ(VerdictOf(EvaluateClaims(DevicesRun("kvm", {900, 950, 1200}, {1000, 1050, 1100})),
+                      "virt.paravirtual_drivers"),
+            ClaimVerdict::kNuanced);  // faster median, overlapping samples
 }
 
 TEST(Claims, TcgFiguresSayTheyAreEmulation) {

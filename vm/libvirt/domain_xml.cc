@@ -71,6 +71,15 @@ std::string DomainXml(const VmSpec& s, Accel accel, const DomainLaunch& l) {
          "      <alias name='" + kConsoleAlias + "'/>\n    </serial>\n";
     x += marker("pty", "");
   }
+  if (s.disk_mib > 0 && !l.disk.empty()) {
+    // libvirt adds the controller: the machine's own PIIX IDE (pc) or ICH9 AHCI (q35).
+    std::string target = s.devices == DeviceModel::kVirtio ? "dev='vda' bus='virtio'"
+                         : s.machine == Machine::kQ35      ? "dev='sda' bus='sata'"
+                                                           : "dev='hda' bus='ide'";
+    x += "    <disk type='file' device='disk'>\n      <driver name='qemu' type='raw' cache='" +
+         EscapeMarkup(l.disk_cache) + "'/>\n      <source file='" + EscapeMarkup(l.disk) +
+         "'/>\n      <target " + target + "/>\n    </disk>\n";
+  }
   // Nothing libvirt would add by default that the guest does not use.
   x += "    <controller type='usb' model='none'/>\n";
   x += "    <memballoon model='none'/>\n";

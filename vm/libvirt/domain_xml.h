@@ -39,6 +39,10 @@ struct DomainLaunch {
   // Debian). The same user as the other drivers' QEMU keeps the figures comparable, and the
   // shared cached kernel and initramfs volumes are not chowned to and fro by each domain.
   bool qemu_as_root = false;
+  // The scratch disk when VmSpec::disk_mib > 0: a file, or a storage volume's path for daemons,
+  // as QEMU's host sees it; opened raw with this cache mode (vm/disk.h says why "none").
+  std::string disk;
+  std::string disk_cache = "none";
 };
 
 // libvirt's QEMU namespace (<qemu:capabilities>, <qemu:commandline>).
@@ -47,6 +51,8 @@ inline constexpr char kQemuXmlNamespace[] = "http://libvirt.org/schemas/domain/q
 // `accel` kKvm gives <domain type='kvm'> with host-passthrough CPU, kTcg <domain type='qemu'>.
 // Every domain drops libvirt's "cpu-unavailable-features" capability (<qemu:capabilities>) so
 // that libvirt reads the started guest's CPU back in 2 QMP calls instead of ~400; see the .cc.
+// A scratch disk (spec with a disk, `l.disk` set) is a <disk> on bus ide (pc), sata (q35) or
+// virtio, as DiskModelName says.
 std::string DomainXml(const VmSpec& s, Accel accel, const DomainLaunch& l);
 
 

@@ -1,6 +1,19 @@
 #include "vm/qemu/argv.h"
 
 namespace ctv::vm {
+namespace {
+
+// QEMU's option syntax: a ',' inside a value is written ",,".
+std::string OptionValue(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    out.push_back(c);
+    if (c == ',') out.push_back(',');
+  }
+  return out;
+}
+
+}  // namespace
 
 std::vector<std::string> QemuArgv(const VmSpec& s, Accel accel, const QemuLaunch& l) {
   bool kvm = accel == Accel::kKvm;
@@ -32,6 +45,16 @@ std::vector<std::string> QemuArgv(const VmSpec& s, Accel accel, const QemuLaunch
     const char* bus = s.machine == Machine::kMicrovm ? "virtio-serial-device" : "virtio-serial-pci";
     a.insert(a.end(), {"-device", std::string(bus) + ",id=vser0,max_ports=1", "-device",
                        "virtconsole,chardev=ctvm,bus=vser0.0,nr=0"});
+  }
+  if (s.disk_mib > 0 && !l.disk.empty()) {
+    a.insert(a.end(), {"-drive", "file=" + OptionValue(l.disk) +
+                                     ",if=none,id=disk0,format=raw,cache=" + l.disk_cache});
+    std::string dev;
+    if (s.devices == DeviceModel::kVirtio)
+      dev = s.machine == Machine::kMicrovm ? "virtio-blk-device" : "virtio-blk-pci";
+    else  // ide.0: the PIIX IDE primary channel on pc, the AHCI's first port on q35
+      dev = "ide-hd,bus=ide.0";
+    a.insert(a.end(), {"-device", dev + ",drive=disk0"});
   }
   return a;
 }

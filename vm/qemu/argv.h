@@ -17,9 +17,13 @@ struct QemuLaunch {
   std::string console_log;     // guest console (ttyS0) goes to this file
   std::string channel_socket;  // MarkerChannel path; QEMU connects to it
   std::string pidfile;         // QEMU writes its pid here (what `ctvbench gc` reads)
+  std::string disk;            // the scratch disk (raw) when VmSpec::disk_mib > 0
+  std::string disk_cache = "none";  // its QEMU cache mode (vm/disk.h says why "none")
 };
 
-// `accel` must be kKvm or kTcg (resolved, not kAuto).
+// `accel` must be kKvm or kTcg (resolved, not kAuto). The scratch disk, when the spec has one
+// and `l.disk` names it, is the guest's only disk: ide-hd on the PIIX IDE bus (pc), on the ICH9
+// AHCI (q35), or virtio-blk (PCI; MMIO on microvm), as DiskModelName says.
 std::vector<std::string> QemuArgv(const VmSpec& s, Accel accel, const QemuLaunch& l);
 
 }  // namespace ctv::vm

@@ -1,0 +1,189 @@
+#include "bench/suites/devices_suite.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <map>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/interrupt.h"
+#include "vm/setup.h"
+
+namespace ctv::bench {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A TCG boot of machine pc plus the read: seconds. A hung guest is an error, not a sample.
+constexpr auto kExitTimeout = 180s;
+constexpr const char* kModels[] = {"emulated", "virtio"};
+
+struct OneRead {
+  nlohmann::json probe;  // blkread's JSON
+  std::string accelerator, accelerator_note, disk_cache, disk_cache_note;
+};
+
+// The last line of `out` that is a JSON object.
+nlohmann::json LastJsonLine(const std::string& out) {
+  size_t end = out.size();
+  while (end > 0) {
+    size_t start = out.rfind('\n', end - 1);
+    start = start == std::string::npos ? 0 : start + 1;
+    if (out.compare(start, 1, "{") == 0) {
+      auto j = nlohmann::json::parse(out.substr(start, end - start), nullptr, false);
+      if (!j.is_discarded()) return j;
+    }
+    if (start == 0) break;
+    end = start - 1;
+  }
+  return nlohmann::json();
+}
+
+Result<OneRead> ReadOnce(Driver& d, const std::string& name,
+                         const std::map<std::string, std::string>& options, int mib) {
+  InstanceSpec spec;
+  spec.name = name;
+  spec.options = options;
+  spec.probe_args = {"blkread", "--mib", std::to_string(mib)};
+  std::unique_ptr<Instance> inst = CTV_TRY(d.Create(spec));
+  CTV_CHECK(inst->Start());
+  WorkloadExit exit = CTV_TRY(inst->WaitExit(kExitTimeout));
+  OneRead one;
+  if (auto* vm = dynamic_cast<const vm::VmInstanceInfo*>(inst.get())) {
+    one.accelerator = vm->Accelerator();
+    one.accelerator_note = vm->AcceleratorNote();
+    one.disk_cache = vm->DiskCache();
+    one.disk_cache_note = vm->DiskCacheNote();
+  }
+  one.probe = LastJsonLine(exit.output);
+  if (!exit.status.Success() || !one.probe.is_object() || one.probe.value("mode", "") != "blkread" ||
+      !one.probe.contains("mib_per_s"))
+    return MakeError("run ctv-probe blkread in", name,
+                     exit.status.ToString() + ", output: " + exit.output.substr(0, 400));
+  return one;
+}
+
+class DevicesSuite final : public Suite {
+ public:
+  std::string Name() const override { return "devices"; }
+  std::string Description() const override {
+    return "guest disk read (O_DIRECT, MiB/s): emulated IDE/SATA vs paravirtual virtio-blk, per VM "
+           "driver (machine pc by default); under TCG both are emulated in software, so the "
+           "ratio is not a KVM host's";
+  }
+
+  Result<results::SuiteResult> Run(const SuiteOptions& o) override {
+    results::SuiteResult out;
+    out.name = Name();
+    out.repetitions = o.repetitions;
+    out.warmup = o.warmup;
+    for (Driver* d : o.drivers) {
+      auto rows = CTV_TRY(RunDriver(*d, o));
+      for (auto& r : rows) out.results.push_back(std::move(r));
+    }
+    return out;
+  }
+
+ private:
+  struct Row {
+    results::DriverResult r;
+    std::map<std::string, std::string> options;
+    std::vector<double> samples;
+    int mib = 0;
+  };
+
+  Result<std::vector<results::DriverResult>> RunDriver(Driver& d, const SuiteOptions& o) {
+    auto opt = o.driver_options.find(d.Name());
+    std::map<std::string, std::string> base =
+        opt == o.driver_options.end() ? std::map<std::string, std::string>{} : opt->second;
+    // A VM driver is one that takes the VM options this suite sets (vm/spec.h).
+    if (!d.ValidateOptions({{"machine", "pc"}, {"devices", "virtio"}, {"disk", "1"}})) {
+      results::DriverResult r;
+      r.driver = d.Name();
+      r.parameters = d.EffectiveParameters(base);
+      r.skipped = "not a VM driver: the devices suite compares a guest's emulated and paravirtual "
+                  "devices (use --driver qemu or --driver vm)";
+      return std::vector<results::DriverResult>{r};
+    }
+    if (!base.contains("machine")) base["machine"] = "pc";
+    if (!base.contains("disk")) base["disk"] = std::to_string(kDefaultDiskMib);
+    Availability a = d.Check();
+    bool prepared = false;
+    std::string prepare_error;
+    std::vector<Row> rows;
+    for (const char* model : kModels) {
+      Row row;
+      row.options = base;
+      row.options["devices"] = model;
+      row.r.driver = d.Name();
+      row.r.accelerator = a.accelerator;
+      row.r.parameters = d.EffectiveParameters(row.options);
+      if (Status s = d.ValidateOptions(row.options); !s) {
+        row.r.skipped = s.error().ToString();
+        rows.push_back(std::move(row));
+        continue;
+      }
+      row.mib = std::atoi(row.options["disk"].c_str());  // valid now
+      row.r.parameters["read_mib"] = std::to_string(row.mib);
+      if (!a.available) {
+        row.r.skipped = a.reason;
+      } else if (!prepared && prepare_error.empty()) {
+        if (Status p = d.Prepare(); p)
+          prepared = true;
+        else
+          prepare_error = "preparation failed: " + p.error().ToString();
+      }
+      if (!row.r.skipped && !prepare_error.empty()) row.r.skipped = prepare_error;
+      rows.push_back(std::move(row));
+    }
+    int total = o.warmup + o.repetitions;
+    for (int i = 0; i < total; ++i) {
+      bool warm = i < o.warmup;
+      if (o.progress) o.progress({d.Name() + " emulated+virtio", i, total, warm});
+      for (Row& row : rows) {
+        if (row.r.skipped) continue;
+        if (Interrupted()) return MakeError("run suite devices", "", "interrupted");
+        const std::string& model = row.options["devices"];
+        auto one = ReadOnce(d, fmt::format("ctv-dev-{}-{}-{}-{}", d.Name(), model, ::getpid(), i),
+                            row.options, row.mib);
+        if (!one) {
+          if (Interrupted()) return MakeError("run suite devices", "", "interrupted");
+          row.r.skipped = fmt::format("repetition {} failed: {}", i + 1, one.error().ToString());
+          continue;
+        }
+        if (!one->accelerator.empty()) {
+          row.r.accelerator = one->accelerator;
+          if (!one->accelerator_note.empty())
+            row.r.details["accelerator_note"] = one->accelerator_note;
+        }
+        if (!one->disk_cache.empty()) row.r.parameters["host_cache"] = one->disk_cache;
+        if (!one->disk_cache_note.empty()) row.r.details["host_cache_note"] = one->disk_cache_note;
+        for (const char* k : {"device", "driver", "controller_driver"})
+          if (one->probe.contains(k)) row.r.details[std::string("guest_") + k] = one->probe[k];
+        if (!warm) row.samples.push_back(one->probe["mib_per_s"].get<double>());
+      }
+    }
+    if (o.progress) o.progress({d.Name() + " emulated+virtio", total, total, false});
+    std::vector<results::DriverResult> out;
+    for (Row& row : rows) {
+      if (!row.r.skipped)
+        row.r.metrics.push_back(results::MakeMetric(
+            "devices.disk_read", "MiB/s",
+            fmt::format("{} MiB read from the guest's {} scratch disk with O_DIRECT in 1 MiB "
+                        "blocks, divided by the guest's CLOCK_MONOTONIC from the first read to "
+                        "the last (ctv-probe blkread)",
+                        row.mib, row.r.parameters["disk_model"]),
+            row.samples, /*lower_is_better=*/false));
+      out.push_back(std::move(row.r));
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Suite> MakeDevicesSuite() { return std::make_unique<DevicesSuite>(); }
+
+}  // namespace ctv::bench
