@@ -71,7 +71,7 @@ class VmInstance : public GuestInstance {
     if (dom_.Active()) virDomainDestroy(dom_.Get());
     dom_.Reset();
     streams_.reset();
-    volume_.Reset();  // after the domain: QEMU has it open
+    volume_.Reset();  // when the domain never started (Start deletes it once QEMU holds it)
     // The embedded driver keeps one QEMU log per domain name; ours are unique, so remove it.
     if (std::string root = vm::lv::EmbedRootOf(conn_->Uri()); !root.empty())
       ::unlink((root + "/log/qemu/" + spec_.name + ".log").c_str());
@@ -97,6 +97,9 @@ class VmInstance : public GuestInstance {
       return Explain(std::move(e));
     }
     dom_ = vm::lv::Domain(d);
+    // QEMU holds the scratch disk open now: delete its volume at once (the space goes when QEMU
+    // does), so a harness killed while the guest runs leaves no volume in the daemon's pool.
+    volume_.Reset();
     if (streams) {
       CTV_CHECK(Explain(OpenStreams()));
       if (virDomainResume(dom_.Get()) < 0)

@@ -17,6 +17,7 @@
 #include "tests/integration/remote_libvirt_host.h"
 #include "tests/integration/vm_test_env.h"
 #include "vm/libvirt/conn.h"
+#include "vm/libvirt/daemon_info.h"
 #include "vm/libvirt/volumes.h"
 #include "vm/setup.h"
 
@@ -170,6 +171,57 @@ TEST_F(VmRemoteTest, ReadyThenStopOverTheStream) {
   }
   EXPECT_EQ(RemoteQemus(), "");
   EXPECT_EQ(RemoteCtvDomains(), 0);
+}
+
+// The guest's scratch disk lives there too: a sparse volume in the pool, named after the
+// instance, read by the guest through virtio-blk; deleted once QEMU holds it open.
+TEST_F(VmRemoteTest, ScratchDiskIsAVolumeThereAndGoesWithTheInstance) {
+  auto driver = RemoteDriver();
+  const std::string volume = "ctv-test-remote-disk-disk.raw";
+  {
+    bench::InstanceSpec spec{"ctv-test-remote-disk",
+                             {"blkread", "--mib", "16"},
+                             {},
+                             {{"accel", "tcg"}, {"machine", "pc"}, {"devices", "virtio"},
+                              {"disk", "16"}}};
+    auto inst = driver->Create(spec);
+    ASSERT_TRUE(inst) << inst.error().ToString();
+    auto before = remote_->Run(std::string("ls ") + vm::lv::kPoolPath);
+    ASSERT_TRUE(before) << before.error().ToString();
+    EXPECT_NE(before->find(volume), std::string::npos) << *before;
+    ASSERT_TRUE((*inst)->Start());
+    // Deleted as soon as QEMU holds it open: a killed harness cannot leave it in the pool.
+    auto running = remote_->Run(std::string("ls ") + vm::lv::kPoolPath);
+    ASSERT_TRUE(running) << running.error().ToString();
+    EXPECT_EQ(running->find(volume), std::string::npos) << *running;
+    auto exit = (*inst)->WaitExit(180s);
+    ASSERT_TRUE(exit) << exit.error().ToString();
+    EXPECT_TRUE(exit->status.Success()) << exit->status.ToString() << ": " << exit->output;
+    size_t b = exit->output.rfind("{\"mode\":\"blkread\"");
+    ASSERT_NE(b, std::string::npos) << exit->output;
+    json j = json::parse(exit->output.substr(b), nullptr, false);
+    EXPECT_EQ(j["device"], "/dev/vda");
+    EXPECT_EQ(j["driver"], "virtio_blk");
+    EXPECT_EQ(j["bytes"], 16 << 20);
+  }
+  auto vols = remote_->Run(std::string("ls ") + vm::lv::kPoolPath);
+  ASSERT_TRUE(vols) << vols.error().ToString();
+  EXPECT_EQ(vols->find(volume), std::string::npos) << "the scratch volume survived: " << *vols;
+  EXPECT_EQ(RemoteQemus(), "");
+}
+
+// doctor --libvirt-uri describes the daemon's host, not this one.
+TEST_F(VmRemoteTest, DaemonDescribesItsOwnHost) {
+  auto conn = vm::lv::Connection::Open(remote_->Uri());
+  ASSERT_TRUE(conn) << conn.error().ToString();
+  auto info = vm::lv::DescribeDaemon(conn->Get());
+  ASSERT_TRUE(info) << info.error().ToString();
+  EXPECT_EQ(info->hostname, "ctv-remote-host");
+  EXPECT_FALSE(info->libvirt_version.empty());
+  EXPECT_FALSE(info->qemu_version.empty());
+  if (!info->kvm_offered) {
+    EXPECT_FALSE(info->kvm_why.empty());
+  }
 }
 
 // The harness dies without a destructor running: its ssh link drops, and the daemon destroys the

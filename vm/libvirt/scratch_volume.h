@@ -4,8 +4,9 @@
 // one volume per instance, named after it.
 //
 // Contract: Create needs the pool to exist (EnsureVolume made it for the guest's kernel first).
-// The destructor deletes the volume; a harness killed before that leaves it in the pool (named
-// "<instance>-disk.raw"; instance names start with "ctv").
+// The destructor (or Reset) deletes the volume. The vm driver resets it as soon as its domain
+// started: QEMU holds the file open, so deleting it early means a killed harness leaves nothing
+// in the pool (only a kill between Create and the domain's start leaves "<instance>-disk.raw").
 #pragma once
 
 #include <libvirt/libvirt.h>
