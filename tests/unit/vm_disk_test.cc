@@ -12,6 +12,7 @@
 
 #include "tests/test_util.h"
 #include "vm/disk.h"
+#include "tests/unit/libvirt_test_driver.h"
 #include "vm/libvirt/conn.h"
 #include "vm/libvirt/domain_xml.h"
 #include "vm/libvirt/scratch_volume.h"
@@ -130,25 +131,7 @@ TEST(VmDiskQemuArgv, DeviceFollowsMachineAndModelWithCacheNone) {
   EXPECT_EQ(ValueOf(QemuArgv(VmSpec{}, Accel::kTcg, Launch()), "-drive", ""), "");
 }
 
-class DiskXmlOnTestDriver : public testing::Test {
- protected:
-  void SetUp() override {
-    auto c = lv::Connection::Open("test:///default");
-    ASSERT_TRUE(c) << c.error().ToString();
-    conn_ = std::move(*c);
-  }
-  std::string DefineAndDump(const std::string& xml) {
-    lv::Domain d(virDomainDefineXML(conn_.Get(), xml.c_str()));
-    EXPECT_TRUE(d) << lv::LastError("define", "").ToString() << "\n" << xml;
-    if (!d) return "";
-    char* dump = virDomainGetXMLDesc(d.Get(), 0);
-    std::string out = dump ? dump : "";
-    free(dump);
-    EXPECT_EQ(virDomainUndefine(d.Get()), 0);
-    return out;
-  }
-  lv::Connection conn_;
-};
+using DiskXmlOnTestDriver = LibvirtTestDriver;
 
 DomainLaunch XmlLaunch() {
   DomainLaunch l;

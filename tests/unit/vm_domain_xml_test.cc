@@ -5,6 +5,7 @@
 #include "core/markup.h"
 #include <libvirt/libvirt.h>
 
+#include "tests/unit/libvirt_test_driver.h"
 #include "vm/libvirt/conn.h"
 #include "vm/libvirt/domain_xml.h"
 
@@ -32,26 +33,7 @@ bool Contains(const std::string& x, const std::string& part) {
   return x.find(part) != std::string::npos;
 }
 
-class DomainXmlOnTestDriver : public testing::Test {
- protected:
-  void SetUp() override {
-    auto c = lv::Connection::Open("test:///default");
-    ASSERT_TRUE(c) << c.error().ToString();
-    conn_ = std::move(*c);
-  }
-  // Defines the XML, reads back libvirt's normalised XML, undefines.
-  std::string DefineAndDump(const std::string& xml) {
-    lv::Domain d(virDomainDefineXML(conn_.Get(), xml.c_str()));
-    EXPECT_TRUE(d) << lv::LastError("define", "").ToString() << "\n" << xml;
-    if (!d) return "";
-    char* dump = virDomainGetXMLDesc(d.Get(), 0);
-    std::string out = dump ? dump : "";
-    free(dump);
-    EXPECT_EQ(virDomainUndefine(d.Get()), 0);
-    return out;
-  }
-  lv::Connection conn_;
-};
+using DomainXmlOnTestDriver = LibvirtTestDriver;
 
 TEST_F(DomainXmlOnTestDriver, TcgPcEmulatedIsValidAndComplete) {
   std::string xml = DomainXml(Pc(), Accel::kTcg, Launch());
