@@ -14,6 +14,12 @@
 #include "core/interrupt.h"
 
 namespace ctv::vm {
+namespace {
+
+// How often a wait for a marker asks whether QEMU is still there while the channel is silent.
+constexpr int64_t kAliveCheckMs = 1000;
+
+}  // namespace
 
 Result<MarkerChannel> MarkerChannel::Listen(const std::string& path) {
   sockaddr_un addr{};
@@ -153,7 +159,17 @@ Status MarkerSession::ReadUntil(MarkerChannel& ch, const std::string& want, int6
       errno = ETIMEDOUT;
       return ErrnoError("wait for " + want + " from guest on", ch.Path(), "timed out");
     }
-    auto line = reader_->Next(std::chrono::milliseconds(left_ms));
+    // In slices: between them `alive` is asked, so a QEMU (or a libvirt connection) that is gone
+    // without closing the channel ends the wait then, not at the deadline. A channel relayed by
+    // libvirt (StreamBridge) does not close when the daemon stops answering; its keepalive
+    // closes the connection, which `alive` sees.
+    auto line = reader_->Next(std::chrono::milliseconds(std::min<int64_t>(left_ms, kAliveCheckMs)));
+    if (!line && line.error().code == ETIMEDOUT) {
+      if (alive && !alive())
+        return MakeError("wait for " + want + " from guest on", ch.Path(),
+                         "QEMU is gone (or its libvirt connection is) without closing the channel");
+      continue;
+    }
     if (!line) return std::move(line).error();
     if (!*line) {
       return MakeError("wait for " + want + " from guest on", ch.Path(),

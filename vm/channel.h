@@ -64,7 +64,9 @@ class MarkerSession {
   // Reads until `want` ("CTV-READY" or "CTV-EXIT") arrived, the channel closed, or the deadline.
   // QEMU dying closes the channel, which ends the wait with an Error; so does a workload that
   // exits before its ready marker. `alive` (may be empty) is asked while waiting for QEMU to
-  // connect, so a QEMU that dies at start fails the wait at once instead of at the deadline.
+  // connect, and after each second of silence on the channel, so a QEMU that dies at start, or a
+  // libvirt connection that is lost (the channel is then relayed by nobody), fails the wait
+  // within about a second instead of at the deadline.
   Status ReadUntil(MarkerChannel& ch, const std::string& want, int64_t deadline_ns,
                    const std::function<bool()>& alive = {});
 

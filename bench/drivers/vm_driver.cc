@@ -118,7 +118,11 @@ class VmInstance : public GuestInstance {
   }
 
  private:
-  bool QemuAlive() override { return dom_.Active(); }
+  // A lost connection (keepalive: a daemon silent for ~20 s) counts as gone: checked first, as it
+  // costs no round trip; a frozen daemon makes Active() wait until keepalive gives up.
+  bool QemuAlive() override {
+    return virConnectIsAlive(conn_->Get()) == 1 && dom_.Active();
+  }
 
   Status OpenStreams() {
     int sv[2];

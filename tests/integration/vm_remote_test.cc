@@ -173,6 +173,35 @@ TEST_F(VmRemoteTest, ReadyThenStopOverTheStream) {
   EXPECT_EQ(RemoteCtvDomains(), 0);
 }
 
+// A daemon that stops answering mid-run (here: libvirtd frozen with SIGSTOP) must not hang the
+// harness: keepalive closes the connection, the wait fails, and once the daemon answers again it
+// destroys the orphaned domain (AUTODESTROY).
+TEST_F(VmRemoteTest, FrozenDaemonFailsTheWaitInsteadOfHanging) {
+  auto driver = RemoteDriver();
+  {
+    bench::InstanceSpec spec{"ctv-test-remote-frozen", {"ready"}, {}, {{"accel", "tcg"}}};
+    auto inst = driver->Create(spec);
+    ASSERT_TRUE(inst) << inst.error().ToString();
+    ASSERT_TRUE((*inst)->Start());
+    auto ready = (*inst)->WaitReady(120s);
+    ASSERT_TRUE(ready) << ready.error().ToString();
+    auto frozen = remote_->Run("kill -STOP $(pidof libvirtd)");
+    ASSERT_TRUE(frozen) << frozen.error().ToString();
+    auto t0 = std::chrono::steady_clock::now();
+    auto stop = (*inst)->Stop(90s);
+    auto waited = std::chrono::steady_clock::now() - t0;
+    ASSERT_TRUE(remote_->Run("kill -CONT $(pidof libvirtd)"));
+    EXPECT_FALSE(stop) << "Stop succeeded although the daemon was frozen";
+    EXPECT_LT(waited, 60s) << "the harness waited for the frozen daemon until its own deadline";
+  }
+  std::string left = RemoteQemus();
+  for (int i = 0; i < 300 && !left.empty(); ++i) {
+    ::usleep(100000);
+    left = RemoteQemus();
+  }
+  EXPECT_EQ(left, "") << "the daemon did not destroy the domain of the lost connection";
+}
+
 // The guest's scratch disk lives there too: a sparse volume in the pool, named after the
 // instance, read by the guest through virtio-blk; deleted once QEMU holds it open.
 TEST_F(VmRemoteTest, ScratchDiskIsAVolumeThereAndGoesWithTheInstance) {

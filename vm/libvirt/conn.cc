@@ -119,6 +119,12 @@ Result<Connection> Connection::Open(const std::string& uri) {
           "run scripts/setup, or `useradd --system --user-group libvirt-qemu`)";
     return e;
   }
+  // A daemon that stops answering (host down, ssh link cut) would otherwise leave every later
+  // call (destroy included) waiting forever: with keepalive the connection is closed after ~20 s
+  // of silence and calls fail. Needs the event loop above. (Connecting itself has no deadline in
+  // libvirt's ssh transport: ssh's ConnectTimeout in the user's ssh config bounds it.)
+  if (EmbedRootOf(uri).empty() && uri.rfind("test:", 0) != 0)
+    (void)virConnectSetKeepAlive(c.c_, 5, 3);  // unsupported by some drivers: harmless
   return c;
 }
 

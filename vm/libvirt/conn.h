@@ -39,7 +39,8 @@ Status WriteEmbedConfig(const std::string& embed_root);
 // Note: libvirt allows one embedded root per process; opening a second root fails.
 class Connection {
  public:
-  // For qemu:///embed URIs, writes the embed config first.
+  // For qemu:///embed URIs, writes the embed config first. Daemon connections get libvirt's
+  // keepalive (5 s interval, 3 missed = closed), so a dead daemon fails calls instead of hanging.
   static Result<Connection> Open(const std::string& uri);
   Connection() = default;
   Connection(Connection&& o) noexcept : c_(std::exchange(o.c_, nullptr)), uri_(std::move(o.uri_)) {}
