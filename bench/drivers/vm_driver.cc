@@ -207,6 +207,8 @@ class VmDriver : public GuestDriver {
       const std::map<std::string, std::string>& options) const override {
     auto p = GuestDriver::EffectiveParameters(options);
     p["libvirt_uri"] = Uri();
+    // The results' environment describes this host; a remote QEMU's host is named here.
+    p["qemu_host"] = RemoteHost().empty() ? "this host" : RemoteHost();
     p["libvirt_cpu_readback"] = "x86 (qemu:capabilities drops cpu-unavailable-features)";
     p["marker_transport"] = Embedded()
                                 ? "unix socket (QEMU chardev, this host)"

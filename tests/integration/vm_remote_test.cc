@@ -110,6 +110,10 @@ TEST_F(VmRemoteTest, GuestBootsThereAndReportsOverTheConnectionOnly) {
   EXPECT_TRUE(a.available) << a.reason;
   EXPECT_EQ(a.accelerator, "unknown") << "another host's accelerator cannot be known before a start";
   EXPECT_NE(a.reason.find(remote_->Address()), std::string::npos) << a.reason;
+  // Results name where QEMU ran and how the markers travelled (their times include the relay).
+  auto params = driver->EffectiveParameters({});
+  EXPECT_EQ(params["qemu_host"], remote_->Address());
+  EXPECT_NE(params["marker_transport"].find("libvirt console stream"), std::string::npos);
   {
     // accel=auto: the remote's libvirt offers KVM (this machine's /dev/kvm), but it is kvm_pvm,
     // where the guest cannot boot: the driver must find that out there and fall back to TCG.
