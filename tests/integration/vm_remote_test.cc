@@ -5,6 +5,7 @@
 // and console come back as libvirt streams (and STOP goes the other way), `accel=auto` is resolved
 // there, and a killed harness's domain is destroyed by the daemon.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -289,6 +290,35 @@ TEST_F(VmRemoteTest, KilledHarnessDomainIsDestroyedByTheDaemon) {
   ASSERT_TRUE(gc) << gc.error().ToString();
   EXPECT_TRUE(gc->status.Success()) << gc->err;
   EXPECT_TRUE(env_.InstanceDirs().empty()) << "gc left an instance directory";
+}
+
+// Ctrl-C on `ctvbench run` against the remote while a guest boots: exit 130, the domain
+// destroyed, no instance dir here, and no ssh process of libvirt's transport left behind.
+TEST_F(VmRemoteTest, CtrlCLeavesNothingHereOrThere) {
+  SpawnOptions so;
+  so.argv = {test::Bin("ctvbench"), "run", "--suite", "startup", "--driver", "vm",
+             "--libvirt-uri", remote_->Uri(), "--option", "vm.accel=tcg", "--repetitions", "100",
+             "--warmup", "0", "--quiet", "--out", env_.Context().state_dir + "/r.json", "--image",
+             env_.Context().image_dir, "--state-dir", env_.Context().state_dir};
+  auto child = Spawn(so);
+  ASSERT_TRUE(child) << child.error().ToString();
+  std::string qemus;
+  for (int i = 0; i < 600 && qemus.empty(); ++i) {
+    ::usleep(100000);
+    qemus = RemoteQemus();
+  }
+  ASSERT_NE(qemus, "") << "no guest started on the remote";
+  ::usleep(300 * 1000);
+  ASSERT_TRUE(child->Signal(SIGINT));
+  auto st = child->WaitFor(30s);
+  ASSERT_TRUE(st);
+  ASSERT_TRUE(st->has_value()) << "ctvbench did not stop on SIGINT";
+  EXPECT_EQ((*st)->ToString(), "exit 130");
+  EXPECT_EQ(RemoteQemus(), "") << "the guest's QEMU survived Ctrl-C";
+  EXPECT_TRUE(env_.InstanceDirs().empty()) << "instance directory survived Ctrl-C";
+  auto ssh = RunCommand({"pgrep", "-f", "ssh .*" + remote_->Address()}, 10s);
+  ASSERT_TRUE(ssh);
+  EXPECT_EQ(ssh->out, "") << "an ssh process of libvirt's transport survived";
 }
 
 }  // namespace
