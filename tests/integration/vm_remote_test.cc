@@ -244,6 +244,28 @@ TEST_F(VmRemoteTest, ScratchDiskIsAVolumeThereAndGoesWithTheInstance) {
   EXPECT_EQ(RemoteQemus(), "");
 }
 
+// The remote pool is a cache like the local one: uploads are reused, and each upload keeps only
+// the three newest volumes of its kind.
+TEST_F(VmRemoteTest, UploadsAreReusedAndOnlyTheThreeNewestOfAKindKept) {
+  auto conn = vm::lv::Connection::Open(remote_->Uri());
+  ASSERT_TRUE(conn) << conn.error().ToString();
+  test::TempDir files;
+  for (const char* n : {"a", "b", "c", "d"}) {
+    std::string local = files / n;
+    ASSERT_TRUE(WriteFile(local, std::string("initrd ") + n));
+    auto v = vm::lv::EnsureVolume(conn->Get(), local, std::string("initrd-test") + n + ".cpio");
+    ASSERT_TRUE(v) << v.error().ToString();
+    EXPECT_TRUE(v->uploaded);
+    auto again = vm::lv::EnsureVolume(conn->Get(), local, std::string("initrd-test") + n + ".cpio");
+    ASSERT_TRUE(again) << again.error().ToString();
+    EXPECT_FALSE(again->uploaded) << "an existing volume was uploaded again";
+    EXPECT_EQ(again->path, v->path);
+  }
+  auto ls = remote_->Run(std::string("cd ") + vm::lv::kPoolPath + " && ls initrd-test* && cat initrd-testd.cpio");
+  ASSERT_TRUE(ls) << ls.error().ToString();
+  EXPECT_EQ(*ls, "initrd-testb.cpio\ninitrd-testc.cpio\ninitrd-testd.cpio\ninitrd d");
+}
+
 // doctor --libvirt-uri describes the daemon's host, not this one.
 TEST_F(VmRemoteTest, DaemonDescribesItsOwnHost) {
   auto conn = vm::lv::Connection::Open(remote_->Uri());

@@ -6,7 +6,10 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <algorithm>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/fd.h"
@@ -110,6 +113,44 @@ Status Upload(virConnectPtr conn, virStoragePoolPtr pool, const std::string& loc
   return st;
 }
 
+// The volume's mtime on its host (seconds, from its XML's <timestamps>); 0 when not reported.
+double MtimeOf(virStorageVolPtr v) {
+  char* xml = virStorageVolGetXMLDesc(v, 0);
+  if (!xml) return 0;
+  std::string x = xml;
+  std::free(xml);
+  size_t at = x.find("<mtime>");
+  return at == std::string::npos ? 0 : std::strtod(x.c_str() + at + 7, nullptr);
+}
+
+// Keeps the kKeepPerKind newest volumes of `name`'s kind ("initrd-", "vmlinux-"...: the part up
+// to the first '-'), as the local guest cache does: each image, kernel or ctv-init change
+// uploads a new one. `name` itself is kept. A running QEMU has its files open: deleting is safe.
+void PruneKind(virStoragePoolPtr pool, const std::string& name) {
+  constexpr size_t kKeepPerKind = 3;
+  std::string kind = name.substr(0, name.find('-') + 1);
+  if (kind.empty()) return;
+  virStorageVolPtr* vols = nullptr;
+  int n = virStoragePoolListAllVolumes(pool, &vols, 0);
+  std::vector<std::pair<double, Vol>> found;
+  for (int i = 0; i < n; ++i) {
+    Vol v(vols[i]);
+    const char* vn = virStorageVolGetName(v.get());
+    std::string s = vn ? vn : "";
+    if (s.rfind(kind, 0) != 0 || s == name || s.find(".part") != std::string::npos) continue;
+    double t = MtimeOf(v.get());
+    found.emplace_back(t, std::move(v));
+  }
+  std::free(vols);
+  std::sort(found.begin(), found.end(),
+            [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (size_t i = kKeepPerKind - 1; i < found.size(); ++i) {
+    Log(LogLevel::kInfo, "vm: removing old volume {} from pool {}",
+        virStorageVolGetName(found[i].second.get()), kPoolName);
+    virStorageVolDelete(found[i].second.get(), 0);
+  }
+}
+
 }  // namespace
 
 Result<VolumePath> EnsureVolume(virConnectPtr conn, const std::string& local_path,
@@ -128,6 +169,7 @@ Result<VolumePath> EnsureVolume(virConnectPtr conn, const std::string& local_pat
     vol.reset(virStorageVolLookupByName(pool.get(), name.c_str()));
     if (!vol) return LastError("find uploaded volume", std::string(kPoolName) + "/" + name);
     uploaded = true;
+    PruneKind(pool.get(), name);
   }
   std::string path = PathOf(vol.get());
   if (path.empty()) return LastError("get path of volume", std::string(kPoolName) + "/" + name);

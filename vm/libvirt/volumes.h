@@ -10,7 +10,9 @@
 //   volume that exists is complete and is reused, never compared or rewritten. An upload goes to
 //   "<name>.part", which the daemon then copies to "<name>" and deletes, so a killed upload leaves
 //   at most a .part, replaced by the next upload.
-// - The volumes are a cache like the local guest cache: runs never delete them.
+// - The volumes are a cache like the local guest cache: after an upload, only the 3 newest
+//   volumes of its kind (name prefix up to the first '-': "initrd-", "vmlinux-", "bzimage-")
+//   are kept.
 #pragma once
 
 #include <libvirt/libvirt.h>
