@@ -10,21 +10,18 @@
 namespace ctv::vm {
 
 Result<ScratchDisk> CreateScratchDisk(const std::string& path, uint64_t mib) {
-  Fd fd = CTV_TRY(OpenFile(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  Fd fd = CTV_TRY(OpenFile(path, O_RDWR | O_CREAT | O_TRUNC, 0600));
   if (::ftruncate(fd.Get(), static_cast<off_t>(mib << 20)) != 0)
     return ErrnoError("size scratch disk", path, std::to_string(mib) + " MiB");
   ScratchDisk d{path, "none", ""};
-  int direct = ::open(path.c_str(), O_RDONLY | O_DIRECT | O_CLOEXEC);
-  if (direct >= 0) {
-    ::close(direct);
-  } else if (errno == EINVAL) {
+  // Whether QEMU could open it with cache=none: the same open(O_DIRECT) it would do.
+  if (auto direct = OpenFile(path, O_RDONLY | O_DIRECT); !direct) {
+    if (direct.error().code != EINVAL) return std::move(direct).error();
     d.cache = "writeback";
     d.note =
         "the scratch disk's filesystem has no O_DIRECT (tmpfs?), so QEMU opens it with "
         "cache=writeback: reads of its holes come from the host page cache (put --state-dir on a "
         "disk filesystem for cache=none)";
-  } else {
-    return ErrnoError("open scratch disk with O_DIRECT", path);
   }
   return d;
 }
