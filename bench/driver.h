@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/error.h"
 #include "core/line_reader.h"
 #include "core/process.h"
@@ -39,11 +40,6 @@ struct InstanceSpec {
   std::vector<std::string> probe_args;  // ctv-probe arguments: {"ready"}, {"syscall", ...}
   Limits limits;
   std::map<std::string, std::string> options;  // driver parameters (e.g. "machine" -> "microvm")
-};
-
-struct Mark {
-  std::string name;  // phase that ended: "launch", "spawned", "ready", "kernel", ...
-  int64_t t_ns;      // host CLOCK_MONOTONIC
 };
 
 struct WorkloadExit {
@@ -65,6 +61,44 @@ class Instance {
   virtual const std::vector<Mark>& Marks() const = 0;
   // Host processes this instance needs (workload, shim, qemu...): for PSS accounting.
   virtual std::vector<pid_t> HostPids() const = 0;
+  // What this instance really ran with, as the driver knows it only once it has started (keys in
+  // fact:: below: the accelerator a VM got, a disk's cache mode, a runtime's version...). Suites
+  // copy them into the results without knowing which driver said what.
+  virtual std::map<std::string, std::string> Facts() const { return {}; }
+};
+
+// Keys of Instance::Facts() that suites and reports understand; a driver may add its own.
+namespace fact {
+inline constexpr const char* kAccelerator = "accelerator";  // "kvm" / "tcg" (VMs), "none"
+inline constexpr const char* kAcceleratorNote = "accelerator_note";  // how it was chosen
+inline constexpr const char* kDiskCache = "disk_cache";  // QEMU cache mode of a scratch disk
+inline constexpr const char* kDiskCacheNote = "disk_cache_note";  // why it is not "none"
+inline constexpr const char* kAddress = "address";  // its IPv4 address on a bridge network
+}  // namespace fact
+
+// What a driver isolates with, as reports group and colour results: the plain process (the
+// floor), a container (namespaces + cgroups on the host kernel), a sandbox (a kernel of its own in
+// user space, e.g. gVisor: neither a container nor a VM) or a virtual machine.
+enum class DriverKind { kHost, kContainer, kSandbox, kVm };
+inline std::string DriverKindName(DriverKind kind) {
+  switch (kind) {
+    case DriverKind::kHost:
+      return "host";
+    case DriverKind::kContainer:
+      return "container";
+    case DriverKind::kSandbox:
+      return "sandbox";
+    case DriverKind::kVm:
+      return "vm";
+  }
+  return "?";
+}
+
+// One `--option DRIVER.KEY=VALUE` a driver accepts, for `--help` and `ctvbench list`.
+struct OptionDoc {
+  std::string key;     // "machine"
+  std::string values;  // "pc|q35|microvm", "MiB", "0:100000:65536"
+  std::string help;    // one line: what it changes
 };
 
 struct Availability {
@@ -87,6 +121,9 @@ class Driver {
   virtual ~Driver() = default;
   virtual std::string Name() const = 0;
   virtual std::string Description() const = 0;
+  virtual DriverKind Kind() const = 0;
+  // The option keys ValidateOptions accepts, documented. Default: none.
+  virtual std::vector<OptionDoc> Options() const { return {}; }
   // Can this driver run on this host? Cheap enough for `ctvbench list`; no side effects.
   virtual Availability Check() const = 0;
   // Checks the options a user gave this driver (`ctvbench run --option DRIVER.KEY=VALUE`) before

@@ -88,7 +88,8 @@ results::Environment CollectEnvironment(bool probe_kvm_boot) {
   } else {
     e.cgroup_mode = "none";
   }
-  e.kvm = vm::ProbeKvm(probe_kvm_boot);
+  vm::KvmInfo kvm = vm::ProbeKvm(probe_kvm_boot);
+  e.kvm = {kvm.device_present, kvm.module, kvm.usable, kvm.why};
   if (auto ksm = ReadFile("/sys/kernel/mm/ksm/run")) e.ksm_enabled = !ksm->empty() && (*ksm)[0] != '0';
   struct Tool {
     const char* name;

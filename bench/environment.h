@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "reports/results.h"
+#include "results/results.h"
 
 namespace ctv::bench {
 

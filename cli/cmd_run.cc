@@ -16,7 +16,7 @@
 #include "cli/progress.h"
 #include "core/clock.h"
 #include "core/interrupt.h"
-#include "reports/results.h"
+#include "results/results.h"
 
 namespace ctv::cli {
 namespace {
@@ -110,9 +110,10 @@ int Run(RunOptions& o) {
         std::find(o.drivers.begin(), o.drivers.end(), d->Name()) != o.drivers.end())
       so.drivers.push_back(d.get());
 
-  // Drivers other than `host` run an OCI image.
-  bool needs_image = std::any_of(so.drivers.begin(), so.drivers.end(),
-                                 [](bench::Driver* d) { return d->Name() != "host"; });
+  // Drivers other than the plain host process run an OCI image.
+  bool needs_image = std::any_of(so.drivers.begin(), so.drivers.end(), [](bench::Driver* d) {
+    return d->Kind() != bench::DriverKind::kHost;
+  });
   // The project's own image is (re)built every time: it must hold this build's ctv-probe, and the
   // build is deterministic (~0.25 s; unchanged binaries give the same digests, so the layer and
   // guest caches still hit). An image the user named with --image is used as it is.

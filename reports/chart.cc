@@ -22,17 +22,21 @@ bool SpansDecades(const std::vector<double>& values, double decades) {
   return hi > 0 && std::log10(hi / lo) > decades;
 }
 
-std::string DriverColor(const std::string& driver) {
-  if (driver == "host") return "#555555";
-  if (driver == "ctvrt") return "#1f77b4";
-  if (driver == "runc") return "#2ca02c";
-  if (driver == "crun") return "#17becf";
-  if (driver == "vm") return "#ff7f0e";
-  if (driver == "qemu") return "#d62728";
-  static const char* kOthers[] = {"#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#7f7f7f"};
+std::string DriverColor(const results::DriverResult& d) {
+  static const std::vector<const char*> kHost = {"#555555"};
+  static const std::vector<const char*> kContainer = {"#1f77b4", "#2ca02c", "#17becf",
+                                                      "#3b5ba5", "#6baed6", "#31a354"};
+  static const std::vector<const char*> kSandbox = {"#9467bd", "#c5b0d5", "#7b4173"};
+  static const std::vector<const char*> kVm = {"#ff7f0e", "#d62728", "#e6550d", "#fd8d3c"};
+  static const std::vector<const char*> kVmTcg = {"#8c564b", "#bd6b3c", "#a0522d", "#c49c94"};
+  const std::vector<const char*>& family = d.kind == "host"        ? kHost
+                                           : d.kind == "container" ? kContainer
+                                           : d.kind == "sandbox"   ? kSandbox
+                                           : d.accelerator == "tcg" ? kVmTcg
+                                                                    : kVm;
   size_t h = 0;
-  for (char c : driver) h = h * 31 + static_cast<unsigned char>(c);
-  return kOthers[h % 5];
+  for (char c : d.driver) h = h * 31 + static_cast<unsigned char>(c);
+  return family[h % family.size()];
 }
 
 namespace {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "results/results.h"
 
 namespace ctv::reports {
 
@@ -56,7 +57,10 @@ std::string GnuplotScript(const ChartSpec& spec, const std::string& png_path);
 // Writes DIR/<id>.gp, runs gnuplot on it, returns the path of DIR/<id>.png.
 Result<std::string> RenderChart(const ChartSpec& spec, const std::string& dir);
 
-// A stable colour per driver name, so a driver looks the same on every chart.
-std::string DriverColor(const std::string& driver);
+// A stable colour per driver, so it looks the same on every chart: the kind picks the family
+// (grey host floor, blues and greens for containers, purples for sandboxes, warm colours for
+// VMs), the name a shade within it; a TCG figure gets a shade of its own, so emulated figures
+// never look like hardware-assisted ones.
+std::string DriverColor(const results::DriverResult& d);
 
 }  // namespace ctv::reports

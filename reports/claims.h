@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "reports/results.h"
+#include "results/results.h"
 
 namespace ctv::reports {
 

@@ -25,7 +25,7 @@
 #include "core/error.h"
 #include "core/stats.h"
 #include "reports/mann_whitney.h"
-#include "reports/results.h"
+#include "results/results.h"
 
 namespace ctv::reports {
 

@@ -61,7 +61,7 @@ class FootprintView : public SuiteView {
         if (d.skipped) continue;
         const Metric* m = FindMetric(d, name);
         if (!m || m->samples.empty()) continue;
-        std::string color = DriverColor(d.accelerator == "tcg" ? d.driver + "/tcg" : d.driver);
+        std::string color = DriverColor(d);
         c.series.push_back({SeriesLabel(d, "\n"), color, m->samples, {}, {}, {}});
         medians.push_back(m->stats.median);
         ns.push_back(m->stats.n);
@@ -110,7 +110,7 @@ class FootprintView : public SuiteView {
         const Metric* m = d.skipped ? nullptr : FindMetric(d, name);
         if (!m || m->stats.n == 0) continue;
         double mib = m->stats.median * ToMiB(m->unit);
-        if (IsContainerDriver(d.driver) && (!heavy || mib > heavy_mib)) {
+        if (IsContainerDriver(d) && (!heavy || mib > heavy_mib)) {
           heavy = &d;
           heavy_mib = mib;
         }

@@ -4,7 +4,7 @@
 #include <map>
 #include <string>
 
-#include "reports/results.h"
+#include "results/results.h"
 
 namespace ctv::reports {
 

@@ -109,7 +109,7 @@ HistoryModel BuildHistory(std::vector<NamedRun> runs, const CompareOptions& opti
     for (const auto& [label, points] : series_map) {
       Series s;
       s.label = label;
-      s.color = DriverColor(points.front().d->driver);
+      s.color = DriverColor(*points.front().d);
       s.values.assign(rs.size(), nan);
       s.low.assign(rs.size(), nan);
       s.high.assign(rs.size(), nan);

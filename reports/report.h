@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/error.h"
-#include "reports/results.h"
+#include "results/results.h"
 
 namespace ctv::reports {
 

@@ -70,7 +70,7 @@ ChartSpec TotalChart(const RunResults& run, const std::vector<Ran>& ran) {
   std::vector<double> medians;
   for (const auto& r : ran) {
     // TCG gets its own colour: emulated figures must not look like the hardware-assisted ones.
-    std::string color = DriverColor(r.d->accelerator == "tcg" ? r.d->driver + "/tcg" : r.d->driver);
+    std::string color = DriverColor(*r.d);
     c.series.push_back({SeriesLabel(*r.d, "\n"), color, r.total->samples, {}, {}, {}});
     ns.push_back(r.total->stats.n);
     medians.push_back(r.total->stats.median);
@@ -214,7 +214,7 @@ class StartupView : public SuiteView {
     std::vector<Ran> ran = RanResults(run);
     const Ran* host = nullptr;
     for (const auto& r : ran)
-      if (r.d->driver == "host") host = &r;
+      if (IsHostBaseline(*r.d)) host = &r;
     if (!ran.empty()) {
       Table t;
       t.caption = host ? "Startup overhead over the host-process baseline (same probe, plain "
@@ -243,9 +243,9 @@ class StartupView : public SuiteView {
     std::vector<const Ran*> containers, vms;
     const Ran* host = nullptr;
     for (const auto& r : ran) {
-      if (IsContainerDriver(r.d->driver)) containers.push_back(&r);
+      if (IsContainerDriver(*r.d)) containers.push_back(&r);
       if (IsVmDriver(*r.d)) vms.push_back(&r);
-      if (r.d->driver == "host") host = &r;
+      if (IsHostBaseline(*r.d)) host = &r;
     }
     auto by_median = [](const Ran* a, const Ran* b) { return MedianMs(*a) < MedianMs(*b); };
     if (!containers.empty()) out.push_back(ContainerMs(containers, host));

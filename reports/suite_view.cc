@@ -120,12 +120,9 @@ std::string AcceleratorSummary(const std::vector<const DriverResult*>& results) 
   return out;
 }
 
-bool IsContainerDriver(const std::string& driver) {
-  return driver == "ctvrt" || driver == "runc" || driver == "crun";
-}
-
-bool IsVmDriver(const DriverResult& d) {
-  return d.driver == "vm" || d.driver == "qemu" || d.accelerator == "kvm" || d.accelerator == "tcg";
-}
+bool IsHostBaseline(const DriverResult& d) { return d.kind == "host"; }
+bool IsContainerDriver(const DriverResult& d) { return d.kind == "container"; }
+bool IsSandboxDriver(const DriverResult& d) { return d.kind == "sandbox"; }
+bool IsVmDriver(const DriverResult& d) { return d.kind == "vm"; }
 
 }  // namespace ctv::reports

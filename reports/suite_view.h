@@ -14,7 +14,7 @@
 #include "reports/chart.h"
 #include "reports/claims.h"
 #include "reports/html_writer.h"
-#include "reports/results.h"
+#include "results/results.h"
 
 namespace ctv::reports {
 
@@ -50,7 +50,11 @@ const results::Metric* FindMetric(const results::DriverResult& d, const std::str
 Table StatsTable(const results::SuiteResult& suite);
 // "none (host, ctvrt); tcg (vm)": which accelerator each driver really used.
 std::string AcceleratorSummary(const std::vector<const results::DriverResult*>& results);
-bool IsContainerDriver(const std::string& driver);  // ctvrt, runc, crun
-bool IsVmDriver(const results::DriverResult& d);    // vm, qemu, or any kvm/tcg accelerator
+// By the kind each result carries (results/results.h), never by driver name. A sandbox (gVisor)
+// is neither a container nor a VM: claims about either leave it out, charts show it as its own.
+bool IsHostBaseline(const results::DriverResult& d);  // kind "host"
+bool IsContainerDriver(const results::DriverResult& d);  // kind "container"
+bool IsSandboxDriver(const results::DriverResult& d);    // kind "sandbox"
+bool IsVmDriver(const results::DriverResult& d);         // kind "vm"
 
 }  // namespace ctv::reports

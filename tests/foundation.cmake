@@ -11,6 +11,9 @@ ctv_add_test(image_unit_test unit
 ctv_add_test(cgroup_detect_unit_test unit
   SOURCES unit/cgroup_detect_test.cc
   LIBS ctv_cgroup_detect)
+ctv_add_test(layers_unit_test unit
+  SOURCES unit/layers_test.cc
+  LIBS ctv_core)
 ctv_add_test(cli_unit_test unit
   SOURCES unit/cli_test.cc unit/probe_test.cc
   LIBS ctv_core nlohmann_json::nlohmann_json)

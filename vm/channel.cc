@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "bench/workload/protocol.h"
+#include "core/markers.h"
 #include "core/clock.h"
 #include "core/interrupt.h"
 
@@ -92,52 +92,60 @@ void MarkerSession::AddMark(const std::string& name, int64_t t) {
 }
 
 Status MarkerSession::Handle(const TimedLine& line) {
-  const std::string& t = line.text;
-  auto arg = [&](size_t prefix) {
-    return t.size() > prefix ? t.substr(prefix + 1) : std::string();
-  };
-  if (t.rfind("CTV-INIT", 0) == 0) {
-    char* end = nullptr;
-    std::string a = arg(8);
-    int64_t boottime = std::strtoll(a.c_str(), &end, 10);
-    int64_t sent = end && *end ? std::strtoll(end, nullptr, 10) : boottime;
-    init_boottime_ = boottime;
-    // Guest clock intervals are mapped onto the host clock at the arrival of this line: the
-    // guest's boottime clock starts about when its kernel does, so arrival - (sent - 0) estimates
-    // the kernel's start (end of QEMU setup and firmware) and arrival - (sent - boottime) PID 1's
-    // start. Module loading (virtio channel) thus counts as init, not kernel.
-    AddMark("firmware", line.arrived_ns - sent);
-    AddMark("kernel", line.arrived_ns - (sent - boottime));
-  } else if (t.rfind("CTV-EXEC", 0) == 0) {
-    AddMark("init", line.arrived_ns);
-  } else if (t.rfind(protocol::kReady, 0) == 0) {
-    ready_ = true;
-    AddMark("ready", line.arrived_ns);
-  } else if (t.rfind("CTV-EXIT", 0) == 0) {
-    std::string a = arg(8);
-    ExitStatus st;
-    if (a.rfind("signal ", 0) == 0) {
-      st.signaled = true;
-      st.code = std::atoi(a.c_str() + 7);
-    } else {
-      st.code = std::atoi(a.c_str());
+  markers::Marker m = markers::Parse(line.text);
+  const std::string args(m.args);
+  switch (m.kind) {
+    case markers::Kind::kInit: {
+      char* end = nullptr;
+      int64_t boottime = std::strtoll(args.c_str(), &end, 10);
+      int64_t sent = end && *end ? std::strtoll(end, nullptr, 10) : boottime;
+      init_boottime_ = boottime;
+      // Guest clock intervals are mapped onto the host clock at the arrival of this line: the
+      // guest's boottime clock starts about when its kernel does, so arrival - (sent - 0)
+      // estimates the kernel's start (end of QEMU setup and firmware) and arrival - (sent -
+      // boottime) PID 1's start. Module loading (virtio channel) thus counts as init, not kernel.
+      AddMark("firmware", line.arrived_ns - sent);
+      AddMark("kernel", line.arrived_ns - (sent - boottime));
+      break;
     }
-    exit_ = st;
-    AddMark("done", line.arrived_ns);
-  } else if (t.rfind("CTV-ERROR", 0) == 0) {
-    error_ = arg(9);
-    return MakeError("run guest", "", "ctv-init: " + error_);
-  } else if (t.rfind(protocol::kMarkerPrefix, 0) != 0) {
-    output_ += t + "\n";
+    case markers::Kind::kExec:
+      AddMark("init", line.arrived_ns);
+      break;
+    case markers::Kind::kReady:
+      ready_ = true;
+      AddMark("ready", line.arrived_ns);
+      break;
+    case markers::Kind::kExit: {
+      ExitStatus st;
+      if (args.rfind("signal ", 0) == 0) {
+        st.signaled = true;
+        st.code = std::atoi(args.c_str() + 7);
+      } else {
+        st.code = std::atoi(args.c_str());
+      }
+      exit_ = st;
+      AddMark("done", line.arrived_ns);
+      break;
+    }
+    case markers::Kind::kError:
+      error_ = args;
+      return MakeError("run guest", "", "ctv-init: " + error_);
+    case markers::Kind::kNotMarker:
+      output_ += line.text + "\n";
+      break;
+    case markers::Kind::kUnknown:
+      break;
   }
   return Ok();
 }
 
-Status MarkerSession::ReadUntil(MarkerChannel& ch, const std::string& want, int64_t deadline_ns,
+Status MarkerSession::ReadUntil(MarkerChannel& ch, markers::Kind until, int64_t deadline_ns,
                                 const std::function<bool()>& alive) {
-  auto reached = [&] { return want == "CTV-EXIT" ? exit_.has_value() : (ready_ || exit_); };
+  const bool for_exit = until == markers::Kind::kExit;
+  const std::string want(for_exit ? markers::kExit : markers::kReady);
+  auto reached = [&] { return for_exit ? exit_.has_value() : (ready_ || exit_); };
   auto check = [&]() -> Status {
-    if (want != "CTV-EXIT" && !ready_ && exit_)
+    if (!for_exit && !ready_ && exit_)
       return MakeError("wait for " + want + " from guest on", ch.Path(),
                        "the workload ended first (" + exit_->ToString() +
                            "); its output: " + output_.substr(0, 400));

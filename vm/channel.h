@@ -23,10 +23,11 @@
 #include <string>
 #include <vector>
 
-#include "bench/driver.h"
+#include "core/clock.h"
 #include "core/error.h"
 #include "core/fd.h"
 #include "core/line_reader.h"
+#include "core/markers.h"
 #include "core/process.h"
 
 namespace ctv::vm {
@@ -59,15 +60,16 @@ class MarkerChannel {
 class MarkerSession {
  public:
   // `marks` receives the marks; `launch_ns` is Marks()[0].
-  explicit MarkerSession(std::vector<bench::Mark>* marks) : marks_(marks) {}
+  explicit MarkerSession(std::vector<Mark>* marks) : marks_(marks) {}
 
-  // Reads until `want` ("CTV-READY" or "CTV-EXIT") arrived, the channel closed, or the deadline.
+  // Reads until `until` (markers::Kind::kReady or kExit) arrived, the channel closed, or the
+  // deadline.
   // QEMU dying closes the channel, which ends the wait with an Error; so does a workload that
   // exits before its ready marker. `alive` (may be empty) is asked while waiting for QEMU to
   // connect, and after each second of silence on the channel, so a QEMU that dies at start, or a
   // libvirt connection that is lost (the channel is then relayed by nobody), fails the wait
   // within about a second instead of at the deadline.
-  Status ReadUntil(MarkerChannel& ch, const std::string& want, int64_t deadline_ns,
+  Status ReadUntil(MarkerChannel& ch, markers::Kind until, int64_t deadline_ns,
                    const std::function<bool()>& alive = {});
 
   bool Ready() const { return ready_; }
@@ -80,7 +82,7 @@ class MarkerSession {
   Status Handle(const TimedLine& line);
   void AddMark(const std::string& name, int64_t t);
 
-  std::vector<bench::Mark>* marks_;
+  std::vector<Mark>* marks_;
   std::optional<LineReader> reader_;
   bool ready_ = false;
   std::optional<ExitStatus> exit_;

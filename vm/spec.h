@@ -42,7 +42,7 @@ struct VmSpec {
   // bus of `devices` and `machine` (DiskModelName). For I/O through the device model.
   uint64_t disk_mib = 0;
   // Modules ctv-init loads after the marker channel's (not an option: set by the driver from
-  // VmDriverConfig::guest_modules, which also puts them into the guest).
+  // bench::VmDriverConfig::guest_modules, which also puts them into the guest).
   std::vector<std::string> boot_modules;
 };
 

@@ -4,7 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include "bench/workload/protocol.h"
+#include "bench/drivers/probe_output.h"
 #include "core/clock.h"
 #include "core/fd.h"
 #include "core/fs_tree.h"
@@ -13,6 +13,7 @@
 #include "runtime/image/images.h"
 #include "runtime/launch.h"
 #include "runtime/lifecycle.h"
+#include "runtime/net/network.h"
 #include "runtime/net/port_spec.h"
 
 namespace ctv::bench {
@@ -51,44 +52,19 @@ class CtvrtInstance : public Instance {
 
   Status WaitReady(std::chrono::milliseconds timeout) override {
     if (!reader_) return MakeError("wait for ready", req_.spec.id, "instance not started");
-    int64_t deadline = MonotonicNs() + timeout.count() * 1'000'000;
-    for (;;) {
-      int64_t left = (deadline - MonotonicNs()) / 1'000'000;
-      if (left <= 0) return Error{ETIMEDOUT, "wait for CTV-READY from container", req_.spec.id};
-      auto line = CTV_TRY(reader_->Next(std::chrono::milliseconds(left)));
-      if (!line)
-        return MakeError("wait for CTV-READY from container", req_.spec.id,
-                         "the probe ended before it was ready");
-      if (line->text.rfind(protocol::kReady, 0) == 0) {
-        marks_.push_back({"ready", line->arrived_ns});
-        return Ok();
-      }
-      Collect(line->text);
-    }
+    return WaitForReadyMarker(*reader_, timeout, marks_, output_);
   }
 
   Result<WorkloadExit> WaitExit(std::chrono::milliseconds timeout) override {
     if (!reader_) return MakeError("wait for exit", req_.spec.id, "instance not started");
     int64_t deadline = MonotonicNs() + timeout.count() * 1'000'000;
-    for (;;) {
-      int64_t left = (deadline - MonotonicNs()) / 1'000'000;
-      if (left <= 0) return Error{ETIMEDOUT, "wait for the exit of container", req_.spec.id};
-      auto line = CTV_TRY(reader_->Next(std::chrono::milliseconds(left)));
-      if (!line) break;
-      if (line->text.rfind(protocol::kMarkerPrefix, 0) == 0) {
-        if (line->text.rfind(protocol::kReady, 0) == 0)
-          marks_.push_back({"ready", line->arrived_ns});
-        continue;
-      }
-      Collect(line->text);
-    }
+    CTV_CHECK(DrainOutput(*reader_, timeout, output_));
     int64_t left = std::max<int64_t>(1, (deadline - MonotonicNs()) / 1'000'000);
     auto st = CTV_TRY(container_->Process().WaitFor(std::chrono::milliseconds(left)));
     if (!st) return Error{ETIMEDOUT, "wait for the exit of container", req_.spec.id};
     WorkloadExit e;
     e.status = *st;
     e.output = output_;
-    if (!reader_->Pending().empty()) e.output += reader_->Pending();
     (void)runtime::RecordExit(req_.state_root, req_.spec.id, *st, container_->Cgroup());
     return e;
   }
@@ -108,12 +84,15 @@ class CtvrtInstance : public Instance {
     return {};
   }
 
- private:
-  void Collect(const std::string& line) {
-    output_ += line;
-    output_ += '\n';
+  // On a bridge network: the container's address (the network suite reaches it there).
+  std::map<std::string, std::string> Facts() const override {
+    if (!launched_ || req_.net_mode != net::NetworkMode::kBridge) return {};
+    auto ep = net::LookupEndpoint(req_.net_config, req_.spec.id);
+    if (!ep || !*ep) return {};
+    return {{fact::kAddress, (*ep)->ip}};
   }
 
+ private:
   runtime::RunRequest req_;
   std::unique_ptr<runtime::Container> container_;
   Fd stdout_;
@@ -134,6 +113,7 @@ class CtvrtDriver : public Driver {
     if (auto mounts = runtime::HostCgroupMounts()) cgroup::RemoveEmptyParents(**mounts);
   }
   std::string Name() const override { return "ctvrt"; }
+  DriverKind Kind() const override { return DriverKind::kContainer; }
   std::string Description() const override {
     return "native ctvrt container (pid/mnt/uts/ipc/net/cgroup namespaces, overlay rootfs, "
            "cgroup limits, seccomp, dropped capabilities)";

@@ -4,8 +4,11 @@
 #include "core/fd.h"
 #include "core/fs_tree.h"
 #include "core/log.h"
+#include "core/markers.h"
+#include "runtime/image/layout.h"
 #include "vm/accel.h"
 #include "vm/guest/modules.h"
+#include "vm/qemu/argv.h"
 #include "vm/state.h"
 
 namespace ctv::bench {
@@ -34,13 +37,13 @@ GuestInstance::~GuestInstance() {
 
 Status GuestInstance::WaitReady(std::chrono::milliseconds timeout) {
   return Explain(
-      session_.ReadUntil(channel_, "CTV-READY", Deadline(timeout), [this] { return QemuAlive(); }));
+      session_.ReadUntil(channel_, markers::Kind::kReady, Deadline(timeout), [this] { return QemuAlive(); }));
 }
 
 Result<WorkloadExit> GuestInstance::WaitExit(std::chrono::milliseconds timeout) {
   int64_t deadline = Deadline(timeout);
   CTV_CHECK(
-      Explain(session_.ReadUntil(channel_, "CTV-EXIT", deadline, [this] { return QemuAlive(); })));
+      Explain(session_.ReadUntil(channel_, markers::Kind::kExit, deadline, [this] { return QemuAlive(); })));
   CTV_CHECK(Teardown(deadline));
   return WorkloadExit{*session_.Exit(), session_.Output()};
 }
@@ -48,9 +51,9 @@ Result<WorkloadExit> GuestInstance::WaitExit(std::chrono::milliseconds timeout) 
 Status GuestInstance::Stop(std::chrono::milliseconds timeout) {
   int64_t deadline = Deadline(timeout);
   if (!session_.Exit()) {
-    CTV_CHECK(channel_.Send("STOP\n"));
+    CTV_CHECK(channel_.Send(std::string(markers::kStop)));
     CTV_CHECK(Explain(
-        session_.ReadUntil(channel_, "CTV-EXIT", deadline, [this] { return QemuAlive(); })));
+        session_.ReadUntil(channel_, markers::Kind::kExit, deadline, [this] { return QemuAlive(); })));
   }
   return Teardown(deadline);
 }
@@ -86,6 +89,28 @@ std::map<std::string, std::string> GuestDriver::EffectiveParameters(
   return p;
 }
 
+Result<vm::Guest> BuildDriverGuest(const DriverContext& ctx, const VmDriverConfig& config) {
+  auto [dir, ref] = image::ParseImageRef(ctx.image_dir);
+  vm::GuestBuildOptions o;
+  o.image_dir = dir;
+  o.image_ref = ref;
+  // `ctvbench image build` names its manifest "latest"; a single-manifest layout needs no ref.
+  if (o.image_ref.empty() && !image::OpenImage(dir, "")) o.image_ref = "latest";
+  o.kernel_path = config.kernel;
+  o.init_binary = vm::DefaultInitBinary(ctx.probe_path);
+  o.cache_dir = vm::VmStateRoot(ctx.state_dir) + "/cache";
+  o.extra_modules = config.guest_modules;
+  return vm::BuildGuest(o);
+}
+
+std::map<std::string, std::string> GuestInstance::Facts() const {
+  std::map<std::string, std::string> f{{fact::kAccelerator, vm::AccelName(accel_.accel)},
+                                       {fact::kAcceleratorNote, accel_.note}};
+  if (!disk_.cache.empty()) f[fact::kDiskCache] = disk_.cache;
+  if (!disk_.note.empty()) f[fact::kDiskCacheNote] = disk_.note;
+  return f;
+}
+
 Availability GuestDriver::CheckQemuAndAccelerator() const {
   Availability a;
   auto q = vm::FindQemu();
@@ -101,7 +126,7 @@ Availability GuestDriver::CheckQemuAndAccelerator() const {
 Status GuestDriver::PrepareGuest(bool local_qemu) {
   if (guest_) return Ok();
   if (local_qemu) qemu_ = CTV_TRY(vm::FindQemu());
-  guest_ = CTV_TRY(vm::PrepareGuest(ctx_, config_));
+  guest_ = CTV_TRY(BuildDriverGuest(ctx_, config_));
   return Ok();
 }
 
@@ -120,10 +145,10 @@ Result<const vm::Guest*> GuestDriver::GuestFor(const vm::VmSpec& vs) {
   if (!guest_) return MakeError("launch guest", vs.name, "the guest is not prepared");
   if (vs.disk_mib == 0) return &*guest_;
   if (!disk_guest_) {
-    vm::VmDriverConfig c = config_;
+    VmDriverConfig c = config_;
     c.guest_modules.insert(c.guest_modules.end(), vm::kDiskModules.begin(),
                            vm::kDiskModules.end());
-    disk_guest_ = CTV_TRY(vm::PrepareGuest(ctx_, c));
+    disk_guest_ = CTV_TRY(BuildDriverGuest(ctx_, c));
   }
   return &*disk_guest_;
 }

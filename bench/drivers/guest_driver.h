@@ -12,10 +12,25 @@
 #include "vm/accel.h"
 #include "vm/channel.h"
 #include "vm/disk.h"
-#include "vm/setup.h"
+#include "vm/guest/builder.h"
 #include "vm/spec.h"
 
 namespace ctv::bench {
+
+// Driver-wide settings of both VM drivers, given by the CLI (`--kernel`, `--libvirt-uri`) or a
+// test.
+struct VmDriverConfig {
+  std::string kernel;       // bzImage; "" = newest /boot/vmlinuz-* with modules installed
+  std::string libvirt_uri;  // "" = qemu:///embed?root=<state>/libvirt (libvirt driver only)
+  // Kernel modules every guest of the driver carries and loads at boot, after the marker
+  // channel's (e.g. "overlay" to run containers inside the guest). Empty for benchmark guests,
+  // whose initramfs and boot stay exactly as without this field.
+  std::vector<std::string> guest_modules;
+};
+
+// Builds (or finds in the cache under the state root) the guest a driver boots: kernel,
+// initramfs with ctv-init, the probe and the image next to them.
+Result<vm::Guest> BuildDriverGuest(const DriverContext& ctx, const VmDriverConfig& config);
 
 // Everything an instance needs to start its guest, whatever starts QEMU.
 struct GuestLaunch {
@@ -31,7 +46,7 @@ struct GuestLaunch {
 // What the two drivers' instances share once QEMU runs: the marker session (ready, exit, STOP),
 // the phase marks, the accelerator, and the instance dir (removed, with the channel, when the
 // instance goes: after the subclass has stopped its QEMU). Subclasses start and stop QEMU.
-class GuestInstance : public Instance, public vm::VmInstanceInfo {
+class GuestInstance : public Instance {
  public:
   GuestInstance(GuestLaunch launch, std::string log_tag);
   ~GuestInstance() override;
@@ -40,10 +55,9 @@ class GuestInstance : public Instance, public vm::VmInstanceInfo {
   Result<WorkloadExit> WaitExit(std::chrono::milliseconds timeout) override;
   Status Stop(std::chrono::milliseconds timeout) override;
   const std::vector<Mark>& Marks() const override { return marks_; }
-  std::string Accelerator() const override { return vm::AccelName(accel_.accel); }
-  std::string AcceleratorNote() const override { return accel_.note; }
-  std::string DiskCache() const override { return disk_.cache; }
-  std::string DiskCacheNote() const override { return disk_.note; }
+  // The accelerator this guest really runs with and how it was chosen; the scratch disk's cache
+  // mode (vm/disk.h) when it has one.
+  std::map<std::string, std::string> Facts() const override;
 
  protected:
   // Whether QEMU still runs (a wait for a marker gives up when it does not).
@@ -69,8 +83,10 @@ class GuestInstance : public Instance, public vm::VmInstanceInfo {
 
 class GuestDriver : public Driver {
  public:
-  GuestDriver(DriverContext ctx, vm::VmDriverConfig config)
+  GuestDriver(DriverContext ctx, VmDriverConfig config)
       : ctx_(std::move(ctx)), config_(std::move(config)) {}
+
+  DriverKind Kind() const override { return DriverKind::kVm; }
 
   Status ValidateOptions(const std::map<std::string, std::string>& options) const override;
   // The options plus the defaults they leave out (machine, devices, boot, vcpus, memory).
@@ -104,7 +120,7 @@ class GuestDriver : public Driver {
   virtual uint64_t QemuHostTscKhz() { return vm::HostTscKhz(); }
 
   DriverContext ctx_;
-  vm::VmDriverConfig config_;
+  VmDriverConfig config_;
   std::string qemu_;  // the emulator binary ("" when QEMU runs on another host)
   std::optional<vm::Guest> guest_;
   std::optional<vm::Guest> disk_guest_;  // guest_ plus the disk drivers (GuestFor)

@@ -71,6 +71,7 @@ class HostDriver final : public Driver {
  public:
   explicit HostDriver(DriverContext ctx) : ctx_(std::move(ctx)) {}
   std::string Name() const override { return "host"; }
+  DriverKind Kind() const override { return DriverKind::kHost; }
   std::string Description() const override {
     return "ctv-probe as a plain host process (the baseline: no isolation)";
   }

@@ -1,7 +1,7 @@
 #include "bench/drivers/probe_output.h"
 
-#include "bench/workload/protocol.h"
 #include "core/clock.h"
+#include "core/markers.h"
 
 namespace ctv::bench {
 
@@ -15,14 +15,15 @@ Status WaitForReadyMarker(LineReader& reader, std::chrono::milliseconds timeout,
     if (!line.value())
       return MakeError("wait for the ready marker", "",
                        "the workload's output ended before it printed " +
-                           std::string(protocol::kReady) +
+                           std::string(markers::kReady) +
                            (output.empty() ? "" : "; it printed: " + output));
     const TimedLine& l = *line.value();
-    if (l.text.rfind(protocol::kReady, 0) == 0) {
+    markers::Kind kind = markers::Parse(l.text).kind;
+    if (kind == markers::Kind::kReady) {
       marks.push_back({"ready", l.arrived_ns});
       return Ok();
     }
-    if (l.text.rfind(protocol::kMarkerPrefix, 0) != 0) output += l.text + "\n";
+    if (kind == markers::Kind::kNotMarker) output += l.text + "\n";
   }
 }
 
@@ -32,8 +33,14 @@ Status DrainOutput(LineReader& reader, std::chrono::milliseconds timeout, std::s
     auto left = std::chrono::milliseconds((deadline - MonotonicNs()) / 1'000'000);
     auto line = reader.Next(left.count() > 0 ? left : std::chrono::milliseconds(0));
     if (!line) return MakeError("read the workload's output", "", line.error().ToString());
-    if (!line.value()) return Ok();
-    if (line.value()->text.rfind(protocol::kMarkerPrefix, 0) != 0)
+    if (!line.value()) {
+      // A last line without its newline is output too.
+      if (!reader.Pending().empty() &&
+          markers::Parse(reader.Pending()).kind == markers::Kind::kNotMarker)
+        output += reader.Pending();
+      return Ok();
+    }
+    if (markers::Parse(line.value()->text).kind == markers::Kind::kNotMarker)
       output += line.value()->text + "\n";
   }
 }

@@ -105,7 +105,7 @@ class QemuDriver : public GuestDriver {
 
 }  // namespace
 
-std::unique_ptr<Driver> MakeQemuDriver(const DriverContext& ctx, const vm::VmDriverConfig& config) {
+std::unique_ptr<Driver> MakeQemuDriver(const DriverContext& ctx, const VmDriverConfig& config) {
   return std::make_unique<QemuDriver>(ctx, config);
 }
 

@@ -11,7 +11,7 @@ std::vector<std::unique_ptr<Driver>> MakeAllDrivers(const DriverContext& context
   std::vector<std::unique_ptr<Driver>> drivers;
   drivers.push_back(MakeHostDriver(context));
   drivers.push_back(MakeCtvrtDriver(context));
-  vm::VmDriverConfig vm_config{context.guest_kernel, context.libvirt_uri};
+  VmDriverConfig vm_config{context.guest_kernel, context.libvirt_uri};
   drivers.push_back(MakeVmDriver(context, vm_config));
   drivers.push_back(MakeQemuDriver(context, vm_config));
   return drivers;

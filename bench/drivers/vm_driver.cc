@@ -364,7 +364,7 @@ class VmDriver : public GuestDriver {
 
 }  // namespace
 
-std::unique_ptr<Driver> MakeVmDriver(const DriverContext& ctx, const vm::VmDriverConfig& config) {
+std::unique_ptr<Driver> MakeVmDriver(const DriverContext& ctx, const VmDriverConfig& config) {
   return std::make_unique<VmDriver>(ctx, config);
 }
 

@@ -19,11 +19,11 @@
 #include <memory>
 
 #include "bench/driver.h"
-#include "vm/setup.h"
+#include "bench/drivers/guest_driver.h"
 
 namespace ctv::bench {
 
 std::unique_ptr<Driver> MakeVmDriver(const DriverContext& ctx,
-                                     const vm::VmDriverConfig& config = {});
+                                     const VmDriverConfig& config = {});
 
 }  // namespace ctv::bench

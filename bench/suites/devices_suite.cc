@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/interrupt.h"
-#include "vm/setup.h"
+#include "bench/suites/driver_result.h"
 
 namespace ctv::bench {
 namespace {
@@ -22,7 +22,7 @@ constexpr const char* kModels[] = {"emulated", "virtio"};
 
 struct OneRead {
   nlohmann::json probe;  // blkread's JSON
-  std::string accelerator, accelerator_note, disk_cache, disk_cache_note;
+  std::map<std::string, std::string> facts;  // Instance::Facts()
 };
 
 // The last line of `out` that is a JSON object.
@@ -51,12 +51,7 @@ Result<OneRead> ReadOnce(Driver& d, const std::string& name,
   CTV_CHECK(inst->Start());
   WorkloadExit exit = CTV_TRY(inst->WaitExit(kExitTimeout));
   OneRead one;
-  if (auto* vm = dynamic_cast<const vm::VmInstanceInfo*>(inst.get())) {
-    one.accelerator = vm->Accelerator();
-    one.accelerator_note = vm->AcceleratorNote();
-    one.disk_cache = vm->DiskCache();
-    one.disk_cache_note = vm->DiskCacheNote();
-  }
+  one.facts = inst->Facts();
   one.probe = LastJsonLine(exit.output);
   if (!exit.status.Success() || !one.probe.is_object() || one.probe.value("mode", "") != "blkread" ||
       !one.probe.contains("mib_per_s"))
@@ -98,13 +93,12 @@ class DevicesSuite final : public Suite {
     auto opt = o.driver_options.find(d.Name());
     std::map<std::string, std::string> base =
         opt == o.driver_options.end() ? std::map<std::string, std::string>{} : opt->second;
-    // A VM driver is one that takes the VM options this suite sets (vm/spec.h).
-    if (!d.ValidateOptions({{"machine", "pc"}, {"devices", "virtio"}, {"disk", "1"}})) {
+    if (d.Kind() != DriverKind::kVm) {
       results::DriverResult r;
       r.driver = d.Name();
       r.parameters = d.EffectiveParameters(base);
       r.skipped = "not a VM driver: the devices suite compares a guest's emulated and paravirtual "
-                  "devices (use --driver qemu or --driver vm)";
+                  "devices (" + DriverKindName(d.Kind()) + " drivers have no device models)";
       return std::vector<results::DriverResult>{r};
     }
     if (!base.contains("machine")) base["machine"] = "pc";
@@ -153,13 +147,7 @@ class DevicesSuite final : public Suite {
           row.r.skipped = fmt::format("repetition {} failed: {}", i + 1, one.error().ToString());
           continue;
         }
-        if (!one->accelerator.empty()) {
-          row.r.accelerator = one->accelerator;
-          if (!one->accelerator_note.empty())
-            row.r.details["accelerator_note"] = one->accelerator_note;
-        }
-        if (!one->disk_cache.empty()) row.r.parameters["host_cache"] = one->disk_cache;
-        if (!one->disk_cache_note.empty()) row.r.details["host_cache_note"] = one->disk_cache_note;
+        RecordFacts(one->facts, row.r);
         for (const char* k : {"device", "driver", "controller_driver"})
           if (one->probe.contains(k)) row.r.details[std::string("guest_") + k] = one->probe[k];
         if (!warm) row.samples.push_back(one->probe["mib_per_s"].get<double>());

@@ -10,8 +10,9 @@
 #include "core/fd.h"
 #include "core/interrupt.h"
 #include "core/line_reader.h"
+#include "bench/drivers/probe_output.h"
+#include "bench/suites/driver_result.h"
 #include "core/process.h"
-#include "runtime/lifecycle.h"
 #include "runtime/net/network.h"
 #include "runtime/net/port_spec.h"
 #include "runtime/net/scratch_netns.h"
@@ -23,8 +24,18 @@ using namespace std::chrono_literals;
 
 constexpr int kServerPort = 7000;     // inside the namespace
 constexpr int kLoopbackPort = 17071;  // the host-process server
-constexpr int kContainerHostPort = 17072;  // the ctvrt container's mapping (-p 17072:7000)
-constexpr int kHostModePort = 17073;       // the server of a --net host ctvrt container
+// Per container driver k (0, 1, ... in the order selected): its mapping -p (17072 + 10k):7000
+// and the server of its --net host container on 17073 + 10k.
+constexpr int kContainerHostPort = 17072;
+constexpr int kHostModePort = 17073;
+constexpr int kPortStride = 10;
+
+// The options a container driver takes for the paths through its own network (ctvrt's today);
+// a driver that refuses them is skipped with its own words.
+std::map<std::string, std::string> BridgeOptions(int host_port) {
+  return {{"net", "bridge"}, {"ports", fmt::format("{}:{}", host_port, kServerPort)}};
+}
+const std::map<std::string, std::string> kHostNetOptions = {{"net", "host"}};
 
 // ctv-probe tcp-rr-server, started with `prefix` (e.g. nsenter) and waited for until ready.
 struct EchoServer {
@@ -52,9 +63,10 @@ Result<std::unique_ptr<EchoServer>> StartEchoServer(std::vector<std::string> arg
   p.write.Reset();
   s->out = std::move(p.read);
   LineReader r(s->out.Get());
-  auto line = CTV_TRY(r.Next(10s));
-  if (!line || line->text.rfind("CTV-READY", 0) != 0)
-    return MakeError("start tcp-rr-server", probe, line ? "unexpected: " + line->text : "exited");
+  std::vector<Mark> marks;
+  std::string output;
+  if (Status ready = WaitForReadyMarker(r, 10s, marks, output); !ready)
+    return MakeError("start tcp-rr-server", probe, ready.error().ToString());
   return s;
 }
 
@@ -87,50 +99,56 @@ class NetnsTarget final : public RrTarget {
   }
 };
 
-// The echo server in a real ctvrt container (the "ctvrt" driver): with options net=bridge and
-// ports=<host_port>:7000 it serves the bridge and dnat paths; with net=host (the host's network
-// namespace, every other isolation kept) it listens on 127.0.0.1:17073 and serves the host path.
-// Destroying the instance deletes the container and its network.
+// The echo server in a real container of a driver: with options net=bridge and
+// ports=<host_port>:7000 it serves the bridge and dnat paths (its address is the instance's
+// fact::kAddress); with net=host (the host's network namespace, every other isolation kept) it
+// listens on 127.0.0.1:<host_mode_port> and serves the host path. Destroying the instance deletes
+// the container and its network.
 class ContainerTarget final : public RrTarget {
  public:
   std::unique_ptr<Instance> instance;
+  std::string driver;
   std::string address;
   int host_port = 0;
+  int host_mode_port = 0;
   bool host_mode = false;
   ~ContainerTarget() override {
     if (instance) (void)instance->Stop(5s);
   }
-  std::string Driver() const override { return "ctvrt"; }
+  std::string Driver() const override { return driver; }
   std::string Endpoint(const std::string& path) const override {
-    if (host_mode) return path == "host" ? fmt::format("127.0.0.1:{}", kHostModePort) : "";
+    if (host_mode) return path == "host" ? fmt::format("127.0.0.1:{}", host_mode_port) : "";
     if (path == "bridge") return fmt::format("{}:{}", address, kServerPort);
     if (path == "dnat") return fmt::format("127.0.0.1:{}", host_port);
     return "";
   }
 };
 
-// host_port > 0: bridge network with -p host_port:7000; host_port == 0: --net host.
-Result<std::unique_ptr<RrTarget>> StartContainerTarget(bench::Driver& driver, int cpu,
-                                                       int host_port) {
+// The k-th container driver's target. host_mode: --net host, server on 127.0.0.1:17073+10k;
+// else bridge network with -p (17072+10k):7000.
+Result<std::unique_ptr<RrTarget>> StartContainerTarget(bench::Driver& driver, int cpu, int k,
+                                                       bool host_mode) {
   auto t = std::make_unique<ContainerTarget>();
-  t->host_port = host_port;
-  t->host_mode = host_port == 0;
+  t->driver = driver.Name();
+  t->host_mode = host_mode;
+  t->host_port = kContainerHostPort + kPortStride * k;
+  t->host_mode_port = kHostModePort + kPortStride * k;
   InstanceSpec spec;
-  spec.name = fmt::format("ctvnetrr{}{}", t->host_mode ? "h" : "", ::getpid());
-  int port = t->host_mode ? kHostModePort : kServerPort;
+  spec.name = fmt::format("ctvnetrr{}{}{}", k, host_mode ? "h" : "", ::getpid());
+  int port = host_mode ? t->host_mode_port : kServerPort;
   spec.probe_args = {"tcp-rr-server", "--port", std::to_string(port), "--timeout", "3600"};
   if (cpu >= 0) spec.probe_args.insert(spec.probe_args.end(), {"--cpu", std::to_string(cpu)});
-  if (t->host_mode)
-    spec.options = {{"net", "host"}};
-  else
-    spec.options = {{"net", "bridge"}, {"ports", fmt::format("{}:{}", host_port, kServerPort)}};
+  spec.options = host_mode ? kHostNetOptions : BridgeOptions(t->host_port);
   t->instance = CTV_TRY(driver.Create(spec));
   CTV_CHECK(t->instance->Start());
   CTV_CHECK(t->instance->WaitReady(10s));
-  if (t->host_mode) return std::unique_ptr<RrTarget>(std::move(t));
-  auto ep = CTV_TRY(net::LookupEndpoint(runtime::HostNetworkConfig(), spec.name));
-  if (!ep) return MakeError("find the network of container", spec.name, "it has no endpoint");
-  t->address = ep->ip;
+  if (host_mode) return std::unique_ptr<RrTarget>(std::move(t));
+  auto facts = t->instance->Facts();
+  auto address = facts.find(fact::kAddress);
+  if (address == facts.end() || address->second.empty())
+    return MakeError("find the network address of container", spec.name,
+                     "driver " + driver.Name() + " reported none (fact \"address\")");
+  t->address = address->second;
   return std::unique_ptr<RrTarget>(std::move(t));
 }
 
@@ -169,6 +187,7 @@ class NetworkSuite final : public Suite {
     out.warmup = so.warmup;
     struct Row {
       results::DriverResult r;
+      int group = -1;  // index into `targets` for a container driver's rows
       RrTarget* target = nullptr;
       std::string endpoint;
       std::vector<double> samples;
@@ -176,32 +195,70 @@ class NetworkSuite final : public Suite {
     std::vector<Row> rows;
     for (const char* path : {"loopback", "bridge", "dnat"}) {
       Row row;
-      row.r.driver = std::string(path) == "loopback" ? "host" : "netns";
+      bool loopback = std::string(path) == "loopback";
+      row.r.driver = loopback ? "host" : "netns";
+      row.r.kind = loopback ? "host" : "container";
       row.r.accelerator = "none";
       row.r.parameters = {{"path", path}};
       row.r.details["iters_per_repetition"] = o_.iters;
       row.r.details["cpu"] = cpu_;  // -1: not pinned
       rows.push_back(std::move(row));
     }
-    // The same bridge and dnat paths to a real container, when the ctvrt driver is selected.
-    bench::Driver* ctvrt = nullptr;
-    for (bench::Driver* d : so.drivers)
-      if (d->Name() == "ctvrt") ctvrt = d;
-    if (ctvrt) {
+    // The same paths to a real container of every selected container or sandbox driver that
+    // takes the bridge and host network options; the others are named with the reason.
+    struct ContainerTargets {
+      std::unique_ptr<RrTarget> bridge, host;
+      std::string bridge_error, host_error;
+    };
+    std::vector<ContainerTargets> targets;  // one per row group, in the rows' order
+    int k = 0;
+    for (bench::Driver* d : so.drivers) {
+      if (d->Kind() == DriverKind::kHost) continue;  // the loopback row is the host floor
+      ContainerTargets ct;
+      std::string refused;
+      if (d->Kind() == DriverKind::kVm) {
+        refused = "VM drivers have no guest network yet: the network suite measures container "
+                  "and host paths";
+      } else if (Status s = d->ValidateOptions(BridgeOptions(kContainerHostPort)); !s) {
+        refused = "no bridge network with port mappings: " + s.error().ToString();
+      } else if (Status h = d->ValidateOptions(kHostNetOptions); !h) {
+        refused = "no host network option: " + h.error().ToString();
+      }
       for (const char* path : {"host", "bridge", "dnat"}) {
         Row row;
-        row.r.driver = "ctvrt";
+        row.r = NewResult(*d, {});
         row.r.accelerator = "none";
-        row.r.parameters = {{"path", path}, {"target", "ctvrt"}};
+        row.r.parameters = {{"path", path}, {"target", d->Name()}};
         row.r.details["iters_per_repetition"] = o_.iters;
         row.r.details["cpu"] = cpu_;
+        row.group = static_cast<int>(targets.size());
+        if (!refused.empty()) row.r.skipped = refused;
         rows.push_back(std::move(row));
       }
+      if (refused.empty() && ::access(o_.probe_path.c_str(), X_OK) == 0) {
+        Availability a = d->Check();
+        if (!a.available) {
+          ct.bridge_error = ct.host_error = a.reason;
+        } else {
+          if (auto t = StartContainerTarget(*d, cpu_, k, /*host_mode=*/false))
+            ct.bridge = std::move(*t);
+          else
+            ct.bridge_error = "target setup failed: " + t.error().ToString();
+          if (auto t = StartContainerTarget(*d, cpu_, k, /*host_mode=*/true))
+            ct.host = std::move(*t);
+          else
+            ct.host_error = "target setup failed: " + t.error().ToString();
+        }
+        ++k;
+      } else if (refused.empty()) {
+        ct.bridge_error = ct.host_error = "ctv-probe not found at " + o_.probe_path;
+      }
+      targets.push_back(std::move(ct));
     }
-    // Targets live for the whole suite: one host server, one isolated target shared by the
-    // bridge and dnat paths, and the container target.
-    std::unique_ptr<RrTarget> loopback, isolated, container, host_container;
-    std::string loopback_error, isolated_error, container_error, host_container_error;
+    // Targets live for the whole suite: one host server and one isolated target shared by the
+    // bridge and dnat paths (plus the container targets above).
+    std::unique_ptr<RrTarget> loopback, isolated;
+    std::string loopback_error, isolated_error;
     if (::access(o_.probe_path.c_str(), X_OK) != 0) {
       loopback_error = isolated_error = "ctv-probe not found at " + o_.probe_path;
     } else {
@@ -216,37 +273,22 @@ class NetworkSuite final : public Suite {
       } else {
         isolated_error = "target setup failed: " + t.error().ToString();
       }
-      if (ctvrt) {
-        Availability a = ctvrt->Check();
-        if (!a.available) {
-          container_error = a.reason;
-        } else {
-          if (auto t = StartContainerTarget(*ctvrt, cpu_, kContainerHostPort))
-            container = std::move(*t);
-          else
-            container_error = "target setup failed: " + t.error().ToString();
-          if (auto t = StartContainerTarget(*ctvrt, cpu_, /*host_port=*/0))
-            host_container = std::move(*t);
-          else
-            host_container_error = "target setup failed: " + t.error().ToString();
-        }
-        if (!a.available) host_container_error = container_error;
-      }
     }
     for (auto& row : rows) {
+      if (row.r.skipped) continue;
       const std::string& path = row.r.parameters["path"];
       bool host = path == "loopback";
-      bool in_container = row.r.parameters.contains("target");
-      bool host_net = in_container && path == "host";
-      row.target = host            ? loopback.get()
-                   : host_net      ? host_container.get()
-                   : in_container  ? container.get()
-                                   : isolated.get();
+      bool host_net = row.group >= 0 && path == "host";
+      ContainerTargets* ct = row.group >= 0 ? &targets[row.group] : nullptr;
+      row.target = host       ? loopback.get()
+                   : host_net ? ct->host.get()
+                   : ct       ? ct->bridge.get()
+                              : isolated.get();
       if (!row.target) {
-        row.r.skipped = host           ? loopback_error
-                        : host_net     ? host_container_error
-                        : in_container ? container_error
-                                       : isolated_error;
+        row.r.skipped = host       ? loopback_error
+                        : host_net ? ct->host_error
+                        : ct       ? ct->bridge_error
+                                   : isolated_error;
         continue;
       }
       row.r.driver = row.target->Driver();

@@ -5,9 +5,11 @@
 //             client -> the namespace's address
 //   dnat      the same server through its port mapping (-p HOSTPORT:PORT), client -> 127.0.0.1:
 //             HOSTPORT (output-hook DNAT + masquerade + conntrack on top of bridge + veth)
-// With the "ctvrt" driver selected, two more rows, parameters {"path": "bridge"|"dnat",
-// "target": "ctvrt"}: the same server in a real ctvrt container (options net=bridge,
-// ports=17072:7000), driver "ctvrt".
+// For every selected container or sandbox driver that takes the options net=bridge,
+// ports=H:C and net=host (ctvrt's), three more rows, parameters {"path": "host"|"bridge"|"dnat",
+// "target": DRIVER}: the same server in a real container of that driver (its address is the
+// instance's fact "address"); drivers that refuse those options, and VM drivers, get rows skipped
+// with the reason.
 // Metric: network.tcp_rr, us per round trip = the median over --iters 1-byte round trips on one
 // connection (ctv-probe tcp-rr), one sample per repetition; parameters {"path": ...}.
 //
@@ -35,7 +37,7 @@ namespace ctv::bench {
 class RrTarget {
  public:
   virtual ~RrTarget() = default;
-  virtual std::string Driver() const = 0;  // "host", "netns", "ctvrt"
+  virtual std::string Driver() const = 0;  // "host", "netns", or the container driver's name
   // "A.B.C.D:PORT" for `path` ("loopback", "bridge", "dnat"); empty when this target lacks it.
   virtual std::string Endpoint(const std::string& path) const = 0;
 };

@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/interrupt.h"
-#include "vm/setup.h"
+#include "bench/suites/driver_result.h"
 
 namespace ctv::bench {
 namespace {
@@ -21,8 +21,7 @@ constexpr auto kStopTimeout = 30s;
 
 struct OneStart {
   std::vector<Mark> marks;
-  std::string accelerator;  // a VM instance's, as really used ("" for others)
-  std::string accelerator_note;
+  std::map<std::string, std::string> facts;  // Instance::Facts(): what it really ran with
 };
 
 Result<OneStart> StartOnce(Driver& d, const std::string& name,
@@ -35,12 +34,9 @@ Result<OneStart> StartOnce(Driver& d, const std::string& name,
   CTV_CHECK(inst->Start());
   CTV_CHECK(inst->WaitReady(kReadyTimeout));
   CTV_CHECK(inst->Stop(kStopTimeout));
-  OneStart one{inst->Marks(), "", ""};
-  if (auto* vm = dynamic_cast<const vm::VmInstanceInfo*>(inst.get())) {
-    one.accelerator = vm->Accelerator();
-    one.accelerator_note = vm->AcceleratorNote();
-  }
-  return one;  // marks after "ready" (e.g. a VM's teardown) are phases too  // `inst` destroyed here: everything it held is released
+  // Marks after "ready" (a VM's teardown) are kept: the suite tells them apart. `inst` is
+  // destroyed here: everything it held is released.
+  return OneStart{inst->Marks(), inst->Facts()};
 }
 
 class StartupSuite final : public Suite {
@@ -97,11 +93,7 @@ class StartupSuite final : public Suite {
       }
       // What the instance really ran with overrides the driver's expectation (Check): e.g. a
       // remote libvirt host's KVM is only known once a guest was started there.
-      if (!one->accelerator.empty()) {
-        r.accelerator = one->accelerator;
-        if (!one->accelerator_note.empty())
-          r.details["accelerator_note"] = one->accelerator_note;
-      }
+      RecordFacts(one->facts, r);
       if (warm) continue;
       const auto& m = one->marks;
       auto ready = std::find_if(m.begin(), m.end(), [](const Mark& x) { return x.name == "ready"; });

@@ -10,7 +10,7 @@
 
 #include "bench/driver.h"
 #include "core/error.h"
-#include "reports/results.h"
+#include "results/results.h"
 
 namespace ctv::bench {
 

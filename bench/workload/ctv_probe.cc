@@ -1,7 +1,7 @@
 // ctv-probe: the one workload every driver runs (host process, container, VM guest), unchanged.
 // Static, no dependencies beyond libc, so it runs in a busybox image and a bare initramfs alike.
 //
-// Output contract (bench/workload/protocol.h): measuring modes print one JSON object on stdout;
+// Output contract (core/markers.h): measuring modes print one JSON object on stdout;
 // `ready`, `http` and `tcp-rr-server` print the marker line "CTV-READY <pid> <monotonic_ns>"
 // once ready (the servers print a JSON summary when stopped). Bad arguments: a message on
 // stderr naming the mode, the option and the accepted form; exit status 2.
@@ -36,6 +36,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+
+#include "core/markers.h"
 #include <vector>
 
 namespace {
@@ -162,7 +164,7 @@ int Ready(const Options& o) {
   // marker is never lost.
   sigprocmask(SIG_BLOCK, &set, nullptr);
   char line[96];
-  int n = std::snprintf(line, sizeof line, "CTV-READY %d %lld\n", getpid(),
+  int n = std::snprintf(line, sizeof line, "%s %d %lld\n", ctv::markers::kReady.data(), getpid(),
                         static_cast<long long>(Now()));
   if (write(1, line, static_cast<size_t>(n)) != n) return 1;
   timespec ts{static_cast<time_t>(timeout_s), 0};
@@ -365,7 +367,7 @@ int Listen(const char* mode, int64_t port) {
 
 void PrintReady() {
   char line[96];
-  int n = std::snprintf(line, sizeof line, "CTV-READY %d %lld\n", getpid(),
+  int n = std::snprintf(line, sizeof line, "%s %d %lld\n", ctv::markers::kReady.data(), getpid(),
                         static_cast<long long>(Now()));
   if (write(1, line, static_cast<size_t>(n)) != n) std::exit(1);
 }

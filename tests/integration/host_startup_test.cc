@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "reports/results.h"
+#include "results/results.h"
 #include "tests/test_util.h"
 
 namespace ctv {

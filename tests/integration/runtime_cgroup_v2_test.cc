@@ -81,7 +81,7 @@ TEST(RuntimeCgroupV2InGuest, LimitsJoinAndRemovalOnARealKernel) {
   {
     bench::DriverContext ctx = env.Context();
     ctx.image_dir = image_dir.Path();
-    vm::VmDriverConfig config;
+    bench::VmDriverConfig config;
     config.guest_modules = {"overlay"};  // CONFIG_OVERLAY_FS=m in Debian's kernel
     auto driver = bench::MakeQemuDriver(ctx, config);
     Status prepared = driver->Prepare();

@@ -180,6 +180,21 @@ TEST_F(VmBootTest, LibvirtEmbeddedReadyThenStop) {
   ExpectNothingLeft();
 }
 
+// The real host's answer, whatever this machine has: one of the valid verdicts, with a reason, and
+// consistent with what the machine shows (every case itself is a unit test on fixtures:
+// vm_accel_test.cc).
+TEST(KvmProbe, RealHostAnswerIsOneOfTheValidOnes) {
+  vm::KvmInfo k = vm::ProbeKvm(/*boot_probe=*/false);
+  EXPECT_EQ(k.device_present, ::access("/dev/kvm", F_OK) == 0);
+  EXPECT_TRUE(k.usable == "yes" || k.usable == "no" || k.usable == "unknown") << k.usable;
+  EXPECT_FALSE(k.why.empty());
+  if (!k.device_present) EXPECT_EQ(k.usable, "no") << k.why;
+  if (k.module == "kvm_pvm" && k.device_present) EXPECT_NE(k.usable, "yes") << k.why;
+  std::printf("this host: /dev/kvm %s, module '%s', usable %s: %s\n",
+              k.device_present ? "present" : "absent", k.module.c_str(), k.usable.c_str(),
+              k.why.c_str());
+}
+
 }  // namespace
 }  // namespace ctv
 
@@ -198,7 +213,7 @@ TEST(KvmBootProbe, AnswersAndCleansUp) {
   ASSERT_TRUE(ok) << ok.error().ToString();
   EXPECT_FALSE(why.empty());
   std::printf("KVM boot probe: %s (%s)\n", *ok ? "usable" : "not usable", why.c_str());
-  results::KvmInfo info = vm::ProbeKvm(false);
+  vm::KvmInfo info = vm::ProbeKvm(false);
   if (info.module == "kvm_pvm") {
     EXPECT_FALSE(*ok) << "a stock kernel booted under kvm_pvm?";
   }

@@ -49,11 +49,8 @@ class VmDiskBootTest : public testing::Test {
       size_t b = exit->output.rfind("{\"mode\":\"blkread\"");
       EXPECT_NE(b, std::string::npos) << exit->output;
       if (b != std::string::npos) j = json::parse(exit->output.substr(b), nullptr, false);
-      auto* info = dynamic_cast<const vm::VmInstanceInfo*>(inst->get());
-      EXPECT_NE(info, nullptr);
-      if (info) {
-        EXPECT_FALSE(info->DiskCache().empty());
-      }
+      auto facts = (*inst)->Facts();
+      EXPECT_FALSE(facts[bench::fact::kDiskCache].empty());
     }
     EXPECT_TRUE(env_.QemuPids().empty()) << "a QEMU process survived";
     EXPECT_TRUE(env_.InstanceDirs().empty()) << "the instance dir (and its disk) survived";

@@ -19,7 +19,7 @@
 namespace {
 
 int Start(const std::string& which, const ctv::bench::DriverContext& ctx, const std::string& uri) {
-  ctv::vm::VmDriverConfig config;
+  ctv::bench::VmDriverConfig config;
   config.libvirt_uri = uri;
   auto driver = which == "vm" ? ctv::bench::MakeVmDriver(ctx, config)
                               : ctv::bench::MakeQemuDriver(ctx, config);

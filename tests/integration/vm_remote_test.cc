@@ -20,7 +20,7 @@
 #include "vm/libvirt/conn.h"
 #include "vm/libvirt/daemon_info.h"
 #include "vm/libvirt/volumes.h"
-#include "vm/setup.h"
+#include "bench/drivers/guest_driver.h"
 
 namespace ctv {
 namespace {
@@ -70,7 +70,7 @@ class VmRemoteTest : public ::testing::Test {
   }
 
   std::unique_ptr<bench::Driver> RemoteDriver() {
-    vm::VmDriverConfig config;
+    bench::VmDriverConfig config;
     config.libvirt_uri = remote_->Uri();
     return bench::MakeVmDriver(env_.Context(), config);
   }
@@ -137,13 +137,14 @@ TEST_F(VmRemoteTest, GuestBootsThereAndReportsOverTheConnectionOnly) {
     EXPECT_EQ(j["pid1_comm"], "ctv-init");
     EXPECT_EQ(MarkNames(**inst), (std::vector<std::string>{"launch", "process", "firmware",
                                                            "kernel", "init", "done", "gone"}));
-    auto* info = dynamic_cast<const vm::VmInstanceInfo*>(inst->get());
-    ASSERT_NE(info, nullptr);
-    if (info->Accelerator() == "tcg") {
-      EXPECT_NE(info->AcceleratorNote().find(remote_->Address()), std::string::npos)
-          << "the fallback must name the host it was decided on: " << info->AcceleratorNote();
+    auto facts = (*inst)->Facts();
+    const std::string& accel = facts[bench::fact::kAccelerator];
+    const std::string& note = facts[bench::fact::kAcceleratorNote];
+    if (accel == "tcg") {
+      EXPECT_NE(note.find(remote_->Address()), std::string::npos)
+          << "the fallback must name the host it was decided on: " << note;
     } else {
-      EXPECT_EQ(info->Accelerator(), "kvm") << info->AcceleratorNote();
+      EXPECT_EQ(accel, "kvm") << note;
     }
   }
   // The guest files are volumes there; the domain and its QEMU are gone.

@@ -10,7 +10,7 @@
 //   ctv.mods=virtio_pci,virtio_console   modules to load, in order, each after its dependencies
 //   ctv.exec=/usr/local/bin/ctv-probe    the workload
 //   ctv.args=ready                 its arguments, comma-separated; "%2C" encodes a comma
-// Markers written to the channel (one line each; see bench/workload/protocol.h):
+// Markers written to the channel (one line each; see core/markers.h):
 //   CTV-INIT <boottime_ns> [<sent_ns>]  PID 1 entered; the guest's CLOCK_BOOTTIME at entry, which
 //                                  lets the host estimate when the kernel started; sent_ns when
 //                                  the channel only opened later (virtio: after module loading)
@@ -39,6 +39,8 @@
 #include <set>
 #include <string>
 #include <vector>
+
+#include "core/markers.h"
 
 namespace {
 
@@ -81,7 +83,7 @@ void Console(const std::string& line) { WriteFd(g_console, "ctv-init: " + line +
 [[noreturn]] void Fail(const std::string& what) {
   std::string msg = what + (errno ? std::string(": ") + strerror(errno) : std::string());
   Console(msg);
-  Marker("CTV-ERROR " + msg);
+  Marker(std::string(ctv::markers::kError) + " " + msg);
   PowerOff();
 }
 
@@ -282,7 +284,7 @@ int main() {
   bool early_chan = chan.rfind("/dev/ttyS", 0) == 0;  // built-in driver: usable right away
   if (early_chan) {
     g_chan = OpenChannel(chan);
-    Marker("CTV-INIT " + std::to_string(entry_ns));
+    Marker(std::string(ctv::markers::kInit) + " " + std::to_string(entry_ns));
   }
   MountOrDie("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC);
   // cgroup2 is optional: a kernel without it still runs the workload.
@@ -301,7 +303,7 @@ int main() {
   if (!early_chan) {
     g_chan = OpenChannel(chan);
     // Second field: when this was sent, so the host can tell PID 1's start from module loading.
-    Marker("CTV-INIT " + std::to_string(entry_ns) + " " + std::to_string(BoottimeNs()));
+    Marker(std::string(ctv::markers::kInit) + " " + std::to_string(entry_ns) + " " + std::to_string(BoottimeNs()));
   }
 
   if (!params.count("exec")) {
@@ -312,7 +314,7 @@ int main() {
   if (params.count("args") && !params["args"].empty())
     for (const std::string& a : Split(params["args"], ',')) args.push_back(Unescape(a));
 
-  Marker("CTV-EXEC " + std::to_string(BoottimeNs()));
+  Marker(std::string(ctv::markers::kExec) + " " + std::to_string(BoottimeNs()));
   pid_t pid = fork();
   if (pid < 0) Fail("fork workload");
   if (pid == 0) {
@@ -344,7 +346,7 @@ int main() {
       char buf[256];
       ssize_t n = read(g_chan, buf, sizeof buf);
       if (n > 0) input.append(buf, static_cast<size_t>(n));
-      if (input.find("STOP") != std::string::npos) {
+      if (input.find(ctv::markers::kStop.substr(0, 4)) != std::string::npos) {
         kill(pid, SIGTERM);
         input.clear();
       }
@@ -361,9 +363,9 @@ int main() {
     if (done) break;
   }
   if (WIFSIGNALED(status))
-    Marker("CTV-EXIT signal " + std::to_string(WTERMSIG(status)));
+    Marker(std::string(ctv::markers::kExit) + " signal " + std::to_string(WTERMSIG(status)));
   else
-    Marker("CTV-EXIT " + std::to_string(WEXITSTATUS(status)));
+    Marker(std::string(ctv::markers::kExit) + " " + std::to_string(WEXITSTATUS(status)));
   tcdrain(g_chan);
   PowerOff();
 }

@@ -1,5 +1,7 @@
 #include "vm/qemu/argv.h"
 
+#include "core/process.h"
+
 namespace ctv::vm {
 namespace {
 
@@ -57,6 +59,13 @@ std::vector<std::string> QemuArgv(const VmSpec& s, Accel accel, const QemuLaunch
     a.insert(a.end(), {"-device", dev + ",drive=disk0"});
   }
   return a;
+}
+
+Result<std::string> FindQemu() {
+  std::string q = FindInPath("qemu-system-x86_64");
+  if (q.empty())
+    return MakeError("find", "qemu-system-x86_64", "install the Debian package qemu-system-x86");
+  return q;
 }
 
 }  // namespace ctv::vm

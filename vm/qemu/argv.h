@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/error.h"
 #include "vm/spec.h"
 
 namespace ctv::vm {
@@ -25,5 +26,8 @@ struct QemuLaunch {
 // and `l.disk` names it, is the guest's only disk: ide-hd on the PIIX IDE bus (pc), on the ICH9
 // AHCI (q35), or virtio-blk (PCI; MMIO on microvm), as DiskModelName says.
 std::vector<std::string> QemuArgv(const VmSpec& s, Accel accel, const QemuLaunch& l);
+
+// qemu-system-x86_64 in PATH, or an Error saying which package provides it.
+Result<std::string> FindQemu();
 
 }  // namespace ctv::vm

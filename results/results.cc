@@ -1,4 +1,4 @@
-#include "reports/results.h"
+#include "results/results.h"
 
 #include <fmt/format.h>
 
@@ -149,10 +149,26 @@ Result<Metric> ParseMetric(const Reader& r, const json& j) {
   return m;
 }
 
+// Files written before `kind` existed held only these drivers: the host floor, ctvrt (and the
+// network suite's netns rows) as containers, and the two VM drivers, which always named a real
+// accelerator. The one place that knows driver names, and only for such old files.
+std::string LegacyKind(const std::string& driver, const std::string& accelerator) {
+  if (driver == "host") return "host";
+  if (accelerator == "kvm" || accelerator == "tcg") return "vm";
+  return "container";
+}
+
 Result<DriverResult> ParseDriverResult(const Reader& r, const json& j) {
   DriverResult d;
   d.driver = CTV_TRY(r.Str("driver"));
   d.accelerator = CTV_TRY(r.Str("accelerator"));
+  if (r.Find("kind")) {
+    d.kind = CTV_TRY(r.Str("kind"));
+    if (d.kind != "host" && d.kind != "container" && d.kind != "sandbox" && d.kind != "vm")
+      return r.Bad("kind", "expected host, container, sandbox or vm, got \"" + d.kind + "\"");
+  } else {
+    d.kind = LegacyKind(d.driver, d.accelerator);
+  }
   if (const json* p = r.Find("parameters")) {
     if (!p->is_object()) return r.Bad("parameters", "expected an object");
     for (auto it = p->begin(); it != p->end(); ++it) {
@@ -215,6 +231,7 @@ json ToJson(const RunResults& r) {
       json metrics = json::array();
       for (const auto& m : d.metrics) metrics.push_back(MetricJson(m));
       results.push_back({{"driver", d.driver},
+                         {"kind", d.kind.empty() ? LegacyKind(d.driver, d.accelerator) : d.kind},
                          {"accelerator", d.accelerator},
                          {"parameters", d.parameters},
                          {"skipped", d.skipped ? json(*d.skipped) : json(nullptr)},

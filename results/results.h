@@ -36,7 +36,9 @@ struct Metric {
 
 // One suite × driver × parameter set.
 struct DriverResult {
-  std::string driver;       // "host", "ctvrt", "vm", "qemu", "runc", "crun"
+  std::string driver;       // "host", "ctvrt", "runc", "crun", "runsc", "podman", "vm", "qemu"
+  std::string kind;         // "host" (the floor), "container", "sandbox" or "vm": what reports
+                            // group and colour by; they never look at driver names
   std::string accelerator;  // "none" (host/containers), "kvm" or "tcg" (VMs): the one really used
   std::map<std::string, std::string> parameters;  // e.g. {"machine": "microvm"}
   std::optional<std::string> skipped;  // why it did not run here; metrics empty then

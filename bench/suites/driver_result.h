@@ -1,0 +1,21 @@
+// How every suite fills a results::DriverResult, without knowing which driver it ran: the row is
+// named after the driver and its kind (NewResult), and an instance's facts (Instance::Facts(),
+// bench/driver.h) go where reports look for them (RecordFacts): the accelerator really used
+// replaces the driver's expectation, a scratch disk's cache mode is a parameter (it changes the
+// figure), everything else is evidence in `details`.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "bench/driver.h"
+#include "results/results.h"
+
+namespace ctv::bench {
+
+// driver, kind and the parameters the options really mean (Driver::EffectiveParameters).
+results::DriverResult NewResult(const Driver& d, const std::map<std::string, std::string>& options);
+
+void RecordFacts(const std::map<std::string, std::string>& facts, results::DriverResult& r);
+
+}  // namespace ctv::bench
