@@ -16,15 +16,20 @@ Command RegisterList(CLI::App& root) {
             std::printf("suites:\n");
             for (const auto& s : bench::MakeAllSuites())
               std::printf("  %-10s %s\n", s->Name().c_str(), s->Description().c_str());
-            std::printf("drivers:\n");
+            std::printf("drivers (name, kind, available here):\n");
             for (const auto& d : bench::MakeAllDrivers(MakeContext(*ctx))) {
               bench::Availability a = d->Check();
-              std::printf("  %-10s %-4s %s\n", d->Name().c_str(), a.available ? "yes" : "no",
+              std::printf("  %-10s %-9s %-4s %s\n", d->Name().c_str(),
+                          bench::DriverKindName(d->Kind()).c_str(), a.available ? "yes" : "no",
                           d->Description().c_str());
-              if (!a.available) std::printf("             why not: %s\n", a.reason.c_str());
+              const char* indent = "                       ";
+              if (!a.available) std::printf("%swhy not: %s\n", indent, a.reason.c_str());
               else if (a.accelerator != "none")
-                std::printf("             accelerator: %s%s%s\n", a.accelerator.c_str(),
+                std::printf("%saccelerator: %s%s%s\n", indent, a.accelerator.c_str(),
                             a.reason.empty() ? "" : " — ", a.reason.c_str());
+              for (const auto& o : d->Options())
+                std::printf("%s--option %s.%s=%s  %s\n", indent, d->Name().c_str(), o.key.c_str(),
+                            o.values.c_str(), o.help.c_str());
             }
             return 0;
           }};

@@ -165,6 +165,17 @@ int Run(RunOptions& o) {
   return 0;
 }
 
+// Every driver's options, as each declares them (Driver::Options), for --help.
+std::string DriverOptionsHelp() {
+  std::string help;
+  for (const auto& d : bench::MakeAllDrivers(MakeContext({}))) {
+    std::string keys;
+    for (const auto& opt : d->Options()) keys += (keys.empty() ? "" : ", ") + opt.key + "=" + opt.values;
+    if (!keys.empty()) help += (help.empty() ? "" : "; ") + d->Name() + ": " + keys;
+  }
+  return help + " (`ctvbench list` says what each does)";
+}
+
 }  // namespace
 
 Command RegisterRun(CLI::App& root) {
@@ -186,10 +197,8 @@ Command RegisterRun(CLI::App& root) {
   run->add_option("-o,--out", o->out,
                   "results file (default: results/ctvbench-SUITE-TIME.json)");
   run->add_option("--option", o->options,
-                  "driver parameter DRIVER.KEY=VALUE, repeatable; recorded in the results. VM "
-                  "drivers (vm, qemu): machine=pc|q35|microvm, accel=auto|kvm|tcg, "
-                  "devices=virtio|emulated, boot=pvh|bzimage, acpi=on|off, vcpus=N, memory=MiB, "
-                  "cmdline=..., disk=MiB (a scratch disk); ctvrt: userns=0:100000:65536, init=0|1, seccomp=0|1");
+                  "driver parameter DRIVER.KEY=VALUE, repeatable; recorded in the results. " +
+                      DriverOptionsHelp());
   run->add_flag("-q,--quiet", o->quiet, "no progress line");
   AddContextOptions(*run, o->ctx);
   return {run, [o]() { return Run(*o); }};

@@ -42,3 +42,9 @@ ctv_add_test(vm_remote_test integration
   LIBS ctv_remote_host ctv_vm_drivers ctv_bench PkgConfig::LIBVIRT nlohmann_json::nlohmann_json
   LOCK vm_boot)
 add_dependencies(vm_remote_test ctvbench ctv-probe ctv-init vm-kill-helper)
+# scripts/preflight, and the remote host fixture on a simulated fresh machine (hide-paths.sh).
+ctv_add_test(preflight_test integration
+  SOURCES integration/preflight_test.cc
+  LIBS ctv_core
+  LOCK vm_boot)
+add_dependencies(preflight_test remote_libvirt_host_test)

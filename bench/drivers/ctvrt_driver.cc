@@ -119,6 +119,14 @@ class CtvrtDriver : public Driver {
            "cgroup limits, seccomp, dropped capabilities)";
   }
 
+  std::vector<OptionDoc> Options() const override {
+    return {{"userns", "INSIDE:OUTSIDE:COUNT", "add a user namespace with this id map"},
+            {"init", "0|1", "run ctvrt's tiny init as PID 1"},
+            {"seccomp", "0|1", "the default seccomp filter (0: unconfined)"},
+            {"net", "none|host|bridge", "network (default: own namespace, loopback only)"},
+            {"ports", "H:C[,...]", "port mappings (with net=bridge)"}};
+  }
+
   Status ValidateOptions(const std::map<std::string, std::string>& options) const override {
     for (const auto& [key, value] : options) {
       if (key == "userns") {

@@ -75,6 +75,20 @@ Status GuestDriver::ValidateOptions(const std::map<std::string, std::string>& op
   return Ok();
 }
 
+std::vector<OptionDoc> GuestDriver::Options() const {
+  return {
+      {"machine", "microvm|pc|q35", "QEMU machine type (default microvm: no PCI, no firmware)"},
+      {"accel", "auto|kvm|tcg", "accelerator; auto = KVM when it can boot the guest, else TCG"},
+      {"devices", "emulated|virtio", "marker channel (and disk) device model"},
+      {"boot", "pvh|bzimage", "kernel entry: PVH (vmlinux ELF) or the bzImage"},
+      {"acpi", "on|off", "ACPI tables"},
+      {"vcpus", "N", "virtual CPUs"},
+      {"memory", "MiB", "guest RAM"},
+      {"cmdline", "TEXT", "extra kernel command line"},
+      {"disk", "MiB", "a scratch disk (IDE on pc, SATA on q35, or virtio-blk)"},
+  };
+}
+
 std::map<std::string, std::string> GuestDriver::EffectiveParameters(
     const std::map<std::string, std::string>& options) const {
   auto vs = vm::ParseVmOptions(options);

@@ -89,6 +89,7 @@ class GuestDriver : public Driver {
   DriverKind Kind() const override { return DriverKind::kVm; }
 
   Status ValidateOptions(const std::map<std::string, std::string>& options) const override;
+  std::vector<OptionDoc> Options() const override;
   // The options plus the defaults they leave out (machine, devices, boot, vcpus, memory).
   std::map<std::string, std::string> EffectiveParameters(
       const std::map<std::string, std::string>& options) const override;

@@ -32,8 +32,10 @@ uint64_t TscKhz(virConnectPtr conn) {
   std::free(caps);
   const std::string key = "<counter name='tsc' frequency='";
   size_t at = x.find(key);
-  if (at == std::string::npos) return 0;
-  return std::strtoull(x.c_str() + at + key.size(), nullptr, 10) / 1000;
+  if (at != std::string::npos) return std::strtoull(x.c_str() + at + key.size(), nullptr, 10) / 1000;
+  virNodeInfo node{};
+  if (virNodeGetInfo(conn, &node) == 0 && node.mhz > 0) return uint64_t{node.mhz} * 1000;
+  return 0;
 }
 
 Result<DaemonInfo> DescribeDaemon(virConnectPtr conn) {

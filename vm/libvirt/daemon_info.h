@@ -17,8 +17,10 @@ namespace ctv::vm::lv {
 // see vm/accel.h (kvm_pvm).
 bool KvmOffered(virConnectPtr conn, std::string* why);
 
-// The host's TSC rate in kHz from libvirt's capabilities (<counter name='tsc' frequency='HZ'/>),
-// 0 when libvirt reports none.
+// The host's TSC rate in kHz: from libvirt's capabilities (<counter name='tsc' frequency='HZ'/>),
+// which libvirt reads from KVM and so reports only where /dev/kvm exists; else from the node's
+// CPU frequency (virNodeGetInfo: the host's /proc/cpuinfo "cpu MHz", the TSC rate on CPUs with
+// constant_tsc, to 1 MHz), as vm::HostTscKhz reads it locally. 0 when neither is known.
 uint64_t TscKhz(virConnectPtr conn);
 
 struct DaemonInfo {

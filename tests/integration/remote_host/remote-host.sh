@@ -29,6 +29,8 @@ init_bin=${CTV_REMOTE_INIT:-ctv-remote-init}
 # 10.213.N.0/30: N picked at launch (the first free veth name ctvrhN); .1 here, .2 remote.
 subnet_prefix=10.213
 host_alias=ctv-remote-host
+# What `boot` mounts over; each must exist here (checked by launch, listed by scripts/preflight).
+mount_points="/run /tmp /var/tmp /var/log /var/cache /var/lib/libvirt /boot /root /etc/libvirt"
 
 die() { echo "remote-host: $*" >&2; exit 1; }
 
@@ -180,6 +182,15 @@ launch() {
   for bin in /usr/sbin/sshd /usr/sbin/libvirtd /usr/bin/virt-ssh-helper; do
     [ -x "$bin" ] || fail "$bin is missing (Debian packages openssh-server, libvirt-daemon)"
   done
+  # The directories `boot` mounts over (tmpfs masks and binds) must exist on this machine: a
+  # mount point cannot be made inside the namespace without creating it here too. Debian's
+  # libvirt-daemon-system and libvirt-clients create the libvirt ones; where those packages are
+  # absent, scripts/preflight (run by scripts/setup and scripts/test) does.
+  local d
+  for d in $mount_points; do
+    [ -d "$d" ] || fail "mount point $d is missing on this machine (scripts/preflight creates it)"
+  done
+  getent passwd sshd >/dev/null || fail "user sshd (sshd's privilege separation) is missing (Debian package openssh-server creates it)"
   command -v "$init_bin" >/dev/null || fail "$init_bin not found"
   [ -f "$w/remote/sshd_config" ] || fail "run \`prepare $w\` first"
   rm -f "$w/remote/netready" "$w/remote/bootstatus"
