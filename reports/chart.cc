@@ -128,12 +128,14 @@ std::string StackedScript(const ChartSpec& s) {
     }
     g += row + fmt::format(" {} {}\n", Val(total), GnuplotQuote(Num(total) + " " + s.unit));
   }
-  // Tick labels set explicitly: data-file strings cannot hold line breaks.
+  g += "EOD\n";
+  // Tick labels set explicitly, after the data block (inside it they would be data): data-file
+  // strings cannot hold line breaks.
   std::string tics;
   for (size_t i = 0; i < s.series.size(); ++i)
     tics += (i ? ", " : "") + GnuplotQuote(s.series[i].label) + fmt::format(" {}", i);
   g += "set xtics (" + tics + ")\n";
-  g += "EOD\nplot ";
+  g += "plot ";
   for (size_t i = 0; i < k; ++i) {
     g += fmt::format("$d using {} title {} lc rgb \"{}\", ", i + 2, GnuplotQuote(s.stack_labels[i]),
                      kPalette[i % 10]);

@@ -50,6 +50,32 @@ std::string ParamsString(const std::map<std::string, std::string>& params) {
   return out;
 }
 
+std::vector<std::string> ShortLabels(const std::vector<const results::DriverResult*>& series,
+                                     const std::string& params_separator) {
+  std::vector<std::string> out;
+  for (const results::DriverResult* d : series) {
+    std::string label = d->driver;
+    if (d->accelerator != "none" && !d->accelerator.empty()) label += " (" + d->accelerator + ")";
+    // Keys whose value differs between this driver's series.
+    std::map<std::string, std::string> differing;
+    for (const auto& [key, value] : d->parameters) {
+      for (const results::DriverResult* other : series) {
+        if (other == d || other->driver != d->driver) continue;
+        auto it = other->parameters.find(key);
+        if (it == other->parameters.end() || it->second != value) {
+          differing[key] = value;
+          break;
+        }
+      }
+      if (differing.size() == 2) break;
+    }
+    std::string p = ParamsString(differing);
+    if (!p.empty()) label += params_separator + p;
+    out.push_back(label);
+  }
+  return out;
+}
+
 std::string SeriesLabel(const results::DriverResult& d, const std::string& params_separator) {
   std::string label = d.driver;
   if (d.accelerator != "none" && !d.accelerator.empty()) label += " (" + d.accelerator + ")";

@@ -3,6 +3,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "results/results.h"
 
@@ -20,5 +21,10 @@ std::string ParamsString(const std::map<std::string, std::string>& params);
 // How a result is named on charts and tables: "ctvrt", "vm (kvm) machine=microvm".
 // `params_separator` goes between the driver and its parameters ("\n" on chart ticks).
 std::string SeriesLabel(const results::DriverResult& d, const std::string& params_separator = " ");
+// Labels for series shown side by side on one chart, short enough not to overrun each other:
+// the driver, its accelerator when it has one, and only the parameters whose values differ
+// between series of the same driver (at most two). The full parameters belong in a table.
+std::vector<std::string> ShortLabels(const std::vector<const results::DriverResult*>& series,
+                                     const std::string& params_separator = " ");
 
 }  // namespace ctv::reports

@@ -68,10 +68,12 @@ ChartSpec TotalChart(const RunResults& run, const std::vector<Ran>& ran) {
   c.kind = ChartKind::kBox;
   std::vector<size_t> ns;
   std::vector<double> medians;
-  for (const auto& r : ran) {
+  std::vector<std::string> labels = ShortLabels(Drivers(ran), "\n");
+  for (size_t i = 0; i < ran.size(); ++i) {
+    const Ran& r = ran[i];
     // TCG gets its own colour: emulated figures must not look like the hardware-assisted ones.
     std::string color = DriverColor(*r.d);
-    c.series.push_back({SeriesLabel(*r.d, "\n"), color, r.total->samples, {}, {}, {}});
+    c.series.push_back({labels[i], color, r.total->samples, {}, {}, {}});
     ns.push_back(r.total->stats.n);
     medians.push_back(r.total->stats.median);
   }
@@ -93,16 +95,24 @@ ChartSpec TotalChart(const RunResults& run, const std::vector<Ran>& ran) {
   return c;
 }
 
+// The phases that make up startup.total, in order: launch -> ... -> ready. Phases after "ready" (a
+// VM's teardown: done, gone) measure another interval and are never stacked with them.
+std::vector<std::string> StartupPhases(const DriverResult& d) {
+  std::vector<std::string> phases;
+  for (const auto& m : d.metrics) {
+    if (m.name.rfind(kPhasePrefix, 0) != 0) continue;
+    phases.push_back(m.name.substr(std::string(kPhasePrefix).size()));
+    if (phases.back() == "ready") return phases;
+  }
+  return {};  // no ready phase: nothing to stack against the total
+}
+
 // Phase charts; split into host+containers and VMs when their totals differ by more than an
 // order of magnitude (a VM's bar would flatten the container phases to invisible slivers).
 std::vector<ChartSpec> PhaseCharts(const std::vector<Ran>& ran) {
   std::vector<const Ran*> with_phases;
   for (const auto& r : ran)
-    for (const auto& m : r.d->metrics)
-      if (m.name.rfind(kPhasePrefix, 0) == 0) {
-        with_phases.push_back(&r);
-        break;
-      }
+    if (!StartupPhases(*r.d).empty()) with_phases.push_back(&r);
   if (with_phases.empty()) return {};
   std::vector<double> medians;
   for (const Ran* r : with_phases) medians.push_back(r->total->stats.median);
@@ -123,13 +133,9 @@ std::vector<ChartSpec> PhaseCharts(const std::vector<Ran>& ran) {
                : (group == "virtual machines" ? "startup-phases-vm" : "startup-phases-containers");
     c.kind = ChartKind::kStackedBars;
     for (const Ran* r : members)
-      for (const auto& m : r->d->metrics)
-        if (m.name.rfind(kPhasePrefix, 0) == 0) {
-          std::string phase = m.name.substr(std::string(kPhasePrefix).size());
-          if (std::find(c.stack_labels.begin(), c.stack_labels.end(), phase) ==
-              c.stack_labels.end())
-            c.stack_labels.push_back(phase);
-        }
+      for (const std::string& phase : StartupPhases(*r->d))
+        if (std::find(c.stack_labels.begin(), c.stack_labels.end(), phase) == c.stack_labels.end())
+          c.stack_labels.push_back(phase);
     // "ready" is the last phase of every driver: keep it on top of the stack.
     auto ready = std::find(c.stack_labels.begin(), c.stack_labels.end(), "ready");
     if (ready != c.stack_labels.end()) {
@@ -139,9 +145,13 @@ std::vector<ChartSpec> PhaseCharts(const std::vector<Ran>& ran) {
     std::vector<size_t> ns;
     std::vector<const DriverResult*> ds;
     std::string unit = "ms";
-    for (const Ran* r : members) {
+    std::vector<const DriverResult*> member_results;
+    for (const Ran* r : members) member_results.push_back(r->d);
+    std::vector<std::string> labels = ShortLabels(member_results, "\n");
+    for (size_t i = 0; i < members.size(); ++i) {
+      const Ran* r = members[i];
       Series s;
-      s.label = SeriesLabel(*r->d, "\n");
+      s.label = labels[i];
       for (const auto& phase : c.stack_labels) {
         const Metric* m = FindMetric(*r->d, kPhasePrefix + phase);
         s.values.push_back(m ? m->stats.median : std::numeric_limits<double>::quiet_NaN());
@@ -160,8 +170,9 @@ std::vector<ChartSpec> PhaseCharts(const std::vector<Ran>& ran) {
     c.unit = unit;
     c.caption =
         "Each segment is the median duration of one phase as seen by the host (the time between "
-        "two consecutive marks); the number on top is the sum of the phase medians, which can "
-        "differ slightly from the median of the total.";
+        "two consecutive marks), from the launch call to the ready marker; the number on top is "
+        "the sum of the phase medians, which can differ slightly from the median of the total. "
+        "Teardown (a VM's done and gone) is another interval and is not stacked here.";
     charts.push_back(std::move(c));
   }
   return charts;
@@ -221,13 +232,13 @@ class StartupView : public SuiteView {
                          "process): ratio of medians."
                        : "Startup medians (no host-process baseline in these results: ratios "
                          "unavailable).";
-      t.header = {"driver", "accelerator", "n", "median", "p95", "CV", "x host baseline"};
+      t.header = {"driver", "kind", "accelerator", "n", "median", "p95", "CV", "x host baseline"};
       for (const auto& r : ran) {
         const Summary& s = r.total->stats;
         std::string ratio = host && host->total->stats.median > 0
                                 ? fmt::format("{:.1f}x", s.median / host->total->stats.median)
                                 : "-";
-        t.rows.push_back({SeriesLabel(*r.d), r.d->accelerator, std::to_string(s.n),
+        t.rows.push_back({SeriesLabel(*r.d), r.d->kind, r.d->accelerator, std::to_string(s.n),
                           Num(s.median) + " " + r.total->unit, Num(s.p95) + " " + r.total->unit,
                           fmt::format("{:.1f}%", s.cv * 100), ratio});
       }

@@ -8,10 +8,13 @@
 #include <stdlib.h>
 
 #include <string>
+#include <cmath>
+#include <map>
 #include <tuple>
 
 #include "core/fd.h"
 #include "reports/chart.h"
+#include "reports/gnuplot.h"
 #include "reports/claims.h"
 #include "reports/html_writer.h"
 #include "reports/suite_view.h"
@@ -74,6 +77,101 @@ TEST(StartupView, ChartsNameUnitNAndAccelerator) {
   bool stacked = false;
   for (const auto& c : charts) stacked |= c.kind == ChartKind::kStackedBars;
   EXPECT_TRUE(stacked);
+}
+
+// Startup results as the suite writes them: a VM's marks go on after ready (done, gone: teardown).
+results::RunResults StartupWithTeardown() {
+  results::RunResults run;
+  results::SuiteResult s;
+  s.name = "startup";
+  auto row = [](std::string driver, std::string kind, std::string accel,
+                std::map<std::string, std::string> params,
+                std::vector<std::pair<std::string, double>> phases) {
+    results::DriverResult d;
+    d.driver = driver;
+    d.kind = kind;
+    d.accelerator = accel;
+    d.parameters = params;
+    double total = 0;
+    for (auto& [name, ms] : phases) {
+      if (name != "done" && name != "gone") total += ms;
+      d.metrics.push_back(results::MakeMetric("startup.phase." + name, "ms", "x", {ms, ms, ms}));
+    }
+    d.metrics.insert(d.metrics.begin(),
+                     results::MakeMetric("startup.total", "ms", "launch -> ready", {total, total, total}));
+    return d;
+  };
+  s.results.push_back(row("host", "host", "none", {}, {{"spawn", 1}, {"ready", 1}}));
+  s.results.push_back(row("runsc", "sandbox", "none", {{"platform", "ptrace"}},
+                          {{"ready", 170}}));
+  const std::map<std::string, std::string> vm_params = {
+      {"machine", "microvm"}, {"libvirt_uri", "qemu:///embed?root=/run/ctvbench/vm/libvirt"},
+      {"memory", "256"}};
+  auto pc = vm_params;
+  pc["machine"] = "pc";
+  s.results.push_back(row("vm", "vm", "tcg", vm_params,
+                          {{"process", 130}, {"kernel", 800}, {"ready", 500}, {"done", 20}, {"gone", 1600}}));
+  s.results.push_back(row("vm", "vm", "tcg", pc,
+                          {{"process", 130}, {"kernel", 900}, {"ready", 500}, {"done", 20}, {"gone", 1600}}));
+  run.suites.push_back(s);
+  return run;
+}
+
+// Phases of different intervals are never stacked: the stack ends at ready, so each bar's top is
+// the startup total, not total + teardown.
+TEST(StartupView, TeardownPhasesAreNotStackedWithStartup) {
+  auto charts = ViewFor("startup")->Charts(StartupWithTeardown());
+  int stacked = 0;
+  for (const auto& c : charts) {
+    if (c.kind != ChartKind::kStackedBars) continue;
+    ++stacked;
+    for (const auto& label : c.stack_labels) {
+      EXPECT_NE(label, "done") << c.id;
+      EXPECT_NE(label, "gone") << c.id;
+    }
+    for (const auto& s : c.series) {
+      double sum = 0;
+      for (double v : s.values)
+        if (std::isfinite(v)) sum += v;
+      // Startup phases sum to 1430 or 1530 ms; with teardown (1620 ms more) they would not.
+      if (s.label.rfind("vm", 0) == 0) EXPECT_LT(sum, 2000) << s.label << ": teardown stacked";
+    }
+    std::string script = GnuplotScript(c, "/tmp/x.png");
+    // The tick labels (driver names) come after the data block, never inside it.
+    size_t eod = script.rfind("EOD\n");
+    size_t tics = script.find("set xtics (");
+    ASSERT_NE(tics, std::string::npos) << script;
+    EXPECT_GT(tics, eod) << script;
+    EXPECT_NE(script.find(GnuplotQuote(c.series[0].label) + " 0"), std::string::npos) << script;
+  }
+  EXPECT_GE(stacked, 1);
+}
+
+// Chart labels: driver, accelerator, and only what differs between series of one driver; the
+// long parameter strings (libvirt_uri=...) stay in the tables.
+TEST(StartupView, LabelsAreShortAndTellSeriesApart) {
+  auto charts = ViewFor("startup")->Charts(StartupWithTeardown());
+  ASSERT_FALSE(charts.empty());
+  std::vector<std::string> labels;
+  for (const auto& s : charts[0].series) labels.push_back(s.label);
+  EXPECT_EQ(labels, (std::vector<std::string>{"host", "runsc", "vm (tcg)\nmachine=microvm",
+                                              "vm (tcg)\nmachine=pc"}));
+  for (const auto& l : labels) EXPECT_EQ(l.find("libvirt_uri"), std::string::npos) << l;
+}
+
+// The sandbox is its own kind: coloured apart from containers and VMs, and in the table as such.
+TEST(StartupView, KindsGetTheirOwnColoursAndColumn) {
+  auto run = StartupWithTeardown();
+  const auto& rs = run.suites[0].results;
+  EXPECT_EQ(DriverColor(rs[0]), "#555555");
+  EXPECT_NE(DriverColor(rs[1]), DriverColor(rs[2]));
+  results::DriverResult container = rs[1];
+  container.kind = "container";
+  EXPECT_NE(DriverColor(container), DriverColor(rs[1]));
+  auto tables = ViewFor("startup")->Tables(run);
+  ASSERT_FALSE(tables.empty());
+  EXPECT_EQ(tables[0].header[1], "kind");
+  EXPECT_EQ(tables[0].rows[1][1].text, "sandbox");
 }
 
 TEST(SuiteView, UnknownSuiteGetsAStatisticsTable) {
