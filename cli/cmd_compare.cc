@@ -2,7 +2,8 @@
 // text|markdown|json]
 //                  [--allow-env-mismatch]
 // Exit: 0 no regression; 1 a regression beyond the threshold AND significant; 2 usage errors,
-// unreadable/malformed/wrong-version files, or results from different environments.
+// unreadable/malformed/wrong-version files, or results from different environments; 3 nothing
+// compared (no metric measured in both files).
 #include <cstdio>
 
 #include "cli/command.h"
@@ -21,7 +22,8 @@ Command RegisterCompare(CLI::App& root) {
   CLI::App* app = root.add_subcommand(
       "compare",
       "Compare two results files metric by metric (medians, Mann-Whitney U). Exit 1 only when "
-      "a metric regressed beyond the threshold and significantly; 2 on bad input.");
+      "a metric regressed beyond the threshold and significantly; 2 on bad input; 3 when the "
+      "files have no metric measured in both (a gate must not pass on nothing).");
   app->add_option("base", o->base, "baseline results JSON")->required();
   app->add_option("new", o->now, "new results JSON")->required();
   AddRegressionRuleOptions(*app, &o->rule);
@@ -50,7 +52,15 @@ Command RegisterCompare(CLI::App& root) {
                                : o->format == "markdown" ? reports::FormatMarkdown(*c)
                                                          : reports::FormatText(*c);
             std::fwrite(text.data(), 1, text.size(), stdout);
-            return c->HasRegression() ? kExitFailure : 0;
+            if (c->HasRegression()) return kExitFailure;
+            if (c->Compared() == 0) {
+              std::fprintf(stderr,
+                           "ctvbench: nothing compared: `%s` and `%s` have no metric measured in "
+                           "both (same suite, driver, parameters and metric name)\n",
+                           o->base.c_str(), o->now.c_str());
+              return kExitNothing;
+            }
+            return 0;
           }};
 }
 

@@ -1,6 +1,9 @@
 // ctvbench run: run one suite over the selected drivers and write one results JSON file.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <cstdio>
@@ -42,6 +45,24 @@ std::string DefaultOutPath(const std::string& suite) {
   std::string stamp = WallClockRfc3339();
   std::replace(stamp.begin(), stamp.end(), ':', '-');
   return fmt::format("results/ctvbench-{}-{}.json", suite, stamp);
+}
+
+// Can `path` be written? Creates its directory (one level, as before) and a probe file beside it,
+// removed at once. The error names the path the user gave.
+Status CheckWritable(const std::string& path) {
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+    return ErrnoError("create the results directory for", path, dir);
+  std::string probe = dir + "/.ctvbench-write-check-" + std::to_string(::getpid());
+  int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoError("write results to", path, "cannot create files in " + dir);
+  ::close(fd);
+  ::unlink(probe.c_str());
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    return MakeError("write results to", path, "is a directory (give a file name)");
+  return Ok();
 }
 
 void PrintSummary(const results::SuiteResult& s) {
@@ -127,6 +148,9 @@ int Run(RunOptions& o) {
   }
 
   std::string out = o.out.empty() ? DefaultOutPath(o.suite) : o.out;
+  // The destination is checked before the first sample: a long run must not measure for minutes
+  // and then fail to write.
+  if (Status s = CheckWritable(out); !s) return PrintUsageError(s.error().ToString());
   results::RunResults rr;
   rr.started_at = WallClockRfc3339();
   rr.command = CommandLine();
@@ -149,10 +173,21 @@ int Run(RunOptions& o) {
   }
   rr.suites.push_back(std::move(result.value()));
   rr.finished_at = WallClockRfc3339();
+  if (rr.suites.back().interrupted) {
+    // The samples gathered so far are kept, marked: a long run is not lost to a Ctrl-C.
+    Status s = results::SaveResults(out, rr);
+    PrintSummary(rr.suites.back());
+    if (s)
+      std::fprintf(stderr, "ctvbench: interrupted; instances cleaned up; the samples so far are in "
+                   "%s (marked interrupted)\n", out.c_str());
+    else
+      std::fprintf(stderr, "ctvbench: interrupted; instances cleaned up; writing %s failed: %s\n",
+                   out.c_str(), s.error().ToString().c_str());
+    return 128 + InterruptSignal();
+  }
 
-  size_t slash = out.rfind('/');
-  if (slash != std::string::npos && slash > 0) ::mkdir(out.substr(0, slash).c_str(), 0755);
-  if (Status s = results::SaveResults(out, rr); !s) return PrintError(s.error());
+  if (Status s = results::SaveResults(out, rr); !s)
+    return PrintError(MakeError("write results to", out, s.error().ToString()));
   PrintSummary(rr.suites.back());
   // Each row above names its accelerator; this line says why VMs got the one they did.
   const results::KvmInfo& kvm = rr.environment.kvm;
@@ -162,6 +197,14 @@ int Run(RunOptions& o) {
               !kvm.device_present ? "absent" : kvm.module.empty() ? "present" : kvm.module.c_str(),
               kvm.usable.c_str());
   std::printf("results: %s\n", out.c_str());
+  bool measured = false;
+  for (const auto& r : rr.suites.back().results) measured |= !r.metrics.empty();
+  if (!measured) {
+    std::fprintf(stderr,
+                 "ctvbench: nothing measured: every driver was skipped (reasons above); exit %d\n",
+                 kExitNothing);
+    return kExitNothing;
+  }
   return 0;
 }
 

@@ -21,8 +21,12 @@ struct Command {
   std::function<int()> run;   // runs after a successful parse
 };
 
+// Exit codes of every command (README, "Exit codes"): 0 done (compare: no regression); 1 a run
+// failed or a regression was found; 2 usage or bad input; 3 nothing was measured or nothing was
+// comparable (a CI gate must not pass on nothing); 130 interrupted (Ctrl-C).
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
+inline constexpr int kExitNothing = 3;
 
 // Prints "ctvbench: <error>" on stderr; returns kExitFailure.
 int PrintError(const Error& e);

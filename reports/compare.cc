@@ -81,6 +81,15 @@ std::string MetricComparison::Label() const {
   return s + " " + metric;
 }
 
+size_t Comparison::Compared() const {
+  size_t n = 0;
+  for (const auto& r : rows)
+    if (r.judgement.verdict != Verdict::kOnlyInBase && r.judgement.verdict != Verdict::kOnlyInNew &&
+        r.judgement.verdict != Verdict::kSkipped)
+      ++n;
+  return n;
+}
+
 bool Comparison::HasRegression() const {
   for (const auto& r : rows)
     if (r.judgement.verdict == Verdict::kRegressed) return true;
@@ -283,8 +292,10 @@ std::string FormatText(const Comparison& c) {
       out += fmt::format("{}: {}: {}\n", VerdictName(r.judgement.verdict), r.Label(),
                          r.judgement.reason);
   }
-  out += regressions ? fmt::format("RESULT: {} regression(s)\n", regressions)
-                     : "RESULT: no regression\n";
+  out += regressions       ? fmt::format("RESULT: {} regression(s)\n", regressions)
+         : c.Compared() == 0 ? "RESULT: nothing compared: no metric was measured in both files\n"
+                             : fmt::format("RESULT: no regression ({} metric(s) compared)\n",
+                                           c.Compared());
   return out;
 }
 

@@ -73,6 +73,9 @@ struct Comparison {
   std::vector<std::string> env_differences;  // non-empty only with allow_env_mismatch
   std::vector<MetricComparison> rows;
   bool HasRegression() const;
+  // Rows measured on both sides (judged: unchanged, improved, regressed or too noisy). Zero
+  // means the two files have nothing in common to compare: not "no regression".
+  size_t Compared() const;
 };
 
 // Refuses (Error naming both files and the difference) when hosts or matched accelerators differ,

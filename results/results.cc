@@ -238,10 +238,12 @@ json ToJson(const RunResults& r) {
                          {"metrics", metrics},
                          {"details", d.details}});
     }
-    suites.push_back({{"name", s.name},
-                      {"repetitions", s.repetitions},
-                      {"warmup", s.warmup},
-                      {"results", results}});
+    json suite = {{"name", s.name},
+                  {"repetitions", s.repetitions},
+                  {"warmup", s.warmup},
+                  {"results", results}};
+    if (s.interrupted) suite["interrupted"] = true;
+    suites.push_back(std::move(suite));
   }
   return {{"schema", kSchemaName},
           {"schema_version", r.schema_version},
@@ -282,6 +284,10 @@ Result<RunResults> FromJson(const json& j, const std::string& source) {
     s.name = CTV_TRY(sr.Str("name"));
     s.repetitions = static_cast<int>(CTV_TRY(sr.Int("repetitions")));
     s.warmup = static_cast<int>(CTV_TRY(sr.Int("warmup")));
+    if (const json* in = sr.Find("interrupted")) {
+      if (!in->is_boolean()) return sr.Bad("interrupted", "expected true or false");
+      s.interrupted = in->get<bool>();
+    }
     const json* rs = CTV_TRY(sr.Need("results", json::value_t::array));
     for (size_t k = 0; k < rs->size(); ++k) {
       std::string rkey = fmt::format("results[{}]", k);

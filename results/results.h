@@ -50,6 +50,9 @@ struct SuiteResult {
   std::string name;  // "startup", "footprint", ...
   int repetitions = 0;
   int warmup = 0;
+  // Stopped by Ctrl-C: the samples are those gathered until then (fewer than `repetitions`; the
+  // driver being measured keeps what it had, drivers not reached yet are absent).
+  bool interrupted = false;
   std::vector<DriverResult> results;
 };
 

@@ -17,7 +17,7 @@ gtest_discover_tests(reports_unit_test DISCOVERY_TIMEOUT 30 PROPERTIES LABELS un
 add_executable(reports_cli_test
   ${CMAKE_CURRENT_LIST_DIR}/integration/report_cli_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/integration/report_chromium_test.cc)
-target_link_libraries(reports_cli_test PRIVATE ctv_core ctv_test_main)
+target_link_libraries(reports_cli_test PRIVATE ctv_results ctv_core ctv_test_main)
 target_compile_definitions(reports_cli_test PRIVATE ${CTV_REPORTS_TEST_DEFS}
   CTVBENCH_BIN="$<TARGET_FILE:ctvbench>")
 add_dependencies(reports_cli_test ctvbench)

@@ -77,6 +77,10 @@ class DevicesSuite final : public Suite {
     for (Driver* d : o.drivers) {
       auto rows = CTV_TRY(RunDriver(*d, o));
       for (auto& r : rows) out.results.push_back(std::move(r));
+      if (Interrupted()) {  // Ctrl-C: keep what was measured, start no other driver
+        out.interrupted = true;
+        break;
+      }
     }
     return out;
   }
@@ -94,9 +98,7 @@ class DevicesSuite final : public Suite {
     std::map<std::string, std::string> base =
         opt == o.driver_options.end() ? std::map<std::string, std::string>{} : opt->second;
     if (d.Kind() != DriverKind::kVm) {
-      results::DriverResult r;
-      r.driver = d.Name();
-      r.parameters = d.EffectiveParameters(base);
+      results::DriverResult r = NewResult(d, base);
       r.skipped = "not a VM driver: the devices suite compares a guest's emulated and paravirtual "
                   "devices (" + DriverKindName(d.Kind()) + " drivers have no device models)";
       return std::vector<results::DriverResult>{r};
@@ -111,9 +113,8 @@ class DevicesSuite final : public Suite {
       Row row;
       row.options = base;
       row.options["devices"] = model;
-      row.r.driver = d.Name();
+      row.r = NewResult(d, row.options);
       row.r.accelerator = a.accelerator;
-      row.r.parameters = d.EffectiveParameters(row.options);
       if (Status s = d.ValidateOptions(row.options); !s) {
         row.r.skipped = s.error().ToString();
         rows.push_back(std::move(row));
@@ -133,17 +134,17 @@ class DevicesSuite final : public Suite {
       rows.push_back(std::move(row));
     }
     int total = o.warmup + o.repetitions;
-    for (int i = 0; i < total; ++i) {
+    for (int i = 0; i < total && !Interrupted(); ++i) {
       bool warm = i < o.warmup;
       if (o.progress) o.progress({d.Name() + " emulated+virtio", i, total, warm});
       for (Row& row : rows) {
         if (row.r.skipped) continue;
-        if (Interrupted()) return MakeError("run suite devices", "", "interrupted");
+        if (Interrupted()) break;
         const std::string& model = row.options["devices"];
         auto one = ReadOnce(d, fmt::format("ctv-dev-{}-{}-{}-{}", d.Name(), model, ::getpid(), i),
                             row.options, row.mib);
         if (!one) {
-          if (Interrupted()) return MakeError("run suite devices", "", "interrupted");
+          if (Interrupted()) break;
           row.r.skipped = fmt::format("repetition {} failed: {}", i + 1, one.error().ToString());
           continue;
         }
@@ -156,6 +157,8 @@ class DevicesSuite final : public Suite {
     if (o.progress) o.progress({d.Name() + " emulated+virtio", total, total, false});
     std::vector<results::DriverResult> out;
     for (Row& row : rows) {
+      if (!row.r.skipped && row.samples.empty())  // interrupted during the warm-up
+        row.r.skipped = "interrupted before the first measured repetition";
       if (!row.r.skipped)
         row.r.metrics.push_back(results::MakeMetric(
             "devices.disk_read", "MiB/s",

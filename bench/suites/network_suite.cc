@@ -299,13 +299,14 @@ class NetworkSuite final : public Suite {
     // Interleaved (loopback, bridge, dnat, loopback, ...): a change in the host's load during the
     // run (2 shared cores) hits every path alike instead of biasing whichever ran last.
     int total = so.warmup + so.repetitions;
-    for (int i = 0; i < total; ++i) {
+    for (int i = 0; i < total && !Interrupted(); ++i) {
       if (so.progress) so.progress({"all paths", i, total, i < so.warmup});
       for (auto& row : rows) {
-        if (Interrupted()) return MakeError("run suite network", "", "interrupted");
+        if (Interrupted()) break;  // Ctrl-C: the samples so far are kept
         if (row.r.skipped) continue;
         auto us = MeasureOnce(o_.probe_path, row.endpoint, o_.iters, cpu_);
         if (!us) {
+          if (Interrupted()) break;
           row.r.skipped = fmt::format("repetition {} failed: {}", i + 1, us.error().ToString());
           continue;
         }
@@ -313,7 +314,10 @@ class NetworkSuite final : public Suite {
       }
     }
     if (so.progress) so.progress({"all paths", total, total, false});
+    out.interrupted = Interrupted();
     for (auto& row : rows) {
+      if (!row.r.skipped && row.samples.empty())
+        row.r.skipped = "interrupted before the first measured repetition";
       if (!row.r.skipped)
         row.r.metrics.push_back(results::MakeMetric(
             "network.tcp_rr", "us",

@@ -53,18 +53,22 @@ class StartupSuite final : public Suite {
     out.warmup = o.warmup;
     for (Driver* d : o.drivers) {
       out.results.push_back(CTV_TRY(RunDriver(*d, o)));
+      // Ctrl-C: what was measured so far is kept (the driver's samples until then), the rest
+      // of the drivers are not started.
+      if (Interrupted()) {
+        out.interrupted = true;
+        break;
+      }
     }
     return out;
   }
 
  private:
   Result<results::DriverResult> RunDriver(Driver& d, const SuiteOptions& o) {
-    results::DriverResult r;
-    r.driver = d.Name();
     auto opt = o.driver_options.find(d.Name());
     const std::map<std::string, std::string> options =
         opt == o.driver_options.end() ? std::map<std::string, std::string>{} : opt->second;
-    r.parameters = d.EffectiveParameters(options);
+    results::DriverResult r = NewResult(d, options);
     Availability a = d.Check();
     r.accelerator = a.accelerator;
     if (!a.available) {
@@ -80,13 +84,13 @@ class StartupSuite final : public Suite {
     std::map<std::string, std::vector<double>> phases;
     int total = o.warmup + o.repetitions;
     for (int i = 0; i < total; ++i) {
-      if (Interrupted()) return MakeError("run suite startup", "", "interrupted");
+      if (Interrupted()) break;
       bool warm = i < o.warmup;
       if (o.progress) o.progress({d.Name(), i, total, warm});
       auto one =
           StartOnce(d, fmt::format("ctv-startup-{}-{}-{}", d.Name(), ::getpid(), i), options);
       if (!one) {
-        if (Interrupted()) return MakeError("run suite startup", "", "interrupted");
+        if (Interrupted()) break;
         r.skipped = fmt::format("repetition {} failed: {}", i + 1, one.error().ToString());
         r.metrics.clear();
         return r;
@@ -107,6 +111,10 @@ class StartupSuite final : public Suite {
       }
     }
     if (o.progress) o.progress({d.Name(), total, total, false});
+    if (totals.empty()) {  // interrupted during the warm-up
+      r.skipped = "interrupted before the first measured repetition";
+      return r;
+    }
     r.metrics.push_back(results::MakeMetric(
         "startup.total", "ms", "launch call -> ready marker seen by the host", totals));
     for (const auto& name : phase_order) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/fd.h"
 #include "results/results.h"
 #include "tests/test_util.h"
 
@@ -46,8 +47,9 @@ TEST(HostStartup, WritesResultsWithRequestedRepetitions) {
   EXPECT_FALSE(r->environment.ctvbench_revision.empty());
 }
 
-// Ctrl-C in the middle of a long run: exit 128+SIGINT, no results file, no probe left running.
-TEST(HostStartup, InterruptLeavesNothingBehind) {
+// Ctrl-C in the middle of a long run: exit 128+SIGINT, no probe left running, and the samples
+// gathered so far written, marked interrupted (a 20-minute run is not lost to a Ctrl-C).
+TEST(HostStartup, InterruptKeepsTheSamplesSoFarAndLeavesNothingRunning) {
   test::TempDir dir;
   std::string out = dir / "r.json";
   SpawnOptions so;
@@ -61,10 +63,45 @@ TEST(HostStartup, InterruptLeavesNothingBehind) {
   ASSERT_TRUE(st);
   ASSERT_TRUE(st->has_value()) << "ctvbench did not stop on SIGINT";
   EXPECT_EQ((*st)->ToString(), "exit 130");
-  EXPECT_NE(::access(out.c_str(), F_OK), 0) << "a partial results file was written";
+  auto partial = results::LoadResults(out);
+  ASSERT_TRUE(partial) << "no partial results: " << (partial ? "" : partial.error().ToString());
+  ASSERT_EQ(partial->suites.size(), 1u);
+  EXPECT_TRUE(partial->suites[0].interrupted);
+  ASSERT_EQ(partial->suites[0].results.size(), 1u);
+  const auto& host = partial->suites[0].results[0];
+  ASSERT_FALSE(host.metrics.empty()) << (host.skipped ? *host.skipped : "");
+  EXPECT_GT(host.metrics[0].stats.n, 0u);
+  EXPECT_LT(host.metrics[0].stats.n, 100000u);
   // "[c]" keeps the pattern from matching the shell that runs pgrep.
   auto left = test::RunOrDie({"sh", "-c", "pgrep -f '[c]tv-probe ready' || true"});
   EXPECT_EQ(left.out, "") << "probes still running: " << left.out;
+}
+
+// Exit codes a CI can trust: nothing measured is 3, not 0; a destination that cannot be written
+// is refused before the first sample, naming the path the user gave.
+TEST(RunExitCodes, NothingMeasuredExitsThreeAndSaysWhy) {
+  test::TempDir dir;
+  auto out = test::RunOrDie({test::Bin("ctvbench"), "run", "--suite", "devices", "--driver",
+                             "host", "-n", "1", "-w", "0", "--out", dir / "r.json", "--quiet"});
+  EXPECT_EQ(out.status.code, 3) << out.out << out.err;
+  EXPECT_NE(out.err.find("nothing measured"), std::string::npos) << out.err;
+  EXPECT_NE(out.out.find("not a VM driver"), std::string::npos) << out.out;
+}
+
+TEST(RunExitCodes, UnwritableOutIsRefusedBeforeMeasuring) {
+  test::TempDir dir;
+  auto t0 = std::chrono::steady_clock::now();
+  // As root, permissions stop nothing: a path under a regular file, or a directory, can never be
+  // written as a results file.
+  ASSERT_TRUE(WriteFile(dir / "file", "x"));
+  for (const std::string& bad : {dir / "file/r.json", dir.Path()}) {
+    auto out = test::RunOrDie({test::Bin("ctvbench"), "run", "--suite", "startup", "--driver",
+                               "host", "-n", "1000", "--out", bad, "--quiet"});
+    EXPECT_EQ(out.status.code, 2) << bad << ": " << out.out << out.err;
+    EXPECT_NE(out.err.find(bad), std::string::npos) << "the message must name " << bad << ": " << out.err;
+    EXPECT_EQ(out.out.find("startup.total"), std::string::npos) << "it measured first: " << out.out;
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 30s);
 }
 
 }  // namespace

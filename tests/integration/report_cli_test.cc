@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/fd.h"
+#include "results/results.h"
 #include "core/process.h"
 #include "tests/test_util.h"
 
@@ -27,6 +28,21 @@ TEST(CompareCli, RegressionExitsOne) {
   auto out = Ctvbench({"compare", F("base.json"), F("regressed.json")});
   EXPECT_EQ(out.status.code, 1) << out.out << out.err;
   EXPECT_NE(out.out.find("regressed"), std::string::npos);
+}
+
+// Two files with no metric in common: a gate must not pass on nothing.
+TEST(CompareCli, NothingInCommonExitsThree) {
+  ctv::test::TempDir dir;
+  auto base = ctv::results::LoadResults(F("base.json"));
+  ASSERT_TRUE(base);
+  auto other = *base;
+  for (auto& s : other.suites) s.name += "-renamed";
+  ASSERT_TRUE(ctv::results::SaveResults(dir / "other.json", other));
+  auto out = Ctvbench({"compare", F("base.json"), dir / "other.json"});
+  EXPECT_EQ(out.status.code, 3) << out.out << out.err;
+  EXPECT_NE(out.out.find("RESULT: nothing compared"), std::string::npos) << out.out;
+  EXPECT_EQ(out.out.find("no regression"), std::string::npos) << out.out;
+  EXPECT_NE(out.err.find("nothing compared"), std::string::npos) << out.err;
 }
 
 TEST(CompareCli, NoRegressionExitsZero) {
