@@ -44,6 +44,7 @@ Command RegisterImage(CLI::App& root);
 Command RegisterReport(CLI::App& root);
 Command RegisterCompare(CLI::App& root);
 Command RegisterHistory(CLI::App& root);
+Command RegisterExport(CLI::App& root);
 Command RegisterGc(CLI::App& root);
 
 }  // namespace ctv::cli

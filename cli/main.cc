@@ -34,7 +34,8 @@ int main(int argc, char** argv) {
       "  ctvbench run --suite startup         measure, write a results JSON\n"
       "  ctvbench list                        suites and drivers, and why a driver cannot run\n"
       "  ctvbench report RESULTS.json -o DIR  HTML report with charts and the lecture claims\n"
-      "  ctvbench compare BASE.json NEW.json  regression gate (exit 1 on a significant regression)",
+      "  ctvbench compare BASE.json NEW.json  regression gate (exit 1 on a significant regression)\n"
+      "  ctvbench export RESULTS.json -f csv  CSV, Markdown or github-action-benchmark JSON",
       "ctvbench"};
   SetCommandLine(argc, argv);
   app.require_subcommand(1);
@@ -42,7 +43,8 @@ int main(int argc, char** argv) {
   std::vector<Command> commands = {RegisterRun(app),     RegisterList(app),
                                    RegisterDoctor(app),  RegisterImage(app),
                                    RegisterReport(app),  RegisterCompare(app),
-                                   RegisterHistory(app), RegisterGc(app)};
+                                   RegisterHistory(app), RegisterExport(app),
+                                   RegisterGc(app)};
   // CLI11 would say "A subcommand is required" for a mistyped one: name it and the valid ones.
   if (argc > 1 && argv[1][0] != '-') {
     std::string names;
