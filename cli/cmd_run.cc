@@ -123,7 +123,10 @@ int Run(RunOptions& o) {
   for (auto& d : drivers) {
     auto it = so.driver_options.find(d->Name());
     if (it == so.driver_options.end()) continue;
-    if (Status s = d->ValidateOptions(it->second); !s)
+    // Judged on top of what the suite sets itself (e.g. devices: machine=pc).
+    std::map<std::string, std::string> effective = suite->OptionDefaults(*d);
+    for (const auto& [key, value] : it->second) effective[key] = value;
+    if (Status s = d->ValidateOptions(effective); !s)
       return PrintUsageError("--option: " + s.error().ToString());
   }
   for (auto& d : drivers)
@@ -208,6 +211,20 @@ int Run(RunOptions& o) {
   return 0;
 }
 
+// "-n abc: expected a whole number from 1 to 100000", instead of CLI11's "Value abc not in range".
+CLI::Validator WholeNumber(const std::string& flag, long lo, long hi) {
+  return CLI::Validator(
+      [flag, lo, hi](std::string& value) -> std::string {
+        char* end = nullptr;
+        errno = 0;
+        long v = std::strtol(value.c_str(), &end, 10);
+        if (value.empty() || *end != '\0' || errno != 0 || v < lo || v > hi)
+          return fmt::format("{} {}: expected a whole number from {} to {}", flag, value, lo, hi);
+        return "";
+      },
+      fmt::format("INT in [{} - {}]", lo, hi));
+}
+
 // Every driver's options, as each declares them (Driver::Options), for --help.
 std::string DriverOptionsHelp() {
   std::string help;
@@ -232,10 +249,10 @@ Command RegisterRun(CLI::App& root) {
   run->add_option("-d,--driver", o->drivers,
                   "driver to include; repeat for several (default: every driver)");
   run->add_option("-n,--repetitions", o->repetitions, "measured repetitions per driver")
-      ->check(CLI::Range(1, 100000))
+      ->check(WholeNumber("-n/--repetitions", 1, 100000))
       ->capture_default_str();
   run->add_option("-w,--warmup", o->warmup, "unmeasured repetitions first, per driver")
-      ->check(CLI::Range(0, 100000))
+      ->check(WholeNumber("-w/--warmup", 0, 100000))
       ->capture_default_str();
   run->add_option("-o,--out", o->out,
                   "results file (default: results/ctvbench-SUITE-TIME.json)");

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/fd.h"
 
 namespace ctv::results {
@@ -305,8 +307,18 @@ Status SaveResults(const std::string& path, const RunResults& r) {
 
 Result<RunResults> LoadResults(const std::string& path) {
   std::string text = CTV_TRY(ReadFile(path));
-  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return MakeError("read results", path, "not valid JSON");
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    // Where it broke, as a person finds it in an editor: line and column of the byte.
+    size_t at = std::min<size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
+    size_t line = 1 + std::count(text.begin(), text.begin() + at, '\n');
+    size_t line_start = text.rfind('\n', at == 0 ? 0 : at - 1);
+    size_t column = line_start == std::string::npos || at == 0 ? at + 1 : at - line_start;
+    return MakeError("read results", path,
+                     fmt::format("not valid JSON at line {}, column {}", line, column));
+  }
   return FromJson(j, path);
 }
 

@@ -69,6 +69,11 @@ class DevicesSuite final : public Suite {
            "ratio is not a KVM host's";
   }
 
+  std::map<std::string, std::string> OptionDefaults(const Driver& d) const override {
+    if (d.Kind() != DriverKind::kVm) return {};
+    return {{"machine", "pc"}, {"disk", std::to_string(kDefaultDiskMib)}};
+  }
+
   Result<results::SuiteResult> Run(const SuiteOptions& o) override {
     results::SuiteResult out;
     out.name = Name();
@@ -103,8 +108,7 @@ class DevicesSuite final : public Suite {
                   "devices (" + DriverKindName(d.Kind()) + " drivers have no device models)";
       return std::vector<results::DriverResult>{r};
     }
-    if (!base.contains("machine")) base["machine"] = "pc";
-    if (!base.contains("disk")) base["disk"] = std::to_string(kDefaultDiskMib);
+    for (const auto& [key, value] : OptionDefaults(d)) base.try_emplace(key, value);
     Availability a = d.Check();
     bool prepared = false;
     std::string prepare_error;

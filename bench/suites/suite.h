@@ -35,6 +35,10 @@ class Suite {
   virtual ~Suite() = default;
   virtual std::string Name() const = 0;
   virtual std::string Description() const = 0;
+  // The driver options this suite sets unless the user gives them (the devices suite runs VMs on
+  // machine pc with a scratch disk): the CLI validates the user's options on top of these, so an
+  // option is judged against the configuration that will really run.
+  virtual std::map<std::string, std::string> OptionDefaults(const Driver&) const { return {}; }
   // Drivers that cannot run here come back as DriverResult{skipped = reason}; a driver that fails
   // mid-run comes back skipped with the error. Only an interrupt (Ctrl-C) fails the whole suite.
   virtual Result<results::SuiteResult> Run(const SuiteOptions& options) = 0;

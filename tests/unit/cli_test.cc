@@ -37,6 +37,29 @@ TEST(Cli, BadNumberIsRefused) {
   EXPECT_NE(o.err.find("--repetitions"), std::string::npos) << o.err;
 }
 
+TEST(Cli, NotANumberSaysWhatIsExpected) {
+  auto o = Ctvbench({"run", "--suite", "startup", "-n", "abc"});
+  EXPECT_EQ(o.status.ToString(), "exit 2");
+  EXPECT_NE(o.err.find("-n/--repetitions abc: expected a whole number from 1 to 100000"),
+            std::string::npos)
+      << o.err;
+}
+
+// An option is judged against what the suite will really run: the devices suite boots machine
+// pc (IDE), so disk=64 is fine there; asking for microvm too is the real conflict.
+TEST(Cli, OptionsAreJudgedAgainstTheSuitesOwnDefaults) {
+  // Past option validation, the run stops at the (missing) image: nothing boots here.
+  auto ok = Ctvbench({"run", "--suite", "devices", "--driver", "qemu", "--option", "qemu.disk=64",
+                      "--image", "/nonexistent/image", "-n", "1", "-w", "0"});
+  EXPECT_NE(ok.status.ToString(), "exit 2") << ok.err;
+  EXPECT_EQ(ok.err.find("microvm"), std::string::npos) << ok.err;
+  EXPECT_NE(ok.err.find("/nonexistent/image"), std::string::npos) << ok.err;
+  auto conflict = Ctvbench({"run", "--suite", "devices", "--driver", "qemu", "--option",
+                            "qemu.disk=64", "--option", "qemu.machine=microvm"});
+  EXPECT_EQ(conflict.status.ToString(), "exit 2");
+  EXPECT_NE(conflict.err.find("microvm"), std::string::npos) << conflict.err;
+}
+
 TEST(Cli, UnknownOptionIsRefused) {
   auto o = Ctvbench({"run", "--suite", "startup", "--turbo"});
   EXPECT_EQ(o.status.ToString(), "exit 2");

@@ -96,12 +96,14 @@ TEST(Results, LoadReportsInvalidJson) {
   char path[] = "/tmp/ctv-results-XXXXXX";
   int fd = mkstemp(path);
   ASSERT_GE(fd, 0);
-  ASSERT_EQ(write(fd, "{not json", 9), 9);
+  ASSERT_EQ(write(fd, "{\n  \"a\": 1,\n  oops\n}", 20), 20);
   close(fd);
   auto out = LoadResults(path);
   unlink(path);
   ASSERT_FALSE(out);
-  EXPECT_NE(out.error().ToString().find("not valid JSON"), std::string::npos);
+  // Where, as an editor shows it: line 3, column 3 ("oops").
+  EXPECT_NE(out.error().ToString().find("not valid JSON at line 3, column 3"), std::string::npos)
+      << out.error().ToString();
 }
 
 }  // namespace
