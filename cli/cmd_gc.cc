@@ -8,6 +8,7 @@
 #include "cli/context.h"
 #include "runtime/gc.h"
 #include "runtime/net/gc.h"
+#include "runtime/net/scratch_netns.h"
 #include "vm/gc.h"
 
 namespace ctv::cli {
@@ -26,6 +27,12 @@ int Gc(const std::string& state_dir, bool quiet) {
       {"containers", state_dir + "/containers",
        [](const std::string& root, std::vector<std::string>* removed) {
          return runtime::CollectGarbage(root, removed);
+       }},
+      // A dead run's scratch namespaces (network suite) before the network state: their veths
+      // go with them, and the network collector then drops the endpoints and nft rules.
+      {"network namespaces", state_dir,
+       [](const std::string&, std::vector<std::string>* removed) {
+         return net::CollectDeadScratchNetns("net", removed);
        }},
       {"network", state_dir,
        [](const std::string& root, std::vector<std::string>* removed) {

@@ -23,6 +23,7 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr int kServerPort = 7000;     // inside the namespace
+constexpr const char* kScratchNetnsTag = "net";  // namespaces ctvnet<pid> (gc knows them)
 constexpr int kLoopbackPort = 17071;  // the host-process server
 // Per container driver k (0, 1, ... in the order selected): its mapping -p (17072 + 10k):7000
 // and the server of its --net host container on 17073 + 10k.
@@ -51,6 +52,9 @@ struct EchoServer {
 
 Result<std::unique_ptr<EchoServer>> StartEchoServer(std::vector<std::string> argv,
                                                     const std::string& probe, int port, int cpu) {
+  // The server dies with the run, even a SIGKILLed one: setpriv sets PR_SET_PDEATHSIG before it
+  // execs the rest (posix_spawn, which Spawn uses, cannot), and it survives nsenter's exec.
+  argv.insert(argv.begin(), {"setpriv", "--pdeathsig", "KILL", "--"});
   argv.insert(argv.end(),
               {probe, "tcp-rr-server", "--port", std::to_string(port), "--timeout", "3600"});
   if (cpu >= 0) argv.insert(argv.end(), {"--cpu", std::to_string(cpu)});
@@ -340,7 +344,7 @@ class NetworkSuite final : public Suite {
 
 RrTargetFactory ScratchNetnsTargetFactory(std::string probe_path, int host_port) {
   return [probe_path, host_port](int cpu) -> Result<std::unique_ptr<RrTarget>> {
-    std::string id = fmt::format("ctvnet{}", ::getpid());
+    std::string id = net::OwnedNetnsName(kScratchNetnsTag);
     auto ns = CTV_TRY(net::ScratchNetns::Create(id));
     auto t = std::make_unique<NetnsTarget>(std::move(ns));
     t->host_port = host_port;

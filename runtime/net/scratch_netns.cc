@@ -1,6 +1,11 @@
 #include "runtime/net/scratch_netns.h"
 
 #include <dirent.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <utility>
 
@@ -27,6 +32,50 @@ ScratchNetns::~ScratchNetns() {
 
 std::vector<std::string> ScratchNetns::ExecPrefix() const {
   return {"nsenter", "--net=" + Path(), "--"};
+}
+
+std::string OwnedNetnsName(const std::string& tag) {
+  return "ctv" + tag + std::to_string(::getpid());
+}
+
+namespace {
+
+// The namespace inode of /proc/PID/ns/net, 0 when unreadable.
+ino_t NetnsInode(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+bool OwnerAlive(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
+
+}  // namespace
+
+Status CollectDeadScratchNetns(const std::string& tag, std::vector<std::string>* removed) {
+  const std::string prefix = "ctv" + tag;
+  for (const std::string& name : ListNamedNetns(prefix)) {
+    std::string digits = name.substr(prefix.size());
+    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (OwnerAlive(static_cast<pid_t>(std::stol(digits)))) continue;
+    ino_t ns = NetnsInode("/run/netns/" + name);
+    // Whatever still runs inside (a dead run's echo servers) dies first: a namespace with
+    // processes outlives its name.
+    if (DIR* d = ::opendir("/proc")) {
+      while (dirent* e = ::readdir(d)) {
+        std::string pid = e->d_name;
+        if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+        if (ns != 0 && NetnsInode("/proc/" + pid + "/ns/net") == ns) {
+          ::kill(static_cast<pid_t>(std::stol(pid)), SIGKILL);
+          removed->push_back("process " + pid + " in network namespace " + name);
+        }
+      }
+      ::closedir(d);
+    }
+    auto r = CTV_TRY(RunCommand({"ip", "netns", "delete", name}));
+    if (!r.status.Success())
+      return MakeError("delete network namespace", name, "ip netns delete: " + r.err);
+    removed->push_back("network namespace " + name);
+  }
+  return Ok();
 }
 
 std::vector<std::string> ListNamedNetns(const std::string& prefix) {

@@ -32,4 +32,13 @@ class ScratchNetns {
 // Names of the namespaces in /run/netns starting with `prefix`.
 std::vector<std::string> ListNamedNetns(const std::string& prefix);
 
+// The name of a scratch namespace owned by this process: "ctv<tag><pid>" (e.g. ctvnet4242), so
+// `ctvbench gc` can tell whose it is.
+std::string OwnedNetnsName(const std::string& tag);
+
+// For `ctvbench gc`: each "ctv<tag><pid>" namespace whose owner process is gone (a SIGKILLed run)
+// is emptied (the processes in it are killed: echo servers) and deleted; its veth goes with it,
+// and the network collector then drops the endpoint and its nft rules. Live owners' are kept.
+Status CollectDeadScratchNetns(const std::string& tag, std::vector<std::string>* removed);
+
 }  // namespace ctv::net

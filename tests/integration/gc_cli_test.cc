@@ -91,5 +91,47 @@ TEST(CleanRun, CtvrtStartupLeavesNoCgroup) {
   EXPECT_EQ(CountCtvCgroups(), 0);
 }
 
+// A network run SIGKILLed while its targets are up: the echo servers die with it (PDEATHSIG), and
+// gc removes the scratch namespace, its veth, its endpoint and its nft rules; a second gc finds
+// nothing. (Before: gc said "0 object(s) removed" and the next run skipped two paths, EADDRINUSE.)
+TEST(GcCli, KilledNetworkRunLeavesNothingAfterGc) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces, nftables)";
+  auto servers = [] {
+    return test::RunOrDie({"sh", "-c", "pgrep -f '[t]cp-rr-server' | wc -l"}).out;
+  };
+  if (std::atoi(servers().c_str()) != 0)
+    GTEST_SKIP() << "another network run's echo servers are running: can't attribute";
+  test::TempDir dir;
+  SpawnOptions so;
+  so.argv = {test::Bin("ctvbench"), "run", "--suite", "network", "--driver", "host",
+             "-n", "100000", "--quiet", "--out", dir / "r.json"};
+  auto child = Spawn(so);
+  ASSERT_TRUE(child);
+  const std::string ns = "ctvnet" + std::to_string(child->Pid());
+  bool up = false;
+  for (int i = 0; i < 200 && !up; ++i) {
+    up = ::access(("/run/netns/" + ns).c_str(), F_OK) == 0 && std::atoi(servers().c_str()) >= 2;
+    if (!up) ::usleep(100 * 1000);
+  }
+  ASSERT_TRUE(up) << "the run never set up its namespace " << ns << " and servers";
+  ASSERT_TRUE(child->Signal(SIGKILL));
+  (void)child->Wait();
+
+  // The servers belong to the run: gone with it, before any gc.
+  for (int i = 0; i < 50 && std::atoi(servers().c_str()) > 0; ++i) ::usleep(100 * 1000);
+  EXPECT_EQ(std::atoi(servers().c_str()), 0) << "echo servers outlived the killed run";
+
+  auto gc = test::RunOrDie({test::Bin("ctvbench"), "gc"});
+  EXPECT_TRUE(gc.status.Success()) << gc.out << gc.err;
+  EXPECT_NE(gc.out.find("network namespace " + ns), std::string::npos) << gc.out;
+  EXPECT_NE(::access(("/run/netns/" + ns).c_str(), F_OK), 0) << ns << " is still there";
+  auto links = test::RunOrDie({"sh", "-c", "ip -o link | grep -c ' ctv" + ns + "' || true"});
+  EXPECT_EQ(std::atoi(links.out.c_str()), 0) << "its veth is still there";
+  auto rules = test::RunOrDie({"sh", "-c", "nft list ruleset 2>/dev/null | grep -c '" + ns + "' || true"});
+  EXPECT_EQ(std::atoi(rules.out.c_str()), 0) << "its nft rules are still there";
+  auto again = test::RunOrDie({test::Bin("ctvbench"), "gc"});
+  EXPECT_NE(again.out.find("gc: 0 object(s) removed"), std::string::npos) << again.out;
+}
+
 }  // namespace
 }  // namespace ctv
