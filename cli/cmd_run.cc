@@ -30,6 +30,7 @@ struct RunOptions {
   std::vector<std::string> options;  // DRIVER.KEY=VALUE
   int repetitions = 10;
   int warmup = 2;
+  double budget_s = 0;  // --budget-time; 0 = none
   std::string out;
   bool quiet = false;
   ContextOptions ctx;
@@ -89,13 +90,14 @@ void PrintSummary(const results::SuiteResult& s) {
 int Run(RunOptions& o) {
   auto suites = bench::MakeAllSuites();
   std::vector<std::string> suite_names;
-  bench::Suite* suite = nullptr;
+  std::vector<bench::Suite*> selected;  // in `ctvbench list` order; "all" = every one
   for (auto& s : suites) {
     suite_names.push_back(s->Name());
-    if (s->Name() == o.suite) suite = s.get();
+    if (s->Name() == o.suite || o.suite == "all") selected.push_back(s.get());
   }
-  if (!suite)
-    return PrintUsageError(fmt::format("unknown suite '{}' (suites: {})", o.suite, Join(suite_names)));
+  if (selected.empty())
+    return PrintUsageError(fmt::format("unknown suite '{}' (suites: {}, or all)", o.suite,
+                                       Join(suite_names)));
 
   bench::DriverContext ctx = MakeContext(o.ctx);
   auto drivers = bench::MakeAllDrivers(ctx);
@@ -123,11 +125,14 @@ int Run(RunOptions& o) {
   for (auto& d : drivers) {
     auto it = so.driver_options.find(d->Name());
     if (it == so.driver_options.end()) continue;
-    // Judged on top of what the suite sets itself (e.g. devices: machine=pc).
-    std::map<std::string, std::string> effective = suite->OptionDefaults(*d);
-    for (const auto& [key, value] : it->second) effective[key] = value;
-    if (Status s = d->ValidateOptions(effective); !s)
-      return PrintUsageError("--option: " + s.error().ToString());
+    // Judged on top of what each suite sets itself (e.g. devices: machine=pc).
+    for (bench::Suite* suite : selected) {
+      std::map<std::string, std::string> effective = suite->OptionDefaults(*d);
+      for (const auto& [key, value] : it->second) effective[key] = value;
+      if (Status s = d->ValidateOptions(effective); !s)
+        return PrintUsageError("--option: " + s.error().ToString() +
+                               (selected.size() > 1 ? " (suite " + suite->Name() + ")" : ""));
+    }
   }
   for (auto& d : drivers)
     if (o.drivers.empty() ||
@@ -161,25 +166,50 @@ int Run(RunOptions& o) {
 
   InstallInterruptHandler();
   ProgressLine progress(o.quiet);
-  so.progress = [&](const bench::Progress& p) {
-    progress.Update(fmt::format("{}: {} {}/{}{}", o.suite, p.driver, p.done, p.total,
-                                p.warmup ? " (warm-up)" : ""));
-  };
-  auto result = suite->Run(so);
-  progress.Clear();
-  if (!result) {
-    if (Interrupted()) {
-      std::fprintf(stderr, "ctvbench: interrupted; instances cleaned up, no results written\n");
-      return 128 + InterruptSignal();
+  const int64_t t0 = MonotonicNs();
+  // The time budget is shared equally by the suites still to run, each ending its repetitions
+  // once its share is spent (at least kMinRepetitions measured: bench/suites/suite.h).
+  for (size_t i = 0; i < selected.size(); ++i) {
+    bench::Suite* suite = selected[i];
+    if (o.budget_s > 0) {
+      int64_t left = t0 + static_cast<int64_t>(o.budget_s * 1e9) - MonotonicNs();
+      so.deadline_ns = MonotonicNs() + std::max<int64_t>(0, left) / (selected.size() - i);
     }
-    return PrintError(result.error());
+    const std::string prefix =
+        selected.size() > 1 ? fmt::format("[{}/{}] {}", i + 1, selected.size(), suite->Name())
+                            : suite->Name();
+    int64_t driver_start = MonotonicNs();
+    std::string driver_seen;
+    so.progress = [&](const bench::Progress& p) {
+      if (p.driver != driver_seen) {
+        driver_seen = p.driver;
+        driver_start = MonotonicNs();
+      }
+      std::string eta;
+      if (p.done > 0 && p.done < p.total) {
+        double per = static_cast<double>(MonotonicNs() - driver_start) / p.done / 1e9;
+        eta = fmt::format(", ~{:.0f} s left for {}", per * (p.total - p.done), p.driver);
+      }
+      progress.Update(fmt::format("{}: {} {}/{}{}{}", prefix, p.driver, p.done, p.total,
+                                  p.warmup ? " (warm-up)" : "", eta));
+    };
+    auto result = suite->Run(so);
+    progress.Clear();
+    if (!result) {
+      if (Interrupted()) {
+        std::fprintf(stderr, "ctvbench: interrupted; instances cleaned up, no results written\n");
+        return 128 + InterruptSignal();
+      }
+      return PrintError(result.error());
+    }
+    rr.suites.push_back(std::move(result.value()));
+    if (rr.suites.back().interrupted) break;
   }
-  rr.suites.push_back(std::move(result.value()));
   rr.finished_at = WallClockRfc3339();
   if (rr.suites.back().interrupted) {
     // The samples gathered so far are kept, marked: a long run is not lost to a Ctrl-C.
     Status s = results::SaveResults(out, rr);
-    PrintSummary(rr.suites.back());
+    for (const auto& suite : rr.suites) PrintSummary(suite);
     if (s)
       std::fprintf(stderr, "ctvbench: interrupted; instances cleaned up; the samples so far are in "
                    "%s (marked interrupted)\n", out.c_str());
@@ -191,7 +221,10 @@ int Run(RunOptions& o) {
 
   if (Status s = results::SaveResults(out, rr); !s)
     return PrintError(MakeError("write results to", out, s.error().ToString()));
-  PrintSummary(rr.suites.back());
+  for (const auto& suite : rr.suites) {
+    if (rr.suites.size() > 1) std::printf("\n== suite %s\n", suite.name.c_str());
+    PrintSummary(suite);
+  }
   // Each row above names its accelerator; this line says why VMs got the one they did.
   const results::KvmInfo& kvm = rr.environment.kvm;
   std::printf("environment: kernel %s, cgroup %s, %d CPUs, /dev/kvm %s (usable: %s)\n",
@@ -199,9 +232,10 @@ int Run(RunOptions& o) {
               rr.environment.cpu_count,
               !kvm.device_present ? "absent" : kvm.module.empty() ? "present" : kvm.module.c_str(),
               kvm.usable.c_str());
-  std::printf("results: %s\n", out.c_str());
+  std::printf("results: %s (%.0f s)\n", out.c_str(), (MonotonicNs() - t0) / 1e9);
   bool measured = false;
-  for (const auto& r : rr.suites.back().results) measured |= !r.metrics.empty();
+  for (const auto& suite : rr.suites)
+    for (const auto& r : suite.results) measured |= !r.metrics.empty();
   if (!measured) {
     std::fprintf(stderr,
                  "ctvbench: nothing measured: every driver was skipped (reasons above); exit %d\n",
@@ -245,7 +279,9 @@ Command RegisterRun(CLI::App& root) {
       "Run one suite over the drivers and write a results JSON (raw samples + statistics + the "
       "environment). Drivers that cannot run here are recorded as skipped, with the reason.\n"
       "Example: ctvbench run --suite startup --driver host --repetitions 30");
-  run->add_option("-s,--suite", o->suite, "what to measure (see `ctvbench list`)")->required();
+  run->add_option("-s,--suite", o->suite,
+                  "what to measure (see `ctvbench list`), or `all`: every suite, one results file")
+      ->required();
   run->add_option("-d,--driver", o->drivers,
                   "driver to include; repeat for several (default: every driver)");
   run->add_option("-n,--repetitions", o->repetitions, "measured repetitions per driver")
@@ -259,6 +295,12 @@ Command RegisterRun(CLI::App& root) {
   run->add_option("--option", o->options,
                   "driver parameter DRIVER.KEY=VALUE, repeatable; recorded in the results. " +
                       DriverOptionsHelp());
+  run->add_option("--budget-time", o->budget_s,
+                  "a time budget for the whole run, e.g. 600, 90s, 10m: shared by the suites, "
+                  "each driver measures fewer repetitions (never fewer than 3) when its share is "
+                  "spent, and says so in the results")
+      ->transform(CLI::AsNumberWithUnit(std::map<std::string, double>{{"s", 1}, {"m", 60}, {"h", 3600}}))
+      ->check(CLI::PositiveNumber);
   run->add_flag("-q,--quiet", o->quiet, "no progress line");
   AddContextOptions(*run, o->ctx);
   return {run, [o]() { return Run(*o); }};

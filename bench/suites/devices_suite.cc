@@ -79,8 +79,9 @@ class DevicesSuite final : public Suite {
     out.name = Name();
     out.repetitions = o.repetitions;
     out.warmup = o.warmup;
-    for (Driver* d : o.drivers) {
-      auto rows = CTV_TRY(RunDriver(*d, o));
+    for (size_t k = 0; k < o.drivers.size(); ++k) {
+      Driver* d = o.drivers[k];
+      auto rows = CTV_TRY(RunDriver(*d, o, static_cast<int>(o.drivers.size() - k)));
       for (auto& r : rows) out.results.push_back(std::move(r));
       if (Interrupted()) {  // Ctrl-C: keep what was measured, start no other driver
         out.interrupted = true;
@@ -98,7 +99,8 @@ class DevicesSuite final : public Suite {
     int mib = 0;
   };
 
-  Result<std::vector<results::DriverResult>> RunDriver(Driver& d, const SuiteOptions& o) {
+  Result<std::vector<results::DriverResult>> RunDriver(Driver& d, const SuiteOptions& o,
+                                                       int drivers_left) {
     auto opt = o.driver_options.find(d.Name());
     std::map<std::string, std::string> base =
         opt == o.driver_options.end() ? std::map<std::string, std::string>{} : opt->second;
@@ -138,7 +140,13 @@ class DevicesSuite final : public Suite {
       rows.push_back(std::move(row));
     }
     int total = o.warmup + o.repetitions;
+    const int64_t start = MonotonicNs();
     for (int i = 0; i < total && !Interrupted(); ++i) {
+      int measured = std::max(0, i - o.warmup);
+      if (OutOfBudget(o, start, i, measured, drivers_left)) {
+        for (Row& row : rows) row.r.details["budget"] = BudgetNote(measured, o.repetitions);
+        break;
+      }
       bool warm = i < o.warmup;
       if (o.progress) o.progress({d.Name() + " emulated+virtio", i, total, warm});
       for (Row& row : rows) {

@@ -303,7 +303,13 @@ class NetworkSuite final : public Suite {
     // Interleaved (loopback, bridge, dnat, loopback, ...): a change in the host's load during the
     // run (2 shared cores) hits every path alike instead of biasing whichever ran last.
     int total = so.warmup + so.repetitions;
+    const int64_t start = MonotonicNs();
     for (int i = 0; i < total && !Interrupted(); ++i) {
+      int measured = std::max(0, i - so.warmup);
+      if (OutOfBudget(so, start, i, measured, /*drivers_left=*/1)) {
+        for (auto& row : rows) row.r.details["budget"] = BudgetNote(measured, so.repetitions);
+        break;
+      }
       if (so.progress) so.progress({"all paths", i, total, i < so.warmup});
       for (auto& row : rows) {
         if (Interrupted()) break;  // Ctrl-C: the samples so far are kept

@@ -51,8 +51,9 @@ class StartupSuite final : public Suite {
     out.name = Name();
     out.repetitions = o.repetitions;
     out.warmup = o.warmup;
-    for (Driver* d : o.drivers) {
-      out.results.push_back(CTV_TRY(RunDriver(*d, o)));
+    for (size_t k = 0; k < o.drivers.size(); ++k) {
+      Driver* d = o.drivers[k];
+      out.results.push_back(CTV_TRY(RunDriver(*d, o, static_cast<int>(o.drivers.size() - k))));
       // Ctrl-C: what was measured so far is kept (the driver's samples until then), the rest
       // of the drivers are not started.
       if (Interrupted()) {
@@ -64,7 +65,7 @@ class StartupSuite final : public Suite {
   }
 
  private:
-  Result<results::DriverResult> RunDriver(Driver& d, const SuiteOptions& o) {
+  Result<results::DriverResult> RunDriver(Driver& d, const SuiteOptions& o, int drivers_left) {
     auto opt = o.driver_options.find(d.Name());
     const std::map<std::string, std::string> options =
         opt == o.driver_options.end() ? std::map<std::string, std::string>{} : opt->second;
@@ -83,8 +84,13 @@ class StartupSuite final : public Suite {
     std::vector<std::string> phase_order;
     std::map<std::string, std::vector<double>> phases;
     int total = o.warmup + o.repetitions;
+    const int64_t start = MonotonicNs();
     for (int i = 0; i < total; ++i) {
       if (Interrupted()) break;
+      if (OutOfBudget(o, start, i, static_cast<int>(totals.size()), drivers_left)) {
+        r.details["budget"] = BudgetNote(static_cast<int>(totals.size()), o.repetitions);
+        break;
+      }
       bool warm = i < o.warmup;
       if (o.progress) o.progress({d.Name(), i, total, warm});
       auto one =

@@ -2,6 +2,8 @@
 // (warm-up, then repetitions), and returns raw samples; it never prints or writes files itself.
 #pragma once
 
+#include <algorithm>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include "bench/driver.h"
+#include "core/clock.h"
 #include "core/error.h"
 #include "results/results.h"
 
@@ -28,7 +31,31 @@ struct SuiteOptions {
   // Per-driver options from `--option DRIVER.KEY=VALUE`, already validated by the driver.
   std::map<std::string, std::map<std::string, std::string>> driver_options;
   std::function<void(const Progress&)> progress;  // may be empty
+  // 0, or the host-monotonic time by which the suite should be done (--budget-time): each driver
+  // stops measuring once its share of the time left is spent (OutOfBudget).
+  int64_t deadline_ns = 0;
 };
+
+// A time budget never cuts a driver below this many measured repetitions.
+inline constexpr int kMinRepetitions = 3;
+
+// Should a driver that started at `start_ns` and has done `done` repetitions (`measured` of them
+// measured) stop now? Only with a deadline, never below kMinRepetitions: when one more
+// repetition, at the average pace so far, would end after this driver's share of the time left
+// (shared equally by the `drivers_left` drivers still to run, itself included).
+inline bool OutOfBudget(const SuiteOptions& o, int64_t start_ns, int done, int measured,
+                        int drivers_left) {
+  if (o.deadline_ns == 0 || measured < kMinRepetitions || done == 0) return false;
+  int64_t now = MonotonicNs();
+  int64_t share_end = start_ns + (o.deadline_ns - start_ns) / std::max(1, drivers_left);
+  return now + (now - start_ns) / done > share_end;
+}
+
+// The note a result carries when the budget cut its repetitions.
+inline std::string BudgetNote(int measured, int asked) {
+  return "time budget (--budget-time): " + std::to_string(measured) + " of " +
+         std::to_string(asked) + " repetitions measured";
+}
 
 class Suite {
  public:

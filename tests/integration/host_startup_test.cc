@@ -77,6 +77,33 @@ TEST(HostStartup, InterruptKeepsTheSamplesSoFarAndLeavesNothingRunning) {
   EXPECT_EQ(left.out, "") << "probes still running: " << left.out;
 }
 
+// --suite all: every suite into one results file; --budget-time cuts repetitions (never below 3)
+// and each cut result says so.
+TEST(RunAll, EverySuiteInOneFileWithinTheBudget) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root (the network suite's namespaces)";
+  test::TempDir dir;
+  auto t0 = std::chrono::steady_clock::now();
+  auto out = test::RunOrDie({test::Bin("ctvbench"), "run", "--suite", "all", "--driver", "host",
+                             "-n", "100000", "-w", "1", "--budget-time", "6s", "--out",
+                             dir / "all.json", "--quiet"},
+                            120);
+  auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_TRUE(out.status.Success()) << out.out << out.err;
+  EXPECT_LT(took, 60s) << "the budget was not kept";
+  auto r = results::LoadResults(dir / "all.json");
+  ASSERT_TRUE(r) << r.error().ToString();
+  std::vector<std::string> names;
+  for (const auto& s : r->suites) names.push_back(s.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"startup", "network", "devices"}));
+  const auto& startup = r->suites[0].results.at(0);
+  ASSERT_FALSE(startup.metrics.empty());
+  EXPECT_GE(startup.metrics[0].stats.n, 3u);
+  EXPECT_LT(startup.metrics[0].stats.n, 100000u);
+  EXPECT_NE(startup.details.value("budget", "").find("time budget"), std::string::npos)
+      << startup.details.dump();
+  EXPECT_TRUE(r->suites[2].results.at(0).skipped.has_value());  // devices: not a VM driver
+}
+
 // Exit codes a CI can trust: nothing measured is 3, not 0; a destination that cannot be written
 // is refused before the first sample, naming the path the user gave.
 TEST(RunExitCodes, NothingMeasuredExitsThreeAndSaysWhy) {
