@@ -42,6 +42,7 @@ std::unique_ptr<SuiteView> ViewFor(const std::string& suite);
 std::unique_ptr<SuiteView> MakeStartupView();
 std::unique_ptr<SuiteView> MakeFootprintView();
 std::unique_ptr<SuiteView> MakeDevicesView();
+std::unique_ptr<SuiteView> MakeNetworkView();
 
 // Helpers for views.
 const results::SuiteResult* FindSuite(const results::RunResults& run, const std::string& name);

@@ -174,6 +174,37 @@ TEST(StartupView, KindsGetTheirOwnColoursAndColumn) {
   EXPECT_EQ(tables[0].rows[1][1].text, "sandbox");
 }
 
+// The network suite has a chart: one box per path, named by driver and path, unit in the axis.
+TEST(NetworkView, OneBoxPerPathNamedByDriverAndPath) {
+  results::RunResults run;
+  results::SuiteResult s;
+  s.name = "network";
+  for (auto [driver, kind, path] : {std::tuple{"host", "host", "loopback"},
+                                    std::tuple{"netns", "container", "bridge"},
+                                    std::tuple{"ctvrt", "container", "dnat"}}) {
+    results::DriverResult d;
+    d.driver = driver;
+    d.kind = kind;
+    d.accelerator = "none";
+    d.parameters = {{"path", path}};
+    d.metrics.push_back(results::MakeMetric("network.tcp_rr", "us", "rtt", {20, 21, 22}));
+    s.results.push_back(d);
+  }
+  results::DriverResult skipped;
+  skipped.driver = "qemu";
+  skipped.kind = "vm";
+  skipped.skipped = "VM drivers have no guest network yet";
+  s.results.push_back(skipped);
+  run.suites.push_back(s);
+  auto charts = ViewFor("network")->Charts(run);
+  ASSERT_EQ(charts.size(), 1u);
+  ASSERT_EQ(charts[0].series.size(), 3u);
+  EXPECT_EQ(charts[0].series[0].label, "host\nloopback");
+  EXPECT_EQ(charts[0].series[2].label, "ctvrt\ndnat");
+  EXPECT_NE(charts[0].y_label.find("us"), std::string::npos);
+  EXPECT_NE(GnuplotScript(charts[0], "/tmp/x.png").find("\"host\\nloopback"), std::string::npos);
+}
+
 TEST(SuiteView, UnknownSuiteGetsAStatisticsTable) {
   auto run = Load("startup-kvm.json");
   auto view = ViewFor("syscall");  // no registered view
