@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "core/fd.h"
+#include "core/stats.h"
 #include "reports/format.h"
 #include "reports/gnuplot.h"
 
@@ -68,10 +69,13 @@ std::string Preamble(const ChartSpec& s, const std::string& png) {
   return g;
 }
 
+// Boxes drawn from quartiles computed here (core/stats: numpy's linear interpolation, the same
+// as the results' statistics), as candlesticks: gnuplot's own boxplot style draws nothing for a
+// series of 3 samples and then drops the next series (seen with gnuplot 5.4 and n=3).
 std::string BoxScript(const ChartSpec& s) {
   std::string g;
-  g += "set style fill transparent solid 0.3 border -1\nset style boxplot nooutliers\n";
-  g += "set style data boxplot\nset boxwidth 0.5\nunset key\n";
+  g += "set style fill transparent solid 0.3 border -1\n";
+  g += "set boxwidth 0.5\nunset key\n";
   g += fmt::format("set xrange [0.4:{}]\n", static_cast<double>(s.series.size()) + 1.1);
   std::string tics;
   for (size_t i = 0; i < s.series.size(); ++i) {
@@ -86,26 +90,44 @@ std::string BoxScript(const ChartSpec& s) {
       if (std::isfinite(v) && (!s.log_y || v > 0)) g += Val(v) + "\n";
     g += "EOD\n";
   }
-  // Median printed right of each box: the number a reader quotes.
-  g += "$med << EOD\n";
+  // Per series: x, q1, whisker low, whisker high, q3, median (whiskers: the most extreme samples
+  // within 1.5 IQR of the box), and the median label right of each box: the number a reader
+  // quotes.
+  std::string boxes, medians;
   for (size_t i = 0; i < s.series.size(); ++i) {
-    std::vector<double> v = s.series[i].values;
+    std::vector<double> v;
+    for (double x : s.series[i].values)
+      if (std::isfinite(x) && (!s.log_y || x > 0)) v.push_back(x);
     if (v.empty()) continue;
     std::sort(v.begin(), v.end());
-    double med = v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-    g += fmt::format("{} {} {}\n", static_cast<double>(i + 1) + 0.28, Val(med),
-                     GnuplotQuote(fmt::format("median {} {}", Num(med), s.unit)));
+    double q1 = PercentileSorted(v, 25), med = PercentileSorted(v, 50), q3 = PercentileSorted(v, 75);
+    double iqr = q3 - q1, lo = q1, hi = q3;
+    for (double x : v) {
+      if (x >= q1 - 1.5 * iqr) lo = std::min(lo, x);
+      if (x <= q3 + 1.5 * iqr) hi = std::max(hi, x);
+    }
+    // The colour as a number for `lc rgb variable` (gnuplot 5.4 has no rgbcolor()).
+    std::string hex = ColorOf(s.series[i], i);
+    long rgb = hex.size() == 7 && hex[0] == '#' ? std::strtol(hex.c_str() + 1, nullptr, 16) : 0;
+    boxes += fmt::format("{} {} {} {} {} {} {}\n", i + 1, Val(q1), Val(lo), Val(hi), Val(q3),
+                         Val(med), rgb);
+    medians += fmt::format("{} {} {}\n", static_cast<double>(i + 1) + 0.28, Val(med),
+                           GnuplotQuote(fmt::format("median {} {}", Num(med), s.unit)));
   }
-  g += "EOD\nplot ";
+  g += "$box << EOD\n" + boxes + "EOD\n";
+  g += "$med << EOD\n" + medians + "EOD\nplot ";
   for (size_t i = 0; i < s.series.size(); ++i) {
     if (s.series[i].values.empty()) continue;
-    // Every sample as a jittered dot behind its box: n and the shape stay visible even when
+    // Every sample as a jittered dot beside its box: n and the shape stay visible even when
     // the box collapses to a line.
     g += fmt::format(
         "$d{0} using ({1} + 0.3 * (rand(0) - 0.5)):1 with points pt 7 ps 0.7 "
-        "lc rgb \"{2}\" notitle, $d{0} using ({1}):1 lc rgb \"{2}\" notitle, ",
+        "lc rgb \"{2}\" notitle, ",
         i, i + 1, ColorOf(s.series[i], i));
   }
+  g += "$box using 1:2:3:4:5:(0.5):7 with candlesticks whiskerbars lc rgb variable "
+       "fs transparent solid 0.3 border lc rgb \"black\" notitle, ";
+  g += "$box using 1:6:6:6:6:(0.5) with candlesticks lc rgb \"black\" lw 2 notitle, ";
   g += "$med using 1:2:3 with labels left font \",16\" notitle\n";
   return g;
 }

@@ -205,6 +205,28 @@ TEST(NetworkView, OneBoxPerPathNamedByDriverAndPath) {
   EXPECT_NE(GnuplotScript(charts[0], "/tmp/x.png").find("\"host\\nloopback"), std::string::npos);
 }
 
+// n=3 per series (the devices suite's quick runs): every series gets its box, computed here;
+// gnuplot's own boxplot style drew none for 3 samples and dropped the next series.
+TEST(Chart, BoxesForThreeSamplesAreDrawnFromQuartiles) {
+  ChartSpec c;
+  c.id = "x";
+  c.kind = ChartKind::kBox;
+  c.unit = "MiB/s";
+  c.series.push_back({"a", "#1f77b4", {1341, 1382, 1300}, {}, {}, {}});
+  c.series.push_back({"b", "#2ca02c", {2205, 2077, 2100}, {}, {}, {}});
+  std::string g = GnuplotScript(c, "/tmp/x.png");
+  size_t box = g.find("$box << EOD\n");
+  ASSERT_NE(box, std::string::npos) << g;
+  std::string rows = g.substr(box + 12, g.find("EOD", box + 12) - box - 12);
+  // x q1 low high q3 median colour: a's quartiles 1320.5 / 1341 / 1361.5 (linear interpolation).
+  EXPECT_NE(rows.find("1 1320.5 1300 1382 1361.5 1341 "), std::string::npos) << rows;
+  EXPECT_NE(rows.find("2 2088.5 2077 2205 2152.5 2100 "), std::string::npos) << rows;
+  EXPECT_EQ(g.find("boxplot"), std::string::npos) << g;
+  ctv::test::TempDir dir;
+  auto png = RenderChart(c, dir.Path());
+  EXPECT_TRUE(png) << (png ? "" : png.error().ToString());
+}
+
 TEST(SuiteView, UnknownSuiteGetsAStatisticsTable) {
   auto run = Load("startup-kvm.json");
   auto view = ViewFor("syscall");  // no registered view
