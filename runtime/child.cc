@@ -323,8 +323,10 @@ void RunChild(const ChildPlan& p) {
   }
   if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
     Fail(p, kStageCaps, errno);
+  // capabilities(7): an ambient capability must be permitted and inheritable. `runc spec` lists
+  // ambient ones without inheritable; like runc, those are left out rather than failing.
   for (int c = 0; p.explicit_caps && c < 64; ++c)
-    if ((p.cap_amb & (uint64_t{1} << c)) &&
+    if ((p.cap_amb & p.cap_inh & p.cap_perm & (uint64_t{1} << c)) &&
         ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) != 0)
       Fail(p, kStageAmbient, errno, c);
   if (::chdir(p.cwd) != 0) Fail(p, kStageCwd, errno);

@@ -362,8 +362,11 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
   // Everything the child needs, prepared before clone.
   std::vector<fs::MountOp> ops;
   // In a joined mount namespace the filesystem is whatever it holds (see spec.h).
+  // A bundle without a mount namespace runs in ours as it is (runc: no pivot, no rootfs mounts);
+  // image layers always need one (BuildRootfsPlan refuses).
   bool has_rootfs =
-      (!spec.lower_dirs.empty() || !spec.rootfs_dir.empty()) && !(spec.JoinedFlags() & CLONE_NEWNS);
+      (!spec.lower_dirs.empty() || !spec.rootfs_dir.empty()) && !(spec.JoinedFlags() & CLONE_NEWNS) &&
+      (!spec.lower_dirs.empty() || (spec.namespaces & CLONE_NEWNS));
   if (has_rootfs) {
     fs::RootfsPaths paths{o.container_dir + "/rootfs", o.container_dir + "/upper",
                           o.container_dir + "/work"};

@@ -64,8 +64,8 @@ struct ProcessSpec {
   // set of root (and a non-root user gets none), ctvrt's behaviour for images.
   security::CapSet caps = security::DefaultCaps();
   // OCI process.capabilities: every set exactly as given (a missing set is empty), kept across
-  // the switch to a non-root user; ambient capabilities are raised last (they must be in the
-  // permitted and inheritable sets, as capabilities(7) demands).
+  // the switch to a non-root user; ambient capabilities are raised last, those in the permitted
+  // and inheritable sets (capabilities(7)); others are left out, as runc does.
   struct CapSets {
     security::CapSet effective = 0, permitted = 0, inheritable = 0, ambient = 0;
   };
@@ -99,6 +99,9 @@ struct ContainerSpec {
   std::vector<Volume> volumes;
   std::vector<ExtraMount> extra_mounts;
   std::vector<DeviceNode> devices;
+  // OCI linux.rootfsPropagation: MS_SHARED, MS_SLAVE, MS_PRIVATE or MS_UNBINDABLE (| MS_REC)
+  // applied to the container's "/" after pivot_root; 0 = leave it private.
+  unsigned long rootfs_propagation = 0;
   std::vector<std::string> masked_paths = DefaultMaskedPaths();
   std::vector<std::string> readonly_paths = DefaultReadonlyPaths();
   cgroup::Limits limits;

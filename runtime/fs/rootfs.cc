@@ -209,6 +209,7 @@ Result<std::vector<MountOp>> BuildRootfsPlan(const runtime::ContainerSpec& spec,
     }
   }
   ops.push_back(Simple(K::kPivotRoot, r));
+  if (spec.rootfs_propagation) ops.push_back(Mount("", "/", "", spec.rootfs_propagation));
   for (const std::string& m : spec.masked_paths) {
     MountOp op = Simple(K::kMask, m);
     op.optional = true;

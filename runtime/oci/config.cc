@@ -107,8 +107,9 @@ std::vector<cgroup::DeviceRule> DefaultAllowedDevices() {
 
 // ociVersion must be a SemVer 2.0 version of the 1.x spec (runtime-spec config.md).
 Status CheckOciVersion(const json& j) {
-  if (!j.contains("ociVersion") || !j["ociVersion"].is_string())
-    return FieldError("ociVersion", "missing (required by the runtime spec)");
+  // Absent is tolerated (configs written by hand); present, it must be a version.
+  if (!j.contains("ociVersion")) return Ok();
+  if (!j["ociVersion"].is_string()) return FieldError("ociVersion", "must be a string");
   std::string v = j["ociVersion"].get<std::string>();
   size_t i = 0;
   int parts = 0;
@@ -265,6 +266,23 @@ Result<ContainerSpec> ParseConfig(const std::string& text, const std::string& bu
       n.gid = d.value("gid", 0u);
       s.devices.push_back(n);
     }
+    if (linux_.contains("rootfsPropagation")) {
+      static const std::map<std::string, unsigned long> kProp = {
+          {"shared", MS_SHARED},         {"rshared", MS_SHARED | MS_REC},
+          {"slave", MS_SLAVE},           {"rslave", MS_SLAVE | MS_REC},
+          {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
+          {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC}};
+      std::string v = linux_["rootfsPropagation"].get<std::string>();
+      auto it = kProp.find(v);
+      if (it == kProp.end())
+        return FieldError("linux.rootfsPropagation", "expected shared, slave, private or "
+                                                     "unbindable (optionally r-), got `" + v + "`");
+      s.rootfs_propagation = it->second;
+    }
+    // What ctvrt does not implement is refused, never ignored.
+    for (const char* f : {"sysctl", "intelRdt", "personality", "mountLabel", "timeOffsets"})
+      if (linux_.contains(f) && !linux_[f].is_null() && !linux_[f].empty())
+        return FieldError(std::string("linux.") + f, "not supported by ctvrt");
     s.cgroups_path = linux_.value("cgroupsPath", "");
     if (!s.cgroups_path.empty()) {
       // Checked here too (with a fixture /proc/self/cgroup), so a bad path is named at parse time.
@@ -298,6 +316,26 @@ Result<ContainerSpec> ParseConfig(const std::string& text, const std::string& bu
       for (const DeviceNode& n : s.devices)
         if (n.type != 'p')
           s.limits.device_rules.push_back({true, n.type, n.major, n.minor, "rwm"});
+    }
+    // Resource fields ctvrt applies; any other one is refused by name.
+    static const std::map<std::string, std::vector<std::string>> kSupported = {
+        {"memory", {"limit", "swap"}},
+        {"cpu", {"shares", "quota", "period", "cpus", "mems"}},
+        {"pids", {"limit"}},
+        {"blockIO", {"weight"}},
+        {"devices", {}}};
+    for (auto& [k, v] : res.items()) {
+      if (v.is_null()) continue;
+      auto it = kSupported.find(k);
+      if (it == kSupported.end())
+        return FieldError("linux.resources." + k, "not supported by ctvrt");
+      if (k == "devices") continue;
+      for (auto& [f, fv] : v.items()) {
+        if (fv.is_null()) continue;
+        bool ok = false;
+        for (const std::string& name : it->second) ok |= name == f;
+        if (!ok) return FieldError("linux.resources." + k + "." + f, "not supported by ctvrt");
+      }
     }
     if (res.contains("memory")) {
       const json& m = res["memory"];
