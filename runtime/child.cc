@@ -144,6 +144,15 @@ void SetupConsole(const ChildPlan& p) {
   if (slave > 2) ::close(slave);
 }
 
+void LoadSeccomp(const ChildPlan& p) {
+  if (p.seccomp_flags != 0) {
+    if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p.seccomp_flags, p.seccomp) != 0)
+      Fail(p, kStageSeccomp, errno);
+  } else if (::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, p.seccomp, 0, 0) != 0) {
+    Fail(p, kStageSeccomp, errno);
+  }
+}
+
 void ResetSignals() {
   struct sigaction sa;
   std::memset(&sa, 0, sizeof sa);
@@ -271,11 +280,19 @@ void RunChild(const ChildPlan& p) {
     rlimit v{r.soft, r.hard};
     if (::setrlimit(r.resource, &v) != 0) Fail(p, kStageRlimit, errno, static_cast<int>(i));
   }
+  // Without no_new_privs the filter must be loaded while we still have CAP_SYS_ADMIN (runc does
+  // the same): the profile then has to allow the few calls below (setresuid, capset, chdir...).
+  bool seccomp_loaded = false;
+  if (p.seccomp && !p.no_new_privs) {
+    LoadSeccomp(p);
+    seccomp_loaded = true;
+  }
   for (int c = 0; c < 64; ++c) {
     uint64_t bit = uint64_t{1} << c;
     if ((p.all_caps & bit) && !(p.keep_caps & bit) && ::prctl(PR_CAPBSET_DROP, c, 0, 0, 0) != 0)
       Fail(p, kStageBounding, errno, c);
   }
+  if (p.explicit_caps && ::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) Fail(p, kStageKeepCaps, errno);
   if (p.groups && !p.groups->empty()) {
     if (::setgroups(p.groups->size(), p.groups->data()) != 0) Fail(p, kStageGroups, errno);
   } else if (!p.userns && ::setgroups(0, nullptr) != 0) {
@@ -283,9 +300,19 @@ void RunChild(const ChildPlan& p) {
   }
   if (::setresgid(p.gid, p.gid, p.gid) != 0) Fail(p, kStageSetGid, errno);
   if (::setresuid(p.uid, p.uid, p.uid) != 0) Fail(p, kStageSetUid, errno);
-  // A non-root uid lost its permitted set in setresuid (no keepcaps), as Docker's non-root
-  // users do; root keeps exactly the allowed set.
-  if (p.uid == 0) {
+  if (p.explicit_caps) {
+    if (::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0) Fail(p, kStageKeepCaps, errno);
+    __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[2];
+    for (int i = 0; i < 2; ++i) {
+      data[i].effective = static_cast<uint32_t>(p.cap_eff >> (32 * i));
+      data[i].permitted = static_cast<uint32_t>(p.cap_perm >> (32 * i));
+      data[i].inheritable = static_cast<uint32_t>(p.cap_inh >> (32 * i));
+    }
+    if (::syscall(SYS_capset, &hdr, data) != 0) Fail(p, kStageCaps, errno);
+  } else if (p.uid == 0) {
+    // A non-root uid lost its permitted set in setresuid (no keepcaps), as Docker's non-root
+    // users do; root keeps exactly the allowed set.
     __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
     __user_cap_data_struct data[2];
     for (int i = 0; i < 2; ++i) {
@@ -296,8 +323,14 @@ void RunChild(const ChildPlan& p) {
   }
   if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
     Fail(p, kStageCaps, errno);
+  // capabilities(7): an ambient capability must be permitted and inheritable. `runc spec` lists
+  // ambient ones without inheritable; like runc, those are left out rather than failing.
+  for (int c = 0; p.explicit_caps && c < 64; ++c)
+    if ((p.cap_amb & p.cap_inh & p.cap_perm & (uint64_t{1} << c)) &&
+        ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) != 0)
+      Fail(p, kStageAmbient, errno, c);
   if (::chdir(p.cwd) != 0) Fail(p, kStageCwd, errno);
-  ::umask(022);
+  ::umask(p.umask);
 
   if (fifo >= 0) {
     Progress(p, kProgressCreated);
@@ -314,12 +347,7 @@ void RunChild(const ChildPlan& p) {
   if (p.no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
     Fail(p, kStageNoNewPrivs, errno);
   // Last: the filter would deny some of the steps above (mount, pivot_root...).
-  if (p.seccomp && p.seccomp_flags != 0) {
-    if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p.seccomp_flags, p.seccomp) != 0)
-      Fail(p, kStageSeccomp, errno);
-  } else if (p.seccomp && ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, p.seccomp, 0, 0) != 0) {
-    Fail(p, kStageSeccomp, errno);
-  }
+  if (p.seccomp && !seccomp_loaded) LoadSeccomp(p);
   if (p.init) InitLoop(p);
   ResetSignals();
   Exec(p);

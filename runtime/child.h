@@ -37,6 +37,8 @@ enum Stage : int32_t {
   kStageExec,
   kStageJoinNs,   // index = the joined namespace (ContainerSpec::join_namespaces order)
   kStageConsole,  // index = the ConsoleStep
+  kStageAmbient,  // index = the capability
+  kStageKeepCaps,
   // Progress records (err == 0).
   kProgressMounts = 100,
   kProgressCreated = 101,
@@ -81,7 +83,13 @@ struct ChildPlan {
   const char* hostname = nullptr;
   const std::vector<fs::MountOp>* ops = nullptr;
   const std::vector<Rlimit>* rlimits = nullptr;
-  uint64_t all_caps = 0, keep_caps = 0;
+  uint64_t all_caps = 0, keep_caps = 0;  // keep_caps: the bounding set
+  // OCI process.capabilities: the sets exactly as given, kept across setresuid (PR_SET_KEEPCAPS)
+  // and set with capset; ambient ones raised last. false: ctvrt's image behaviour (root gets
+  // keep_caps in every set, a non-root user none).
+  bool explicit_caps = false;
+  uint64_t cap_eff = 0, cap_perm = 0, cap_inh = 0, cap_amb = 0;
+  mode_t umask = 022;
   uid_t uid = 0;
   gid_t gid = 0;
   const std::vector<gid_t>* groups = nullptr;

@@ -100,11 +100,15 @@ json HookJson(const Hook& h) {
 std::string HookState(const std::string& id, const std::string& status, pid_t pid,
                       const std::string& bundle,
                       const std::map<std::string, std::string>& annotations) {
+  // The config's annotations only: ctvrt's own bookkeeping (ctvbench.*) is not the user's.
+  json a = json::object();
+  for (const auto& [k, v] : annotations)
+    if (k.rfind("ctvbench.", 0) != 0 && k.rfind("org.ctvbench.", 0) != 0) a[k] = v;
   json j = {{"ociVersion", "1.0.2"},
             {"id", id},
             {"status", status},
             {"bundle", bundle},
-            {"annotations", annotations}};
+            {"annotations", a}};
   if (pid > 0) j["pid"] = pid;
   return j.dump();
 }

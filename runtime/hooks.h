@@ -35,7 +35,8 @@ struct Hooks {
   }
 };
 
-// The state a hook reads on stdin (runtime-spec state.md).
+// The state a hook reads on stdin (runtime-spec state.md). `annotations` are the container's;
+// ctvrt's own (keys starting with "ctvbench." or "org.ctvbench.") are left out.
 std::string HookState(const std::string& id, const std::string& status, pid_t pid,
                       const std::string& bundle,
                       const std::map<std::string, std::string>& annotations);

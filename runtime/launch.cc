@@ -69,6 +69,10 @@ const char* StageName(int32_t s) {
       return "join namespace";
     case internal::kStageConsole:
       return "set up the terminal";
+    case internal::kStageAmbient:
+      return "raise ambient capability";
+    case internal::kStageKeepCaps:
+      return "set PR_SET_KEEPCAPS";
   }
   return "set up the container";
 }
@@ -276,6 +280,9 @@ Status Container::ReadSync(bool stop_at_created, const LaunchOptions* options) {
     if (r.stage == internal::kStageJoinNs && r.index >= 0 &&
         static_cast<size_t>(r.index) < join_paths_.size())
       return Error{r.err, "join namespace", join_paths_[r.index], "in container " + id_};
+    if ((r.stage == internal::kStageAmbient || r.stage == internal::kStageBounding) &&
+        r.index >= 0 && r.index < 64)
+      return Error{r.err, StageName(r.stage), security::CapName(r.index), "in container " + id_};
     if (r.stage == internal::kStageConsole)
       return Error{r.err, ConsoleStepName(r.index), "", "in container " + id_};
     if (r.stage == internal::kStageExec)
@@ -316,12 +323,15 @@ Status Container::Destroy(bool remove_dir) {
 }
 
 Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
-  if (spec.process.args.empty()) return MakeError("launch container", spec.id, "no command to run");
+  // Without a process (an OCI config.json without one) the container can only be created: it
+  // waits on the exec FIFO, and `start` refuses it.
+  if (spec.process.args.empty() && (spec.has_process || o.exec_fifo.empty()))
+    return MakeError("launch container", spec.id, "no command to run");
   Container c;
   c.id_ = spec.id;
   c.dir_ = o.container_dir;
   c.keep_cgroup_parents_ = o.keep_cgroup_parents;
-  c.program_ = spec.process.args[0];
+  c.program_ = spec.process.args.empty() ? "" : spec.process.args[0];
 
   // Namespaces to join: opened and checked (a namespace of the right kind) before anything
   // exists, so a wrong path costs nothing to undo. User and pid are joined before clone (by a
@@ -352,8 +362,11 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
   // Everything the child needs, prepared before clone.
   std::vector<fs::MountOp> ops;
   // In a joined mount namespace the filesystem is whatever it holds (see spec.h).
+  // A bundle without a mount namespace runs in ours as it is (runc: no pivot, no rootfs mounts);
+  // image layers always need one (BuildRootfsPlan refuses).
   bool has_rootfs =
-      (!spec.lower_dirs.empty() || !spec.rootfs_dir.empty()) && !(spec.JoinedFlags() & CLONE_NEWNS);
+      (!spec.lower_dirs.empty() || !spec.rootfs_dir.empty()) && !(spec.JoinedFlags() & CLONE_NEWNS) &&
+      (!spec.lower_dirs.empty() || (spec.namespaces & CLONE_NEWNS));
   if (has_rootfs) {
     fs::RootfsPaths paths{o.container_dir + "/rootfs", o.container_dir + "/upper",
                           o.container_dir + "/work"};
@@ -375,7 +388,8 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
   bool has_path = false;
   for (auto& e : env) has_path |= e.rfind("PATH=", 0) == 0;
   if (!has_path) env.push_back(kDefaultPath);
-  std::vector<std::string> candidates = ExecCandidates(spec.process);
+  std::vector<std::string> candidates;
+  if (!spec.process.args.empty()) candidates = ExecCandidates(spec.process);
   std::vector<char*> argv = CStrings(spec.process.args);
   std::vector<char*> envp = CStrings(env);
   std::vector<gid_t> groups(spec.process.additional_gids.begin(),
@@ -414,7 +428,12 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
   if (spec.use_cgroup) {
     const cgroup::CgroupMounts* mounts = o.cgroup_mounts;
     if (!mounts) mounts = CTV_TRY(HostCgroupMounts());
-    c.cgroup_ = CTV_TRY(cgroup::NewManager(*mounts, spec.id));
+    if (spec.cgroups_path.empty()) {
+      c.cgroup_ = CTV_TRY(cgroup::NewManager(*mounts, spec.id));
+    } else {
+      std::string self = CTV_TRY(ReadFile("/proc/self/cgroup"));
+      c.cgroup_ = CTV_TRY(cgroup::NewManagerAt(*mounts, spec.cgroups_path, self));
+    }
     Status s = c.cgroup_->Create(spec.limits);
     if (!s) {
       (void)c.cgroup_->Destroy();
@@ -451,6 +470,14 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
   plan.rlimits = &spec.process.rlimits;
   plan.all_caps = security::AllCaps();
   plan.keep_caps = spec.process.caps & plan.all_caps;
+  if (spec.process.cap_sets) {
+    plan.explicit_caps = true;
+    plan.cap_eff = spec.process.cap_sets->effective & plan.all_caps;
+    plan.cap_perm = spec.process.cap_sets->permitted & plan.all_caps;
+    plan.cap_inh = spec.process.cap_sets->inheritable & plan.all_caps;
+    plan.cap_amb = spec.process.cap_sets->ambient & plan.all_caps;
+  }
+  plan.umask = spec.process.umask;
   plan.uid = spec.process.uid;
   plan.gid = spec.process.gid;
   plan.groups = &groups;
@@ -498,7 +525,7 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
   // The go-ahead round trip is needed only when the parent has work to do on the child before it
   // may run: id maps (user namespace), or a cgroup join by pid (v2, in case clone3 is refused).
   const bool need_go = (spec.namespaces & CLONE_NEWUSER) || (c.cgroup_ && join_raw.empty()) ||
-                       static_cast<bool>(o.before_start);
+                       static_cast<bool>(o.before_start) || spec.process.oom_score_adj;
   if (!need_go) plan.go_fd = -1;
   int flags = (spec.namespaces & ~CLONE_NEWCGROUP);
   long pid = -1;
@@ -544,6 +571,13 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
     if (u.empty()) u = {{0, 0, 1}};
     if (g.empty()) g = u;
     Status s = ns::WriteIdMaps(static_cast<pid_t>(pid), u, g, false);
+    if (!s) return fail(std::move(s).error());
+  }
+  if (spec.process.oom_score_adj) {
+    // Written by us (host root): lowering it needs CAP_SYS_RESOURCE in the initial user
+    // namespace, which a child in a new user namespace lacks. exec keeps it.
+    std::string f = "/proc/" + std::to_string(pid) + "/oom_score_adj";
+    Status s = cgroup::WriteValue(f, std::to_string(*spec.process.oom_score_adj));
     if (!s) return fail(std::move(s).error());
   }
   if (c.cgroup_ && !joined_at_clone && join_raw.empty()) {

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 #include "core/clock.h"
@@ -38,6 +39,7 @@ Status CreateDir(const RunRequest& req, State* st) {
   st->bundle = req.bundle;
   st->command = req.spec.process.args;
   st->annotations = req.annotations;
+  if (!req.spec.has_process) st->annotations[kNoProcessAnnotation] = "true";
   if (req.net_mode == net::NetworkMode::kBridge) {
     // Persist the config so delete/gc detach with what attached (tests use their own).
     const net::NetworkConfig& nc = req.net_config;
@@ -156,9 +158,9 @@ Result<Container> LaunchRecorded(const RunRequest& req, LaunchOptions options, S
     options.before_start = [&req, st, attach](pid_t pid) -> Status {
       if (attach) CTV_CHECK(attach(pid));
       // The namespaces exist, nothing of the workload runs yet (runtime-spec: prestart and
-      // createRuntime). A failure fails the launch, which then removes everything.
+      // createRuntime; their state says "created", as runc's does). A failure fails the launch, which then removes everything.
       if (req.spec.hooks.prestart.empty() && req.spec.hooks.create_runtime.empty()) return Ok();
-      std::string state = HookState(req.spec.id, "creating", pid, req.bundle, st->annotations);
+      std::string state = HookState(req.spec.id, "created", pid, req.bundle, st->annotations);
       CTV_CHECK(RunHooks(req.spec.hooks.prestart, "hooks.prestart", state));
       return RunHooks(req.spec.hooks.create_runtime, "hooks.createRuntime", state);
     };
@@ -176,7 +178,10 @@ Result<Container> LaunchRecorded(const RunRequest& req, LaunchOptions options, S
   options.container_dir = dir;
   if (req.wait_for_start) {
     options.exec_fifo = dir + "/exec.fifo";
-    if (::mkfifo(options.exec_fifo.c_str(), 0600) != 0) {
+    // 0622, as runc's: PID 1 opens it for writing after it became process.user, which may be
+    // any uid (mapped into a user namespace or not); only `start` (root) reads it.
+    if (::mkfifo(options.exec_fifo.c_str(), 0600) != 0 ||
+        ::chmod(options.exec_fifo.c_str(), 0622) != 0) {
       Error e = ErrnoError("mkfifo", options.exec_fifo);
       (void)fs::RemoveTree(dir);
       return e;
@@ -190,6 +195,12 @@ Result<Container> LaunchRecorded(const RunRequest& req, LaunchOptions options, S
   st->pid = c->Pid();
   st->pid_start = ProcessStartTime(st->pid);
   if (*c->CgroupJoin()) st->annotations[kCgroupJoinAnnotation] = c->CgroupJoin();
+  if (!req.spec.cgroups_path.empty() && c->Cgroup()) {
+    std::string paths;
+    for (const std::string& p : c->Cgroup()->Paths())
+      if (fs::Exists(p)) paths += (paths.empty() ? "" : "\n") + p;
+    st->annotations[kCgroupPathsAnnotation] = paths;
+  }
   if (req.net_mode == net::NetworkMode::kBridge) {
     st->annotations[kNetAnnotationAddress] = attached->Address();
     std::string ports;
@@ -236,6 +247,10 @@ Result<State> LaunchDetached(const RunRequest& req) {
     pid_t shim = ::fork();
     if (shim != 0) ::_exit(shim < 0 ? 1 : 0);
     report.read.Reset();
+    // Copies of the caller's stdio for the container, taken before ours become /dev/null.
+    Fd caller_stdio[3];
+    if (req.inherit_stdio)
+      for (int i = 0; i < 3; ++i) caller_stdio[i] = Fd(::fcntl(i, F_DUPFD_CLOEXEC, 3));
     int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
     ::dup2(null, 0);
     ::dup2(null, 1);
@@ -259,7 +274,13 @@ Result<State> LaunchDetached(const RunRequest& req) {
       log_fd = CTV_TRY(OpenFile(tmp_log, O_WRONLY | O_CREAT | O_APPEND, 0640));
       o.stdout_fd = log_fd.Get();
       o.stderr_fd = log_fd.Get();
+      if (req.inherit_stdio) {
+        o.stdin_fd = caller_stdio[0].Get();
+        o.stdout_fd = caller_stdio[1].Get();
+        o.stderr_fd = caller_stdio[2].Get();
+      }
       auto r = LaunchRecorded(req, o, &st, &network);
+      for (Fd& fd : caller_stdio) fd.Reset();  // the container has them; a reader sees its EOF
       if (!r) {
         ::unlink(tmp_log.c_str());
         return r;
@@ -278,17 +299,20 @@ Result<State> LaunchDetached(const RunRequest& req) {
     (void)!::write(report.write.Get(), ok.data(), ok.size());
     report.write.Reset();
     log_fd.Reset();
+    ExitStatus es{true, SIGKILL};
     if (req.wait_for_start) {
       Status s = c->WaitExec();
-      if (s) {
-        auto cur = LoadState(req.state_root, req.spec.id);
-        if (cur) {
-          cur->started = WallClockRfc3339();
-          (void)SaveState(req.state_root, *cur);
-        }
+      auto cur = LoadState(req.state_root, req.spec.id);
+      if (cur && s) {
+        cur->started = WallClockRfc3339();
+        (void)SaveState(req.state_root, *cur);
+      } else if (cur) {
+        // PID 1 failed after `created` (it exited 127 and was reaped): say why in the state.
+        cur->annotations[kErrorAnnotation] = s.error().ToString();
+        (void)SaveState(req.state_root, *cur);
+        es = ExitStatus{false, 127};
       }
     }
-    ExitStatus es{true, SIGKILL};
     if (c->Process().Running()) {
       auto w = c->Process().Wait();
       if (w) es = *w;
@@ -328,6 +352,10 @@ Status StartContainer(const std::string& root, const std::string& id) {
   std::string status = StatusOf(root, st);
   if (status != "created")
     return MakeError("start container", id, "container is " + status + ", not created");
+  if (st.annotations.count(kNoProcessAnnotation))
+    return MakeError("start container", id,
+                     "config.json has no process: nothing to start (runtime-spec: `start` "
+                     "refuses a container created without process)");
   std::string fifo = StateDir(root, id) + "/exec.fifo";
   // O_NONBLOCK read-open succeeds at once; the child is already blocked opening for write.
   Fd fd = CTV_TRY(OpenFile(fifo, O_RDONLY));
@@ -374,8 +402,16 @@ Status DeleteContainer(const std::string& root, const std::string& id, bool forc
     if (ProcessAlive(st->pid, st->pid_start)) ::kill(st->pid, SIGKILL);
   }
   const cgroup::CgroupMounts* mounts = CTV_TRY(HostCgroupMounts());
-  auto mgr = CTV_TRY(cgroup::NewManager(*mounts, id));
-  Status cg = mgr->Destroy();
+  Status cg;
+  auto custom = st ? st->annotations.find(kCgroupPathsAnnotation) : decltype(st->annotations.end()){};
+  if (st && custom != st->annotations.end()) {
+    std::istringstream in(custom->second);
+    for (std::string d; std::getline(in, d);)
+      if (Status s = cgroup::KillAndRemove(d); !s && cg) cg = s;
+  } else {
+    auto mgr = CTV_TRY(cgroup::NewManager(*mounts, id));
+    cg = mgr->Destroy();
+  }
   if (!keep_cgroup_parents) cgroup::RemoveEmptyParents(*mounts);  // the last one out takes them
   // The processes are gone (the cgroup is): the veth went with the namespace; drop the address
   // and the nft rules. No-op when the endpoint is already detached.

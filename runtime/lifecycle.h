@@ -25,6 +25,9 @@ struct RunRequest {
   std::string name, image, bundle;
   std::map<std::string, std::string> annotations;
   bool wait_for_start = false;  // OCI create: stop in "created" until `start`
+  // Detached: the container's stdin/stdout/stderr are the caller's own 0/1/2 (OCI bundles, as
+  // runc's pass-through) instead of /dev/null and <dir>/log (`ctvrt run -d IMAGE`).
+  bool inherit_stdio = false;
   // process.terminal of a detached container: the OCI console socket the pty master is sent to
   // (see LaunchOptions::console_socket).
   std::string console_socket;
@@ -44,6 +47,13 @@ inline constexpr const char* kNetAnnotationAddress = "ctvbench.net.address";
 inline constexpr const char* kNetAnnotationPorts = "ctvbench.net.ports";
 // How PID 1 joined its cgroup (Container::CgroupJoin), so `ctvrt state` shows which path ran.
 inline constexpr const char* kCgroupJoinAnnotation = "ctvbench.cgroup.join";
+// The cgroup directories of a container at a linux.cgroupsPath (newline-separated), so `delete`
+// and gc remove those and not "ctvbench/<id>".
+inline constexpr const char* kCgroupPathsAnnotation = "ctvbench.cgroup.paths";
+// Why PID 1 failed between `created` and exec (e.g. the exec itself), shown by `ctvrt state`.
+inline constexpr const char* kErrorAnnotation = "ctvbench.error";
+// Set when config.json had no `process`: `start` refuses the container.
+inline constexpr const char* kNoProcessAnnotation = "ctvbench.oci.no_process";
 // The host-wide network config: NetworkConfig's defaults, overridden by CTVRT_NET_ROOT,
 // CTVRT_NET_BRIDGE, CTVRT_NET_SUBNET, CTVRT_NET_TABLE (tests use their own bridge and table).
 net::NetworkConfig HostNetworkConfig();
@@ -55,7 +65,8 @@ net::NetworkConfig HostNetworkConfig();
 // released (left for DeleteContainer/gc).
 Result<Container> LaunchRecorded(const RunRequest& req, LaunchOptions options, State* state,
                                  net::ContainerNetwork* network = nullptr);
-// Forks a shim that launches and monitors the container; stdout+stderr go to <dir>/log.
+// Forks a shim that launches and monitors the container; stdout+stderr go to <dir>/log, or with
+// req.inherit_stdio the caller's stdio is passed through (the shim keeps no copy of it).
 // Returns once the container is running (or created, with wait_for_start).
 Result<State> LaunchDetached(const RunRequest& req);
 // Records the exit of PID 1 (no-op when the container dir is gone). With the container's cgroup,

@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,16 @@ struct ExtraMount {
   std::string data;
 };
 
+// OCI linux.devices[]: a node made in the container's /dev (mknod, or a bind of the host's node
+// in a user namespace) and allowed in the device cgroup.
+struct DeviceNode {
+  std::string path;  // absolute, under /dev
+  char type = 'c';   // 'c', 'b' or 'p'
+  uint32_t major = 0, minor = 0;
+  mode_t mode = 0666;  // permission bits
+  uint32_t uid = 0, gid = 0;
+};
+
 struct Rlimit {
   int resource = 0;  // RLIMIT_NOFILE...
   rlim_t soft = 0, hard = 0;
@@ -47,8 +58,20 @@ struct ProcessSpec {
   uint32_t uid = 0, gid = 0;
   std::vector<uint32_t> additional_gids;
   std::vector<Rlimit> rlimits;
+  mode_t umask = 022;  // OCI process.user.umask (runc's default 0022)
   bool no_new_privileges = true;
+  // The bounding set; with `cap_sets` unset it is also the effective, permitted and inheritable
+  // set of root (and a non-root user gets none), ctvrt's behaviour for images.
   security::CapSet caps = security::DefaultCaps();
+  // OCI process.capabilities: every set exactly as given (a missing set is empty), kept across
+  // the switch to a non-root user; ambient capabilities are raised last, those in the permitted
+  // and inheritable sets (capabilities(7)); others are left out, as runc does.
+  struct CapSets {
+    security::CapSet effective = 0, permitted = 0, inheritable = 0, ambient = 0;
+  };
+  std::optional<CapSets> cap_sets;
+  // OCI process.oomScoreAdj: written to /proc/self/oom_score_adj before privileges are dropped.
+  std::optional<int> oom_score_adj;
   // false: no filter. true: `seccomp_profile` when set (an OCI bundle's linux.seccomp), else
   // ctvrt's default profile.
   bool seccomp = true;
@@ -75,11 +98,21 @@ struct ContainerSpec {
   std::vector<ns::IdMap> uid_maps, gid_maps;  // with CLONE_NEWUSER
   std::vector<Volume> volumes;
   std::vector<ExtraMount> extra_mounts;
+  std::vector<DeviceNode> devices;
+  // OCI linux.rootfsPropagation: MS_SHARED, MS_SLAVE, MS_PRIVATE or MS_UNBINDABLE (| MS_REC)
+  // applied to the container's "/" after pivot_root; 0 = leave it private.
+  unsigned long rootfs_propagation = 0;
   std::vector<std::string> masked_paths = DefaultMaskedPaths();
   std::vector<std::string> readonly_paths = DefaultReadonlyPaths();
   cgroup::Limits limits;
   bool use_cgroup = true;
+  // OCI linux.cgroupsPath (runc's rules, cgroup::ResolveCgroupsPath); empty: "ctvbench/<id>".
+  std::string cgroups_path;
   ProcessSpec process;
+  // An OCI config.json without `process`: `create` builds the container, `start` refuses it.
+  bool has_process = true;
+  // OCI config.json annotations: recorded in the state, given to hooks.
+  std::map<std::string, std::string> annotations;
   bool init = false;  // a tiny PID 1 that reaps zombies and forwards signals to the workload
   Hooks hooks;        // OCI hooks (bundles): run by lifecycle.h's functions and the CLI
 

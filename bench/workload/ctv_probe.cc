@@ -16,7 +16,9 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/sysmacros.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -77,6 +79,11 @@ const char* kUsage =
     "                            the device, its kernel drivers and MiB/s (this machine's clock)\n"
     "  emit --kib N              write N KiB of text lines to stdout (in a guest: the marker\n"
     "                            channel, UART or virtio console) and drain it; reports KiB/s\n"
+    "  procinfo                  what the runtime set up for this process: capability sets\n"
+    "                            (hex, /proc/self/status), no_new_privs, oom_score_adj, rlimits\n"
+    "                            (nofile, nproc, core; -1 = unlimited), uid/gid/groups/umask,\n"
+    "                            /dev nodes (type, major, minor, mode, owner), the propagation\n"
+    "                            of / and of every mount, /proc/self/cgroup, memory limit\n"
     "Measuring modes print one JSON object on stdout.\n";
 
 [[noreturn]] void UsageError(const char* mode, const std::string& msg) {
@@ -722,6 +729,97 @@ int Ptrace() {
   return 0;
 }
 
+// ---- runtime set-up ---------------------------------------------------------------------------
+
+// The value of "Key:\t..." in /proc/self/status.
+std::string StatusField(const std::string& status, const char* key) {
+  std::string k = std::string("\n") + key + ":";
+  size_t at = ("\n" + status).find(k);
+  if (at == std::string::npos) return "";
+  size_t b = at + k.size() - 1, e = status.find('\n', b);
+  std::string v = status.substr(b, e == std::string::npos ? std::string::npos : e - b);
+  while (!v.empty() && (v[0] == '\t' || v[0] == ' ')) v.erase(0, 1);
+  return v;
+}
+
+std::string Rlim(int resource) {
+  rlimit r{};
+  getrlimit(resource, &r);
+  auto v = [](rlim_t x) { return x == RLIM_INFINITY ? -1LL : static_cast<long long>(x); };
+  return "[" + std::to_string(v(r.rlim_cur)) + "," + std::to_string(v(r.rlim_max)) + "]";
+}
+
+// "shared:N master:M unbindable" optional fields of a mountinfo line -> "shared", "slave",
+// "unbindable" or "private".
+std::string Propagation(const std::string& optional) {
+  if (optional.find("shared:") != std::string::npos) return "shared";
+  if (optional.find("master:") != std::string::npos) return "slave";
+  if (optional.find("unbindable") != std::string::npos) return "unbindable";
+  return "private";
+}
+
+int ProcInfo() {
+  std::string status;
+  if (FILE* f = std::fopen("/proc/self/status", "re")) {
+    char buf[8192];
+    status.assign(buf, std::fread(buf, 1, sizeof buf, f));
+    std::fclose(f);
+  }
+  std::string caps;
+  for (const char* k : {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"})
+    caps += (caps.empty() ? "" : ",") + JsonString(k) + ":" + JsonString(StatusField(status, k));
+  gid_t groups[256];
+  int ng = getgroups(256, groups);
+  std::string gl;
+  for (int i = 0; i < ng; ++i) gl += (i ? "," : "") + std::to_string(groups[i]);
+  std::string devs;
+  if (DIR* d = opendir("/dev")) {
+    while (dirent* e = readdir(d)) {
+      struct stat st;
+      std::string path = std::string("/dev/") + e->d_name;
+      if (lstat(path.c_str(), &st) != 0 || !(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) continue;
+      char buf[256];
+      std::snprintf(buf, sizeof buf,
+                    "%s{\"path\":%s,\"type\":\"%c\",\"major\":%u,\"minor\":%u,\"mode\":%u,"
+                    "\"uid\":%u,\"gid\":%u}",
+                    devs.empty() ? "" : ",", JsonString(path).c_str(),
+                    S_ISCHR(st.st_mode) ? 'c' : 'b', major(st.st_rdev), minor(st.st_rdev),
+                    st.st_mode & 07777, st.st_uid, st.st_gid);
+      devs += buf;
+    }
+    closedir(d);
+  }
+  // mountinfo: "id parent maj:min root mountpoint options optional... - fstype source super".
+  std::string root_prop, mounts;
+  if (FILE* f = std::fopen("/proc/self/mountinfo", "re")) {
+    char line[4096];
+    while (std::fgets(line, sizeof line, f)) {
+      char mp[1024], opts[512];
+      int n = 0;
+      if (std::sscanf(line, "%*s %*s %*s %*s %1023s %511s %n", mp, opts, &n) < 2) continue;
+      std::string rest = line + n;
+      std::string prop = Propagation(rest.substr(0, rest.find(" - ")));
+      if (std::string(mp) == "/") root_prop = prop;
+      mounts += (mounts.empty() ? "" : ",") + JsonString(mp) + ":" + JsonString(prop);
+    }
+    std::fclose(f);
+  }
+  std::string mem = ReadSmall("/sys/fs/cgroup/memory/memory.limit_in_bytes");
+  if (mem.empty()) mem = ReadSmall("/sys/fs/cgroup/memory.max");
+  std::printf(
+      "{\"mode\":\"procinfo\",\"caps\":{%s},\"no_new_privs\":%d,\"oom_score_adj\":%s,"
+      "\"rlimits\":{\"nofile\":%s,\"nproc\":%s,\"core\":%s},\"uid\":%d,\"gid\":%d,\"euid\":%d,"
+      "\"egid\":%d,\"groups\":[%s],\"umask\":%s,\"devices\":[%s],\"root_propagation\":%s,"
+      "\"mounts\":{%s},\"cgroup\":%s,\"memory_limit\":%s}\n",
+      caps.c_str(), prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0),
+      JsonString(ReadSmall("/proc/self/oom_score_adj")).c_str(), Rlim(RLIMIT_NOFILE).c_str(),
+      Rlim(RLIMIT_NPROC).c_str(), Rlim(RLIMIT_CORE).c_str(), getuid(), getgid(), geteuid(),
+      getegid(), gl.c_str(), JsonString(StatusField(status, "Umask")).c_str(), devs.c_str(),
+      JsonString(root_prop).c_str(), mounts.c_str(),
+      JsonString(ReadSmall("/proc/self/cgroup")).c_str(), JsonString(mem).c_str());
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::fputs(kUsage, stderr);
@@ -749,9 +847,10 @@ int main(int argc, char** argv) {
     return TcpRr(Options("tcp-rr", rest, args, {"--connect", "--iters", "--timeout", "--cpu"}));
   if (mode == "blkread") return BlkRead(Options("blkread", rest, args, {"--mib", "--timeout"}));
   if (mode == "emit") return Emit(Options("emit", rest, args, {"--kib"}));
+  if (mode == "procinfo") return (Options("procinfo", rest, args, {}), ProcInfo());
   std::fprintf(stderr,
                "ctv-probe: unknown mode '%s' (modes: noop, ready, syscall, memtouch, cpuspin, "
-               "forkbomb, hostinfo, ptrace, http, tcp-rr-server, tcp-rr, blkread, emit)\n",
+               "forkbomb, hostinfo, ptrace, http, tcp-rr-server, tcp-rr, blkread, emit, procinfo)\n",
                mode.c_str());
   return kExitUsage;
 }

@@ -136,6 +136,63 @@ std::vector<std::string> ListContainerCgroups(const CgroupMounts& mounts,
   return out;
 }
 
+Result<std::string> ResolveCgroupsPath(const std::string& path, const std::string& self,
+                                       const std::string& controller) {
+  auto bad = [&](const std::string& why) {
+    return MakeError("parse config.json", "linux.cgroupsPath", why + ": " + path);
+  };
+  if (path.find(':') != std::string::npos)
+    return bad("the systemd form slice:prefix:name needs a systemd cgroup driver, which ctvrt "
+               "does not have; give a path");
+  std::vector<std::string> parts;
+  std::string base;
+  if (path[0] != '/') {
+    // The caller's own cgroup in this hierarchy.
+    std::istringstream in(self);
+    std::string line;
+    bool found = false;
+    while (std::getline(in, line)) {
+      size_t a = line.find(':'), b = line.find(':', a + 1);
+      if (a == std::string::npos || b == std::string::npos) continue;
+      std::string ctrls = line.substr(a + 1, b - a - 1), p = line.substr(b + 1);
+      bool match = controller.empty() ? line.rfind("0::", 0) == 0 : false;
+      std::istringstream cs(ctrls);
+      for (std::string c; !controller.empty() && std::getline(cs, c, ',');) match |= c == controller;
+      if (!match) continue;
+      base = controller.empty() ? p.substr(0, p.rfind('/')) : p;
+      found = true;
+      break;
+    }
+    if (!found)
+      return MakeError("resolve linux.cgroupsPath", path,
+                       "no cgroup of ours for " + (controller.empty() ? "v2" : controller) +
+                           " in /proc/self/cgroup");
+  }
+  std::string full = base + "/" + path, out;
+  std::istringstream comps(full);
+  for (std::string c; std::getline(comps, c, '/');) {
+    if (c.empty() || c == ".") continue;
+    if (c == "..") return bad("`..` is not allowed");
+    out += (out.empty() ? "" : "/") + c;
+  }
+  if (out.empty()) return bad("names the root cgroup");
+  return out;
+}
+
+Result<std::unique_ptr<Manager>> NewManagerAt(const CgroupMounts& mounts,
+                                              const std::string& cgroups_path,
+                                              const std::string& self,
+                                              const std::string& root_prefix) {
+  if (mounts.mode == "v2")
+    return NewV2Manager(root_prefix + mounts.v2_mount, "",
+                        CTV_TRY(ResolveCgroupsPath(cgroups_path, self, "")));
+  std::vector<std::pair<std::string, std::string>> rel;
+  for (auto& [c, mp] : mounts.v1_mounts)
+    rel.emplace_back(c, CTV_TRY(ResolveCgroupsPath(cgroups_path, self, c)));
+  if (rel.empty()) return MakeError("set up cgroups", "", "no cgroup hierarchy is mounted");
+  return NewV1Manager(mounts, "", root_prefix, std::move(rel));
+}
+
 Result<std::unique_ptr<Manager>> NewManager(const CgroupMounts& mounts, const std::string& name,
                                             const std::string& root_prefix) {
   if (mounts.mode == "v2") return NewV2Manager(root_prefix + mounts.v2_mount, name);

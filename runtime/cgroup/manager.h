@@ -29,6 +29,19 @@ struct IoThrottle {
   std::optional<uint64_t> read_bps, write_bps, read_iops, write_iops;
 };
 
+// One device cgroup rule (OCI linux.resources.devices[]): type 'a', 'c' or 'b'; -1 = any number.
+struct DeviceRule {
+  bool allow = false;
+  char type = 'a';
+  int64_t major = -1, minor = -1;
+  std::string access = "rwm";
+  // "c 1:3 rwm", "a *:* rwm": the v1 devices.allow/devices.deny syntax.
+  std::string ToString() const {
+    auto n = [](int64_t v) { return v < 0 ? std::string("*") : std::to_string(v); };
+    return std::string(1, type) + " " + n(major) + ":" + n(minor) + " " + access;
+  }
+};
+
 struct Limits {
   std::optional<int64_t> memory_bytes;
   std::optional<int64_t> memory_swap_bytes;  // memory + swap (docker's --memory-swap); -1 = no cap
@@ -39,6 +52,11 @@ struct Limits {
   std::optional<int64_t> pids;
   std::optional<uint16_t> io_weight;  // 10..1000 (v1 blkio.weight is 10..1000 too)
   std::vector<IoThrottle> io_throttle;
+  // Device cgroup: when `devices` is set, everything is denied, then these rules apply in order
+  // (the caller appends the devices the container needs, as runc does). v1 only: on v2 the
+  // device controller is an eBPF program ctvrt does not build, and Create refuses.
+  bool devices = false;
+  std::vector<DeviceRule> device_rules;
 };
 
 struct Stats {
@@ -76,13 +94,33 @@ class Manager {
   virtual std::vector<std::string> Paths() const = 0;
 };
 
+// An OCI linux.cgroupsPath resolved against one hierarchy, with runc's rules: an absolute path is
+// below the hierarchy's root; a relative one is below the caller's own cgroup in that hierarchy
+// (`proc_self_cgroup` is /proc/self/cgroup's text; v1: the line naming `controller`; v2, empty
+// controller: the PARENT of the "0::" cgroup, as runc's fs2 does, since the caller's own cgroup
+// may not have children next to its processes). The result has no leading '/' ("" = the root).
+// The systemd form "slice:prefix:name" and `..` components are refused, naming the field.
+Result<std::string> ResolveCgroupsPath(const std::string& cgroups_path,
+                                       const std::string& proc_self_cgroup,
+                                       const std::string& controller);
+
 // Picks v2 on a pure v2 host, v1 otherwise (hybrid hosts keep their controllers on v1).
 // `name` is the container's cgroup name under "ctvbench/".
 Result<std::unique_ptr<Manager>> NewManager(const CgroupMounts& mounts, const std::string& name,
                                             const std::string& root_prefix = "");
-std::unique_ptr<Manager> NewV1Manager(const CgroupMounts& mounts, const std::string& name,
-                                      const std::string& root_prefix = "");
-std::unique_ptr<Manager> NewV2Manager(const std::string& v2_root, const std::string& name);
+// With a non-empty `cgroups_path` (OCI) the cgroup is there (ResolveCgroupsPath) instead of
+// "ctvbench/<name>".
+Result<std::unique_ptr<Manager>> NewManagerAt(const CgroupMounts& mounts,
+                                              const std::string& cgroups_path,
+                                              const std::string& proc_self_cgroup,
+                                              const std::string& root_prefix = "");
+// `rel` (v1): controller -> directory relative to its hierarchy root; empty = "ctvbench/<name>".
+std::unique_ptr<Manager> NewV1Manager(
+    const CgroupMounts& mounts, const std::string& name, const std::string& root_prefix = "",
+    std::vector<std::pair<std::string, std::string>> rel = {});
+// `rel` (v2): the directory relative to the root; empty = "ctvbench/<name>".
+std::unique_ptr<Manager> NewV2Manager(const std::string& v2_root, const std::string& name,
+                                      const std::string& rel = "");
 
 // Every "ctvbench/<name>" directory on this host (all hierarchies), for gc.
 std::vector<std::string> ListContainerCgroups(const CgroupMounts& mounts,
@@ -115,6 +153,7 @@ Status PrepareCpusetV1(const std::string& dir);
 Status ApplyCpuset(const std::string& dir, const Limits& l, bool v1);
 Status ApplyIoV1(const std::string& dir, const Limits& l);
 Status ApplyIoV2(const std::string& dir, const Limits& l);
+Status ApplyDevicesV1(const std::string& dir, const Limits& l);
 }  // namespace controller
 
 // Small file helpers shared by the backends (tests use them on fixtures).

@@ -16,8 +16,9 @@ namespace {
 
 class V1Manager : public Manager {
  public:
-  V1Manager(const CgroupMounts& m, std::string name, std::string prefix)
-      : mounts_(m), name_(std::move(name)), prefix_(std::move(prefix)) {}
+  V1Manager(const CgroupMounts& m, std::string name, std::string prefix,
+            std::vector<std::pair<std::string, std::string>> rel)
+      : mounts_(m), name_(std::move(name)), prefix_(std::move(prefix)), rel_(std::move(rel)) {}
 
   std::string Version() const override { return "v1"; }
 
@@ -25,6 +26,7 @@ class V1Manager : public Manager {
     std::vector<std::string> wanted = {"memory", "cpu", "cpuacct", "pids"};
     if (l.cpuset_cpus || l.cpuset_mems) wanted.push_back("cpuset");
     if (l.io_weight || !l.io_throttle.empty()) wanted.push_back("blkio");
+    if (l.devices) wanted.push_back("devices");
     for (const std::string& c : wanted) {
       std::string mp = MountOf(c);
       if (mp.empty()) {
@@ -32,8 +34,21 @@ class V1Manager : public Manager {
         if (Asks(l, c)) return MakeError("set up cgroup", c, "controller not mounted on this host");
         continue;
       }
-      std::string dir = mp + "/" + kParentName + "/" + name_;
-      if (std::find(dirs_.begin(), dirs_.end(), dir) == dirs_.end()) {
+      std::string dir = DirIn(c, mp);
+      if (!rel_.empty() && std::find(dirs_.begin(), dirs_.end(), dir) == dirs_.end()) {
+        // linux.cgroupsPath: mkdir -p below the hierarchy root.
+        std::string rel = dir.substr(mp.size() + 1), at = mp;
+        for (size_t i = 0; i <= rel.size();) {
+          size_t j = rel.find('/', i);
+          if (j == std::string::npos) j = rel.size();
+          at += "/" + rel.substr(i, j - i);
+          if (::mkdir(at.c_str(), 0755) != 0 && errno != EEXIST)
+            return ErrnoError("create cgroup", at);
+          if (c == "cpuset") CTV_CHECK(controller::PrepareCpusetV1(at));
+          i = j + 1;
+        }
+        dirs_.push_back(dir);
+      } else if (std::find(dirs_.begin(), dirs_.end(), dir) == dirs_.end()) {
         std::string parent = mp + "/" + kParentName;
         // Retry: a concurrent gc may remove the (empty) parent between the two mkdirs.
         for (int attempt = 0;; ++attempt) {
@@ -54,6 +69,7 @@ class V1Manager : public Manager {
         CTV_CHECK(controller::ApplyCpuset(dir, l, true));
       }
       if (c == "blkio") CTV_CHECK(controller::ApplyIoV1(dir, l));
+      if (c == "devices") CTV_CHECK(controller::ApplyDevicesV1(dir, l));
     }
     return Ok();
   }
@@ -102,9 +118,12 @@ class V1Manager : public Manager {
   }
 
   std::vector<std::string> Paths() const override {
+    // At a linux.cgroupsPath only what Create made is ours (the same path may exist, someone
+    // else's, in the other hierarchies).
+    if (!rel_.empty() && !dirs_.empty()) return dirs_;
     std::vector<std::string> out;
     for (auto& [c, mp] : mounts_.v1_mounts) {
-      std::string d = prefix_ + mp + "/" + kParentName + "/" + name_;
+      std::string d = DirIn(c, prefix_ + mp);
       if (std::find(out.begin(), out.end(), d) == out.end()) out.push_back(d);
     }
     return out;
@@ -128,12 +147,20 @@ class V1Manager : public Manager {
     // Not created by this object: derive it (stats of a container another process created).
     std::string mp = MountOf(c);
     if (mp.empty()) return "";
-    std::string d = mp + "/" + kParentName + "/" + name_;
+    std::string d = DirIn(c, mp);
     return ::access(d.c_str(), F_OK) == 0 ? d : "";
+  }
+  // The container's directory in the hierarchy of controller `c` mounted at `mp`.
+  std::string DirIn(const std::string& c, const std::string& mp) const {
+    if (rel_.empty()) return mp + "/" + kParentName + "/" + name_;
+    for (auto& [name, rel] : rel_)
+      if (name == c) return rel.empty() ? mp : mp + "/" + rel;
+    return mp + "/" + rel_[0].second;
   }
 
   CgroupMounts mounts_;
   std::string name_, prefix_;
+  std::vector<std::pair<std::string, std::string>> rel_;
   std::vector<std::string> dirs_;
   std::vector<std::pair<std::string, std::string>> by_controller_;
 };
@@ -141,8 +168,9 @@ class V1Manager : public Manager {
 }  // namespace
 
 std::unique_ptr<Manager> NewV1Manager(const CgroupMounts& mounts, const std::string& name,
-                                      const std::string& root_prefix) {
-  return std::make_unique<V1Manager>(mounts, name, root_prefix);
+                                      const std::string& root_prefix,
+                                      std::vector<std::pair<std::string, std::string>> rel) {
+  return std::make_unique<V1Manager>(mounts, name, root_prefix, std::move(rel));
 }
 
 }  // namespace ctv::cgroup

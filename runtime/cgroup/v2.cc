@@ -16,14 +16,34 @@ namespace {
 
 class V2Manager : public Manager {
  public:
-  V2Manager(std::string root, std::string name)
-      : root_(std::move(root)), parent_(root_ + "/" + kParentName), dir_(parent_ + "/" + name) {}
+  V2Manager(std::string root, std::string name, const std::string& rel)
+      : root_(std::move(root)),
+        parent_(rel.empty() ? root_ + "/" + kParentName
+                            : (root_ + "/" + rel).substr(0, (root_ + "/" + rel).rfind('/'))),
+        dir_(rel.empty() ? parent_ + "/" + name : root_ + "/" + rel),
+        custom_(!rel.empty()) {}
 
   std::string Version() const override { return "v2"; }
 
   Status Create(const Limits& l) override {
+    if (l.devices)
+      return MakeError("set up cgroup", dir_,
+                       "linux.resources.devices / linux.devices: the cgroup v2 device controller "
+                       "(an eBPF program) is not supported by ctvrt");
+    if (custom_) {
+      // linux.cgroupsPath: every ancestor below the root enables what the limits need.
+      std::string rel = dir_.substr(root_.size() + 1), at = root_;
+      for (size_t i = 0; i <= rel.size();) {
+        size_t j = rel.find('/', i);
+        if (j == std::string::npos) j = rel.size();
+        CTV_CHECK(Enable(at, l));
+        at += "/" + rel.substr(i, j - i);
+        if (::mkdir(at.c_str(), 0755) != 0 && errno != EEXIST) return ErrnoError("create cgroup", at);
+        i = j + 1;
+      }
+    }
     // Retry: the (empty) parent may be removed by a finishing run or gc between the two mkdirs.
-    for (int attempt = 0;; ++attempt) {
+    for (int attempt = 0; !custom_; ++attempt) {
       if (::mkdir(parent_.c_str(), 0755) != 0 && errno != EEXIST)
         return ErrnoError("create cgroup", parent_);
       CTV_CHECK(Enable(root_, l));
@@ -99,13 +119,15 @@ class V2Manager : public Manager {
   }
 
   std::string root_, parent_, dir_;
+  bool custom_ = false;
   bool created_ = false;
 };
 
 }  // namespace
 
-std::unique_ptr<Manager> NewV2Manager(const std::string& v2_root, const std::string& name) {
-  return std::make_unique<V2Manager>(v2_root, name);
+std::unique_ptr<Manager> NewV2Manager(const std::string& v2_root, const std::string& name,
+                                      const std::string& rel) {
+  return std::make_unique<V2Manager>(v2_root, name, rel);
 }
 
 }  // namespace ctv::cgroup

@@ -404,6 +404,7 @@ int DoRun(Globals& g, RunFlags& f, const std::vector<std::string>& rest, bool cr
     req.spec = std::move(spec).value();
     req.spec.id = rest[0];
     req.bundle = abs;
+    req.annotations = req.spec.annotations;
     req.console_socket = f.console_socket;
     if (Status s = ApplyFlags(f, &req.spec); !s) return PrintUsage(s.error().ToString());
     if (Status s = ApplyNetwork(f, true, &req); !s) return PrintUsage(s.error().ToString());
@@ -412,6 +413,13 @@ int DoRun(Globals& g, RunFlags& f, const std::vector<std::string>& rest, bool cr
     if (Status s = ApplyUser(f.user, &req.spec); !s) return PrintError(s.error());
     if (req.spec.hostname.empty()) req.spec.hostname = req.spec.id;
     req.wait_for_start = create_only;
+    if (!req.spec.has_process && !create_only)
+      return PrintError(MakeError("run container", req.spec.id,
+                                  "config.json has no process: nothing to run (`create` accepts "
+                                  "it, `start` and `run` need one)"));
+    // runc's pass-through: without a terminal, the container's stdio is the one `create` (or
+    // `run -d` of a bundle) was given, not a log kept by ctvrt.
+    req.inherit_stdio = !req.spec.process.terminal;
     if (create_only || f.detach) return RunDetached(req, f.pid_file, false);
     return RunForeground(req, !f.keep, f.pid_file);
   }

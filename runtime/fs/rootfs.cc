@@ -120,6 +120,26 @@ Result<std::vector<MountOp>> BuildRootfsPlan(const runtime::ContainerSpec& spec,
       ops.push_back(op);
     }
   }
+  // OCI linux.devices: in our own /dev tmpfs (no symlink but ours can be on the way).
+  for (const runtime::DeviceNode& d : spec.devices) {
+    std::string rel = d.path.substr(5);  // after "/dev/"
+    for (size_t k = rel.find('/'); k != std::string::npos; k = rel.find('/', k + 1))
+      ops.push_back(Simple(K::kMkdir, r + "/dev/" + rel.substr(0, k)));
+    std::string path = r + d.path;
+    if (userns) {
+      // As runc: mknod is refused in a user namespace, bind the host's node.
+      ops.push_back(Simple(K::kTouch, path, 0666));
+      ops.push_back(Mount(d.path, path, "", MS_BIND));
+    } else {
+      MountOp op = Simple(K::kMknod, path, d.mode | (d.type == 'b'   ? S_IFBLK
+                                                      : d.type == 'p' ? S_IFIFO
+                                                                      : S_IFCHR));
+      op.dev = makedev(d.major, d.minor);
+      op.uid = d.uid;
+      op.gid = d.gid;
+      ops.push_back(op);
+    }
+  }
   for (auto [target, link] : {std::pair{"/proc/self/fd", "fd"},
                               {"/proc/self/fd/0", "stdin"},
                               {"/proc/self/fd/1", "stdout"},
@@ -189,6 +209,7 @@ Result<std::vector<MountOp>> BuildRootfsPlan(const runtime::ContainerSpec& spec,
     }
   }
   ops.push_back(Simple(K::kPivotRoot, r));
+  if (spec.rootfs_propagation) ops.push_back(Mount("", "/", "", spec.rootfs_propagation));
   for (const std::string& m : spec.masked_paths) {
     MountOp op = Simple(K::kMask, m);
     op.optional = true;
@@ -268,10 +289,17 @@ int RunOp(const MountOp& op, int* root_fd) {
       r = ::mkdir(t, op.mode);
       if (r != 0 && errno == EEXIST) r = 0;
       break;
-    case K::kMknod:
-      r = ::mknod(t, S_IFCHR | op.mode, op.dev);
-      if (r == 0) r = ::chmod(t, op.mode);
+    case K::kMknod: {
+      mode_t type = (op.mode & S_IFMT) ? (op.mode & S_IFMT) : S_IFCHR;
+      r = ::mknod(t, type | (op.mode & 07777), op.dev);
+      if (r != 0 && errno == EEXIST) {
+        ::unlink(t);  // linux.devices may replace a default node (/dev/null...)
+        r = ::mknod(t, type | (op.mode & 07777), op.dev);
+      }
+      if (r == 0) r = ::chmod(t, op.mode & 07777);
+      if (r == 0 && (op.uid != 0 || op.gid != 0)) r = ::lchown(t, op.uid, op.gid);
       break;
+    }
     case K::kTouch: {
       int fd = ::open(t, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, op.mode);
       if (fd < 0) return errno;

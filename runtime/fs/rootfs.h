@@ -27,7 +27,8 @@ struct MountOp {
   enum class Kind {
     kMount,         // mount(source, target, fstype, flags, data)
     kMkdir,         // mkdir(target, mode), EEXIST is fine
-    kMknod,         // mknod(target, mode, dev), then chmod(mode) (umask-proof)
+    kMknod,         // mknod(target, mode, dev), then chmod(mode) (umask-proof) and, when uid or
+                    // gid is set, lchown
     kTouch,         // create an empty file (a bind-mount target), EEXIST is fine
     kSymlink,       // symlink(source, target), EEXIST is fine
     kPivotRoot,     // chdir(target); pivot_root(".", "."); umount2(".", MNT_DETACH); chdir("/")
@@ -41,6 +42,8 @@ struct MountOp {
   unsigned long flags = 0;
   mode_t mode = 0;
   dev_t dev = 0;
+  uid_t uid = 0;  // kMknod: owner (0:0 = left as made)
+  gid_t gid = 0;
   bool optional = false;  // ENOENT (and for masks, any absence) is not an error
   // Targets chosen by the user or the image (volumes, config.json mounts) are resolved INSIDE
   // the new root (openat2 RESOLVE_IN_ROOT), so a symlink in the image (`data -> /etc`) cannot

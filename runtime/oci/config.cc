@@ -82,6 +82,51 @@ bool StandardDestination(const std::string& d) {
   return false;
 }
 
+// process.capabilities.<set>: names -> bits; absent set = empty.
+Result<bool> ParseCapList(const json& caps, const char* set, security::CapSet* out) {
+  if (!caps.contains(set) || caps[set].is_null()) return true;
+  int i = 0;
+  for (const std::string& c : caps[set].get<std::vector<std::string>>()) {
+    auto bit = security::ParseCap(c);
+    if (!bit)
+      return FieldError(std::string("process.capabilities.") + set + "[" + std::to_string(i) + "]",
+                        bit.error().ToString());
+    *out |= security::CapSet{1} << *bit;
+    ++i;
+  }
+  return true;
+}
+
+// runc's AllowedDevices: mknod of anything, and the nodes ctvrt puts in every /dev.
+std::vector<cgroup::DeviceRule> DefaultAllowedDevices() {
+  return {{true, 'c', -1, -1, "m"},  {true, 'b', -1, -1, "m"},   {true, 'c', 1, 3, "rwm"},
+          {true, 'c', 1, 5, "rwm"},  {true, 'c', 1, 7, "rwm"},   {true, 'c', 1, 8, "rwm"},
+          {true, 'c', 1, 9, "rwm"},  {true, 'c', 5, 0, "rwm"},   {true, 'c', 5, 1, "rwm"},
+          {true, 'c', 5, 2, "rwm"},  {true, 'c', 136, -1, "rwm"}, {true, 'c', 10, 200, "rwm"}};
+}
+
+// ociVersion must be a SemVer 2.0 version of the 1.x spec (runtime-spec config.md).
+Status CheckOciVersion(const json& j) {
+  // Absent is tolerated (configs written by hand); present, it must be a version.
+  if (!j.contains("ociVersion")) return Ok();
+  if (!j["ociVersion"].is_string()) return FieldError("ociVersion", "must be a string");
+  std::string v = j["ociVersion"].get<std::string>();
+  size_t i = 0;
+  int parts = 0;
+  while (parts < 3) {
+    size_t start = i;
+    while (i < v.size() && v[i] >= '0' && v[i] <= '9') ++i;
+    if (i == start || (i - start > 1 && v[start] == '0')) break;
+    ++parts;
+    if (parts < 3 && (i >= v.size() || v[i++] != '.')) break;
+  }
+  bool ok = parts == 3 && (i == v.size() || v[i] == '-' || v[i] == '+');
+  if (!ok) return FieldError("ociVersion", "not a SemVer version: \"" + v + "\"");
+  if (v[0] != '1' || v[1] != '.')
+    return FieldError("ociVersion", "ctvrt implements runtime-spec 1.x, not " + v);
+  return Ok();
+}
+
 }  // namespace
 
 Result<ContainerSpec> ParseConfig(const std::string& text, const std::string& bundle) {
@@ -93,38 +138,71 @@ Result<ContainerSpec> ParseConfig(const std::string& text, const std::string& bu
     std::string rp = root.value("path", "rootfs");
     s.rootfs_dir = rp.empty() || rp[0] == '/' ? rp : bundle + "/" + rp;
     s.readonly_rootfs = root.value("readonly", false);
-    const json& p = j.value("process", json::object());
+    CTV_CHECK(CheckOciVersion(j));
+    // runtime-spec: process is required by `start`, not by `create` (the CLI checks at start).
+    s.has_process = j.contains("process") && !j["process"].is_null();
+    const json& p = s.has_process ? j["process"] : json::object();
     s.process.args = p.value("args", std::vector<std::string>{});
-    if (s.process.args.empty()) return FieldError("process.args", "empty: nothing to run");
+    if (s.has_process && s.process.args.empty())
+      return FieldError("process.args", "empty: nothing to run");
     s.process.env = p.value("env", std::vector<std::string>{});
     s.process.cwd = p.value("cwd", "/");
+    if (s.has_process && (s.process.cwd.empty() || s.process.cwd[0] != '/'))
+      return FieldError("process.cwd", "must be an absolute path: " + s.process.cwd);
     if (p.contains("user")) {
-      s.process.uid = p["user"].value("uid", 0u);
-      s.process.gid = p["user"].value("gid", 0u);
-      s.process.additional_gids = p["user"].value("additionalGids", std::vector<uint32_t>{});
+      const json& u = p["user"];
+      s.process.uid = u.value("uid", 0u);
+      s.process.gid = u.value("gid", 0u);
+      s.process.additional_gids = u.value("additionalGids", std::vector<uint32_t>{});
+      if (u.contains("umask") && !u["umask"].is_null()) {
+        uint32_t m = u["umask"].get<uint32_t>();
+        if (m > 0777) return FieldError("process.user.umask", "must be 0..0777");
+        s.process.umask = m;
+      }
     }
     s.process.terminal = p.value("terminal", false);
     if (p.contains("consoleSize")) {
       s.process.console_rows = p["consoleSize"].value("height", uint16_t{0});
       s.process.console_cols = p["consoleSize"].value("width", uint16_t{0});
     }
-    s.process.no_new_privileges = p.value("noNewPrivileges", true);
+    // runtime-spec: absent means false (setuid binaries keep working); `runc spec` writes true.
+    s.process.no_new_privileges = p.value("noNewPrivileges", false);
+    if (p.contains("oomScoreAdj") && !p["oomScoreAdj"].is_null()) {
+      int v = p["oomScoreAdj"].get<int>();
+      if (v < -1000 || v > 1000) return FieldError("process.oomScoreAdj", "must be -1000..1000");
+      s.process.oom_score_adj = v;
+    }
+    int ri = 0;
     for (const json& r : p.value("rlimits", json::array())) {
+      std::string field = "process.rlimits[" + std::to_string(ri++) + "]";
       Rlimit rl;
       rl.resource = CTV_TRY(RlimitResource(r.value("type", "")));
-      rl.soft = r.value("soft", uint64_t{0});
-      rl.hard = r.value("hard", uint64_t{0});
+      if (!r.contains("soft") || !r.contains("hard"))
+        return FieldError(field, "needs both soft and hard");
+      rl.soft = r["soft"].get<uint64_t>();
+      rl.hard = r["hard"].get<uint64_t>();
+      if (rl.soft > rl.hard) return FieldError(field, "soft is above hard");
+      for (const Rlimit& other : s.process.rlimits)
+        if (other.resource == rl.resource)
+          return FieldError(field + ".type", "a second " + r.value("type", "") + " entry");
       s.process.rlimits.push_back(rl);
     }
-    if (p.contains("capabilities") && p["capabilities"].contains("bounding")) {
-      security::CapSet caps = 0;
-      for (const std::string& c : p["capabilities"]["bounding"].get<std::vector<std::string>>()) {
-        auto bit = security::ParseCap(c);
-        if (!bit) return FieldError("process.capabilities.bounding", bit.error().ToString());
-        caps |= security::CapSet{1} << *bit;
-      }
-      s.process.caps = caps;
+    if (p.contains("capabilities") && !p["capabilities"].is_null()) {
+      const json& c = p["capabilities"];
+      ProcessSpec::CapSets sets;
+      security::CapSet bounding = 0;
+      CTV_TRY(ParseCapList(c, "bounding", &bounding));
+      CTV_TRY(ParseCapList(c, "effective", &sets.effective));
+      CTV_TRY(ParseCapList(c, "permitted", &sets.permitted));
+      CTV_TRY(ParseCapList(c, "inheritable", &sets.inheritable));
+      CTV_TRY(ParseCapList(c, "ambient", &sets.ambient));
+      s.process.caps = bounding;
+      s.process.cap_sets = sets;
     }
+    if (p.contains("apparmorProfile") && !p["apparmorProfile"].get<std::string>().empty())
+      return FieldError("process.apparmorProfile", "not supported by ctvrt (no AppArmor support)");
+    if (p.contains("selinuxLabel") && !p["selinuxLabel"].get<std::string>().empty())
+      return FieldError("process.selinuxLabel", "not supported by ctvrt (no SELinux support)");
     s.hostname = j.value("hostname", "");
     for (const json& m : j.value("mounts", json::array())) {
       std::string dest = m.value("destination", "");
@@ -169,7 +247,96 @@ Result<ContainerSpec> ParseConfig(const std::string& text, const std::string& bu
       s.masked_paths = linux_["maskedPaths"].get<std::vector<std::string>>();
     if (linux_.contains("readonlyPaths"))
       s.readonly_paths = linux_["readonlyPaths"].get<std::vector<std::string>>();
+    int di = 0;
+    for (const json& d : linux_.value("devices", json::array())) {
+      std::string field = "linux.devices[" + std::to_string(di++) + "]";
+      DeviceNode n;
+      n.path = d.value("path", "");
+      if (n.path.rfind("/dev/", 0) != 0 || n.path.find("..") != std::string::npos)
+        return FieldError(field + ".path", "ctvrt makes device nodes under /dev/ only: " + n.path);
+      std::string type = d.value("type", "");
+      if (type != "c" && type != "b" && type != "p" && type != "u")
+        return FieldError(field + ".type", "expected c, b, u or p, got `" + type + "`");
+      n.type = type == "u" ? 'c' : type[0];
+      n.major = d.value("major", 0u);
+      n.minor = d.value("minor", 0u);
+      n.mode = d.contains("fileMode") && !d["fileMode"].is_null() ? d["fileMode"].get<uint32_t>() & 07777
+                                                                   : 0666;
+      n.uid = d.value("uid", 0u);
+      n.gid = d.value("gid", 0u);
+      s.devices.push_back(n);
+    }
+    if (linux_.contains("rootfsPropagation")) {
+      static const std::map<std::string, unsigned long> kProp = {
+          {"shared", MS_SHARED},         {"rshared", MS_SHARED | MS_REC},
+          {"slave", MS_SLAVE},           {"rslave", MS_SLAVE | MS_REC},
+          {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
+          {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC}};
+      std::string v = linux_["rootfsPropagation"].get<std::string>();
+      auto it = kProp.find(v);
+      if (it == kProp.end())
+        return FieldError("linux.rootfsPropagation", "expected shared, slave, private or "
+                                                     "unbindable (optionally r-), got `" + v + "`");
+      s.rootfs_propagation = it->second;
+    }
+    // What ctvrt does not implement is refused, never ignored.
+    for (const char* f : {"sysctl", "intelRdt", "personality", "mountLabel", "timeOffsets"})
+      if (linux_.contains(f) && !linux_[f].is_null() && !linux_[f].empty())
+        return FieldError(std::string("linux.") + f, "not supported by ctvrt");
+    s.cgroups_path = linux_.value("cgroupsPath", "");
+    if (!s.cgroups_path.empty()) {
+      // Checked here too (with a fixture /proc/self/cgroup), so a bad path is named at parse time.
+      (void)CTV_TRY(cgroup::ResolveCgroupsPath(s.cgroups_path, "0::/x/y\n", ""));
+    }
     const json& res = linux_.value("resources", json::object());
+    if (res.contains("devices") && !res["devices"].is_null()) {
+      s.limits.devices = true;
+      int ri = 0;
+      for (const json& r : res["devices"]) {
+        std::string field = "linux.resources.devices[" + std::to_string(ri++) + "]";
+        cgroup::DeviceRule rule;
+        if (!r.contains("allow")) return FieldError(field + ".allow", "required");
+        rule.allow = r["allow"].get<bool>();
+        std::string type = r.value("type", "a");
+        if (type != "a" && type != "c" && type != "b")
+          return FieldError(field + ".type", "expected a, c or b, got `" + type + "`");
+        rule.type = type[0];
+        if (r.contains("major") && !r["major"].is_null()) rule.major = r["major"].get<int64_t>();
+        if (r.contains("minor") && !r["minor"].is_null()) rule.minor = r["minor"].get<int64_t>();
+        rule.access = r.value("access", "rwm");
+        if (rule.access.empty() || rule.access.find_first_not_of("rwm") != std::string::npos)
+          return FieldError(field + ".access", "expected letters of rwm, got `" + rule.access + "`");
+        s.limits.device_rules.push_back(rule);
+      }
+    }
+    if (s.limits.devices || !s.devices.empty()) {
+      // runc's order: the config's rules, then what every container needs, then linux.devices.
+      s.limits.devices = true;
+      for (const cgroup::DeviceRule& d : DefaultAllowedDevices()) s.limits.device_rules.push_back(d);
+      for (const DeviceNode& n : s.devices)
+        if (n.type != 'p')
+          s.limits.device_rules.push_back({true, n.type, n.major, n.minor, "rwm"});
+    }
+    // Resource fields ctvrt applies; any other one is refused by name.
+    static const std::map<std::string, std::vector<std::string>> kSupported = {
+        {"memory", {"limit", "swap"}},
+        {"cpu", {"shares", "quota", "period", "cpus", "mems"}},
+        {"pids", {"limit"}},
+        {"blockIO", {"weight"}},
+        {"devices", {}}};
+    for (auto& [k, v] : res.items()) {
+      if (v.is_null()) continue;
+      auto it = kSupported.find(k);
+      if (it == kSupported.end())
+        return FieldError("linux.resources." + k, "not supported by ctvrt");
+      if (k == "devices") continue;
+      for (auto& [f, fv] : v.items()) {
+        if (fv.is_null()) continue;
+        bool ok = false;
+        for (const std::string& name : it->second) ok |= name == f;
+        if (!ok) return FieldError("linux.resources." + k + "." + f, "not supported by ctvrt");
+      }
+    }
     if (res.contains("memory")) {
       const json& m = res["memory"];
       if (m.contains("limit")) s.limits.memory_bytes = m["limit"].get<int64_t>();
@@ -191,6 +358,8 @@ Result<ContainerSpec> ParseConfig(const std::string& text, const std::string& bu
     // Like runc: a bundle without linux.seccomp runs without a filter.
     s.process.seccomp = linux_.contains("seccomp") && !linux_["seccomp"].is_null();
     if (s.process.seccomp) s.process.seccomp_profile = CTV_TRY(ParseSeccomp(linux_["seccomp"]));
+    if (j.contains("annotations") && !j["annotations"].is_null())
+      s.annotations = j["annotations"].get<std::map<std::string, std::string>>();
     if (j.contains("hooks")) s.hooks = CTV_TRY(HooksFromJson(j["hooks"].dump()));
   } catch (const json::exception& e) {
     // nlohmann reports type errors by exception; turn them into the one Error shape.
