@@ -61,14 +61,8 @@ TEST(RuntimeLifecycle, OciCreateStartStateKillDelete) {
   ASSERT_TRUE(WriteFile(bundle.Path() + "/config.json", cfg.dump()).has_value());
   std::string id = testing::TestId();
   ContainerGuard guard(Env().StateRoot(), id);
-  // `create` passes its stdio to the container (runc's pass-through): a captured pipe would stay
-  // open as long as the container runs, so give it files.
-  std::string cmd;
-  for (const std::string& a : Env().CtvrtArgv({"create", "--bundle", bundle.Path(), id}))
-    cmd += "'" + a + "' ";
-  auto c = RunCommand({"sh", "-c", cmd + "</dev/null >/dev/null 2>" + bundle.Path() + "/err"});
-  ASSERT_TRUE(c.has_value() && c->status.Success())
-      << ReadFile(bundle.Path() + "/err").value();
+  auto c = Env().CtvrtToFiles({"create", "--bundle", bundle.Path(), id}, bundle.Path());
+  ASSERT_TRUE(c.has_value() && c->status.Success()) << (c ? c->err : c.error().ToString());
   auto state = Env().Ctvrt({"state", id});
   auto j = nlohmann::json::parse(state->out);
   EXPECT_EQ(j["status"], "created");

@@ -92,16 +92,8 @@ std::unique_ptr<Bundle> MakeBundle(std::vector<std::string> args) {
   return b;
 }
 
-// `create` and `run -d` of a bundle pass their stdio to the container (runc's pass-through), so
-// a captured pipe would stay open as long as the container: run them with stdio on files.
 Result<CommandOutput> CtvrtToFiles(const std::vector<std::string>& args, const std::string& dir) {
-  std::string cmd;
-  for (const std::string& a : Env().CtvrtArgv(args)) cmd += "'" + a + "' ";
-  auto r = RunCommand({"sh", "-c", cmd + "</dev/null >" + dir + "/out 2>" + dir + "/err"});
-  if (!r) return r;
-  r->out = cgroup::OrEmpty(ReadFile(dir + "/out"));
-  r->err = cgroup::OrEmpty(ReadFile(dir + "/err"));
-  return r;
+  return Env().CtvrtToFiles(args, dir);
 }
 
 uint64_t Hex(const json& v) { return std::stoull(v.get<std::string>(), nullptr, 16); }

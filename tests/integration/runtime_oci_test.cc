@@ -366,13 +366,13 @@ TEST(BundleHooks, RunAtTheirLifecyclePointsWithTheState) {
   ContainerGuard guard(Env().StateRoot(), id);
   // OCI create/start/delete: prestart+createRuntime at create, poststart at start, poststop at
   // delete (from the copy in the state dir: the bundle may be gone by then).
-  auto c = Env().Ctvrt({"create", "--bundle", b->Path(), id});
-  ASSERT_TRUE(c.has_value() && c->status.Success()) << c->err;
+  auto c = Env().CtvrtToFiles({"create", "--bundle", b->Path(), id}, o);
+  ASSERT_TRUE(c.has_value() && c->status.Success()) << (c ? c->err : c.error().ToString());
   auto pre = ReadFile(o + "/prestart.json");
   ASSERT_TRUE(pre.has_value()) << "prestart did not run at create";
   json pj = json::parse(*pre);
   EXPECT_EQ(pj["id"], id);
-  EXPECT_EQ(pj["status"], "creating");
+  EXPECT_EQ(pj["status"], "created");  // the status the runtime spec gives prestart hooks
   EXPECT_EQ(pj["bundle"], b->Path());
   auto st = LoadState(Env().StateRoot(), id);
   ASSERT_TRUE(st.has_value());

@@ -62,6 +62,17 @@ std::vector<std::string> RuntimeEnv::CtvrtArgv(std::vector<std::string> args) co
   return argv;
 }
 
+Result<CommandOutput> RuntimeEnv::CtvrtToFiles(std::vector<std::string> args,
+                                               const std::string& dir) {
+  std::string cmd;
+  for (const std::string& a : CtvrtArgv(std::move(args))) cmd += "'" + a + "' ";
+  auto r = RunCommand({"sh", "-c", cmd + "</dev/null >" + dir + "/out 2>" + dir + "/err"});
+  if (!r) return r;
+  r->out = cgroup::OrEmpty(ReadFile(dir + "/out"));
+  r->err = cgroup::OrEmpty(ReadFile(dir + "/err"));
+  return r;
+}
+
 Result<CommandOutput> RuntimeEnv::Ctvrt(std::vector<std::string> args, int timeout_s) {
   return RunCommand(CtvrtArgv(std::move(args)), std::chrono::seconds(timeout_s));
 }

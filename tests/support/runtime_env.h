@@ -34,6 +34,10 @@ class RuntimeEnv {
   // Runs the ctvrt CLI with --root/--store set.
   Result<CommandOutput> Ctvrt(std::vector<std::string> args, int timeout_s = 60);
   std::vector<std::string> CtvrtArgv(std::vector<std::string> args) const;
+  // For `create` and `run -d` of a bundle, which pass their stdio to the container (runc's
+  // pass-through): a captured pipe would stay open as long as the container runs, so stdio go to
+  // files in `dir` (out, err), read back into the result.
+  Result<CommandOutput> CtvrtToFiles(std::vector<std::string> args, const std::string& dir);
 
  private:
   TempDir dir_;
