@@ -102,7 +102,10 @@ TEST(Cli, ListShowsTheHostDriverAsAvailable) {
   auto o = Ctvbench({"list"});
   EXPECT_EQ(o.status.ToString(), "exit 0");
   EXPECT_NE(o.out.find("startup"), std::string::npos);
-  EXPECT_NE(o.out.find("host       yes"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("host       host      yes"), std::string::npos) << o.out;
+  // Each driver's kind and its options, as the driver declares them.
+  EXPECT_NE(o.out.find("ctvrt      container yes"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("--option qemu.machine=microvm|pc|q35"), std::string::npos) << o.out;
 }
 
 }  // namespace
