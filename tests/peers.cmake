@@ -2,5 +2,5 @@
 # Unit tests on fixtures; integration tests with the real binaries (a missing one is skipped with
 # its reason), root.
 ctv_add_test(peers_unit_test unit
-  SOURCES unit/peers_oci_config_test.cc
+  SOURCES unit/peers_oci_config_test.cc unit/peers_common_test.cc
   LIBS ctv_driver_peers)
