@@ -1,9 +1,11 @@
-// ctvbench gc: reclaim what an interrupted or killed run left behind — container processes,
-// cgroups and state (runtime), veths, addresses and nft rules (network), qemu processes, libvirt
-// domains, sockets and temp files (VMs). Live instances, whose monitor still runs, are kept.
+// ctvbench gc: reclaim what an interrupted or killed run left behind — the peers' containers,
+// bundles and podman stores (bench/drivers/peer_gc.h), container processes, cgroups and state
+// (runtime), veths, addresses and nft rules (network), qemu processes, libvirt domains, sockets
+// and temp files (VMs). Live instances, whose monitor still runs, are kept.
 #include <cstdio>
 #include <functional>
 
+#include "bench/drivers/peer_gc.h"
 #include "cli/command.h"
 #include "cli/context.h"
 #include "runtime/gc.h"
@@ -21,9 +23,13 @@ struct Collector {
 };
 
 int Gc(const std::string& state_dir, bool quiet) {
-  // Order matters: containers first (their veths go with their netns), then the network state
-  // that referred to them, then VMs.
+  // Order matters: the peers' containers (runc, crun, runsc, podman) and ctvrt's first (their
+  // veths go with their netns), then the network state that referred to them, then VMs.
   const Collector collectors[] = {
+      {"peers", state_dir,
+       [](const std::string& root, std::vector<std::string>* removed) {
+         return bench::CollectPeerGarbage(root, removed);
+       }},
       {"containers", state_dir + "/containers",
        [](const std::string& root, std::vector<std::string>* removed) {
          return runtime::CollectGarbage(root, removed);
@@ -65,8 +71,9 @@ int Gc(const std::string& state_dir, bool quiet) {
 Command RegisterGc(CLI::App& root) {
   auto* gc = root.add_subcommand(
       "gc", "Remove what crashed or interrupted runs left behind (container processes, cgroups, "
-            "mounts, veths, nft rules, qemu processes, libvirt domains, state files). Instances "
-            "whose monitor is still alive are kept.");
+            "mounts, runc/crun/runsc containers and podman stores of the peer drivers, veths, nft "
+            "rules, qemu processes, libvirt domains, state files). Instances whose monitor is "
+            "still alive are kept.");
   auto ctx = std::make_shared<ContextOptions>();
   auto quiet = std::make_shared<bool>(false);
   gc->add_option("--state-dir", ctx->state_dir, "state root the runs used")->capture_default_str();
