@@ -17,6 +17,9 @@ Status RemoveTree(const std::string& path);
 // A fresh directory "<parent>/<prefix>XXXXXX".
 Result<std::string> MakeTempDir(const std::string& parent, const std::string& prefix);
 bool Exists(const std::string& path);
+// A path field of /proc/PID/mountinfo as it really is: the kernel writes space, tab, newline and
+// backslash as octal escapes (\040...). The one mountinfo unescaper.
+std::string UnescapeMountinfo(const std::string& field);
 // Names in a directory, without "." and ".."; a missing directory gives an empty list.
 Result<std::vector<std::string>> ListDir(const std::string& path);
 

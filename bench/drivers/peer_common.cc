@@ -22,29 +22,6 @@
 namespace ctv::bench::peers {
 namespace {
 
-// mountinfo escapes space, tab, newline and backslash as \ooo.
-std::string Unescape(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 3 < s.size()) {
-      int v = 0;
-      bool ok = true;
-      for (size_t k = 1; k <= 3; ++k) {
-        char c = s[i + k];
-        if (c < '0' || c > '7') ok = false;
-        v = v * 8 + (c - '0');
-      }
-      if (ok) {
-        out += static_cast<char>(v);
-        i += 3;
-        continue;
-      }
-    }
-    out += s[i];
-  }
-  return out;
-}
-
 struct MountEntry {
   std::string point, fstype;
 };
@@ -63,7 +40,7 @@ std::vector<MountEntry> ReadMounts(const std::string& mountinfo) {
     if (dash == std::string::npos) continue;
     std::istringstream rest(line.substr(dash + 3));
     MountEntry e;
-    e.point = Unescape(point);
+    e.point = fs::UnescapeMountinfo(point);
     rest >> e.fstype;
     out.push_back(std::move(e));
   }

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "core/fd.h"
+#include "core/fs_tree.h"
 
 namespace ctv::cgroup {
 namespace {
@@ -14,30 +15,6 @@ std::vector<std::string> Split(const std::string& s, char sep) {
   std::istringstream in(s);
   while (std::getline(in, cur, sep))
     if (!cur.empty()) out.push_back(cur);
-  return out;
-}
-
-// mountinfo escapes blanks in paths as octal (\040).
-std::string Unescape(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 3 < s.size()) {
-      int v = 0;
-      bool ok = true;
-      for (size_t k = 1; k <= 3; ++k) {
-        if (s[i + k] < '0' || s[i + k] > '7')
-          ok = false;
-        else
-          v = v * 8 + (s[i + k] - '0');
-      }
-      if (ok) {
-        out.push_back(static_cast<char>(v));
-        i += 3;
-        continue;
-      }
-    }
-    out.push_back(s[i]);
-  }
   return out;
 }
 
@@ -54,7 +31,7 @@ CgroupMounts ParseCgroupMounts(const std::string& mountinfo) {
     std::vector<std::string> pre = Split(line.substr(0, dash), ' ');
     std::vector<std::string> post = Split(line.substr(dash + 3), ' ');
     if (pre.size() < 5 || post.size() < 3) continue;
-    const std::string mount_point = Unescape(pre[4]);
+    const std::string mount_point = fs::UnescapeMountinfo(pre[4]);
     const std::string& fstype = post[0];
     if (fstype == "cgroup2") {
       if (m.v2_mount.empty()) m.v2_mount = mount_point;
