@@ -31,6 +31,10 @@ Command RegisterList(CLI::App& root) {
                 std::printf("%s--option %s.%s=%s  %s\n", indent, d->Name().c_str(), o.key.c_str(),
                             o.values.c_str(), o.help.c_str());
             }
+            std::printf(
+                "not offered:\n  docker     `docker run` needs a running dockerd, which ctvbench "
+                "does not start on your host; the podman driver stands for it (the same image "
+                "model and OCI runtimes, daemonless)\n");
             return 0;
           }};
 }
