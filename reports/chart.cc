@@ -45,6 +45,12 @@ namespace {
 const char* kPalette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                           "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
 
+}  // namespace
+
+std::string PaletteColor(size_t i) { return kPalette[i % 10]; }
+
+namespace {
+
 std::string ColorOf(const Series& s, size_t i) {
   return s.color.empty() ? kPalette[i % 10] : s.color;
 }
@@ -168,10 +174,12 @@ std::string StackedScript(const ChartSpec& s) {
 
 std::string TrendScript(const ChartSpec& s) {
   std::string g;
-  g += "set key below horizontal\nset pointsize 1.5\nset bmargin 9\n";
+  // The legend above the plot: below it, it covered the x axis title.
+  g += "set key outside top center horizontal\nset pointsize 1.5\nset bmargin 9\n";
   g += "set xlabel offset 0,-1.5\n";  // below the two-line tick labels
-  // Few points: two-line labels read horizontally; many: one line, rotated.
-  bool rotate = s.x_labels.size() > 8;
+  // Few points: two-line labels (timestamp, revision) read horizontally; more than fit side by
+  // side without touching: one line each, rotated.
+  bool rotate = s.x_labels.size() > 5;
   std::string tics;
   for (size_t i = 0; i < s.x_labels.size(); ++i) {
     if (i) tics += ", ";

@@ -62,5 +62,7 @@ Result<std::string> RenderChart(const ChartSpec& spec, const std::string& dir);
 // VMs), the name a shade within it; a TCG figure gets a shade of its own, so emulated figures
 // never look like hardware-assisted ones.
 std::string DriverColor(const results::DriverResult& d);
+// The i-th colour of the general palette (series that must differ from each other).
+std::string PaletteColor(size_t i);
 
 }  // namespace ctv::reports

@@ -106,10 +106,17 @@ HistoryModel BuildHistory(std::vector<NamedRun> runs, const CompareOptions& opti
     std::vector<double> all;
     std::set<size_t> ns;
     std::vector<const DriverResult*> ds;
+    std::set<std::string> used_colors;
+    size_t next_palette = 0;
     for (const auto& [label, points] : series_map) {
       Series s;
       s.label = label;
+      // The driver's colour for its first series; its other series (other parameters) one of
+      // their own each: two lines of one colour cannot be told apart.
       s.color = DriverColor(*points.front().d);
+      for (int tries = 0; used_colors.count(s.color) && tries < 10; ++tries)
+        s.color = PaletteColor(next_palette++);
+      used_colors.insert(s.color);
       s.values.assign(rs.size(), nan);
       s.low.assign(rs.size(), nan);
       s.high.assign(rs.size(), nan);

@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <set>
+
+#include "reports/chart.h"
 
 namespace ctv::reports {
 namespace {
@@ -32,6 +35,27 @@ TEST(History, MarksOnlyTheRegressingPoint) {
     ASSERT_EQ(s.marked.size(), 4u);
     for (size_t i = 0; i < 4; ++i) EXPECT_EQ(s.marked[i], s.label == "ctvrt" && i == 2) << s.label;
   }
+}
+
+// Two series of one driver (other parameters) get two colours; the legend sits above the plot,
+// away from the x axis title.
+TEST(History, SeriesOfOneDriverAreToldApart) {
+  auto runs = LoadResultsDir(kHistory);
+  ASSERT_TRUE(runs.has_value());
+  for (auto& r : *runs)
+    for (auto& s : r.run.suites) {
+      auto copy = s.results;
+      for (auto& d : copy) d.parameters["machine"] = "pc";
+      s.results.insert(s.results.end(), copy.begin(), copy.end());
+    }
+  HistoryModel m = BuildHistory(*runs, {});
+  ASSERT_EQ(m.charts.size(), 1u);
+  std::set<std::string> colors;
+  for (const auto& s : m.charts[0].series) colors.insert(s.color);
+  EXPECT_EQ(colors.size(), m.charts[0].series.size());
+  std::string g = GnuplotScript(m.charts[0], "/tmp/x.png");
+  EXPECT_NE(g.find("set key outside top"), std::string::npos) << g;
+  EXPECT_EQ(g.find("set key below"), std::string::npos) << g;
 }
 
 TEST(History, EmptyOrMissingDirectoryIsAnError) {
