@@ -425,6 +425,10 @@ int DoRun(Globals& g, RunFlags& f, const std::vector<std::string>& rest, bool cr
   }
   if (rest.empty())
     return PrintUsage("expected IMAGE [COMMAND...] (IMAGE is an OCI layout DIR[:REF])");
+  // Everything from IMAGE on is the command: an option there is a mistake, not a path.
+  if (rest[0].size() > 1 && rest[0][0] == '-')
+    return PrintUsage("unknown option '" + rest[0] +
+                      "' (options go before IMAGE; see `ctvrt run --help`)");
   runtime::ContainerSpec& spec = req.spec;
   spec.namespaces = ns::DefaultFlags();
   // Flags first, so a wrong value (-m 256q) is named before the image is even opened; the
@@ -473,7 +477,11 @@ int DoRun(Globals& g, RunFlags& f, const std::vector<std::string>& rest, bool cr
 }  // namespace
 
 Command RegisterRun(CLI::App& root, Globals& g) {
-  auto* c = root.add_subcommand("run", "run a container: IMAGE CMD... or --bundle DIR ID");
+  auto* c = root.add_subcommand(
+      "run",
+      "run a container: IMAGE CMD... or --bundle DIR ID. CMD follows the image's entrypoint: for "
+      "ctvbench's own image that is ctv-probe, so CMD is a probe mode (`run IMAGE hostinfo`); "
+      "to run another program, clear it: `run --entrypoint '' IMAGE sh -c 'echo hi'`");
   auto f = std::make_shared<RunFlags>();
   AddRunFlags(c, *f);
   // Everything from the first positional on (IMAGE CMD ARGS...) is the command, not options.

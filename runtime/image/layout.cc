@@ -1,6 +1,7 @@
 #include "runtime/image/layout.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 
@@ -94,7 +95,13 @@ Status VerifyBlob(const std::string& dir, const Descriptor& d) {
 
 Result<Image> OpenImage(const std::string& dir, const std::string& ref) {
   std::string marker = dir + "/oci-layout";
-  std::string marker_text = CTV_TRY(ReadFile(marker));
+  auto marker_read = ReadFile(marker);
+  if (!marker_read && marker_read.error().code == ENOENT)
+    return Error{ENOENT, "open image", dir,
+                 ::access(dir.c_str(), F_OK) == 0
+                     ? "no OCI image there (no oci-layout file: not an OCI image layout)"
+                     : "no OCI image there (no such directory)"};
+  std::string marker_text = CTV_TRY(std::move(marker_read));
   json mj = json::parse(marker_text, nullptr, false);
   if (mj.is_discarded() || !mj.contains("imageLayoutVersion"))
     return MakeError("read OCI layout", marker, "missing imageLayoutVersion");

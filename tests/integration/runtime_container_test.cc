@@ -66,6 +66,15 @@ std::string HostStatusField(pid_t pid, const std::string& key) {
   return v;
 }
 
+// `ctvrt run -it IMAGE`: an option after the options is named as one, not opened as a path.
+TEST(RuntimeCli, AnOptionWhereTheImageGoesIsNamed) {
+  auto r = Env().Ctvrt({"run", "-it", Env().Image()});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status.code, 2) << r->err;
+  EXPECT_NE(r->err.find("unknown option '-it'"), std::string::npos) << r->err;
+  EXPECT_EQ(r->err.find("oci-layout"), std::string::npos) << r->err;
+}
+
 TEST(RuntimeIsolation, Pid1IsADifferentHostProcess) {
   CTV_REQUIRE_ROOT();
   auto spec = Env().Spec({"/usr/local/bin/ctv-probe", "ready"});

@@ -30,6 +30,22 @@ class ProbeImageTest : public testing::Test {
   image::Descriptor manifest_;
 };
 
+// What a person gets for a wrong IMAGE path: "no OCI image there", not ENOENT on a file they
+// never named.
+TEST(OpenImage, AMissingOrForeignDirectorySaysThereIsNoImage) {
+  auto missing = image::OpenImage("/nonexistent/ctv-image", "");
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().ToString().find("open image `/nonexistent/ctv-image`"),
+            std::string::npos)
+      << missing.error().ToString();
+  EXPECT_NE(missing.error().ToString().find("no such directory"), std::string::npos);
+  test::TempDir empty;
+  auto foreign = image::OpenImage(empty.Path(), "");
+  ASSERT_FALSE(foreign);
+  EXPECT_NE(foreign.error().ToString().find("not an OCI image layout"), std::string::npos)
+      << foreign.error().ToString();
+}
+
 TEST_F(ProbeImageTest, EveryDigestMatchesItsBlob) {
   json index = json::parse(ReadFile(dir_ / "index.json").value());
   ASSERT_EQ(index["manifests"].size(), 1u);
