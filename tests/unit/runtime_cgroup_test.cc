@@ -93,6 +93,33 @@ TEST(CgroupV1, LimitsAndStatsOnSeparateCpuAndCpuacct) {
   EXPECT_EQ(all.size(), 5u);
 }
 
+// An I/O weight goes to whichever weight file the kernel's scheduler offers (CFQ's blkio.weight,
+// BFQ's blkio.bfq.weight); with neither (this CI's kernel) it is skipped with a warning, as runc
+// does, instead of failing the container's create.
+TEST(CgroupV1, IoWeightFallsBackToBfqOrIsSkipped) {
+  Limits l;
+  l.io_weight = 300;
+  TempDir bfq;
+  ASSERT_TRUE(WriteFile(bfq.Path() + "/blkio.bfq.weight", "100").has_value());
+  ASSERT_TRUE(controller::ApplyIoV1(bfq.Path(), l).has_value());
+  EXPECT_EQ(ReadFile(bfq.Path() + "/blkio.bfq.weight").value(), "300");
+  TempDir cfq;
+  ASSERT_TRUE(WriteFile(cfq.Path() + "/blkio.weight", "500").has_value());
+  ASSERT_TRUE(WriteFile(cfq.Path() + "/blkio.bfq.weight", "100").has_value());
+  ASSERT_TRUE(controller::ApplyIoV1(cfq.Path(), l).has_value());
+  EXPECT_EQ(ReadFile(cfq.Path() + "/blkio.weight").value(), "300");
+  EXPECT_EQ(ReadFile(cfq.Path() + "/blkio.bfq.weight").value(), "100");
+  TempDir none;
+  auto r = controller::ApplyIoV1(none.Path(), l);
+  EXPECT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_FALSE(fs::Exists(none.Path() + "/blkio.weight"));
+  EXPECT_FALSE(fs::Exists(none.Path() + "/blkio.bfq.weight"));
+  TempDir v2;
+  ASSERT_TRUE(WriteFile(v2.Path() + "/io.bfq.weight", "default 100").has_value());
+  ASSERT_TRUE(controller::ApplyIoV2(v2.Path(), l).has_value());
+  EXPECT_EQ(ReadFile(v2.Path() + "/io.bfq.weight").value(), "default 300");
+}
+
 TEST(CgroupV1, MissingControllerForALimitIsAnError) {
   TempDir t;
   V1Fixture(t.Path(), "ctvc2");
