@@ -82,14 +82,7 @@ std::string BoxScript(const ChartSpec& s) {
   std::string g;
   g += "set style fill transparent solid 0.3 border -1\n";
   g += "set boxwidth 0.5\nunset key\n";
-  g += fmt::format("set xrange [0.4:{}]\n", static_cast<double>(s.series.size()) + 1.1);
-  std::string tics;
-  for (size_t i = 0; i < s.series.size(); ++i) {
-    if (i) tics += ", ";
-    tics += GnuplotQuote(fmt::format("{}\nn={}", s.series[i].label, s.series[i].values.size())) +
-            fmt::format(" {}", i + 1);
-  }
-  g += "set xtics font \",15\" (" + tics + ")\n";
+  g += fmt::format("set xrange [0.4:{}]\n", static_cast<double>(s.series.size()) + 0.6);
   for (size_t i = 0; i < s.series.size(); ++i) {
     g += fmt::format("$d{} << EOD\n", i);
     for (double v : s.series[i].values)
@@ -97,14 +90,18 @@ std::string BoxScript(const ChartSpec& s) {
     g += "EOD\n";
   }
   // Per series: x, q1, whisker low, whisker high, q3, median (whiskers: the most extreme samples
-  // within 1.5 IQR of the box), and the median label right of each box: the number a reader
-  // quotes.
-  std::string boxes, medians;
+  // within 1.5 IQR of the box). The median, the number a reader quotes, is printed under its
+  // series' name: beside the box it ran into the next box when medians were close.
+  std::string boxes, tics;
   for (size_t i = 0; i < s.series.size(); ++i) {
     std::vector<double> v;
     for (double x : s.series[i].values)
       if (std::isfinite(x) && (!s.log_y || x > 0)) v.push_back(x);
-    if (v.empty()) continue;
+    if (v.empty()) {
+      tics += (tics.empty() ? "" : ", ") +
+              GnuplotQuote(fmt::format("{}\nn=0", s.series[i].label)) + fmt::format(" {}", i + 1);
+      continue;
+    }
     std::sort(v.begin(), v.end());
     double q1 = PercentileSorted(v, 25), med = PercentileSorted(v, 50), q3 = PercentileSorted(v, 75);
     double iqr = q3 - q1, lo = q1, hi = q3;
@@ -117,11 +114,13 @@ std::string BoxScript(const ChartSpec& s) {
     long rgb = hex.size() == 7 && hex[0] == '#' ? std::strtol(hex.c_str() + 1, nullptr, 16) : 0;
     boxes += fmt::format("{} {} {} {} {} {} {}\n", i + 1, Val(q1), Val(lo), Val(hi), Val(q3),
                          Val(med), rgb);
-    medians += fmt::format("{} {} {}\n", static_cast<double>(i + 1) + 0.28, Val(med),
-                           GnuplotQuote(fmt::format("median {} {}", Num(med), s.unit)));
+    tics += (tics.empty() ? "" : ", ") +
+            GnuplotQuote(fmt::format("{}\nn={}\nmedian {} {}", s.series[i].label, v.size(),
+                                     Num(med), s.unit)) +
+            fmt::format(" {}", i + 1);
   }
-  g += "$box << EOD\n" + boxes + "EOD\n";
-  g += "$med << EOD\n" + medians + "EOD\nplot ";
+  g += "set bmargin 9\nset xtics font \",15\" (" + tics + ")\n";
+  g += "$box << EOD\n" + boxes + "EOD\nplot ";
   for (size_t i = 0; i < s.series.size(); ++i) {
     if (s.series[i].values.empty()) continue;
     // Every sample as a jittered dot beside its box: n and the shape stay visible even when
@@ -133,8 +132,7 @@ std::string BoxScript(const ChartSpec& s) {
   }
   g += "$box using 1:2:3:4:5:(0.5):7 with candlesticks whiskerbars lc rgb variable "
        "fs transparent solid 0.3 border lc rgb \"black\" notitle, ";
-  g += "$box using 1:6:6:6:6:(0.5) with candlesticks lc rgb \"black\" lw 2 notitle, ";
-  g += "$med using 1:2:3 with labels left font \",16\" notitle\n";
+  g += "$box using 1:6:6:6:6:(0.5) with candlesticks lc rgb \"black\" lw 2 notitle\n";
   return g;
 }
 

@@ -222,6 +222,9 @@ TEST(Chart, BoxesForThreeSamplesAreDrawnFromQuartiles) {
   EXPECT_NE(rows.find("1 1320.5 1300 1382 1361.5 1341 "), std::string::npos) << rows;
   EXPECT_NE(rows.find("2 2088.5 2077 2205 2152.5 2100 "), std::string::npos) << rows;
   EXPECT_EQ(g.find("boxplot"), std::string::npos) << g;
+  // The median under each name, where it cannot run into the next box.
+  EXPECT_NE(g.find("\"a\\nn=3\\nmedian 1341 MiB/s\" 1"), std::string::npos) << g;
+  EXPECT_EQ(g.find("with labels"), std::string::npos) << g;
   ctv::test::TempDir dir;
   auto png = RenderChart(c, dir.Path());
   EXPECT_TRUE(png) << (png ? "" : png.error().ToString());
