@@ -11,7 +11,7 @@
 #include "bench/drivers/oci_config.h"
 #include "bench/drivers/oci_runtime_cli.h"
 #include "bench/drivers/peer_common.h"
-#include "bench/drivers/probe_output.h"
+#include "bench/drivers/peer_launch.h"
 #include "bench/image/probe_image.h"
 #include "core/clock.h"
 #include "core/fd.h"
@@ -77,17 +77,18 @@ class OciRuntimeInstance final : public Instance {
         image_(std::move(image)),
         id_(std::move(id)),
         config_(std::move(config)),
-        facts_(std::move(facts)) {}
+        facts_(std::move(facts)),
+        run_(cli_.name, id_) {}
 
   ~OciRuntimeInstance() override {
     // While `run` still makes the container (Ctrl-C during a launch), there is nothing to kill
     // yet: try again until `run` ends with its container, for at most 10 s.
-    for (int i = 0; i < 40 && child_.Running(); ++i) {
+    for (int i = 0; i < 40 && run_.Process().Running(); ++i) {
       (void)cli_.Kill(id_, "KILL");
-      auto st = child_.WaitFor(250ms);
+      auto st = run_.Process().WaitFor(250ms);
       if (!st) break;
     }
-    child_.KillAndReap();
+    run_.Process().KillAndReap();
     if (spawned_ && cli_.HasState(id_)) (void)cli_.Delete(id_);
     if (spawned_) (void)peers::RemoveInstanceCgroups(id_, nullptr);
     bundle_.reset();  // unmounts the rootfs, removes the instance's directory
@@ -97,57 +98,32 @@ class OciRuntimeInstance final : public Instance {
     if (bundle_) return MakeError("start " + cli_.name + " container", id_, "already started");
     bundle_ = CTV_TRY(InstanceBundle::Create(image_, id_, config_));
     CTV_CHECK(fs::MakeDirs(cli_.root, 0700));
-    stderr_path_ = bundle_->Dir() + "/stderr";
-    Fd err = CTV_TRY(OpenFile(stderr_path_, O_WRONLY | O_CREAT | O_TRUNC, 0600));
-    PipePair out = CTV_TRY(MakePipe());
-    SpawnOptions so;
-    so.argv = cli_.Argv({"run", "--bundle", bundle_->Dir(), id_});
-    so.stdout_fd = out.write.Get();
-    so.stderr_fd = err.Get();
-    // Its own process group: a Ctrl-C on the terminal reaches the harness, which unwinds and
-    // stops the container, not the runtime (which would pass it on to the probe).
-    so.new_process_group = true;
-    marks_ = {{"launch", MonotonicNs()}};
     spawned_ = true;  // from here on a container may exist: the destructor deletes it
-    child_ = CTV_TRY(cli_.Spawn(so));
-    marks_.push_back({"spawn", MonotonicNs()});
-    out.write.Reset();
-    stdout_ = std::move(out.read);
-    reader_.emplace(stdout_.Get());
-    return Ok();
+    return run_.Start([this](SpawnOptions so) { return cli_.Spawn(std::move(so)); },
+                      cli_.Argv({"run", "--bundle", bundle_->Dir(), id_}),
+                      bundle_->Dir() + "/stderr", marks_);
   }
 
   Status WaitReady(std::chrono::milliseconds timeout) override {
-    if (!reader_) return MakeError("wait for ready", id_, "instance not started");
-    Status s = WaitForReadyMarker(*reader_, timeout, marks_, output_);
-    if (!s) return WithRuntimeWords(std::move(s).error());
-    return Ok();
+    return run_.WaitReady(timeout, marks_);
   }
 
   Result<WorkloadExit> WaitExit(std::chrono::milliseconds timeout) override {
-    if (!reader_) return MakeError("wait for exit", id_, "instance not started");
-    int64_t deadline = MonotonicNs() + timeout.count() * 1'000'000;
-    if (Status s = DrainOutput(*reader_, timeout, output_); !s)
-      return WithRuntimeWords(std::move(s).error());
-    int64_t left = std::max<int64_t>(1, (deadline - MonotonicNs()) / 1'000'000);
-    auto st = CTV_TRY(child_.WaitFor(std::chrono::milliseconds(left)));
-    if (!st) return Error{ETIMEDOUT, "wait for the exit of " + cli_.name + " container", id_};
-    marks_.push_back({"exit", MonotonicNs()});
-    return WorkloadExit{*st, output_};
+    return run_.WaitExit(timeout, marks_);
   }
 
   Status Stop(std::chrono::milliseconds timeout) override {
-    if (!child_.Running()) return Ok();
+    if (!run_.Process().Running()) return Ok();
     // A container that already ended is not an error here: its exit status says what happened.
     (void)cli_.Kill(id_, "TERM");
-    auto st = CTV_TRY(child_.WaitFor(timeout));
+    auto st = CTV_TRY(run_.Process().WaitFor(timeout));
     if (!st) {
       (void)cli_.Kill(id_, "KILL");
-      child_.KillAndReap();
+      run_.Process().KillAndReap();
       return MakeError("stop " + cli_.name + " container", id_, "did not exit on SIGTERM; killed");
     }
     if (!st->Success())
-      return WithRuntimeWords(
+      return run_.WithWords(
           MakeError("stop " + cli_.name + " container", id_, "`run` ended with " + st->ToString()));
     return Ok();
   }
@@ -156,7 +132,7 @@ class OciRuntimeInstance final : public Instance {
 
   std::vector<pid_t> HostPids() const override {
     std::vector<pid_t> pids;
-    if (child_.Running()) pids.push_back(child_.Pid());
+    if (run_.Process().Running()) pids.push_back(run_.Process().Pid());
     for (pid_t p : peers::InstanceCgroupPids(id_))
       if (std::find(pids.begin(), pids.end(), p) == pids.end()) pids.push_back(p);
     return pids;
@@ -165,26 +141,15 @@ class OciRuntimeInstance final : public Instance {
   std::map<std::string, std::string> Facts() const override { return facts_; }
 
  private:
-  // The runtime's own words (its stderr) belong in the error: "stream ended" alone says nothing.
-  Error WithRuntimeWords(Error e) const {
-    std::string said = peers::TailOfFile(stderr_path_);
-    if (!said.empty()) e.context += (e.context.empty() ? "" : "; ") + cli_.name + " said: " + said;
-    return e;
-  }
-
   OciRuntimeCli cli_;
   ExportedImage image_;
   std::string id_;
   OciConfigSpec config_;
   std::map<std::string, std::string> facts_;
   std::unique_ptr<InstanceBundle> bundle_;  // destroyed after the container is gone
-  std::string stderr_path_;
   bool spawned_ = false;
-  Child child_;  // the runtime's `run` process
-  Fd stdout_;
-  std::optional<LineReader> reader_;
+  peers::LaunchCommand run_;  // the runtime's `run` process and the probe's stream
   std::vector<Mark> marks_;
-  std::string output_;
 };
 
 class OciRuntimeDriver final : public Driver {

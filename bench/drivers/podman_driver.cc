@@ -12,8 +12,8 @@
 #include <thread>
 
 #include "bench/drivers/peer_common.h"
+#include "bench/drivers/peer_launch.h"
 #include "bench/drivers/podman_store.h"
-#include "bench/drivers/probe_output.h"
 #include "bench/image/probe_image.h"
 #include "core/clock.h"
 #include "core/fd.h"
@@ -58,14 +58,14 @@ class PodmanInstance final : public Instance {
   ~PodmanInstance() override {
     // While `podman run` still makes the container (Ctrl-C during a launch), there is nothing to
     // remove yet: try again until `run` ends, for at most ~10 s.
-    for (int i = 0; i < 20 && child_.Running(); ++i) {
+    for (int i = 0; i < 20 && run_.Process().Running(); ++i) {
       (void)store_.Run({"rm", "--force", "--time=0", "--ignore", id_});
-      auto st = child_.WaitFor(250ms);
+      auto st = run_.Process().WaitFor(250ms);
       if (!st) break;
       ended_by_itself_ = false;
     }
-    if (child_.Running()) {
-      child_.KillAndReap();
+    if (run_.Process().Running()) {
+      run_.Process().KillAndReap();
       ended_by_itself_ = false;
     }
     if (spawned_ && !ended_by_itself_)
@@ -84,58 +84,35 @@ class PodmanInstance final : public Instance {
     if (made_dir_) return MakeError("start podman container", id_, "already started");
     if (::mkdir(dir_.c_str(), 0700) != 0) return ErrnoError("create instance directory", dir_);
     made_dir_ = true;
-    stderr_path_ = dir_ + "/stderr";
-    Fd err = CTV_TRY(OpenFile(stderr_path_, O_WRONLY | O_CREAT | O_TRUNC, 0600));
-    PipePair out = CTV_TRY(MakePipe());
-    SpawnOptions so;
-    so.argv = store_.Argv(run_args_);
-    so.stdout_fd = out.write.Get();
-    so.stderr_fd = err.Get();
-    so.new_process_group = true;  // a terminal's Ctrl-C goes to the harness, which cleans up
-    marks_ = {{"launch", MonotonicNs()}};
     spawned_ = true;
-    child_ = CTV_TRY(store_.Spawn(so));
-    marks_.push_back({"spawn", MonotonicNs()});
-    out.write.Reset();
-    stdout_ = std::move(out.read);
-    reader_.emplace(stdout_.Get());
-    return Ok();
+    return run_.Start([this](SpawnOptions so) { return store_.Spawn(std::move(so)); },
+                      store_.Argv(run_args_), dir_ + "/stderr", marks_);
   }
 
   Status WaitReady(std::chrono::milliseconds timeout) override {
-    if (!reader_) return MakeError("wait for ready", id_, "instance not started");
-    Status s = WaitForReadyMarker(*reader_, timeout, marks_, output_);
-    if (!s) return WithPodmanWords(std::move(s).error());
-    return Ok();
+    return run_.WaitReady(timeout, marks_);
   }
 
   Result<WorkloadExit> WaitExit(std::chrono::milliseconds timeout) override {
-    if (!reader_) return MakeError("wait for exit", id_, "instance not started");
-    int64_t deadline = MonotonicNs() + timeout.count() * 1'000'000;
-    if (Status s = DrainOutput(*reader_, timeout, output_); !s)
-      return WithPodmanWords(std::move(s).error());
-    int64_t left = std::max<int64_t>(1, (deadline - MonotonicNs()) / 1'000'000);
-    auto st = CTV_TRY(child_.WaitFor(std::chrono::milliseconds(left)));
-    if (!st) return Error{ETIMEDOUT, "wait for the exit of podman container", id_};
-    ended_by_itself_ = !st->signaled;
-    marks_.push_back({"exit", MonotonicNs()});
-    return WorkloadExit{*st, output_};
+    auto exit = run_.WaitExit(timeout, marks_);
+    if (exit) ended_by_itself_ = !exit->status.signaled;
+    return exit;
   }
 
   Status Stop(std::chrono::milliseconds timeout) override {
-    if (!child_.Running()) return Ok();
+    if (!run_.Process().Running()) return Ok();
     // `podman kill`, not a SIGTERM to `podman run` for its --sig-proxy: right after the ready
     // marker, `run` now and then neither passed the signal on nor ended (seen here in a startup
     // suite run); the engine's own kill command has no such window.
     auto k = CTV_TRY(store_.Run({"kill", "--signal=TERM", id_}));
-    auto st = CTV_TRY(child_.WaitFor(timeout));
+    auto st = CTV_TRY(run_.Process().WaitFor(timeout));
     if (!st)
-      return WithPodmanWords(MakeError(
+      return run_.WithWords(MakeError(
           "stop podman container", id_,
           "did not exit on SIGTERM (podman kill: " + k.status.ToString() + " " + k.err + ")"));
     ended_by_itself_ = !st->signaled;
     if (!st->Success())
-      return WithPodmanWords(
+      return run_.WithWords(
           MakeError("stop podman container", id_, "`podman run` ended with " + st->ToString()));
     return Ok();
   }
@@ -144,7 +121,7 @@ class PodmanInstance final : public Instance {
 
   std::vector<pid_t> HostPids() const override {
     std::vector<pid_t> pids;
-    if (child_.Running()) pids.push_back(child_.Pid());
+    if (run_.Process().Running()) pids.push_back(run_.Process().Pid());
     for (pid_t p : peers::InstanceCgroupPids(id_))
       if (std::find(pids.begin(), pids.end(), p) == pids.end()) pids.push_back(p);
     return pids;
@@ -153,23 +130,13 @@ class PodmanInstance final : public Instance {
   std::map<std::string, std::string> Facts() const override { return facts_; }
 
  private:
-  Error WithPodmanWords(Error e) const {
-    std::string said = peers::TailOfFile(stderr_path_);
-    if (!said.empty())
-      e.context += std::string(e.context.empty() ? "" : "; ") + "podman said: " + said;
-    return e;
-  }
-
   PodmanStore store_;
   std::vector<std::string> run_args_;
-  std::string id_, dir_, stderr_path_;
+  std::string id_, dir_;
   std::map<std::string, std::string> facts_;
   bool made_dir_ = false, spawned_ = false, ended_by_itself_ = false;
-  Child child_;  // `podman run`
-  Fd stdout_;
-  std::optional<LineReader> reader_;
+  peers::LaunchCommand run_{"podman", id_};  // `podman run` and the probe's stream
   std::vector<Mark> marks_;
-  std::string output_;
 };
 
 class PodmanDriver final : public Driver {
