@@ -18,23 +18,15 @@ namespace {
 
 using nlohmann::json;
 using testing::ContainerGuard;
-using testing::Leftovers;
 using testing::RuntimeEnv;
 
 RuntimeEnv& Env() { return testing::SharedRuntimeEnv(); }
 
-void ExpectClean(const std::string& id) {
-  for (auto& l : Leftovers(Env().StateRoot(), id)) ADD_FAILURE() << id << " left behind: " << l;
-}
+void ExpectClean(const std::string& id) { testing::ExpectNoLeftovers(Env().StateRoot(), id); }
 
 // A bundle as `runc spec` writes it (rootfs: the test image's busybox layer plus ctv-probe),
 // running `args`; tests edit `config` before Write().
-struct Bundle {
-  testing::TempDir dir;
-  json config;
-  const std::string& Path() const { return dir.Path(); }
-  Status Write() { return WriteFile(dir.Path() + "/config.json", config.dump()); }
-};
+using Bundle = testing::TestBundle;
 
 json RuncSpecCaps() {
   return json::array({"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"});

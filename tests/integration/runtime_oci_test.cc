@@ -23,23 +23,15 @@ namespace {
 
 using nlohmann::json;
 using testing::ContainerGuard;
-using testing::Leftovers;
 using testing::RuntimeEnv;
 
 RuntimeEnv& Env() { return testing::SharedRuntimeEnv(); }
 
-void ExpectClean(const std::string& id) {
-  for (auto& l : Leftovers(Env().StateRoot(), id)) ADD_FAILURE() << id << " left behind: " << l;
-}
+void ExpectClean(const std::string& id) { testing::ExpectNoLeftovers(Env().StateRoot(), id); }
 
 // A bundle: the test image's base layer as rootfs and a minimal config.json running `script`
 // with sh; `edit` changes the config before it is written.
-struct Bundle {
-  testing::TempDir dir;
-  json config;
-  const std::string& Path() const { return dir.Path(); }
-  Status Write() { return WriteFile(dir.Path() + "/config.json", config.dump()); }
-};
+using Bundle = testing::TestBundle;
 
 std::unique_ptr<Bundle> MakeBundle(const std::string& script) {
   auto b = std::make_unique<Bundle>();

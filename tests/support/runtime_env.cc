@@ -86,6 +86,10 @@ ContainerGuard::~ContainerGuard() {
   }
 }
 
+void ExpectNoLeftovers(const std::string& state_root, const std::string& id) {
+  for (auto& l : Leftovers(state_root, id)) ADD_FAILURE() << id << " left behind: " << l;
+}
+
 std::vector<std::string> Leftovers(const std::string& state_root, const std::string& id,
                                    pid_t pid) {
   std::vector<std::string> out;

@@ -5,7 +5,10 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/error.h"
+#include "core/fd.h"
 #include "core/process.h"
 #include "runtime/lifecycle.h"
 #include "tests/support/runtime_image.h"
@@ -64,5 +67,15 @@ std::vector<std::string> Leftovers(const std::string& state_root, const std::str
                                    pid_t pid = 0);
 // Unique test container id ("ctvt" + random).
 std::string TestId();
+// Fails the current test once per thing `id` left behind (Leftovers).
+void ExpectNoLeftovers(const std::string& state_root, const std::string& id);
+
+// A bundle dir a test builds (rootfs + config.json); the test edits `config` before Write().
+struct TestBundle {
+  TempDir dir;
+  nlohmann::json config;
+  const std::string& Path() const { return dir.Path(); }
+  Status Write() { return WriteFile(dir.Path() + "/config.json", config.dump()); }
+};
 
 }  // namespace ctv::testing
