@@ -28,6 +28,7 @@ struct RunOptions {
   std::string suite;
   std::vector<std::string> drivers;
   std::vector<std::string> options;  // DRIVER.KEY=VALUE
+  std::map<std::string, std::string> params;  // suite parameters given (--max 1000...)
   int repetitions = 10;
   int warmup = 2;
   double budget_s = 0;  // --budget-time; 0 = none
@@ -99,6 +100,29 @@ int Run(RunOptions& o) {
     return PrintUsageError(fmt::format("unknown suite '{}' (suites: {}, or all)", o.suite,
                                        Join(suite_names)));
 
+  // Suite parameters: each belongs to the suites that declare it; given to another, it would be
+  // silently ignored, so it is refused.
+  for (const auto& [key, value] : o.params) {
+    std::map<std::string, std::string> mine{{key, value}};
+    bool taken = false;
+    for (bench::Suite* suite : selected) {
+      auto params = suite->Parameters();
+      if (std::none_of(params.begin(), params.end(), [&](auto& p) { return p.key == key; }))
+        continue;
+      taken = true;
+      if (Status s = suite->ValidateParameters(mine); !s)
+        return PrintUsageError(s.error().ToString());
+    }
+    if (!taken) {
+      std::vector<std::string> owners;
+      for (auto& s : suites)
+        for (const auto& p : s->Parameters())
+          if (p.key == key) owners.push_back(s->Name());
+      return PrintUsageError(fmt::format("--{} is a parameter of the {} suite, not of {}", key,
+                                         Join(owners), o.suite));
+    }
+  }
+
   bench::DriverContext ctx = MakeContext(o.ctx);
   auto drivers = bench::MakeAllDrivers(ctx);
   std::vector<std::string> driver_names;
@@ -106,6 +130,7 @@ int Run(RunOptions& o) {
   bench::SuiteOptions so;
   so.repetitions = o.repetitions;
   so.warmup = o.warmup;
+  so.params = o.params;
   for (const auto& want : o.drivers)
     if (std::find(driver_names.begin(), driver_names.end(), want) == driver_names.end())
       return PrintUsageError(
@@ -301,6 +326,21 @@ Command RegisterRun(CLI::App& root) {
                   "spent, and says so in the results")
       ->transform(CLI::AsNumberWithUnit(std::map<std::string, double>{{"s", 1}, {"m", 60}, {"h", 3600}}))
       ->check(CLI::PositiveNumber);
+  // One option per suite parameter (density's --max...), declared by the suites themselves.
+  std::map<std::string, std::string> param_help;
+  for (const auto& suite : bench::MakeAllSuites())
+    for (const auto& p : suite->Parameters())
+      param_help[p.key] += fmt::format("{}({}) {}", param_help[p.key].empty() ? "" : "; ",
+                                       suite->Name(), p.help);
+  for (const auto& suite : bench::MakeAllSuites())
+    for (const auto& p : suite->Parameters()) {
+      if (run->get_option_no_throw("--" + p.key)) continue;
+      std::string key = p.key;
+      run->add_option_function<std::string>(
+             "--" + key, [o, key](const std::string& v) { o->params[key] = v; },
+             param_help[key])
+          ->type_name(p.value);
+    }
   run->add_flag("-q,--quiet", o->quiet, "no progress line");
   AddContextOptions(*run, o->ctx);
   return {run, [o]() { return Run(*o); }};

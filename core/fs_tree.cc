@@ -132,4 +132,21 @@ std::string UnescapeMountinfo(const std::string& field) {
   return out;
 }
 
+Result<uint64_t> DiskUsage(const std::string& path) {
+  struct stat root;
+  if (::lstat(path.c_str(), &root) != 0) return Error{errno, "lstat", path};
+  uint64_t total = 0;
+  std::vector<std::string> todo{path};
+  while (!todo.empty()) {
+    std::string dir = std::move(todo.back());
+    todo.pop_back();
+    struct stat st;
+    if (::lstat(dir.c_str(), &st) != 0 || st.st_dev != root.st_dev) continue;
+    total += static_cast<uint64_t>(st.st_blocks) * 512;
+    if (!S_ISDIR(st.st_mode)) continue;
+    for (std::string& name : CTV_TRY(ListDir(dir))) todo.push_back(dir + "/" + name);
+  }
+  return total;
+}
+
 }  // namespace ctv::fs

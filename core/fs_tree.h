@@ -2,6 +2,7 @@
 // (runtime state and image store, VM instance dirs and caches, reports).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,9 @@ bool Exists(const std::string& path);
 // A path field of /proc/PID/mountinfo as it really is: the kernel writes space, tab, newline and
 // backslash as octal escapes (\040...). The one mountinfo unescaper.
 std::string UnescapeMountinfo(const std::string& field);
+// Bytes a tree takes on its file system (st_blocks of every entry, the root included, without
+// crossing into another mount): what `du -s --block-size=1 -x` says.
+Result<uint64_t> DiskUsage(const std::string& path);
 // Names in a directory, without "." and ".."; a missing directory gives an empty list.
 Result<std::vector<std::string>> ListDir(const std::string& path);
 

@@ -99,7 +99,7 @@ std::string BoxScript(const ChartSpec& s) {
       if (std::isfinite(x) && (!s.log_y || x > 0)) v.push_back(x);
     if (v.empty()) {
       tics += (tics.empty() ? "" : ", ") +
-              GnuplotQuote(fmt::format("{}\nn=0", s.series[i].label)) + fmt::format(" {}", i + 1);
+              GnuplotTicLabel(fmt::format("{}\nn=0", s.series[i].label)) + fmt::format(" {}", i + 1);
       continue;
     }
     std::sort(v.begin(), v.end());
@@ -115,7 +115,7 @@ std::string BoxScript(const ChartSpec& s) {
     boxes += fmt::format("{} {} {} {} {} {} {}\n", i + 1, Val(q1), Val(lo), Val(hi), Val(q3),
                          Val(med), rgb);
     tics += (tics.empty() ? "" : ", ") +
-            GnuplotQuote(fmt::format("{}\nn={}\nmedian {} {}", s.series[i].label, v.size(),
+            GnuplotTicLabel(fmt::format("{}\nn={}\nmedian {} {}", s.series[i].label, v.size(),
                                      Num(med), s.unit)) +
             fmt::format(" {}", i + 1);
   }
@@ -159,7 +159,7 @@ std::string StackedScript(const ChartSpec& s) {
   // strings cannot hold line breaks.
   std::string tics;
   for (size_t i = 0; i < s.series.size(); ++i)
-    tics += (i ? ", " : "") + GnuplotQuote(s.series[i].label) + fmt::format(" {}", i);
+    tics += (i ? ", " : "") + GnuplotTicLabel(s.series[i].label) + fmt::format(" {}", i);
   g += "set xtics (" + tics + ")\n";
   g += "plot ";
   for (size_t i = 0; i < k; ++i) {
@@ -183,7 +183,7 @@ std::string TrendScript(const ChartSpec& s) {
     if (i) tics += ", ";
     std::string label = s.x_labels[i];
     if (rotate) std::replace(label.begin(), label.end(), '\n', ' ');
-    tics += GnuplotQuote(label) + fmt::format(" {}", i);
+    tics += GnuplotTicLabel(label) + fmt::format(" {}", i);
   }
   if (!tics.empty())
     g += std::string("set xtics ") + (rotate ? "rotate by 90 right " : "") + "(" + tics + ")\n";
@@ -203,10 +203,15 @@ std::string TrendScript(const ChartSpec& s) {
     g += "EOD\n";
   }
   g += "plot ";
-  for (size_t i = 0; i < s.series.size(); ++i)
-    g += fmt::format("$d{} using 1:2:3:4 with yerrorlines lc rgb \"{}\" pt 7 title {}, ", i,
+  // Whiskers (and the words for them) only for series that carry a spread; a single value per
+  // point (density's ramp) is a plain line.
+  for (size_t i = 0; i < s.series.size(); ++i) {
+    bool spread = !s.series[i].low.empty() || !s.series[i].high.empty();
+    g += fmt::format("$d{} using 1:2{} with {} lc rgb \"{}\" pt 7 title {}, ", i,
+                     spread ? ":3:4" : "", spread ? "yerrorlines" : "linespoints",
                      ColorOf(s.series[i], i),
-                     GnuplotQuote(s.series[i].label + " (median, min-max)"));
+                     GnuplotQuote(s.series[i].label + (spread ? " (median, min-max)" : "")));
+  }
   if (any_mark) {
     for (size_t i = 0; i < s.series.size(); ++i)
       g += fmt::format(

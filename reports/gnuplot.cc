@@ -40,4 +40,10 @@ std::string GnuplotQuote(const std::string& s) {
   return out + "\"";
 }
 
+std::string GnuplotTicLabel(const std::string& s) {
+  std::string escaped;
+  for (char c : s) escaped += c == '%' ? std::string("%%") : std::string(1, c);
+  return GnuplotQuote(escaped);
+}
+
 }  // namespace ctv::reports

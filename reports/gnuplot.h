@@ -13,5 +13,9 @@ Status RunGnuplot(const std::string& script_path, const std::string& expected_ou
 
 // Quotes a string for a gnuplot double-quoted literal (backslash, quote; newlines become \n).
 std::string GnuplotQuote(const std::string& s);
+// The same for a tic label of `set xtics ("label" pos, ...)`, which gnuplot reads as a format
+// string for the position: a literal '%' must be written "%%" ("65 %" failed with "Bad format
+// character").
+std::string GnuplotTicLabel(const std::string& s);
 
 }  // namespace ctv::reports

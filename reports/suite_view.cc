@@ -17,6 +17,7 @@ const std::vector<const SuiteView*>& SuiteViews() {
   static const std::vector<const SuiteView*>* views = new std::vector<const SuiteView*>{
       MakeStartupView().release(),
       MakeFootprintView().release(),
+      MakeDensityView().release(),
       MakeNetworkView().release(),
       MakeDevicesView().release(),
   };

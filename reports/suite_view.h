@@ -41,6 +41,7 @@ std::unique_ptr<SuiteView> ViewFor(const std::string& suite);
 
 std::unique_ptr<SuiteView> MakeStartupView();
 std::unique_ptr<SuiteView> MakeFootprintView();
+std::unique_ptr<SuiteView> MakeDensityView();
 std::unique_ptr<SuiteView> MakeDevicesView();
 std::unique_ptr<SuiteView> MakeNetworkView();
 

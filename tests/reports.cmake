@@ -9,7 +9,8 @@ add_executable(reports_unit_test
   ${CMAKE_CURRENT_LIST_DIR}/unit/compare_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/unit/report_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/unit/history_test.cc
-  ${CMAKE_CURRENT_LIST_DIR}/unit/export_test.cc)
+  ${CMAKE_CURRENT_LIST_DIR}/unit/export_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/unit/footprint_density_view_test.cc)
 target_link_libraries(reports_unit_test PRIVATE ctv_reports ctv_test_main)
 target_compile_definitions(reports_unit_test PRIVATE ${CTV_REPORTS_TEST_DEFS})
 gtest_discover_tests(reports_unit_test DISCOVERY_TIMEOUT 30 PROPERTIES LABELS unit)

@@ -119,7 +119,8 @@ Result<vm::Guest> BuildDriverGuest(const DriverContext& ctx, const VmDriverConfi
 
 std::map<std::string, std::string> GuestInstance::Facts() const {
   std::map<std::string, std::string> f{{fact::kAccelerator, vm::AccelName(accel_.accel)},
-                                       {fact::kAcceleratorNote, accel_.note}};
+                                       {fact::kAcceleratorNote, accel_.note},
+                                       {fact::kGuestRamMib, std::to_string(spec_.memory_mib)}};
   if (!disk_.cache.empty()) f[fact::kDiskCache] = disk_.cache;
   if (!disk_.note.empty()) f[fact::kDiskCacheNote] = disk_.note;
   return f;

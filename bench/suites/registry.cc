@@ -1,4 +1,6 @@
+#include "bench/suites/density_suite.h"
 #include "bench/suites/devices_suite.h"
+#include "bench/suites/footprint_suite.h"
 #include "bench/suites/network_suite.h"
 #include "bench/suites/startup_suite.h"
 #include "bench/suites/suite.h"
@@ -10,6 +12,8 @@ std::vector<std::unique_ptr<Suite>> MakeAllSuites() {
   suites.push_back(MakeStartupSuite());
   suites.push_back(MakeNetworkSuite());
   suites.push_back(MakeDevicesSuite());
+  suites.push_back(MakeFootprintSuite());
+  suites.push_back(MakeDensitySuite());
   return suites;
 }
 

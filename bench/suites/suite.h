@@ -34,7 +34,26 @@ struct SuiteOptions {
   // 0, or the host-monotonic time by which the suite should be done (--budget-time): each driver
   // stops measuring once its share of the time left is spent (OutOfBudget).
   int64_t deadline_ns = 0;
+  // The suite's own parameters the user gave (`ctvbench run --KEY VALUE`, keys from
+  // Suite::Parameters(), already checked by ValidateParameters); the suite applies its defaults.
+  std::map<std::string, std::string> params;
 };
+
+// A parameter of a suite itself, not of a driver: `ctvbench run --KEY VALUE` (density: --max).
+// The CLI offers one option per key declared by any suite and refuses it for a suite that does
+// not declare it.
+struct SuiteParam {
+  std::string key;    // "max": the option is --max
+  std::string value;  // "N", "BYTES", "on|off": the value's form in --help
+  std::string help;   // one line, the default included
+};
+
+// The value of `key` in `params`, or `dflt`.
+inline std::string Param(const std::map<std::string, std::string>& params, const std::string& key,
+                         const std::string& dflt = "") {
+  auto it = params.find(key);
+  return it == params.end() ? dflt : it->second;
+}
 
 // A time budget never cuts a driver below this many measured repetitions.
 inline constexpr int kMinRepetitions = 3;
@@ -66,6 +85,13 @@ class Suite {
   // machine pc with a scratch disk): the CLI validates the user's options on top of these, so an
   // option is judged against the configuration that will really run.
   virtual std::map<std::string, std::string> OptionDefaults(const Driver&) const { return {}; }
+  // The suite's own parameters (SuiteOptions::params). Default: none.
+  virtual std::vector<SuiteParam> Parameters() const { return {}; }
+  // Checks the values the user gave before anything runs; the error names the option and the
+  // accepted form. Only keys of Parameters() reach it.
+  virtual Status ValidateParameters(const std::map<std::string, std::string>&) const {
+    return Ok();
+  }
   // Drivers that cannot run here come back as DriverResult{skipped = reason}; a driver that fails
   // mid-run comes back skipped with the error. Only an interrupt (Ctrl-C) fails the whole suite.
   virtual Result<results::SuiteResult> Run(const SuiteOptions& options) = 0;

@@ -48,24 +48,30 @@ Status WriteValue(const std::string& path, const std::string& value) {
 Result<int64_t> ParseBytes(const std::string& s) {
   auto bad = [&] {
     return MakeError("parse size", s,
-                     "expected a number with an optional unit b, k, m or g "
-                     "(e.g. 256m, 1g, 1048576)");
+                     "expected a number with an optional unit b, k, m, g or t (also KiB, MB...: "
+                     "base 1024), e.g. 256m, 1g, 8GiB, 1048576");
   };
   if (s.empty()) return bad();
   char* end = nullptr;
   errno = 0;
   long long v = std::strtoll(s.c_str(), &end, 10);
   if (errno != 0 || end == s.c_str() || v < 0) return bad();
+  // k, m, g, t with an optional "b" or "ib", any case: 8g = 8G = 8GB = 8GiB (base 1024 always).
   std::string unit(end);
+  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (unit.size() == 3 && unit.ends_with("ib")) unit.resize(1);
+  else if (unit.size() == 2 && unit.back() == 'b') unit.pop_back();
   int64_t mult = 1;
-  if (unit.empty() || unit == "b" || unit == "B")
+  if (unit.empty() || unit == "b")
     mult = 1;
-  else if (unit == "k" || unit == "K" || unit == "kb" || unit == "KB")
+  else if (unit == "k")
     mult = 1024;
-  else if (unit == "m" || unit == "M" || unit == "mb" || unit == "MB")
+  else if (unit == "m")
     mult = 1024 * 1024;
-  else if (unit == "g" || unit == "G" || unit == "gb" || unit == "GB")
+  else if (unit == "g")
     mult = 1024LL * 1024 * 1024;
+  else if (unit == "t")
+    mult = 1024LL * 1024 * 1024 * 1024;
   else
     return bad();
   return static_cast<int64_t>(v) * mult;

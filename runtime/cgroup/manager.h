@@ -132,7 +132,8 @@ void RemoveEmptyParents(const CgroupMounts& mounts, std::vector<std::string>* re
 // Kills the processes of one cgroup directory and removes it (gc of an unknown container).
 Status KillAndRemove(const std::string& dir);
 
-// Parses "256m", "1g", "1048576", "512k" (docker's suffixes, base 1024). Error names the form.
+// Parses "256m", "1g", "1048576", "512k", "8GiB", "2TB" (docker's suffixes and their KiB/KB
+// spellings, all base 1024). Error names the form.
 Result<int64_t> ParseBytes(const std::string& s);
 
 // Controller files (one per controller): limits and stats for each hierarchy version.

@@ -245,8 +245,8 @@ TEST(FootprintView, OneChartPerMetricAndTheLighterClaim) {
   auto run = Load("startup-kvm.json");
   auto charts = ViewFor("footprint")->Charts(run);
   ASSERT_EQ(charts.size(), 1u);
-  EXPECT_NE(charts[0].title.find("footprint.pss (MiB)"), std::string::npos) << charts[0].title;
-  EXPECT_TRUE(charts[0].log_y);  // ~3 MiB vs ~180 MiB
+  EXPECT_NE(charts[0].title.find("footprint.pss_kib (KiB)"), std::string::npos) << charts[0].title;
+  EXPECT_TRUE(charts[0].log_y);  // ~3 MiB vs ~180 MiB, in KiB
   auto rows = EvaluateClaims(run);
   for (const auto& r : rows)
     if (r.claim.id == "footprint.lighter") {

@@ -220,5 +220,15 @@ TEST(ParseBytes, DockerSuffixes) {
   EXPECT_FALSE(ParseBytes("-5m").has_value());
 }
 
+TEST(ParseBytes, BinaryUnitSpellings) {
+  EXPECT_EQ(ParseBytes("8GiB").value(), 8LL << 30);
+  EXPECT_EQ(ParseBytes("8GB").value(), 8LL << 30);
+  EXPECT_EQ(ParseBytes("512MiB").value(), 512LL << 20);
+  EXPECT_EQ(ParseBytes("2t").value(), 2LL << 40);
+  EXPECT_EQ(ParseBytes("100b").value(), 100);
+  EXPECT_FALSE(ParseBytes("8GiBs").has_value());
+  EXPECT_FALSE(ParseBytes("8ib").has_value());
+}
+
 }  // namespace
 }  // namespace ctv::cgroup
