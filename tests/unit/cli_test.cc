@@ -66,6 +66,26 @@ TEST(Cli, UnknownOptionIsRefused) {
   EXPECT_NE(o.err.find("--turbo"), std::string::npos) << o.err;
 }
 
+// Suite parameters (density's --max...) belong to the suites that declare them: given to another
+// suite they would be ignored, so they are refused; bad values name the option and the form.
+TEST(Cli, SuiteParametersAreCheckedAgainstTheirSuite) {
+  auto other = Ctvbench({"run", "--suite", "startup", "--max", "5"});
+  EXPECT_EQ(other.status.ToString(), "exit 2");
+  EXPECT_NE(other.err.find("--max is a parameter of the density suite, not of startup"),
+            std::string::npos)
+      << other.err;
+  auto bad = Ctvbench({"run", "--suite", "density", "--budget", "lots"});
+  EXPECT_EQ(bad.status.ToString(), "exit 2");
+  EXPECT_NE(bad.err.find("--budget lots"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("8GiB"), std::string::npos) << bad.err;
+  auto batch = Ctvbench({"run", "--suite", "footprint", "--batch", "1"});
+  EXPECT_EQ(batch.status.ToString(), "exit 2");
+  EXPECT_NE(batch.err.find("from 2 to 1000"), std::string::npos) << batch.err;
+  auto help = Ctvbench({"run", "--help"});
+  EXPECT_NE(help.out.find("--ramp-time"), std::string::npos) << help.out;
+  EXPECT_NE(help.out.find("(density)"), std::string::npos) << help.out;
+}
+
 TEST(Cli, MissingSuiteIsRefused) {
   auto o = Ctvbench({"run"});
   EXPECT_EQ(o.status.ToString(), "exit 2");
