@@ -93,8 +93,8 @@ class DensitySuite final : public Suite {
     out.repetitions = 1;  // one ramp per driver: the figures are its steps, not repetitions
     out.warmup = 0;
     RaiseOpenFileLimit();
-    for (Driver* d : o.drivers) {
-      out.results.push_back(RunDriver(*d, o));
+    for (size_t k = 0; k < o.drivers.size(); ++k) {
+      out.results.push_back(RunDriver(*o.drivers[k], o, static_cast<int>(o.drivers.size() - k)));
       if (Interrupted()) {
         out.interrupted = true;
         break;
@@ -113,7 +113,7 @@ class DensitySuite final : public Suite {
     }
   }
 
-  results::DriverResult RunDriver(Driver& d, const SuiteOptions& o) {
+  results::DriverResult RunDriver(Driver& d, const SuiteOptions& o, int drivers_left) {
     auto opt = o.driver_options.find(d.Name());
     const std::map<std::string, std::string> options =
         opt == o.driver_options.end() ? std::map<std::string, std::string>{} : opt->second;
@@ -128,7 +128,7 @@ class DensitySuite final : public Suite {
       r.skipped = "preparation failed: " + s.error().ToString();
       return r;
     }
-    auto ramp = RampUp(d, o, options, r);
+    auto ramp = RampUp(d, o, options, drivers_left, r);
     if (!ramp) {
       r.skipped = ramp.error().ToString();
       return r;
@@ -169,7 +169,7 @@ class DensitySuite final : public Suite {
   }
 
   Result<Ramp> RampUp(Driver& d, const SuiteOptions& o,
-                      const std::map<std::string, std::string>& options,
+                      const std::map<std::string, std::string>& options, int drivers_left,
                       results::DriverResult& r) {
     const bool vm = d.Kind() == DriverKind::kVm;
     const int max = o.params.count("max") ? static_cast<int>(*WholeParam(o.params, "max", 1, 100000))
@@ -194,6 +194,9 @@ class DensitySuite final : public Suite {
 
     Ramp x;
     const int64_t t0 = MonotonicNs();
+    // --budget-time: this driver's equal share of the time left (bench/suites/suite.h).
+    const int64_t share_end =
+        o.deadline_ns ? t0 + (o.deadline_ns - t0) / std::max(1, drivers_left) : 0;
     int next_step = 1;
     auto cost_so_far = [&](uint64_t drop, uint64_t pss) {
       size_t n = x.running.size();
@@ -225,6 +228,8 @@ class DensitySuite final : public Suite {
         x.stopped_by = fmt::format("max: --max {} reached", max);
       } else if (ramp_s > 0 && MonotonicNs() - t0 > static_cast<int64_t>(ramp_s * 1e9)) {
         x.stopped_by = fmt::format("time: --ramp-time {:g} s spent", ramp_s);
+      } else if (share_end && n > 0 && MonotonicNs() > share_end) {
+        x.stopped_by = "time: this driver's share of --budget-time spent";
       } else if (std::max(drop, pss) + per * want > budget_kib) {
         x.stopped_by = fmt::format(
             "budget: {} more at ~{} KiB each would pass the budget of {} KiB", want, per,
