@@ -18,9 +18,9 @@
 // Fixed ports (17071 host server, 17070 the mapping): a port taken on this host skips the row
 // with the usual one-line conflict message.
 //
-// Pluggable target: the namespace server is built by an RrTargetFactory. Today it is a scratch
-// namespace attached by the library directly (driver "netns"); once the ctvrt driver exists the
-// integrator passes a factory that starts the server in a real container (driver "ctvrt").
+// Pluggable target: the namespace server is built by an RrTargetFactory: a scratch namespace
+// attached by the library directly, its rows named driver "host" with parameter netns=own (a host
+// process with only a network namespace of its own; `list` and --driver know no other name).
 #pragma once
 
 #include <functional>
@@ -37,7 +37,7 @@ namespace ctv::bench {
 class RrTarget {
  public:
   virtual ~RrTarget() = default;
-  virtual std::string Driver() const = 0;  // "host", "netns", or the container driver's name
+  virtual std::string Driver() const = 0;  // "host" or the container driver's name
   // "A.B.C.D:PORT" for `path` ("loopback", "bridge", "dnat"); empty when this target lacks it.
   virtual std::string Endpoint(const std::string& path) const = 0;
 };

@@ -103,6 +103,10 @@ TEST(RunAll, EverySuiteInOneFileWithinTheBudget) {
   EXPECT_NE(startup.details.value("budget", "").find("time budget"), std::string::npos)
       << startup.details.dump();
   EXPECT_TRUE(r->suites[2].results.at(0).skipped.has_value());  // devices: not a VM driver
+  // Every row names a driver `list` shows and `--driver` takes: the network suite's namespace
+  // rows are the host driver's (parameter netns=own), not a pseudo-driver "netns".
+  for (const auto& s : r->suites)
+    for (const auto& d : s.results) EXPECT_EQ(d.driver, "host") << s.name;
 }
 
 // Exit codes a CI can trust: nothing measured is 3, not 0; a destination that cannot be written
