@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -105,6 +106,76 @@ TEST_F(ReportInChromium, EveryChartDecodes) {
       << "some chart did not decode as a 1600-px image";
   EXPECT_NE(dom.find("Lecture claims vs. measurements"), std::string::npos);
   EXPECT_NE(dom.find("Startup: launch call to workload ready"), std::string::npos);
+}
+
+// What a person reads under each bar or box: the driver names. Every chart of the report is drawn
+// by a gnuplot script next to its PNG; the tick labels of a bar or box chart must be set after
+// the data (inside a `$d << EOD` block they are data, and the axis shows bare numbers) and each
+// must start with a driver's name; a trend chart's legend names its drivers. Chromium decodes
+// the PNGs (EveryChartDecodes); this checks the words on them.
+TEST_F(ReportInChromium, EveryChartNamesItsDriversOnItsAxis) {
+  const std::vector<std::string> drivers = {"host", "ctvrt", "runc", "crun", "runsc",
+                                            "podman", "vm", "qemu"};
+  auto starts_with_driver = [&](const std::string& label) {
+    for (const auto& d : drivers)
+      if (label.rfind(d, 0) == 0 && (label.size() == d.size() || !std::isalnum(label[d.size()])))
+        return true;
+    return false;
+  };
+  auto html = ctv::ReadFile(dir_ + "/report/index.html");
+  ASSERT_TRUE(html.has_value());
+  size_t checked = 0;
+  for (size_t at = html->find("<img "); at != std::string::npos; at = html->find("<img ", at + 1)) {
+    // Each figure's alt text is its chart title; its script is found by the PNG's id in the dir.
+    ++checked;
+  }
+  ASSERT_GE(checked, 2u);
+  auto gp_files = ctv::RunCommand({"sh", "-c", "ls " + dir_ + "/report/*.gp"}, std::chrono::seconds(10));
+  ASSERT_TRUE(gp_files.has_value());
+  size_t scripts = 0;
+  std::istringstream list(gp_files->out);
+  for (std::string path; std::getline(list, path);) {
+    SCOPED_TRACE(path);
+    ++scripts;
+    auto gp = ctv::ReadFile(path);
+    ASSERT_TRUE(gp.has_value());
+    size_t last_eod = gp->rfind("\nEOD\n");
+    ASSERT_NE(last_eod, std::string::npos) << "no data block";  // a trend's legend follows it
+    bool trend = gp->find("yerrorlines") != std::string::npos ||
+                 gp->find("linespoints") != std::string::npos;
+    std::vector<std::string> labels;
+    if (trend) {
+      for (size_t t = gp->find("title \"", last_eod); t != std::string::npos;
+           t = gp->find("title \"", t + 1)) {
+        size_t b = t + 7, e = gp->find('"', b);
+        std::string title = gp->substr(b, e - b);
+        if (title.rfind("regression", 0) != 0) labels.push_back(title);
+      }
+    } else {
+      // The tick-label line, and whether it sits inside a `NAME << EOD` ... `EOD` data block.
+      std::istringstream lines(*gp);
+      std::string line, tics;
+      bool in_block = false, tics_in_block = false;
+      while (std::getline(lines, line)) {
+        if (line.size() >= 6 && line.compare(line.size() - 6, 6, "<< EOD") == 0) in_block = true;
+        else if (line == "EOD") in_block = false;
+        else if (line.rfind("set xtics", 0) == 0 && line.find('(') != std::string::npos) {
+          tics = line.substr(line.find('('));
+          tics_in_block = in_block;
+        }
+      }
+      ASSERT_FALSE(tics.empty()) << "no tick labels";
+      EXPECT_FALSE(tics_in_block) << "tick labels inside a data block: the axis shows numbers";
+      for (size_t q = tics.find('"'); q != std::string::npos; q = tics.find('"', q + 1)) {
+        size_t e = tics.find('"', q + 1);
+        labels.push_back(tics.substr(q + 1, e - q - 1));
+        q = e;
+      }
+    }
+    ASSERT_FALSE(labels.empty()) << "no driver named on the chart";
+    for (const auto& l : labels) EXPECT_TRUE(starts_with_driver(l)) << "label '" << l << "'";
+  }
+  EXPECT_EQ(scripts, checked) << "one script per chart on the page";
 }
 
 TEST_F(ReportInChromium, ScreenshotIsKeptAsArtifact) {
