@@ -1,4 +1,5 @@
 #include "bench/suites/devices_suite.h"
+#include "bench/suites/isolation_suite.h"
 #include "bench/suites/network_suite.h"
 #include "bench/suites/startup_suite.h"
 #include "bench/suites/suite.h"
@@ -10,6 +11,7 @@ std::vector<std::unique_ptr<Suite>> MakeAllSuites() {
   suites.push_back(MakeStartupSuite());
   suites.push_back(MakeNetworkSuite());
   suites.push_back(MakeDevicesSuite());
+  suites.push_back(MakeIsolationSuite());
   return suites;
 }
 
