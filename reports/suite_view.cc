@@ -19,6 +19,7 @@ const std::vector<const SuiteView*>& SuiteViews() {
       MakeFootprintView().release(),
       MakeNetworkView().release(),
       MakeDevicesView().release(),
+      MakeIsolationView().release(),
   };
   return *views;
 }
