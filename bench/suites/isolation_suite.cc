@@ -264,7 +264,8 @@ class IsolationSuite final : public Suite {
       std::vector<pid_t> kids = Children(*pid1);
       if (kids.size() == 1) {
         child = kids[0];
-        watched.push_back(*child);
+        if (std::find(watched.begin(), watched.end(), *child) == watched.end())
+          watched.push_back(*child);
         ev["child_host_pid"] = *child;
       }
     }
@@ -280,7 +281,8 @@ class IsolationSuite final : public Suite {
     if (orphan) ev["inside"] = *orphan;
     ev["exit_status"] = exit.status.ToString();
     std::vector<pid_t> alive = watched;
-    while (!alive.empty() && MonotonicNs() - exited < kGoneWait.count() * 1'000'000) {
+    const int64_t wait_ns = std::chrono::nanoseconds(kGoneWait).count();
+    while (!alive.empty() && MonotonicNs() - exited < wait_ns) {
       std::erase_if(alive, [](pid_t p) { return !Alive(p); });
       if (!alive.empty()) std::this_thread::sleep_for(10ms);
     }
