@@ -140,8 +140,12 @@ std::vector<IsolationRow> IsolationRows(const json& isolation) {
   }
   IsolationRow k;
   k.aspect = "kernel";
-  k.inside = Str(in, "kernel_release") + ", boot id " + Str(in, "boot_id").substr(0, 8);
-  k.host = Str(host, "kernel_release") + ", boot id " + Str(host, "boot_id").substr(0, 8);
+  auto kernel = [](const json& v) {
+    std::string boot = Str(v, "boot_id");
+    return Str(v, "kernel_release") + ", boot id " + (boot.empty() ? "none" : boot.substr(0, 8));
+  };
+  k.inside = kernel(in);
+  k.host = kernel(host);
   k.outside = "-";
   k.verdict = !own ? kUnknown : *own ? kIsolated : kShared;
   k.evidence = !own  ? "no boot id to compare and the same uname"
@@ -219,7 +223,7 @@ std::string Skips(const std::vector<const DriverResult*>& ds) {
   std::string out;
   for (const DriverResult* d : ds)
     if (d->skipped) out += (out.empty() ? "" : "; ") + d->driver + ": " + *d->skipped;
-  return out.empty() ? "" : " Not measured: " + out + ".";
+  return out.empty() ? "" : ". Not measured: " + out + ".";
 }
 
 class IsolationView : public SuiteView {
@@ -301,7 +305,7 @@ class IsolationView : public SuiteView {
     if (c == "pid1_exit") {
       double left = MetricValue(d, "lifecycle.survivors");
       return left == 0 ? Cell("stopped: nothing left", "good")
-                       : Cell(fmt::format("{} process(es) survived", Num(left)), "bad");
+                       : Cell(fmt::format("{:.0f} process(es) survived", left), "bad");
     }
     if (c == "storage") {
       bool gone = MetricValue(d, "storage.layer_files_left") == 0;
@@ -482,7 +486,7 @@ class IsolationView : public SuiteView {
       if (d->skipped) continue;
       double left = MetricValue(*d, "lifecycle.survivors");
       if (left < 0) continue;
-      std::string text = fmt::format("{}: {} survivor(s)", d->driver, Num(left));
+      std::string text = fmt::format("{}: {:.0f} survivor(s)", d->driver, left);
       if (IsHostBaseline(*d)) {
         host = "; host baseline: " + text + " (an orphan lives on)";
         continue;
@@ -520,8 +524,8 @@ class IsolationView : public SuiteView {
       if (left < 0 || kept < 0) continue;
       ++seen;
       good += left == 0 && kept == 1;
-      c.measured += fmt::format("{}{}: {} layer file(s) left, {} volume file(s) kept",
-                                c.measured.empty() ? "" : "; ", d->driver, Num(left), Num(kept));
+      c.measured += fmt::format("{}{}: {:.0f} layer file(s) left, {:.0f} volume file(s) kept",
+                                c.measured.empty() ? "" : "; ", d->driver, left, kept);
     }
     if (!seen) return std::nullopt;
     if (good == seen) {
