@@ -107,8 +107,8 @@ std::vector<IsolationRow> IsolationRows(const json& isolation) {
   std::optional<bool> own = OwnKernel(in, host);
   bool outside_is_workload = Str(out, "pid_source") == "workload";
   std::string outside_who =
-      outside_is_workload ? fmt::format("its PID 1 is host PID {} (NSpid {})", Int(out, "pid"),
-                                        Str(out, "nspid"))
+      outside_is_workload
+          ? fmt::format("its PID 1 is host PID {} (NSpid {})", Int(out, "pid"), Str(out, "nspid"))
       : Int(out, "pid") > 0 ? fmt::format("instance process, host PID {}", Int(out, "pid"))
                             : "no host process named";
   for (const char* kind : kNsKinds) {
@@ -121,8 +121,9 @@ std::vector<IsolationRow> IsolationRows(const json& isolation) {
     r.outside = Int(out, "pid") > 0 ? ocg + WithInode(outside_who, o) : outside_who;
     if (own && *own) {
       r.verdict = kIsolated;
-      r.evidence = "own kernel (boot id differs from the host's): its namespace numbers belong to "
-                   "another kernel";
+      r.evidence =
+          "own kernel (boot id differs from the host's): its namespace numbers belong to "
+          "another kernel";
     } else if (i == 0 || h == 0) {
       r.verdict = kUnknown;
       r.evidence = "namespace inode missing inside or on the host";
@@ -148,7 +149,7 @@ std::vector<IsolationRow> IsolationRows(const json& isolation) {
   k.host = kernel(host);
   k.outside = "-";
   k.verdict = !own ? kUnknown : *own ? kIsolated : kShared;
-  k.evidence = !own  ? "no boot id to compare and the same uname"
+  k.evidence = !own   ? "no boot id to compare and the same uname"
                : *own ? "a kernel of its own: boot id (or uname) differs from the host's"
                       : "the host's kernel: same boot id";
   rows.push_back(std::move(k));
@@ -167,7 +168,8 @@ std::vector<IsolationRow> IsolationRows(const json& isolation) {
       r.verdict = kUnknown;
     } else {
       r.verdict = a == b ? "as host" : "confined";
-      r.evidence = std::string(what) + (a == b ? " equal to the host's" : " differ from the host's");
+      r.evidence =
+          std::string(what) + (a == b ? " equal to the host's" : " differ from the host's");
     }
     rows.push_back(std::move(r));
   };
@@ -186,9 +188,12 @@ IsolationCounts CountRows(const std::vector<IsolationRow>& rows) {
   IsolationCounts c;
   for (const auto& r : rows) {
     if (!r.counted) continue;
-    if (r.verdict == kIsolated) ++c.isolated;
-    else if (r.verdict == kShared) ++c.shared;
-    else ++c.unknown;
+    if (r.verdict == kIsolated)
+      ++c.isolated;
+    else if (r.verdict == kShared)
+      ++c.shared;
+    else
+      ++c.unknown;
   }
   return c;
 }
@@ -254,17 +259,16 @@ class IsolationView : public SuiteView {
           d->driver + (d->accelerator == "none" || d->accelerator.empty()
                            ? ""
                            : " (" + d->accelerator + ")"),
-          d->kind, n.isolated, n.shared,
-          n.unknown ? fmt::format(", unknown {}", n.unknown) : "");
-      t.header = {"aspect", "isolated / shared", "inside", "outside (host's view)", "host",
-                  "evidence"};
+          d->kind, n.isolated, n.shared, n.unknown ? fmt::format(", unknown {}", n.unknown) : "");
+      t.header = {"aspect", "isolated / shared", "inside", "outside (host's view)",
+                  "host",   "evidence"};
       for (const auto& r : rows) {
         std::string tone = r.verdict == kIsolated || r.verdict == "confined" ? "good"
                            : r.verdict == kShared || r.verdict == "as host"  ? "bad"
                                                                              : "muted";
-        std::string mark = r.verdict == kIsolated   ? "✔ isolated"
-                           : r.verdict == kShared   ? "✘ shared"
-                                                    : r.verdict;
+        std::string mark = r.verdict == kIsolated ? "✔ isolated"
+                           : r.verdict == kShared ? "✘ shared"
+                                                  : r.verdict;
         t.rows.push_back({r.aspect, Cell(mark, tone), r.inside, r.outside, r.host, r.evidence});
       }
       tables.push_back(std::move(t));
@@ -278,7 +282,8 @@ class IsolationView : public SuiteView {
     for (const char* c : {"pid1_exit", "storage", "port_conflict"})
       for (const DriverResult* d : CaseResults(run, c)) {
         if (d->skipped) {
-          life.rows.push_back({d->driver, c, Cell("(skipped)", "muted"), Cell(*d->skipped, "muted")});
+          life.rows.push_back(
+              {d->driver, c, Cell("(skipped)", "muted"), Cell(*d->skipped, "muted")});
           continue;
         }
         life.rows.push_back({d->driver, c, LifecycleResult(*d, c), LifecycleEvidence(*d, c)});
@@ -310,8 +315,9 @@ class IsolationView : public SuiteView {
     if (c == "storage") {
       bool gone = MetricValue(d, "storage.layer_files_left") == 0;
       bool kept = MetricValue(d, "storage.volume_files_kept") == 1;
-      return Cell(fmt::format("layer {}, volume {}", gone ? "gone" : "LEFT", kept ? "kept" : "LOST"),
-                  gone && kept ? "good" : "bad");
+      return Cell(
+          fmt::format("layer {}, volume {}", gone ? "gone" : "LEFT", kept ? "kept" : "LOST"),
+          gone && kept ? "good" : "bad");
     }
     bool refused = MetricValue(d, "network.port_conflict_refused") == 1;
     return refused ? Cell("second refused", "good") : Cell("second also started", "bad");
@@ -322,27 +328,28 @@ class IsolationView : public SuiteView {
       const json* e = Details(d, "pid1_exit");
       if (!e) return "";
       return fmt::format("watched host PIDs {}; alive {} ms after exit: {}; child {}",
-                         e->value("watched_host_pids", json::array()).dump(),
-                         Int(*e, "waited_ms"), e->value("alive_after", json::array()).dump(),
+                         e->value("watched_host_pids", json::array()).dump(), Int(*e, "waited_ms"),
+                         e->value("alive_after", json::array()).dump(),
                          e->contains("child_host_pid")
                              ? fmt::format("host PID {} {}", Int(*e, "child_host_pid"),
-                                           e->value("child_survived", false) ? "survived"
-                                                                              : "gone")
+                                           e->value("child_survived", false) ? "survived" : "gone")
                              : Str(*e, "child_host_pid_note"));
     }
     if (c == "storage") {
       const json* e = Details(d, "storage");
       if (!e) return "";
-      return fmt::format("layer {} (file there while running: {}; dir after removal: {}); volume "
-                         "{} holds \"{}\"",
-                         Str(*e, "writable_layer"), e->value("layer_file_while_running", false),
-                         e->value("layer_dir_after_removal", false), Str(*e, "volume_host_dir"),
-                         FirstLine(Str(*e, "volume_file_after_removal")));
+      return fmt::format(
+          "layer {} (file there while running: {}; dir after removal: {}); volume "
+          "{} holds \"{}\"",
+          Str(*e, "writable_layer"), e->value("layer_file_while_running", false),
+          e->value("layer_dir_after_removal", false), Str(*e, "volume_host_dir"),
+          FirstLine(Str(*e, "volume_file_after_removal")));
     }
     const json* e = Details(d, "port_conflict");
     if (!e) return "";
-    return fmt::format("port {}: first {}, second {}: {}", d.parameters.count("port") ? d.parameters.at("port") : "?",
-                       Str(*e, "first"), Str(*e, "second"), Str(*e, "second_error"));
+    return fmt::format("port {}: first {}, second {}: {}",
+                       d.parameters.count("port") ? d.parameters.at("port") : "?", Str(*e, "first"),
+                       Str(*e, "second"), Str(*e, "second_error"));
   }
 
   // Namespace rows of every measured container/sandbox/vm result, with the result.
@@ -384,10 +391,10 @@ class IsolationView : public SuiteView {
       const IsolationRow* pid = Row(j, "pid");
       bool ok = Int(in, "pid") == 1 && Int(out, "pid") > 1 && pid && pid->verdict == kIsolated;
       good += ok;
-      c.measured += fmt::format("{}{}: PID {} inside, host PID {} (NSpid {}), pid ns {} vs host {}",
-                                c.measured.empty() ? "" : "; ", j.d->driver, Int(in, "pid"),
-                                Int(out, "pid"), Str(out, "nspid"), Inode(in, "pid"),
-                                Inode(Obj(*j.iso, "host"), "pid"));
+      c.measured +=
+          fmt::format("{}{}: PID {} inside, host PID {} (NSpid {}), pid ns {} vs host {}",
+                      c.measured.empty() ? "" : "; ", j.d->driver, Int(in, "pid"), Int(out, "pid"),
+                      Str(out, "nspid"), Inode(in, "pid"), Inode(Obj(*j.iso, "host"), "pid"));
     }
     if (!seen) return std::nullopt;
     c.measured += host_text;
@@ -425,8 +432,9 @@ class IsolationView : public SuiteView {
     if (!seen) return std::nullopt;
     c.measured += fmt::format(" (host: \"{}\")", host_name);
     if (own == seen) {
-      c.explanation = "Every container had its own UTS and PID namespaces (inode numbers other "
-                      "than the host's) and its own hostname, on the host's kernel.";
+      c.explanation =
+          "Every container had its own UTS and PID namespaces (inode numbers other "
+          "than the host's) and its own hostname, on the host's kernel.";
     } else {
       c.verdict = ClaimVerdict::kDoesNotHold;
       c.explanation = fmt::format("{} of {} containers shared the host's UTS or PID namespace.",
@@ -472,8 +480,9 @@ class IsolationView : public SuiteView {
       c.explanation = !cs ? "Each VM ran its own kernel; no container was measured."
                           : "Containers ran the host's kernel (same boot id); no VM was measured.";
     } else {
-      c.explanation = "Containers reported the host's boot id (its kernel); each VM its own, even "
-                      "when it booted the same kernel build.";
+      c.explanation =
+          "Containers reported the host's boot id (its kernel); each VM its own, even "
+          "when it booted the same kernel build.";
     }
     return c;
   }
@@ -502,9 +511,10 @@ class IsolationView : public SuiteView {
     if (!seen) return std::nullopt;
     c.measured += host;
     if (stopped == seen) {
-      c.explanation = "When PID 1 exited, every container stopped and its other process (the "
-                      "sleeping child) was gone too: the kernel kills a PID namespace with its "
-                      "init.";
+      c.explanation =
+          "When PID 1 exited, every container stopped and its other process (the "
+          "sleeping child) was gone too: the kernel kills a PID namespace with its "
+          "init.";
     } else {
       c.verdict = ClaimVerdict::kDoesNotHold;
       c.explanation = fmt::format("{} of {} containers left processes behind after PID 1 exited.",
@@ -529,9 +539,10 @@ class IsolationView : public SuiteView {
     }
     if (!seen) return std::nullopt;
     if (good == seen) {
-      c.explanation = "The file written to the root file system was in the writable layer while "
-                      "the container ran and gone with it after removal; the volume's file was "
-                      "still on the host.";
+      c.explanation =
+          "The file written to the root file system was in the writable layer while "
+          "the container ran and gone with it after removal; the volume's file was "
+          "still on the host.";
     } else {
       c.verdict = ClaimVerdict::kDoesNotHold;
       c.explanation = "A container's layer file outlived its removal, or its volume lost data.";
@@ -550,16 +561,16 @@ class IsolationView : public SuiteView {
       ++seen;
       refused += r == 1;
       const json* e = Details(*d, "port_conflict");
-      c.measured += fmt::format("{}{}: second instance {}{}", c.measured.empty() ? "" : "; ",
-                                d->driver, r == 1 ? "refused" : "started",
-                                e && !Str(*e, "second_error").empty()
-                                    ? " (\"" + Str(*e, "second_error") + "\")"
-                                    : "");
+      c.measured += fmt::format(
+          "{}{}: second instance {}{}", c.measured.empty() ? "" : "; ", d->driver,
+          r == 1 ? "refused" : "started",
+          e && !Str(*e, "second_error").empty() ? " (\"" + Str(*e, "second_error") + "\")" : "");
     }
     if (!seen) return std::nullopt;
     if (refused == seen) {
-      c.explanation = "With the host port already mapped by a running container, the second one "
-                      "asking for it failed with an error naming the port.";
+      c.explanation =
+          "With the host port already mapped by a running container, the second one "
+          "asking for it failed with an error naming the port.";
     } else {
       c.verdict = ClaimVerdict::kDoesNotHold;
       c.explanation = "A second container started on a host port another one already held.";

@@ -4,10 +4,9 @@
 // and its unit tests; the view itself is registered in suite_view.cc.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace ctv::reports {
 
@@ -16,13 +15,13 @@ inline constexpr const char* kShared = "shared";
 inline constexpr const char* kUnknown = "unknown";
 
 struct IsolationRow {
-  std::string aspect;   // "uts", "pid", ..., "kernel", "capabilities", "seccomp", "no_new_privs"
-  bool counted = true;  // a namespace or the kernel (counted in isolated/shared), else confinement
-  std::string verdict;  // kIsolated / kShared / kUnknown; confinement rows: "confined" / "as host"
-  std::string inside;   // what the workload saw
-  std::string outside;  // what the host sees of the instance (its PID 1 or its host process)
-  std::string host;     // the host's own value
-  std::string evidence; // why the verdict: which numbers were compared
+  std::string aspect;    // "uts", "pid", ..., "kernel", "capabilities", "seccomp", "no_new_privs"
+  bool counted = true;   // a namespace or the kernel (counted in isolated/shared), else confinement
+  std::string verdict;   // kIsolated / kShared / kUnknown; confinement rows: "confined" / "as host"
+  std::string inside;    // what the workload saw
+  std::string outside;   // what the host sees of the instance (its PID 1 or its host process)
+  std::string host;      // the host's own value
+  std::string evidence;  // why the verdict: which numbers were compared
 };
 
 // `isolation` = details["isolation"] of a namespaces-case result: {inside, outside, host}.

@@ -149,7 +149,8 @@ class OciRuntimeInstance final : public Instance {
     auto out = cli_.Run({"state", id_}, 5s);
     if (!out || !out->status.Success()) return std::nullopt;
     auto j = nlohmann::json::parse(out->out, nullptr, false);
-    if (j.is_discarded() || !j.contains("pid") || !j["pid"].is_number_integer()) return std::nullopt;
+    if (j.is_discarded() || !j.contains("pid") || !j["pid"].is_number_integer())
+      return std::nullopt;
     pid_t pid = j["pid"].get<pid_t>();
     return pid > 0 ? std::optional<pid_t>(pid) : std::nullopt;
   }

@@ -205,7 +205,8 @@ class IsolationSuite final : public Suite {
     return fmt::format("ctviso{}{}{}{}", what, k ? std::to_string(k) : "", d.Name(), ::getpid());
   }
 
-  InstanceSpec Spec(const Driver& d, const char* what, const std::map<std::string, std::string>& opts,
+  InstanceSpec Spec(const Driver& d, const char* what,
+                    const std::map<std::string, std::string>& opts,
                     std::vector<std::string> args) const {
     InstanceSpec spec;
     spec.name = InstanceName(d, what);
@@ -401,9 +402,9 @@ class IsolationSuite final : public Suite {
                     "it",
                     o_.port),
         {refused ? 1.0 : 0.0}, /*lower_is_better=*/false));
-    r.metrics.push_back(results::MakeMetric(
-        "network.port_conflict_ms", "ms", "second instance's launch call -> its failure (or ready)",
-        {ms}));
+    r.metrics.push_back(
+        results::MakeMetric("network.port_conflict_ms", "ms",
+                            "second instance's launch call -> its failure (or ready)", {ms}));
     return Ok();
   }
 

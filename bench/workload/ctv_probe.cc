@@ -99,7 +99,8 @@ int main(int argc, char** argv) {
   if (mode == "procinfo") return (Options("procinfo", rest, args, {}), ProcInfo());
   std::fprintf(stderr,
                "ctv-probe: unknown mode '%s' (modes: noop, ready, syscall, memtouch, cpuspin, "
-               "forkbomb, hostinfo, ptrace, http, tcp-rr-server, tcp-rr, blkread, emit, procinfo, orphan, persist)\n",
+               "forkbomb, hostinfo, ptrace, http, tcp-rr-server, tcp-rr, blkread, emit, procinfo, "
+               "orphan, persist)\n",
                mode.c_str());
   return kExitUsage;
 }

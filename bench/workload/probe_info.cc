@@ -5,8 +5,8 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <ifaddrs.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -94,12 +94,13 @@ int HostInfo(const Options& o) {
   if (getifaddrs(&list) == 0) {
     for (ifaddrs* a = list; a; a = a->ifa_next) {
       std::string name = a->ifa_name;
-      if (a->ifa_addr && (a->ifa_addr->sa_family == AF_INET || a->ifa_addr->sa_family == AF_INET6)) {
+      if (a->ifa_addr &&
+          (a->ifa_addr->sa_family == AF_INET || a->ifa_addr->sa_family == AF_INET6)) {
         char host[INET6_ADDRSTRLEN] = "";
-        const void* src = a->ifa_addr->sa_family == AF_INET
-                              ? static_cast<const void*>(
-                                    &reinterpret_cast<sockaddr_in*>(a->ifa_addr)->sin_addr)
-                              : &reinterpret_cast<sockaddr_in6*>(a->ifa_addr)->sin6_addr;
+        const void* src =
+            a->ifa_addr->sa_family == AF_INET
+                ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(a->ifa_addr)->sin_addr)
+                : &reinterpret_cast<sockaddr_in6*>(a->ifa_addr)->sin6_addr;
         inet_ntop(a->ifa_addr->sa_family, src, host, sizeof host);
         addrs += (addrs.empty() ? "" : ",") + JsonString(name + " " + host);
       }
@@ -158,8 +159,8 @@ int HostInfo(const Options& o) {
       JsonString(ReadSmall("/proc/self/gid_map")).c_str(), ns.c_str(), addrs.c_str(),
       JsonString(root_dev).c_str(), JsonString(root_fs).c_str(), JsonString(root_source).c_str(),
       SysvIpcCount("shm"), SysvIpcCount("sem"), SysvIpcCount("msg"),
-      JsonString(StatusField(status, "CapEff")).c_str(), seccomp.empty() ? -1 : std::atoi(seccomp.c_str()),
-      nnp.empty() ? -1 : std::atoi(nnp.c_str()),
+      JsonString(StatusField(status, "CapEff")).c_str(),
+      seccomp.empty() ? -1 : std::atoi(seccomp.c_str()), nnp.empty() ? -1 : std::atoi(nnp.c_str()),
       JsonString(ReadSmall("/proc/sys/kernel/random/boot_id")).c_str());
   if (o.Get("--hold")) HoldAfterReady(o.Int("--hold", 0, 0, 3600 * 1000));
   return 0;
@@ -207,10 +208,11 @@ int Persist(const Options& o) {
   };
   int layer_err = write_to(layer);
   int volume_err = write_to(volume);
-  std::printf("{\"mode\":\"persist\",\"layer\":%s,\"layer_errno\":%d,\"volume\":%s,"
-              "\"volume_errno\":%d,\"content\":%s}\n",
-              JsonString(layer).c_str(), layer_err, JsonString(volume ? volume : "").c_str(),
-              volume_err, JsonString(content).c_str());
+  std::printf(
+      "{\"mode\":\"persist\",\"layer\":%s,\"layer_errno\":%d,\"volume\":%s,"
+      "\"volume_errno\":%d,\"content\":%s}\n",
+      JsonString(layer).c_str(), layer_err, JsonString(volume ? volume : "").c_str(), volume_err,
+      JsonString(content).c_str());
   HoldAfterReady(hold);
   return layer_err || volume_err ? 1 : 0;
 }
@@ -328,6 +330,5 @@ int ProcInfo() {
       JsonString(ReadSmall("/proc/self/cgroup")).c_str(), JsonString(mem).c_str());
   return 0;
 }
-
 
 }  // namespace ctv::probe

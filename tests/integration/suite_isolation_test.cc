@@ -1,10 +1,9 @@
 // `ctvbench run --suite isolation --driver host --driver ctvrt` end to end (root): the real
 // binary, real containers, a real results file; the verdicts read from it the way the report
 // computes them (reports/isolation_view.h). One run serves every test (it takes ~15 s).
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <filesystem>
 
@@ -28,11 +27,11 @@ class IsolationSuiteRun : public ::testing::Test {
     dir_ = new test::TempDir();
     // An image and state dir of the test's own: other runs on this host use the default ones.
     std::string out = *dir_ / "r.json";
-    output_ = new CommandOutput(test::RunOrDie(
-        {"env", "CTVBENCH_IMAGE_DIR=" + (*dir_ / "image"), test::Bin("ctvbench"), "run",
-         "--suite", "isolation", "--driver", "host", "--driver", "ctvrt", "--quiet",
-         "--state-dir", *dir_ / "state", "--out", out},
-        300));
+    output_ = new CommandOutput(
+        test::RunOrDie({"env", "CTVBENCH_IMAGE_DIR=" + (*dir_ / "image"), test::Bin("ctvbench"),
+                        "run", "--suite", "isolation", "--driver", "host", "--driver", "ctvrt",
+                        "--quiet", "--state-dir", *dir_ / "state", "--out", out},
+                       300));
     auto r = results::LoadResults(out);
     if (r) run_ = new results::RunResults(std::move(*r));
   }
@@ -73,8 +72,8 @@ class IsolationSuiteRun : public ::testing::Test {
   static inline std::string skip_;
 };
 
-#define MEASURED(d)                                         \
-  ASSERT_NE(d, nullptr);                                    \
+#define MEASURED(d)      \
+  ASSERT_NE(d, nullptr); \
   ASSERT_FALSE(d->skipped.has_value()) << d->driver << ": " << *d->skipped
 
 TEST_F(IsolationSuiteRun, UtsIsolatedForCtvrtSharedForHost) {

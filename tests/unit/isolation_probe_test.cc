@@ -1,13 +1,12 @@
 // The probe modes the isolation suite runs, as a plain process: hostinfo's new evidence keys
 // next to the old ones, `orphan` leaving its child behind, `persist` writing both files.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
 #include <cstring>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "core/fd.h"
@@ -31,9 +30,9 @@ TEST(IsolationProbe, HostinfoReportsTheHostsOwnNamespaces) {
   auto o = test::RunOrDie({test::Bin("ctv-probe"), "hostinfo"});
   ASSERT_TRUE(o.status.Success()) << o.err;
   json j = JsonLine(o.out);
-  for (const char* k : {"pid", "hostname", "kernel_release", "mount_count", "visible_pids",
-                        "uid_map", "cgroup", "ns", "addresses", "root_dev", "ipc_shm",
-                        "cap_eff", "seccomp", "no_new_privs", "boot_id"})
+  for (const char* k :
+       {"pid", "hostname", "kernel_release", "mount_count", "visible_pids", "uid_map", "cgroup",
+        "ns", "addresses", "root_dev", "ipc_shm", "cap_eff", "seccomp", "no_new_privs", "boot_id"})
     EXPECT_TRUE(j.contains(k)) << k << " missing: " << o.out;
   // A child of this test shares its namespaces: the inode numbers must be ours.
   for (const char* kind : {"pid", "uts", "ipc", "net", "mnt"}) {
@@ -58,7 +57,8 @@ TEST(IsolationProbe, HoldPrintsTheReadyMarkerAfterTheReport) {
 }
 
 TEST(IsolationProbe, OrphanExitsWhileItsChildLives) {
-  auto o = test::RunOrDie({test::Bin("ctv-probe"), "orphan", "--hold", "0", "--child-seconds", "5"});
+  auto o =
+      test::RunOrDie({test::Bin("ctv-probe"), "orphan", "--hold", "0", "--child-seconds", "5"});
   ASSERT_TRUE(o.status.Success()) << o.err;
   json j = JsonLine(o.out);
   pid_t child = j["child_pid"].get<pid_t>();

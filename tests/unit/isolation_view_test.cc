@@ -26,9 +26,14 @@ json HostView() {
           {"seccomp", 0},
           {"no_new_privs", 0},
           {"ns",
-           {{"pid", 4026531836u}, {"uts", 4026531838u}, {"ipc", 4026531839u},
-            {"net", 4026531840u}, {"mnt", 4026531841u}, {"user", 4026531837u},
-            {"cgroup", 4026531835u}, {"time", 4026531834u}}}};
+           {{"pid", 4026531836u},
+            {"uts", 4026531838u},
+            {"ipc", 4026531839u},
+            {"net", 4026531840u},
+            {"mnt", 4026531841u},
+            {"user", 4026531837u},
+            {"cgroup", 4026531835u},
+            {"time", 4026531834u}}}};
 }
 
 // A container on the host's kernel: new pid/uts/ipc/net/mnt/cgroup namespaces, the host's user
@@ -41,8 +46,8 @@ json ContainerEvidence() {
   in["cap_eff"] = "00000000a80425fb";
   in["seccomp"] = 2;
   in["no_new_privs"] = 1;
-  in["ns"] = {{"pid", 4026532301u}, {"uts", 4026532299u}, {"ipc", 4026532300u},
-              {"net", 4026532303u}, {"mnt", 4026532298u}, {"user", 4026531837u},
+  in["ns"] = {{"pid", 4026532301u},    {"uts", 4026532299u}, {"ipc", 4026532300u},
+              {"net", 4026532303u},    {"mnt", 4026532298u}, {"user", 4026531837u},
               {"cgroup", 4026532302u}, {"time", 4026531834u}};
   json out = {{"pid_source", "workload"}, {"pid", 9422}, {"nspid", "9422 1"}, {"ns", in["ns"]}};
   return {{"inside", in}, {"outside", out}, {"host", HostView()}};
@@ -83,7 +88,8 @@ TEST(IsolationView, SameInodeMeansShared) {
 
 TEST(IsolationView, HostProcessSharesEverything) {
   json host = HostView();
-  json e = {{"inside", host}, {"outside", {{"pid_source", "workload"}, {"pid", 4242}, {"ns", host["ns"]}}},
+  json e = {{"inside", host},
+            {"outside", {{"pid_source", "workload"}, {"pid", 4242}, {"ns", host["ns"]}}},
             {"host", host}};
   IsolationCounts n = CountRows(IsolationRows(e));
   EXPECT_EQ(n.isolated, 0);
@@ -95,9 +101,10 @@ TEST(IsolationView, OwnKernelIsIsolatedEvenWithTheInitNamespaceNumbers) {
   // tells the kernels apart.
   json guest = HostView();
   guest["boot_id"] = "bbbbbbbb-2222";
-  json e = {{"inside", guest},
-            {"outside", {{"pid_source", "instance_process"}, {"pid", 777}, {"ns", HostView()["ns"]}}},
-            {"host", HostView()}};
+  json e = {
+      {"inside", guest},
+      {"outside", {{"pid_source", "instance_process"}, {"pid", 777}, {"ns", HostView()["ns"]}}},
+      {"host", HostView()}};
   auto rows = IsolationRows(e);
   EXPECT_EQ(RowOf(rows, "uts").verdict, kIsolated);
   EXPECT_EQ(RowOf(rows, "kernel").verdict, kIsolated);
