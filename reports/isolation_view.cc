@@ -241,7 +241,10 @@ class IsolationView : public SuiteView {
 
   std::vector<Table> Tables(const RunResults& run) const override {
     std::vector<Table> tables;
-    for (const DriverResult* d : CaseResults(run, "namespaces")) {
+    std::vector<const DriverResult*> ns = CaseResults(run, "namespaces");
+    for (const DriverResult* d : CaseResults(run, "userns"))
+      if (!d->skipped) ns.push_back(d);  // a userns row only where a driver took the option
+    for (const DriverResult* d : ns) {
       Table t;
       if (d->skipped) {
         t.caption = fmt::format("{} ({}): not measured: {}", d->driver, d->kind, *d->skipped);
@@ -253,13 +256,16 @@ class IsolationView : public SuiteView {
       std::vector<IsolationRow> rows = IsolationRows(iso ? *iso : json::object());
       IsolationCounts n = CountRows(rows);
       t.caption = fmt::format(
-          "{} ({}): namespace by namespace, inside the instance (ctv-probe hostinfo), as the host "
+          "{} ({}){}: namespace by namespace, inside the instance (ctv-probe hostinfo), as the "
+          "host "
           "sees it, and the host's own value. Isolated {}, shared {}{} (of the 8 namespaces and "
           "the kernel), computed from the inode numbers and boot ids in the results.",
           d->driver + (d->accelerator == "none" || d->accelerator.empty()
                            ? ""
                            : " (" + d->accelerator + ")"),
-          d->kind, n.isolated, n.shared, n.unknown ? fmt::format(", unknown {}", n.unknown) : "");
+          d->kind,
+          d->parameters.count("userns") ? ", user namespace " + d->parameters.at("userns") : "",
+          n.isolated, n.shared, n.unknown ? fmt::format(", unknown {}", n.unknown) : "");
       t.header = {"aspect", "isolated / shared", "inside", "outside (host's view)",
                   "host",   "evidence"};
       for (const auto& r : rows) {

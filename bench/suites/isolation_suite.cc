@@ -25,7 +25,9 @@ using nlohmann::json;
 constexpr auto kReadyTimeout = 120s;  // a TCG guest boots in seconds; a hung one is an error
 constexpr auto kExitMargin = 60s;     // beyond the probe's hold
 constexpr auto kGoneWait = 5s;        // how long processes may take to go after PID 1 exited
-constexpr const char* kCases[] = {"namespaces", "pid1_exit", "storage", "port_conflict"};
+constexpr const char* kCases[] = {"namespaces", "userns", "pid1_exit", "storage", "port_conflict"};
+// The id map of the userns case: root inside is an unprivileged uid outside.
+constexpr const char* kUsernsMap = "0:100000:65536";
 constexpr const char* kNsKinds[] = {"pid", "uts", "ipc", "net", "mnt", "user", "cgroup", "time"};
 constexpr int kContainerPort = 7000;
 constexpr const char* kLayerFile = "/ctv-isolation-layer";
@@ -196,6 +198,18 @@ class IsolationSuite final : public Suite {
   Status RunCase(const std::string& c, Driver& d, const std::map<std::string, std::string>& opts,
                  const json& host, results::DriverResult& r) {
     if (c == "namespaces") return Namespaces(d, opts, host, r);
+    if (c == "userns") {
+      // The same evidence with a user namespace, from drivers that take the option (ctvrt's
+      // `userns`); the others are skipped with their own words.
+      std::map<std::string, std::string> with = opts;
+      with["userns"] = kUsernsMap;
+      if (Status s = d.ValidateOptions(with); !s) {
+        r.skipped = "no user namespace option: " + s.error().ToString();
+        return Ok();
+      }
+      r.parameters["userns"] = kUsernsMap;
+      return Namespaces(d, with, host, r);
+    }
     if (c == "pid1_exit") return Pid1Exit(d, opts, r);
     if (c == "storage") return Storage(d, opts, r);
     return PortConflict(d, opts, r);

@@ -3,6 +3,7 @@
 // computes them (reports/isolation_view.h). One run serves every test (it takes ~15 s).
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -25,6 +26,9 @@ class IsolationSuiteRun : public ::testing::Test {
       return;
     }
     dir_ = new test::TempDir();
+    // The userns case's container root is uid 100000 on the host: it must be able to traverse
+    // to its state dir, as under the default /run/ctvbench (a temp dir is 0700).
+    ::chmod(dir_->Path().c_str(), 0711);
     // An image and state dir of the test's own: other runs on this host use the default ones.
     std::string out = *dir_ / "r.json";
     output_ = new CommandOutput(
@@ -95,6 +99,22 @@ TEST_F(IsolationSuiteRun, UtsIsolatedForCtvrtSharedForHost) {
   EXPECT_GT(iso["outside"]["pid"].get<int>(), 1);
   EXPECT_EQ(iso["outside"]["ns"]["uts"], iso["inside"]["ns"]["uts"]);
   EXPECT_NE(iso["inside"]["hostname"], iso["host"]["hostname"]);
+}
+
+TEST_F(IsolationSuiteRun, UserNamespaceIsolatedOnlyWithTheOption) {
+  const auto* plain = Find("ctvrt", "namespaces");
+  const auto* userns = Find("ctvrt", "userns");
+  MEASURED(plain);
+  MEASURED(userns);
+  EXPECT_EQ(Verdict(*plain, "user"), reports::kShared);
+  EXPECT_EQ(Verdict(*userns, "user"), reports::kIsolated);
+  // Root inside, uid 100000 outside.
+  const json& in = userns->details.at("isolation")["inside"];
+  EXPECT_EQ(in["uid"], 0);
+  EXPECT_NE(in["uid_map"].get<std::string>().find("100000"), std::string::npos) << in.dump();
+  const auto* host = Find("host", "userns");
+  ASSERT_NE(host, nullptr);
+  EXPECT_TRUE(host->skipped.has_value());
 }
 
 TEST_F(IsolationSuiteRun, Pid1ExitStopsTheContainerAndItsOtherProcess) {
