@@ -109,8 +109,10 @@ std::vector<IsolationRow> IsolationRows(const json& isolation) {
   std::string outside_who =
       outside_is_workload
           ? fmt::format("its PID 1 is host PID {} (NSpid {})", Int(out, "pid"), Str(out, "nspid"))
-      : Int(out, "pid") > 0 ? fmt::format("instance process, host PID {}", Int(out, "pid"))
-                            : "no host process named";
+      : Int(out, "pid") > 0
+          ? fmt::format("no workload PID: instance process {}host PID {}",
+                        Str(out, "comm").empty() ? "" : Str(out, "comm") + ", ", Int(out, "pid"))
+          : "no host process named";
   for (const char* kind : kNsKinds) {
     IsolationRow r;
     r.aspect = kind;

@@ -123,6 +123,8 @@ json OutsideView(const Instance& inst) {
     return o;
   }
   o["pid"] = *pid;
+  auto comm = ReadFile(fmt::format("/proc/{}/comm", *pid));
+  o["comm"] = comm ? Trim(*comm) : "";  // says which process it is: qemu-system-x86, runsc...
   o["ns"] = NsInodes(std::to_string(*pid));
   o["nspid"] = NsPid(*pid);
   auto cg = ReadFile(fmt::format("/proc/{}/cgroup", *pid));
