@@ -35,11 +35,19 @@ struct Limits {
   std::optional<int> pids;
 };
 
+// A host directory bind-mounted into the instance (a container's `-v HOST:CTR`).
+struct VolumeMount {
+  std::string host_path;
+  std::string container_path;
+};
+
 struct InstanceSpec {
   std::string name;                     // unique within the run, starts with "ctv"
   std::vector<std::string> probe_args;  // ctv-probe arguments: {"ready"}, {"syscall", ...}
   Limits limits;
   std::map<std::string, std::string> options;  // driver parameters (e.g. "machine" -> "microvm")
+  // Only for a driver whose SupportsVolumes() is true; others refuse a spec that has any.
+  std::vector<VolumeMount> volumes;
 };
 
 struct WorkloadExit {
@@ -65,6 +73,11 @@ class Instance {
   // fact:: below: the accelerator a VM got, a disk's cache mode, a runtime's version...). Suites
   // copy them into the results without knowing which driver said what.
   virtual std::map<std::string, std::string> Facts() const { return {}; }
+  // While it runs: the host PID of the instance's PID 1 (the probe, or the init a runtime put
+  // before it), i.e. what the host sees of the workload. nullopt where the workload is no host
+  // process (a VM guest, gVisor's Sentry) or the driver cannot tell: the isolation suite then
+  // looks at HostPids() and says so.
+  virtual std::optional<pid_t> WorkloadHostPid() const { return std::nullopt; }
 };
 
 // Keys of Instance::Facts() that suites and reports understand; a driver may add its own.
@@ -142,7 +155,17 @@ class Driver {
   }
   // One-time preparation before the repetitions (unpack an image, build a guest...). Default none.
   virtual Status Prepare() { return Ok(); }
+  // Whether Create honours InstanceSpec::volumes. Default: no (a spec with volumes is refused).
+  virtual bool SupportsVolumes() const { return false; }
   virtual Result<std::unique_ptr<Instance>> Create(const InstanceSpec& spec) = 0;
 };
+
+// The error a driver without volumes (SupportsVolumes() false) returns from Create for a spec
+// that has some, rather than running the workload without them.
+inline Status RefuseVolumes(const Driver& d, const InstanceSpec& spec) {
+  if (spec.volumes.empty()) return Ok();
+  return MakeError("create instance", spec.name,
+                   "the " + d.Name() + " driver does not mount volumes");
+}
 
 }  // namespace ctv::bench

@@ -20,6 +20,7 @@ const std::vector<const SuiteView*>& SuiteViews() {
       MakeDensityView().release(),
       MakeNetworkView().release(),
       MakeDevicesView().release(),
+      MakeIsolationView().release(),
   };
   return *views;
 }

@@ -44,6 +44,7 @@ std::unique_ptr<SuiteView> MakeFootprintView();
 std::unique_ptr<SuiteView> MakeDensityView();
 std::unique_ptr<SuiteView> MakeDevicesView();
 std::unique_ptr<SuiteView> MakeNetworkView();
+std::unique_ptr<SuiteView> MakeIsolationView();
 
 // Helpers for views.
 const results::SuiteResult* FindSuite(const results::RunResults& run, const std::string& name);

@@ -15,6 +15,7 @@
 #include "runtime/lifecycle.h"
 #include "runtime/net/network.h"
 #include "runtime/net/port_spec.h"
+#include "runtime/state.h"
 
 namespace ctv::bench {
 namespace {
@@ -82,6 +83,12 @@ class CtvrtInstance : public Instance {
   std::vector<pid_t> HostPids() const override {
     if (container_ && container_->Pid() > 0) return {container_->Pid()};
     return {};
+  }
+
+  // The harness is the container's monitor: the process it cloned is the container's PID 1.
+  std::optional<pid_t> WorkloadHostPid() const override {
+    if (container_ && container_->Process().Running()) return container_->Pid();
+    return std::nullopt;
   }
 
   // On a bridge network: the container's address (the network suite reaches it there).
@@ -181,6 +188,8 @@ class CtvrtDriver : public Driver {
     return Ok();
   }
 
+  bool SupportsVolumes() const override { return true; }
+
   Result<std::unique_ptr<Instance>> Create(const InstanceSpec& spec) override {
     if (!prepared_) CTV_CHECK(Prepare());
     runtime::RunRequest req;
@@ -228,6 +237,8 @@ class CtvrtDriver : public Driver {
       }
       req.ports = CTV_TRY(net::ParsePortSpecs(specs));
     }
+    for (const VolumeMount& v : spec.volumes)
+      s.volumes.push_back(runtime::Volume{v.host_path, v.container_path, /*read_only=*/false});
     s.init = opt("init") == "1";
     if (opt("seccomp") == "0") s.process.seccomp = false;
     req.name = spec.name;

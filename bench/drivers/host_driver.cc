@@ -56,6 +56,10 @@ class HostInstance final : public Instance {
   std::vector<pid_t> HostPids() const override {
     return child_.Running() ? std::vector<pid_t>{child_.Pid()} : std::vector<pid_t>{};
   }
+  std::optional<pid_t> WorkloadHostPid() const override {
+    if (child_.Running()) return child_.Pid();
+    return std::nullopt;
+  }
 
  private:
   std::string probe_;
@@ -81,6 +85,7 @@ class HostDriver final : public Driver {
     return {true, "", "none"};
   }
   Result<std::unique_ptr<Instance>> Create(const InstanceSpec& spec) override {
+    CTV_CHECK(RefuseVolumes(*this, spec));
     return std::unique_ptr<Instance>(new HostInstance(ctx_.probe_path, spec));
   }
 

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <optional>
 
+#include <nlohmann/json.hpp>
+
 #include "bench/drivers/oci_bundle.h"
 #include "bench/drivers/oci_config.h"
 #include "bench/drivers/oci_runtime_cli.h"
@@ -139,6 +141,19 @@ class OciRuntimeInstance final : public Instance {
   }
 
   std::map<std::string, std::string> Facts() const override { return facts_; }
+
+  // The pid `state ID` reports: runc's and crun's container init, i.e. the probe. runsc's is the
+  // sandbox's own process: the workload runs on the Sentry and has no host process of its own.
+  std::optional<pid_t> WorkloadHostPid() const override {
+    if (cli_.name == "runsc" || !run_.Process().Running()) return std::nullopt;
+    auto out = cli_.Run({"state", id_}, 5s);
+    if (!out || !out->status.Success()) return std::nullopt;
+    auto j = nlohmann::json::parse(out->out, nullptr, false);
+    if (j.is_discarded() || !j.contains("pid") || !j["pid"].is_number_integer())
+      return std::nullopt;
+    pid_t pid = j["pid"].get<pid_t>();
+    return pid > 0 ? std::optional<pid_t>(pid) : std::nullopt;
+  }
 
  private:
   OciRuntimeCli cli_;
@@ -279,6 +294,7 @@ class OciRuntimeDriver final : public Driver {
   }
 
   Result<std::unique_ptr<Instance>> Create(const InstanceSpec& spec) override {
+    CTV_CHECK(RefuseVolumes(*this, spec));
     CTV_CHECK(ValidateOptions(spec.options));
     if (!prepared_) CTV_CHECK(Prepare());
     std::map<std::string, std::string> params = EffectiveParameters(spec.options);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <optional>
 #include <thread>
 
@@ -129,6 +130,15 @@ class PodmanInstance final : public Instance {
 
   std::map<std::string, std::string> Facts() const override { return facts_; }
 
+  // The engine's own word for the container's PID 1 on the host.
+  std::optional<pid_t> WorkloadHostPid() const override {
+    if (!run_.Process().Running()) return std::nullopt;
+    auto out = store_.Run({"inspect", "--format", "{{.State.Pid}}", id_});
+    if (!out || !out->status.Success()) return std::nullopt;
+    pid_t pid = static_cast<pid_t>(std::atol(out->out.c_str()));
+    return pid > 0 ? std::optional<pid_t>(pid) : std::nullopt;
+  }
+
  private:
   PodmanStore store_;
   std::vector<std::string> run_args_;
@@ -240,6 +250,7 @@ class PodmanDriver final : public Driver {
   }
 
   Result<std::unique_ptr<Instance>> Create(const InstanceSpec& spec) override {
+    CTV_CHECK(RefuseVolumes(*this, spec));
     CTV_CHECK(ValidateOptions(spec.options));
     if (tag_.empty()) CTV_CHECK(Prepare());
     std::map<std::string, std::string> p = EffectiveParameters(spec.options);

@@ -86,6 +86,7 @@ class QemuDriver : public GuestDriver {
   Status Prepare() override { return PrepareGuest(); }
 
   Result<std::unique_ptr<Instance>> Create(const InstanceSpec& spec) override {
+    CTV_CHECK(RefuseVolumes(*this, spec));
     CTV_CHECK(PrepareGuest());
     GuestLaunch g = CTV_TRY(NewLaunch(CTV_TRY(SpecFor(spec)), spec));
     vm::QemuLaunch l;

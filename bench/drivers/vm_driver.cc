@@ -225,6 +225,7 @@ class VmDriver : public GuestDriver {
   }
 
   Result<std::unique_ptr<Instance>> Create(const InstanceSpec& spec) override {
+    CTV_CHECK(RefuseVolumes(*this, spec));
     CTV_CHECK(Prepare());
     vm::VmSpec vs = CTV_TRY(SpecFor(spec));
     vs.cpu_quota = spec.limits.cpus;

@@ -1,6 +1,7 @@
 #include "bench/suites/density_suite.h"
 #include "bench/suites/devices_suite.h"
 #include "bench/suites/footprint_suite.h"
+#include "bench/suites/isolation_suite.h"
 #include "bench/suites/network_suite.h"
 #include "bench/suites/startup_suite.h"
 #include "bench/suites/suite.h"
@@ -14,6 +15,7 @@ std::vector<std::unique_ptr<Suite>> MakeAllSuites() {
   suites.push_back(MakeDevicesSuite());
   suites.push_back(MakeFootprintSuite());
   suites.push_back(MakeDensitySuite());
+  suites.push_back(MakeIsolationSuite());
   return suites;
 }
 

@@ -24,7 +24,17 @@ const char* kUsage =
     "  memtouch --mib N          allocate and touch N MiB, report time and resident size\n"
     "  cpuspin --seconds S       spin S wall seconds, report the CPU time obtained\n"
     "  forkbomb --max N          fork up to N sleeping children, report how many succeeded\n"
-    "  hostinfo                  pid, ppid, hostname, ids, kernel, interfaces, mounts, pids\n"
+    "  hostinfo [--hold MS]      pid, ppid, hostname, ids, kernel, interfaces, mounts, pids,\n"
+    "                            namespace inodes, addresses, root device, System V IPC objects,\n"
+    "                            CapEff, seccomp mode, no_new_privs, boot id; with --hold, then\n"
+    "                            the ready marker and MS ms (or until SIGTERM) before exiting\n"
+    "  orphan [--hold MS] [--child-seconds S]\n"
+    "                            fork a child sleeping S s (default 60) with its output closed,\n"
+    "                            print pid and child_pid, the ready marker, wait MS ms (default\n"
+    "                            1000) or SIGTERM, exit without waiting for the child\n"
+    "  persist --layer PATH [--volume PATH] [--hold MS]\n"
+    "                            write a line to PATH (the writable layer) and to the volume\n"
+    "                            path, fsync; report errnos, ready marker, wait MS ms or SIGTERM\n"
     "  ptrace                    trace a child that asked for it (PTRACE_TRACEME), then try to\n"
     "                            attach to our parent (PTRACE_ATTACH, PTRACE_SEIZE): a non-child;\n"
     "                            reports the errno of each (0 = allowed)\n"
@@ -74,7 +84,10 @@ int main(int argc, char** argv) {
   if (mode == "memtouch") return MemTouch(Options("memtouch", rest, args, {"--mib"}));
   if (mode == "cpuspin") return CpuSpin(Options("cpuspin", rest, args, {"--seconds"}));
   if (mode == "forkbomb") return ForkBomb(Options("forkbomb", rest, args, {"--max"}));
-  if (mode == "hostinfo") return (Options("hostinfo", rest, args, {}), HostInfo());
+  if (mode == "hostinfo") return HostInfo(Options("hostinfo", rest, args, {"--hold"}));
+  if (mode == "orphan") return Orphan(Options("orphan", rest, args, {"--hold", "--child-seconds"}));
+  if (mode == "persist")
+    return Persist(Options("persist", rest, args, {"--layer", "--volume", "--hold"}));
   if (mode == "ptrace") return (Options("ptrace", rest, args, {}), Ptrace());
   if (mode == "http") return Http(Options("http", rest, args, {"--port", "--timeout"}));
   if (mode == "tcp-rr-server")
@@ -86,7 +99,8 @@ int main(int argc, char** argv) {
   if (mode == "procinfo") return (Options("procinfo", rest, args, {}), ProcInfo());
   std::fprintf(stderr,
                "ctv-probe: unknown mode '%s' (modes: noop, ready, syscall, memtouch, cpuspin, "
-               "forkbomb, hostinfo, ptrace, http, tcp-rr-server, tcp-rr, blkread, emit, procinfo)\n",
+               "forkbomb, hostinfo, ptrace, http, tcp-rr-server, tcp-rr, blkread, emit, procinfo, "
+               "orphan, persist)\n",
                mode.c_str());
   return kExitUsage;
 }

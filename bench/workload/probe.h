@@ -1,6 +1,6 @@
 // The pieces every ctv-probe mode shares (option parsing, the clock, JSON strings, usage errors)
 // and the modes themselves, one file per family: probe_measure.cc (syscall, memtouch, cpuspin,
-// forkbomb, ready), probe_info.cc (hostinfo, ptrace, procinfo), probe_net.cc (http, tcp-rr*),
+// forkbomb, ready), probe_info.cc (hostinfo, ptrace, procinfo, orphan, persist), probe_net.cc (http, tcp-rr*),
 // probe_devices.cc (blkread, emit). ctv_probe.cc holds the usage text and the dispatch.
 //
 // The probe is static and depends on libc only (it runs in a busybox image and a bare initramfs):
@@ -96,7 +96,9 @@ int Syscall(const Options& o);
 int MemTouch(const Options& o);
 int CpuSpin(const Options& o);
 int ForkBomb(const Options& o);
-int HostInfo();
+int HostInfo(const Options& o);
+int Orphan(const Options& o);
+int Persist(const Options& o);
 int Ptrace();
 int ProcInfo();
 int Http(const Options& o);

@@ -59,8 +59,10 @@ bool WriteFull(int fd, const char* p, size_t n) {
 }
 
 void SleepMs(int ms) {
-  timespec ts{0, ms * 1000000L};
-  nanosleep(&ts, nullptr);
+  // tv_nsec must stay below one second: nanosleep refuses (EINVAL, no sleep at all) otherwise.
+  timespec ts{ms / 1000, (ms % 1000) * 1000000L};
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
 }
 
 void PinCpu(const Options& o) {
