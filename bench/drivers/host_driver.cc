@@ -81,6 +81,10 @@ class HostDriver final : public Driver {
     return {true, "", "none"};
   }
   Result<std::unique_ptr<Instance>> Create(const InstanceSpec& spec) override {
+    if (spec.limits.Any())
+      return MakeError("create host process", spec.name,
+                       "the host driver runs a plain process in the harness's own cgroups: it "
+                       "applies no resource limits (memory, cpus, pids, cpuset, cpu shares)");
     return std::unique_ptr<Instance>(new HostInstance(ctx_.probe_path, spec));
   }
 

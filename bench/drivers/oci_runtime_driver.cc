@@ -140,6 +140,11 @@ class OciRuntimeInstance final : public Instance {
 
   std::map<std::string, std::string> Facts() const override { return facts_; }
 
+  // linux.cgroupsPath "/ctvbench/<id>" in every hierarchy (oci_config.h).
+  std::vector<std::string> CgroupPaths() const override {
+    return spawned_ ? peers::InstanceCgroupDirs(id_) : std::vector<std::string>{};
+  }
+
  private:
   OciRuntimeCli cli_;
   ExportedImage image_;
