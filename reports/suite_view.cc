@@ -19,6 +19,8 @@ const std::vector<const SuiteView*>& SuiteViews() {
       MakeFootprintView().release(),
       MakeNetworkView().release(),
       MakeDevicesView().release(),
+      MakeSyscallView().release(),
+      MakeCgroupView().release(),
   };
   return *views;
 }

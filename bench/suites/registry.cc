@@ -1,7 +1,9 @@
+#include "bench/suites/cgroup_suite.h"
 #include "bench/suites/devices_suite.h"
 #include "bench/suites/network_suite.h"
 #include "bench/suites/startup_suite.h"
 #include "bench/suites/suite.h"
+#include "bench/suites/syscall_suite.h"
 
 namespace ctv::bench {
 
@@ -10,6 +12,8 @@ std::vector<std::unique_ptr<Suite>> MakeAllSuites() {
   suites.push_back(MakeStartupSuite());
   suites.push_back(MakeNetworkSuite());
   suites.push_back(MakeDevicesSuite());
+  suites.push_back(MakeSyscallSuite());
+  suites.push_back(MakeCgroupSuite());
   return suites;
 }
 

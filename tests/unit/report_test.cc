@@ -232,7 +232,10 @@ TEST(Chart, BoxesForThreeSamplesAreDrawnFromQuartiles) {
 
 TEST(SuiteView, UnknownSuiteGetsAStatisticsTable) {
   auto run = Load("startup-kvm.json");
-  auto view = ViewFor("syscall");  // no registered view
+  // The fixture's old "syscall" suite, under the name of a suite that has no view yet.
+  for (auto& s : run.suites)
+    if (s.name == "syscall") s.name = "density";
+  auto view = ViewFor("density");  // no registered view
   EXPECT_TRUE(view->Charts(run).empty());
   auto tables = view->Tables(run);
   ASSERT_EQ(tables.size(), 1u);
