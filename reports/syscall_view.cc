@@ -65,6 +65,14 @@ const DriverResult* HostRow(const SuiteResult& s) {
   return nullptr;
 }
 
+// A short name for claim text: the driver, a VM's accelerator, seccomp=0 when it was off.
+std::string Short(const DriverResult& d) {
+  std::string s = d.driver;
+  if (IsVmDriver(d)) s += " (" + d.accelerator + ")";
+  if (Param(d, "seccomp") == "0") s += " seccomp=0";
+  return s;
+}
+
 bool AnyTcg(const SuiteResult& s) {
   for (const auto& d : s.results)
     if (!d.skipped && d.accelerator == "tcg") return true;
@@ -162,7 +170,7 @@ class SyscallView : public SuiteView {
       const Metric* m = Measured(d, "getppid");
       if (!m || &d == host) continue;
       double ratio = m->stats.median / hg->stats.median;
-      std::string fig = fmt::format("{} {} ns (x{:.2f}, n={})", SeriesLabel(d),
+      std::string fig = fmt::format("{} {} ns (x{:.2f}, n={})", Short(d),
                                     Num(m->stats.median), ratio, m->stats.n);
       if (IsContainerDriver(d)) {
         ++containers;

@@ -31,8 +31,8 @@ constexpr double kQuotas[] = {0.25, 0.5, 1.0, 1.5};
 constexpr int kSpinThreads = 2;  // enough to use 1.5 cores on this 2-CPU host
 // The accounting window: after the spinner's ready marker, settle, then read twice kWindowMs
 // apart; the spin outlasts the window by ~0.4 s so a late reading still sees it spinning.
-constexpr int kSettleMs = 150, kWindowMs = 700, kSpinMs = 1300;
-constexpr int kSharesSpinMs = 2000;  // the second instance may start ~1 s after the first
+constexpr int kSettleMs = 150, kWindowMs = 500, kSpinMs = 1000;
+constexpr int kSharesSpinMs = 1600;  // the second instance may start ~1 s after the first
 constexpr uint64_t kSharesLow = 512, kSharesHigh = 1024;
 constexpr const char* kCpuset = "0";
 constexpr int kPidsLimit = 32, kBombMax = 256;
@@ -56,6 +56,14 @@ void Sleep(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms));
 void NoteSource(Row& row, const Usage& u) {
   if (!u.cgroup_version.empty()) row.version = u.cgroup_version;
   row.source = u.from_cgroup ? "cgroup " + u.cgroup_version + ": " + u.source : u.source;
+}
+
+// Two readings to subtract must come from the same accounting (a group that vanished between
+// them would mix a cgroup's counter with a process's).
+Status SameSource(const Usage& a, const Usage& b) {
+  if (a.from_cgroup == b.from_cgroup) return Ok();
+  return MakeError("read CPU usage twice from", a.source,
+                   "the second reading came from elsewhere: " + b.source);
 }
 
 Result<std::unique_ptr<Instance>> Launch(Driver& d, InstanceSpec spec) {
@@ -141,6 +149,7 @@ Result<Window> MeasureWindow(Instance& inst, Row& row) {
   Usage a = CTV_TRY(ReadUsage(inst));
   Sleep(kWindowMs);
   Usage b = CTV_TRY(ReadUsage(inst));
+  CTV_CHECK(SameSource(a, b));
   NoteSource(row, b);
   Window w;
   w.cores = static_cast<double>(b.stats.cpu_usage_ns - a.stats.cpu_usage_ns) / (b.t_ns - a.t_ns);
@@ -194,6 +203,8 @@ Status SharesCase(Driver& d, Row& row, const std::string& name, bool measure) {
   Usage a0 = CTV_TRY(ReadUsage(*a)), b0 = CTV_TRY(ReadUsage(*b));
   Sleep(kWindowMs);
   Usage a1 = CTV_TRY(ReadUsage(*a)), b1 = CTV_TRY(ReadUsage(*b));
+  CTV_CHECK(SameSource(a0, a1));
+  CTV_CHECK(SameSource(b0, b1));
   NoteSource(row, b1);
   auto pa = a->CgroupPaths(), pb = b->CgroupPaths();
   nlohmann::json ja = CTV_TRY(Summary(*a, low.name, "cpuspin"));
@@ -270,7 +281,7 @@ MetricDoc DocFor(const std::string& metric) {
                    "5 ms, against a 64 MiB limit", true};
   if (ends(".obtained_cores"))
     return {"cores", "the instance's CPU usage (cgroup cpuacct.usage / cpu.stat usage_usec; a VM "
-                     "without a group: its QEMU threads' schedstat) over a 700 ms host-clock "
+                     "without a group: its QEMU threads' schedstat) over a 500 ms host-clock "
                      "window while a 2-thread spinner runs", false};
   if (ends(".error_pct"))
     return {"%", "(obtained - requested) / requested * 100", false};
@@ -281,7 +292,7 @@ MetricDoc DocFor(const std::string& metric) {
             false};
   if (ends(".obtained_ratio"))
     return {"ratio", "CPU usage of the shares-1024 instance over the shares-512 one, both pinned "
-                     "to CPU 0 and spinning, over a 700 ms window (requested 2)", false};
+                     "to CPU 0 and spinning, over a 500 ms window (requested 2)", false};
   if (ends(".affinity_match"))
     return {"count", "1 when sched_getaffinity inside both instances equals the requested cpuset",
             false};

@@ -5,7 +5,7 @@
 //               seen (the probe ended by SIGKILL / exit 137, the cgroup's oom_kill count), time
 //               from the first touch to the kill;
 //   cpu_quota   0.25, 0.5, 1.0, 1.5 cores on a 2-thread spinner (cpuspin --ready 1): obtained
-//               cores = the cgroup's CPU usage over a 700 ms window while it spins (a VM without
+//               cores = the cgroup's CPU usage over a 500 ms window while it spins (a VM without
 //               groups of ours: its QEMU threads' CPU time), throttled periods;
 //   cpu_shares  two instances pinned to CPU 0 (cpuset), cpu.shares 512 and 1024, spinning at
 //               once: the obtained ratio of their CPU usage (requested 2); the cpuset case is

@@ -90,7 +90,7 @@ class SyscallSuite final : public Suite {
            "fault, fork+wait, a console write that leaves a VM), ratio to the host process; "
            "container runtimes also with seccomp=0 (the filter's cost)";
   }
-  std::optional<RepetitionDefaults> Defaults() const override { return RepetitionDefaults{5, 1}; }
+  std::optional<RepetitionDefaults> Defaults() const override { return RepetitionDefaults{3, 1}; }
 
   Result<results::SuiteResult> Run(const SuiteOptions& o) override {
     results::SuiteResult out;

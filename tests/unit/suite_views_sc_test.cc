@@ -74,7 +74,7 @@ TEST(SyscallView, OneChartPerOpWithTheVmLabelledByItsAccelerator) {
   auto tables = view->Tables(run);
   ASSERT_EQ(tables.size(), 2u);
   ASSERT_EQ(tables[0].rows.size(), 5u);
-  EXPECT_EQ(tables[0].rows[1][1].text, "110 (x1.10)");
+  EXPECT_EQ(tables[0].rows[1][1].text, "110.0 (x1.10)");
   EXPECT_EQ(tables[0].rows[4][1].text, "9000 (x90.00)");
   EXPECT_EQ(tables[0].rows[4][1].tone, "warn");
 }
@@ -83,7 +83,7 @@ TEST(SyscallView, ProcessSpeedClaimFollowsTheContainerRatios) {
   auto view = ViewFor("syscall");
   ClaimCheck holds = ClaimOf(*view, SyscallRun(110, 101), "syscall.process_speed");
   EXPECT_EQ(holds.verdict, ClaimVerdict::kHolds) << holds.explanation;
-  EXPECT_NE(holds.measured.find("host getppid 100 ns"), std::string::npos) << holds.measured;
+  EXPECT_NE(holds.measured.find("host getppid 100.0 ns"), std::string::npos) << holds.measured;
   EXPECT_NE(holds.measured.find("x1.10"), std::string::npos) << holds.measured;
   EXPECT_NE(holds.measured.find("runsc"), std::string::npos) << holds.measured;  // for contrast
 
@@ -103,7 +103,7 @@ TEST(SyscallView, ProcessSpeedClaimFollowsTheContainerRatios) {
 }
 
 DriverResult CgroupRow(const std::string& driver, const std::string& kind, double half,
-                       std::vector<double> oom, double peak_mib) {
+                       std::vector<double> oom, double peak_mib, double throttled = 7) {
   DriverResult d;
   d.driver = driver;
   d.kind = kind;
@@ -116,6 +116,7 @@ DriverResult CgroupRow(const std::string& driver, const std::string& kind, doubl
                      : q == 0.5 ? "cpu_quota_0.5" : "cpu_quota_0.25";
     double got = q == 0.5 ? half : q * 0.98;
     add("cgroup." + id + ".obtained_cores", "cores", {got, got, got});
+    if (q == 0.5) add("cgroup." + id + ".nr_throttled", "count", {throttled, throttled, throttled});
   }
   if (!oom.empty()) {
     add("cgroup.memory.oom_killed", "count", oom);
@@ -128,11 +129,11 @@ DriverResult CgroupRow(const std::string& driver, const std::string& kind, doubl
   return d;
 }
 
-RunResults CgroupRun(double half, std::vector<double> oom) {
+RunResults CgroupRun(double half, std::vector<double> oom, double throttled = 7) {
   RunResults run;
   SuiteResult s;
   s.name = "cgroup";
-  s.results.push_back(CgroupRow("ctvrt", "container", half, oom, 63.9));
+  s.results.push_back(CgroupRow("ctvrt", "container", half, oom, 63.9, throttled));
   s.results.push_back(CgroupRow("runc", "container", 0.5, {1, 1, 1}, 64));
   s.results.push_back(CgroupRow("vm", "vm", 0.3, {}, 0));
   run.suites.push_back(s);
@@ -172,8 +173,21 @@ TEST(CgroupView, LimitsEnforcedClaimFollowsTheNumbers) {
   EXPECT_NE(holds.measured.find("OOM-killed 3/3"), std::string::npos) << holds.measured;
   EXPECT_NE(holds.measured.find("vm"), std::string::npos);  // for contrast, not judged
 
-  ClaimCheck loose = ClaimOf(*view, CgroupRun(0.58, {1, 1, 1}), "cgroup.limits_enforced");
-  EXPECT_EQ(loose.verdict, ClaimVerdict::kNuanced) << loose.explanation;
+  // More than the quota: not enforced.
+  ClaimCheck over = ClaimOf(*view, CgroupRun(0.58, {1, 1, 1}), "cgroup.limits_enforced");
+  EXPECT_EQ(over.verdict, ClaimVerdict::kDoesNotHold) << over.explanation;
+  EXPECT_NE(over.explanation.find("1 of 2 kept"), std::string::npos) << over.explanation;
+
+  // Less than the quota without a single throttled period: the host's load, not the cgroup.
+  ClaimCheck short_by_load =
+      ClaimOf(*view, CgroupRun(0.38, {1, 1, 1}, /*throttled=*/0), "cgroup.limits_enforced");
+  EXPECT_EQ(short_by_load.verdict, ClaimVerdict::kNuanced) << short_by_load.explanation;
+  EXPECT_NE(short_by_load.explanation.find("ctvrt obtained less than 0.5 cores without being "
+                                           "throttled"),
+            std::string::npos)
+      << short_by_load.explanation;
+  EXPECT_NE(short_by_load.measured.find("0 periods throttled"), std::string::npos)
+      << short_by_load.measured;
 
   ClaimCheck no_oom = ClaimOf(*view, CgroupRun(0.5, {0, 1, 0}), "cgroup.limits_enforced");
   EXPECT_EQ(no_oom.verdict, ClaimVerdict::kDoesNotHold) << no_oom.explanation;
