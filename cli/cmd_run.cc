@@ -299,9 +299,10 @@ Command RegisterRun(CLI::App& root) {
                                        "own default: `ctvbench list`)")
       ->check(WholeNumber("-n/--repetitions", 1, 100000))
       ->capture_default_str();
-  o->warmup_opt = run->add_option("-w,--warmup", o->warmup, "unmeasured repetitions first, per driver")
-      ->check(WholeNumber("-w/--warmup", 0, 100000))
-      ->capture_default_str();
+  o->warmup_opt =
+      run->add_option("-w,--warmup", o->warmup, "unmeasured repetitions first, per driver")
+          ->check(WholeNumber("-w/--warmup", 0, 100000))
+          ->capture_default_str();
   run->add_option("-o,--out", o->out,
                   "results file (default: results/ctvbench-SUITE-TIME.json)");
   run->add_option("--option", o->options,

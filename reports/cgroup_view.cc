@@ -54,8 +54,8 @@ std::vector<std::pair<std::string, double>> Quotas(const SuiteResult& s) {
 
 // One case of the requested-vs-obtained chart and table: how to read it from a result.
 struct CaseRead {
-  std::string label;      // "cpu 0.5 cores"
-  std::string requested;  // "0.5 cores"
+  std::string label;                                           // "cpu 0.5 cores"
+  std::string requested;                                       // "0.5 cores"
   double obtained = kNaN, ratio = kNaN, lo = kNaN, hi = kNaN;  // ratio = obtained / requested
 };
 
@@ -146,9 +146,9 @@ class CgroupView : public SuiteView {
         }
         if (any) c.series.push_back(std::move(ser));
       }
-      c.title = fmt::format(
-          "CPU quota: cores requested vs obtained, n<={} per point\naccelerator: {}", n,
-          AcceleratorSummary(ds));
+      c.title =
+          fmt::format("CPU quota: cores requested vs obtained, n<={} per point\naccelerator: {}", n,
+                      AcceleratorSummary(ds));
       c.y_label = "cores obtained";
       c.x_label = "cpu quota requested";
       c.caption = fmt::format(
@@ -178,9 +178,10 @@ class CgroupView : public SuiteView {
       }
       all.series.push_back(std::move(ser));
     }
-    all.title = fmt::format("every cgroup case: obtained / requested (1 = as requested)\n"
-                            "accelerator: {}",
-                            AcceleratorSummary(ds));
+    all.title = fmt::format(
+        "every cgroup case: obtained / requested (1 = as requested)\n"
+        "accelerator: {}",
+        AcceleratorSummary(ds));
     all.y_label = "obtained / requested";
     all.caption =
         "memory: peak usage / limit (the probe touched twice the limit); cpu: cores obtained / "
@@ -202,7 +203,8 @@ class CgroupView : public SuiteView {
         "RuntimeCgroupV2InGuest).";
     t.header = {"driver", "cgroup", "OOM killed"};
     if (!ds.empty())
-      for (const auto& c : Cases(*s, *ds[0])) t.header.push_back(c.label + " (" + c.requested + ")");
+      for (const auto& c : Cases(*s, *ds[0]))
+        t.header.push_back(c.label + " (" + c.requested + ")");
     t.header.push_back("cpuset");
     t.header.push_back("skipped cases");
     for (const DriverResult* d : ds) {
@@ -228,8 +230,9 @@ class CgroupView : public SuiteView {
                            std::fabs(err) > 0.2 ? "warn" : ""));
       }
       const Metric* cs = Get(*d, "cgroup.cpuset.affinity_match");
-      row.push_back(cs ? Cell(cs->stats.min >= 1 ? "matches" : "DIFFERS", cs->stats.min >= 1 ? "" : "warn")
-                       : Cell("-", "muted"));
+      row.push_back(
+          cs ? Cell(cs->stats.min >= 1 ? "matches" : "DIFFERS", cs->stats.min >= 1 ? "" : "warn")
+             : Cell("-", "muted"));
       std::string skipped;
       if (d->details.contains("skipped_cases"))
         for (const auto& item : d->details["skipped_cases"].items())
@@ -259,10 +262,10 @@ class CgroupView : public SuiteView {
       double limit = Requested(d, "memory_limit_mib", 64);
       std::string fig = Short(d) + ":";
       if (half)
-        fig += fmt::format(" cpu 0.5 -> {} cores ({}, n={}{})", Num(half->stats.median),
-                           Percent(half->stats.median / 0.5 - 1), half->stats.n,
-                           thr ? fmt::format(", {} periods throttled", Num(thr->stats.median))
-                               : "");
+        fig +=
+            fmt::format(" cpu 0.5 -> {} cores ({}, n={}{})", Num(half->stats.median),
+                        Percent(half->stats.median / 0.5 - 1), half->stats.n,
+                        thr ? fmt::format(", {} periods throttled", Num(thr->stats.median)) : "");
       if (oom) {
         double kills = 0;
         for (double v : oom->samples) kills += v;

@@ -126,10 +126,9 @@ class SyscallView : public SuiteView {
     if (!s) return {};
     const DriverResult* host = HostRow(*s);
     Table t;
-    t.caption = fmt::format(
-        "Median ns per op{}. A VM row's accelerator is in its name.{}",
-        host ? " and, in brackets, the ratio to the host process's median" : "",
-        AnyTcg(*s) ? kTcgNote : "");
+    t.caption = fmt::format("Median ns per op{}. A VM row's accelerator is in its name.{}",
+                            host ? " and, in brackets, the ratio to the host process's median" : "",
+                            AnyTcg(*s) ? kTcgNote : "");
     t.header = {"driver"};
     std::vector<std::string> ops = OpsOf(*s);
     for (const auto& op : ops) t.header.push_back(op);
@@ -170,8 +169,8 @@ class SyscallView : public SuiteView {
       const Metric* m = Measured(d, "getppid");
       if (!m || &d == host) continue;
       double ratio = m->stats.median / hg->stats.median;
-      std::string fig = fmt::format("{} {} ns (x{:.2f}, n={})", Short(d),
-                                    Num(m->stats.median), ratio, m->stats.n);
+      std::string fig = fmt::format("{} {} ns (x{:.2f}, n={})", Short(d), Num(m->stats.median),
+                                    ratio, m->stats.n);
       if (IsContainerDriver(d)) {
         ++containers;
         c.measured += "; " + fig;
@@ -212,7 +211,8 @@ class SyscallView : public SuiteView {
     if (!others.empty())
       c.explanation +=
           " A sandbox (gVisor intercepts every system call) or a VM is another matter: see "
-          "their figures." + std::string(AnyTcg(*s) ? kTcgNote : "");
+          "their figures." +
+          std::string(AnyTcg(*s) ? kTcgNote : "");
     return {c};
   }
 };

@@ -1,17 +1,16 @@
 #include "bench/suites/cgroup_suite.h"
 
+#include <fmt/format.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <functional>
 #include <cmath>
+#include <functional>
 #include <map>
-#include <thread>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "bench/suites/driver_result.h"
 #include "bench/suites/probe_json.h"
@@ -86,8 +85,8 @@ Result<nlohmann::json> Summary(Instance& inst, const std::string& name, const st
 
 // memory: the probe touches twice the limit; the kernel should kill it.
 Status MemoryCase(Driver& d, Row& row, const std::string& name, bool measure) {
-  InstanceSpec spec{name, {"memtouch", "--mib", std::to_string(kTouchMib), "--ready", "1"}, {},
-                    row.options};
+  InstanceSpec spec{
+      name, {"memtouch", "--mib", std::to_string(kTouchMib), "--ready", "1"}, {}, row.options};
   spec.limits.memory_bytes = kMemLimitMib << 20;
   std::unique_ptr<Instance> inst = CTV_TRY(Launch(d, spec));
   CTV_CHECK(inst->WaitReady(kTimeout));
@@ -99,7 +98,8 @@ Status MemoryCase(Driver& d, Row& row, const std::string& name, bool measure) {
   Usage best;
   auto take = [&best](const Usage& u) {
     best.stats.memory_usage = std::max(best.stats.memory_usage, u.stats.memory_usage);
-    best.stats.memory_peak = std::max(best.stats.memory_peak.value_or(0), u.stats.memory_peak.value_or(0));
+    best.stats.memory_peak =
+        std::max(best.stats.memory_peak.value_or(0), u.stats.memory_peak.value_or(0));
     best.stats.oom_kills = std::max(best.stats.oom_kills, u.stats.oom_kills);
     best.cgroup_version = u.cgroup_version;
     best.source = u.source;
@@ -131,7 +131,8 @@ Status MemoryCase(Driver& d, Row& row, const std::string& name, bool measure) {
   row.samples["cgroup.memory.oom_killed"].push_back(killed ? 1 : 0);
   if (killed) row.samples["cgroup.memory.time_to_kill_ms"].push_back((ended - ready) / 1e6);
   if (best.from_cgroup) {
-    row.samples["cgroup.memory.oom_kill_events"].push_back(static_cast<double>(best.stats.oom_kills));
+    row.samples["cgroup.memory.oom_kill_events"].push_back(
+        static_cast<double>(best.stats.oom_kills));
     double peak = std::max<double>(best.stats.memory_usage, best.stats.memory_peak.value_or(0));
     row.samples["cgroup.memory.peak_mib"].push_back(peak / (1 << 20));
   }
@@ -161,11 +162,11 @@ Result<Window> MeasureWindow(Instance& inst, Row& row) {
 }
 
 InstanceSpec SpinSpec(const std::string& name, const Row& row, int ms, int threads) {
-  return InstanceSpec{name,
-                      {"cpuspin", "--ms", std::to_string(ms), "--threads", std::to_string(threads),
-                       "--ready", "1"},
-                      {},
-                      row.options};
+  return InstanceSpec{
+      name,
+      {"cpuspin", "--ms", std::to_string(ms), "--threads", std::to_string(threads), "--ready", "1"},
+      {},
+      row.options};
 }
 
 Status QuotaCase(Driver& d, Row& row, const std::string& name, double q, bool measure) {
@@ -213,10 +214,11 @@ Status SharesCase(Driver& d, Row& row, const std::string& name, bool measure) {
   // compete at their parent's (default) weight.
   if (!pa.empty() && !pb.empty() && Parent(pa[0]) != Parent(pb[0]))
     row.notes["cpu_shares_1_2"] = "the two instances' groups are not siblings (" + Parent(pa[0]) +
-                                  ", " + Parent(pb[0]) + "): shares only divide CPU between siblings";
+                                  ", " + Parent(pb[0]) +
+                                  "): shares only divide CPU between siblings";
   std::string aff_a = ja.value("affinity", ""), aff_b = jb.value("affinity", "");
-  row.notes["cpuset"] = fmt::format("affinity inside: {} and {} (requested {})", aff_a, aff_b,
-                                    kCpuset);
+  row.notes["cpuset"] =
+      fmt::format("affinity inside: {} and {} (requested {})", aff_a, aff_b, kCpuset);
   if (!measure) return Ok();
   double used_a = static_cast<double>(a1.stats.cpu_usage_ns - a0.stats.cpu_usage_ns);
   double used_b = static_cast<double>(b1.stats.cpu_usage_ns - b0.stats.cpu_usage_ns);
@@ -243,10 +245,10 @@ Status PidsCase(Driver& d, Row& row, const std::string& name, bool measure) {
   std::unique_ptr<Instance> inst = CTV_TRY(Launch(d, spec));
   nlohmann::json j = CTV_TRY(Summary(*inst, name, "forkbomb"));
   bool host_ok = HostForks();
-  row.notes["pids"] = fmt::format("last bomb stopped by {}; host fork afterwards: {}",
-                                  j["stopped_by"].is_null() ? "nothing (all forked)"
-                                                            : j["stopped_by"].get<std::string>(),
-                                  host_ok ? "ok" : "FAILED");
+  row.notes["pids"] = fmt::format(
+      "last bomb stopped by {}; host fork afterwards: {}",
+      j["stopped_by"].is_null() ? "nothing (all forked)" : j["stopped_by"].get<std::string>(),
+      host_ok ? "ok" : "FAILED");
   if (!measure) return Ok();
   double forked = j.value("forked", 0);
   row.samples["cgroup.pids.forked"].push_back(forked);
@@ -269,36 +271,48 @@ MetricDoc DocFor(const std::string& metric) {
     return metric.size() >= e.size() && metric.compare(metric.size() - e.size(), e.size(), e) == 0;
   };
   if (ends(".oom_killed"))
-    return {"count", "1 when the probe touching 2x the memory limit ended by SIGKILL (exit 137 "
-                     "through an OCI runtime), 0 when it finished", false};
+    return {"count",
+            "1 when the probe touching 2x the memory limit ended by SIGKILL (exit 137 "
+            "through an OCI runtime), 0 when it finished",
+            false};
   if (ends(".time_to_kill_ms"))
-    return {"ms", "host time from the probe's ready marker (just before its first touch) to the "
-                  "harness seeing it end", true};
+    return {"ms",
+            "host time from the probe's ready marker (just before its first touch) to the "
+            "harness seeing it end",
+            true};
   if (ends(".oom_kill_events"))
-    return {"count", "oom_kill in the cgroup's memory.oom_control (v1) / memory.events (v2)", false};
+    return {"count", "oom_kill in the cgroup's memory.oom_control (v1) / memory.events (v2)",
+            false};
   if (ends(".peak_mib"))
-    return {"MiB", "highest of memory.max_usage_in_bytes / memory.peak and of usage polled every "
-                   "5 ms, against a 64 MiB limit", true};
+    return {"MiB",
+            "highest of memory.max_usage_in_bytes / memory.peak and of usage polled every "
+            "5 ms, against a 64 MiB limit",
+            true};
   if (ends(".obtained_cores"))
-    return {"cores", "the instance's CPU usage (cgroup cpuacct.usage / cpu.stat usage_usec; a VM "
-                     "without a group: its QEMU threads' schedstat) over a 500 ms host-clock "
-                     "window while a 2-thread spinner runs", false};
-  if (ends(".error_pct"))
-    return {"%", "(obtained - requested) / requested * 100", false};
+    return {"cores",
+            "the instance's CPU usage (cgroup cpuacct.usage / cpu.stat usage_usec; a VM "
+            "without a group: its QEMU threads' schedstat) over a 500 ms host-clock "
+            "window while a 2-thread spinner runs",
+            false};
+  if (ends(".error_pct")) return {"%", "(obtained - requested) / requested * 100", false};
   if (ends(".nr_throttled"))
     return {"count", "periods throttled during the window (cpu.stat nr_throttled)", false};
   if (ends(".throttled_ms"))
     return {"ms", "time throttled during the window (cpu.stat throttled_time / throttled_usec)",
             false};
   if (ends(".obtained_ratio"))
-    return {"ratio", "CPU usage of the shares-1024 instance over the shares-512 one, both pinned "
-                     "to CPU 0 and spinning, over a 500 ms window (requested 2)", false};
+    return {"ratio",
+            "CPU usage of the shares-1024 instance over the shares-512 one, both pinned "
+            "to CPU 0 and spinning, over a 500 ms window (requested 2)",
+            false};
   if (ends(".affinity_match"))
     return {"count", "1 when sched_getaffinity inside both instances equals the requested cpuset",
             false};
   if (ends(".forked"))
-    return {"count", "children a fork bomb (up to 256) obtained under a pids limit of 32 (the "
-                     "probe itself is the 32nd)", true};
+    return {"count",
+            "children a fork bomb (up to 256) obtained under a pids limit of 32 (the "
+            "probe itself is the 32nd)",
+            true};
   if (ends(".host_fork_ok"))
     return {"count", "1 when the harness could fork right after the bomb", false};
   return {"", "", true};
@@ -353,10 +367,12 @@ class CgroupSuite final : public Suite {
       std::function<Status(const std::string&, bool)> run;
     };
     std::vector<Case> cases;
-    cases.push_back({"memory", [&](const std::string& n, bool m) { return MemoryCase(d, row, n, m); }});
+    cases.push_back(
+        {"memory", [&](const std::string& n, bool m) { return MemoryCase(d, row, n, m); }});
     for (double q : kQuotas)
-      cases.push_back(
-          {QuotaCase(q), [&, q](const std::string& n, bool m) { return QuotaCase(d, row, n, q, m); }});
+      cases.push_back({QuotaCase(q), [&, q](const std::string& n, bool m) {
+                         return QuotaCase(d, row, n, q, m);
+                       }});
     cases.push_back(
         {"cpu_shares_1_2", [&](const std::string& n, bool m) { return SharesCase(d, row, n, m); }});
     cases.push_back({"pids", [&](const std::string& n, bool m) { return PidsCase(d, row, n, m); }});
@@ -414,10 +430,12 @@ class CgroupSuite final : public Suite {
                           {"spinner_threads", kSpinThreads}};
     for (double q : kQuotas) req[QuotaCase(q)] = q;
     r.details["requested"] = req;
-    r.details["cgroup_version"] = row.version.empty() ? "none (host process accounting)" : row.version;
+    r.details["cgroup_version"] =
+        row.version.empty() ? "none (host process accounting)" : row.version;
     r.details["accounting"] = row.source;
     // Obtained CPU is also what other load on the host left: the run says how busy it was.
-    if (auto la = ReadFile("/proc/loadavg")) r.details["host_loadavg_at_end"] = la->substr(0, la->find(' '));
+    if (auto la = ReadFile("/proc/loadavg"))
+      r.details["host_loadavg_at_end"] = la->substr(0, la->find(' '));
     if (!row.case_skipped.empty()) r.details["skipped_cases"] = row.case_skipped;
     if (!row.notes.empty()) r.details["notes"] = row.notes;
   }

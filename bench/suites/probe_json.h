@@ -3,10 +3,9 @@
 // skipped.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace ctv::bench {
 

@@ -1,11 +1,10 @@
 #include "bench/suites/syscall_suite.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <map>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "bench/suites/driver_result.h"
@@ -71,9 +70,10 @@ Status RunOnce(Driver& d, const std::string& name, Row& row, bool measure) {
     return exit.output.substr(exit.output.size() - keep);
   };
   if (!exit.status.Success() || by_op.size() != SyscallOps().size())
-    return MakeError("run ctv-probe syscall in", name,
-                     fmt::format("{}, {} of {} ops reported; output ends: {}",
-                                 exit.status.ToString(), by_op.size(), SyscallOps().size(), tail()));
+    return MakeError(
+        "run ctv-probe syscall in", name,
+        fmt::format("{}, {} of {} ops reported; output ends: {}", exit.status.ToString(),
+                    by_op.size(), SyscallOps().size(), tail()));
   for (const auto& op : SyscallOps()) {
     const auto& j = by_op[op];
     row.r.details["loop_iters"][op] = j["iters"];
@@ -110,8 +110,7 @@ class SyscallSuite final : public Suite {
   }
 
  private:
-  std::vector<results::DriverResult> RunDriver(Driver& d, const SuiteOptions& o,
-                                               int drivers_left) {
+  std::vector<results::DriverResult> RunDriver(Driver& d, const SuiteOptions& o, int drivers_left) {
     auto opt = o.driver_options.find(d.Name());
     std::map<std::string, std::string> base =
         opt == o.driver_options.end() ? std::map<std::string, std::string>{} : opt->second;
@@ -154,8 +153,8 @@ class SyscallSuite final : public Suite {
       for (size_t v = 0; v < rows.size(); ++v) {  // variants alternate within a repetition
         Row& row = rows[v];
         if (row.r.skipped || Interrupted()) continue;
-        Status s = RunOnce(d, fmt::format("ctv-sc-{}-{}-{}-{}", d.Name(), v, ::getpid(), i), row,
-                           !warm);
+        Status s =
+            RunOnce(d, fmt::format("ctv-sc-{}-{}-{}-{}", d.Name(), v, ::getpid(), i), row, !warm);
         if (!s && !Interrupted())
           row.r.skipped = fmt::format("repetition {} failed: {}", i + 1, s.error().ToString());
       }
@@ -167,8 +166,8 @@ class SyscallSuite final : public Suite {
         row.r.skipped = "interrupted before the first measured repetition";
       if (!row.r.skipped) {
         for (const auto& op : SyscallOps())
-          row.r.metrics.push_back(results::MakeMetric("syscall." + op + "_ns", "ns", Interval(op),
-                                                      row.samples[op]));
+          row.r.metrics.push_back(
+              results::MakeMetric("syscall." + op + "_ns", "ns", Interval(op), row.samples[op]));
         row.r.details["op_ms"] = kOpMs;
       } else {
         row.r.details.erase("loop_iters");

@@ -14,11 +14,11 @@
 namespace ctv::bench {
 
 struct Usage {
-  int64_t t_ns = 0;             // host CLOCK_MONOTONIC of the reading
-  cgroup::Stats stats;          // from the cgroup; only cpu_usage_ns from /proc otherwise
+  int64_t t_ns = 0;     // host CLOCK_MONOTONIC of the reading
+  cgroup::Stats stats;  // from the cgroup; only cpu_usage_ns from /proc otherwise
   bool from_cgroup = false;
-  std::string cgroup_version;   // "v1", "v2"; "" when read from /proc
-  std::string source;           // the directories or pids read, for the results' details
+  std::string cgroup_version;  // "v1", "v2"; "" when read from /proc
+  std::string source;          // the directories or pids read, for the results' details
 };
 
 // Fails when neither source gives anything (no groups, no live host process).

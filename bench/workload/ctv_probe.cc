@@ -31,9 +31,10 @@ const char* kUsage =
     "                            allocate and touch N MiB, report time and resident size;\n"
     "                            --ready 1: print the ready marker before the first touch\n"
     "  cpuspin --seconds S | --ms M [--threads T] [--ready 1]\n"
-    "                            spin S wall seconds (or M ms) on T threads (default 1), report the CPU\n"
-    "                            time obtained and the affinity (sched_getaffinity); --ready 1:\n"
-    "                            print the ready marker once spinning\n"
+    "                            spin S wall seconds (or M ms) on T threads (default 1),\n"
+    "                            report the CPU time obtained and the affinity\n"
+    "                            (sched_getaffinity); --ready 1: print the ready marker once\n"
+    "                            spinning\n"
     "  forkbomb --max N          fork up to N sleeping children, report how many succeeded\n"
     "  hostinfo                  pid, ppid, hostname, ids, kernel, interfaces, mounts, pids\n"
     "  ptrace                    trace a child that asked for it (PTRACE_TRACEME), then try to\n"
@@ -81,9 +82,11 @@ int main(int argc, char** argv) {
   }
   if (mode == "noop") return (Options("noop", rest, args, {}), Noop());
   if (mode == "ready") return Ready(Options("ready", rest, args, {"--timeout"}));
-  if (mode == "syscall") return Syscall(Options("syscall", rest, args, {"--op", "--iters", "--ms"}));
+  if (mode == "syscall")
+    return Syscall(Options("syscall", rest, args, {"--op", "--iters", "--ms"}));
   if (mode == "memtouch") return MemTouch(Options("memtouch", rest, args, {"--mib", "--ready"}));
-  if (mode == "cpuspin") return CpuSpin(Options("cpuspin", rest, args, {"--seconds", "--ms", "--threads", "--ready"}));
+  if (mode == "cpuspin")
+    return CpuSpin(Options("cpuspin", rest, args, {"--seconds", "--ms", "--threads", "--ready"}));
   if (mode == "forkbomb") return ForkBomb(Options("forkbomb", rest, args, {"--max"}));
   if (mode == "hostinfo") return (Options("hostinfo", rest, args, {}), HostInfo());
   if (mode == "ptrace") return (Options("ptrace", rest, args, {}), Ptrace());

@@ -56,8 +56,8 @@ constexpr size_t kFaultChunk = size_t{16} << 20;  // 16 MiB: fits a small guest'
 constexpr int64_t kDevWriteMax = 16384;
 constexpr char kDevLine[] = "...............................................................\n";
 
-const char* const kOps[] = {"getppid", "clock", "read",  "write", "pipe",
-                            "openclose", "stat", "fault", "fork", "devwrite"};
+const char* const kOps[] = {"getppid",   "clock", "read",  "write", "pipe",
+                            "openclose", "stat",  "fault", "fork",  "devwrite"};
 
 bool KnownOp(const std::string& op) {
   for (const char* k : kOps)
@@ -75,7 +75,8 @@ std::string OpList() {
 bool SetUp(const std::string& op, OpState& st) {
   st.page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   auto fail = [&](const char* what) {
-    std::fprintf(stderr, "ctv-probe: syscall: %s: %s: %s\n", op.c_str(), what, std::strerror(errno));
+    std::fprintf(stderr, "ctv-probe: syscall: %s: %s: %s\n", op.c_str(), what,
+                 std::strerror(errno));
     return false;
   };
   if (op == "read" && (st.devzero = open("/dev/zero", O_RDONLY | O_CLOEXEC)) < 0)
@@ -125,8 +126,8 @@ bool RunOp(const std::string& op, int64_t n, OpState& st) {
       if (!st.pages || st.next_page + st.page > kFaultChunk) {
         int64_t t0 = Now();  // remapping is not the op: its time is taken out
         if (st.pages) munmap(st.pages, kFaultChunk);
-        void* p = mmap(nullptr, kFaultChunk, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                       -1, 0);
+        void* p =
+            mmap(nullptr, kFaultChunk, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (p == MAP_FAILED) return false;
         st.pages = static_cast<char*>(p);
         st.next_page = 0;
@@ -200,9 +201,10 @@ int Syscall(const Options& o) {
                    static_cast<long long>(done), std::strerror(errno));
       return 1;
     }
-    std::printf("{\"mode\":\"syscall\",\"op\":%s,\"iters\":%lld,\"total_ns\":%lld,\"ns_per_op\":%.3f}\n",
-                JsonString(op).c_str(), static_cast<long long>(done),
-                static_cast<long long>(total), static_cast<double>(total) / done);
+    std::printf(
+        "{\"mode\":\"syscall\",\"op\":%s,\"iters\":%lld,\"total_ns\":%lld,\"ns_per_op\":%.3f}\n",
+        JsonString(op).c_str(), static_cast<long long>(done), static_cast<long long>(total),
+        static_cast<double>(total) / done);
     std::fflush(stdout);
   }
   return 0;
@@ -274,7 +276,8 @@ std::string Affinity() {
 
 int CpuSpin(const Options& o) {
   // --seconds S, or --ms M for a spin shorter than a second or between two whole seconds.
-  int64_t ms = o.Get("--ms") ? o.Int("--ms", -1, 1, 3600000) : o.Int("--seconds", -1, 1, 3600) * 1000;
+  int64_t ms =
+      o.Get("--ms") ? o.Int("--ms", -1, 1, 3600000) : o.Int("--seconds", -1, 1, 3600) * 1000;
   int64_t threads = o.Int("--threads", 1, 1, 256);
   // --ready 1: print the ready marker once spinning, so the harness can read the instance's CPU
   // accounting over an interval that holds the spin only (no start, no exit).

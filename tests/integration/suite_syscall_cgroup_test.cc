@@ -2,11 +2,10 @@
 // read back, and the behaviours issue 14 asks for checked against numbers that can fail: the
 // host's getppid agrees with a measurement made here, a half-core quota gives half a core, a
 // workload over its memory limit is OOM-killed, a fork bomb stops at the pids limit.
+#include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <string>
@@ -37,7 +36,8 @@ const results::DriverResult* Row(const results::RunResults& r, const std::string
   if (r.suites.empty()) return nullptr;
   for (const auto& d : r.suites[0].results) {
     auto it = d.parameters.find("seccomp");
-    if (d.driver == driver && (seccomp.empty() || (it != d.parameters.end() && it->second == seccomp)))
+    if (d.driver == driver &&
+        (seccomp.empty() || (it != d.parameters.end() && it->second == seccomp)))
       return &d;
   }
   return nullptr;
@@ -67,8 +67,8 @@ TEST(SyscallSuite, FiguresArePositiveAndTheHostAgreesWithAnIndependentMeasuremen
   if (::geteuid() != 0) GTEST_SKIP() << "needs root (the ctvrt driver)";
   test::TempDir dir;
   double before = IndependentGetppidNs();
-  auto r = RunSuite({"--suite", "syscall", "--driver", "host", "--driver", "ctvrt",
-                     "--repetitions", "3", "--warmup", "0"},
+  auto r = RunSuite({"--suite", "syscall", "--driver", "host", "--driver", "ctvrt", "--repetitions",
+                     "3", "--warmup", "0"},
                     dir / "r.json");
   double after = IndependentGetppidNs();
   ASSERT_EQ(r.suites.size(), 1u);
@@ -90,12 +90,12 @@ TEST(SyscallSuite, FiguresArePositiveAndTheHostAgreesWithAnIndependentMeasuremen
   ASSERT_TRUE(g);
   // This 2-CPU host is shared with other builds: the reference is taken before and after, and
   // the suite's figure must be within 2x of the nearer of the two.
-  double ref = std::abs(g->stats.median - before) < std::abs(g->stats.median - after) ? before
-                                                                                        : after;
-  EXPECT_LT(g->stats.median, 2 * ref) << "suite " << g->stats.median << " ns, here " << before
-                                      << " / " << after << " ns";
-  EXPECT_GT(g->stats.median, ref / 2) << "suite " << g->stats.median << " ns, here " << before
-                                      << " / " << after << " ns";
+  double ref =
+      std::abs(g->stats.median - before) < std::abs(g->stats.median - after) ? before : after;
+  EXPECT_LT(g->stats.median, 2 * ref)
+      << "suite " << g->stats.median << " ns, here " << before << " / " << after << " ns";
+  EXPECT_GT(g->stats.median, ref / 2)
+      << "suite " << g->stats.median << " ns, here " << before << " / " << after << " ns";
   // The host row is the floor every ratio is taken against.
   const auto& ctvrt = *Row(r, "ctvrt", "1");
   ASSERT_TRUE(ctvrt.details.contains("ratio_to_host")) << ctvrt.details.dump();
@@ -109,8 +109,8 @@ TEST(CgroupSuite, CtvrtGetsHalfACoreIsOomKilledAndStopsTheForkBomb) {
   // (its containers inherit it), so the figure shows the quota, not their load. Under a quota
   // the spinner still cannot get more than it asked for.
   ASSERT_EQ(::setpriority(PRIO_PROCESS, 0, -10), 0);
-  auto r = RunSuite({"--suite", "cgroup", "--driver", "ctvrt", "--repetitions", "2"},
-                    dir / "r.json");
+  auto r =
+      RunSuite({"--suite", "cgroup", "--driver", "ctvrt", "--repetitions", "2"}, dir / "r.json");
   ::setpriority(PRIO_PROCESS, 0, 0);
   const results::DriverResult* d = Row(r, "ctvrt");
   ASSERT_TRUE(d);
@@ -156,7 +156,8 @@ TEST(CgroupSuite, CtvrtGetsHalfACoreIsOomKilledAndStopsTheForkBomb) {
   // Nothing of this run left behind: its groups were named ctv-cg-ctvrt-*.
   for (const char* h : {"memory", "cpu,cpuacct", "pids", "cpuset"}) {
     std::string parent = std::string("/sys/fs/cgroup/") + h + "/ctvbench";
-    auto o = test::RunOrDie({"sh", "-c", "ls -d " + parent + "/ctv-cg-ctvrt-* 2>/dev/null || true"});
+    auto o =
+        test::RunOrDie({"sh", "-c", "ls -d " + parent + "/ctv-cg-ctvrt-* 2>/dev/null || true"});
     EXPECT_EQ(o.out, "") << "left behind in " << parent;
   }
 }
@@ -164,8 +165,8 @@ TEST(CgroupSuite, CtvrtGetsHalfACoreIsOomKilledAndStopsTheForkBomb) {
 // Drivers that cannot apply limits come back skipped, saying why, instead of wrong figures.
 TEST(CgroupSuite, TheHostProcessIsSkippedWithItsReason) {
   test::TempDir dir;
-  auto r = RunSuite({"--suite", "cgroup", "--driver", "host", "--repetitions", "1"},
-                    dir / "r.json", /*expect_code=*/3);
+  auto r = RunSuite({"--suite", "cgroup", "--driver", "host", "--repetitions", "1"}, dir / "r.json",
+                    /*expect_code=*/3);
   const results::DriverResult* d = Row(r, "host");
   ASSERT_TRUE(d);
   ASSERT_TRUE(d->skipped);

@@ -38,9 +38,9 @@ TEST(CgroupReadStatsOf, V1ReadsEachDirectoryAsItsHierarchySays) {
       "nr_periods 10\nnr_throttled 7\nthrottled_time 350000000\n");
   Put(r + "/pids/ctvbench/c/pids.current", "32\n");
   Put(r + "/unified/ctvbench/c/cgroup.procs", "");
-  PathStats ps = ReadStatsOf(Hybrid(r), {r + "/memory/ctvbench/c", r + "/cpu,cpuacct/ctvbench/c",
-                                         r + "/pids/ctvbench/c", r + "/unified/ctvbench/c",
-                                         "/elsewhere/c"});
+  PathStats ps =
+      ReadStatsOf(Hybrid(r), {r + "/memory/ctvbench/c", r + "/cpu,cpuacct/ctvbench/c",
+                              r + "/pids/ctvbench/c", r + "/unified/ctvbench/c", "/elsewhere/c"});
   EXPECT_EQ(ps.version, "v1");
   EXPECT_EQ(ps.stats.memory_usage, 1 << 20);
   EXPECT_EQ(ps.stats.memory_peak.value_or(0), 64 << 20);
@@ -63,8 +63,9 @@ TEST(CgroupReadStatsOf, V2ReadsTheUnifiedFiles) {
   Put(d + "/memory.current", "4096\n");
   Put(d + "/memory.peak", "8192\n");
   Put(d + "/memory.events", "low 0\nhigh 0\nmax 9\noom 2\noom_kill 2\n");
-  Put(d + "/cpu.stat", "usage_usec 2500\nuser_usec 2000\nsystem_usec 500\nnr_periods 4\n"
-                       "nr_throttled 3\nthrottled_usec 1500\n");
+  Put(d + "/cpu.stat",
+      "usage_usec 2500\nuser_usec 2000\nsystem_usec 500\nnr_periods 4\n"
+      "nr_throttled 3\nthrottled_usec 1500\n");
   Put(d + "/pids.current", "5\n");
   PathStats ps = ReadStatsOf(m, {d});
   EXPECT_EQ(ps.version, "v2");

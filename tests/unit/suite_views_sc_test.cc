@@ -98,8 +98,7 @@ TEST(SyscallView, ProcessSpeedClaimFollowsTheContainerRatios) {
 
   // Read through the catalogue: the claim is no longer "not measured".
   for (const auto& row : EvaluateClaims(SyscallRun(110, 101)))
-    if (row.claim.id == "syscall.process_speed")
-      EXPECT_EQ(row.check.verdict, ClaimVerdict::kHolds);
+    if (row.claim.id == "syscall.process_speed") EXPECT_EQ(row.check.verdict, ClaimVerdict::kHolds);
 }
 
 DriverResult CgroupRow(const std::string& driver, const std::string& kind, double half,
@@ -112,8 +111,10 @@ DriverResult CgroupRow(const std::string& driver, const std::string& kind, doubl
     d.metrics.push_back(MakeMetric(name, unit, "test", std::move(v)));
   };
   for (double q : {0.25, 0.5, 1.0, 1.5}) {
-    std::string id = q == 1.0 ? "cpu_quota_1.0" : q == 1.5 ? "cpu_quota_1.5"
-                     : q == 0.5 ? "cpu_quota_0.5" : "cpu_quota_0.25";
+    std::string id = q == 1.0   ? "cpu_quota_1.0"
+                     : q == 1.5 ? "cpu_quota_1.5"
+                     : q == 0.5 ? "cpu_quota_0.5"
+                                : "cpu_quota_0.25";
     double got = q == 0.5 ? half : q * 0.98;
     add("cgroup." + id + ".obtained_cores", "cores", {got, got, got});
     if (q == 0.5) add("cgroup." + id + ".nr_throttled", "count", {throttled, throttled, throttled});
@@ -155,8 +156,8 @@ TEST(CgroupView, RequestedVsObtainedCharts) {
   // memory, four quotas, shares, pids
   ASSERT_EQ(all.x_labels.size(), 7u);
   EXPECT_NEAR(all.series[1].values[0], 63.9 / 64, 1e-9);  // memory peak / limit
-  EXPECT_NEAR(all.series[1].values[6], 1.0, 1e-9);         // (31 forked + the probe) / 32
-  EXPECT_TRUE(std::isnan(all.series[3].values[0]));        // the VM has no memory case
+  EXPECT_NEAR(all.series[1].values[6], 1.0, 1e-9);        // (31 forked + the probe) / 32
+  EXPECT_TRUE(std::isnan(all.series[3].values[0]));       // the VM has no memory case
   auto tables = view->Tables(CgroupRun(0.49, {1, 1, 1}));
   ASSERT_EQ(tables.size(), 2u);
   ASSERT_EQ(tables[0].rows.size(), 3u);
