@@ -76,7 +76,7 @@ std::vector<CaseRead> Cases(const SuiteResult& s, const DriverResult& d) {
   add("memory peak", fmt::format("{} MiB limit", Num(limit)), Get(d, "cgroup.memory.peak_mib"),
       limit);
   for (const auto& [id, q] : Quotas(s))
-    add(fmt::format("cpu {} cores", Num(q)), fmt::format("{} cores", Num(q)),
+    add(fmt::format("cpu {:g} cores", q), fmt::format("{:g} cores", q),
         Get(d, "cgroup." + id + ".obtained_cores"), q);
   double shares = Requested(d, "cpu_shares_ratio", 2);
   add("cpu shares 1:2", fmt::format("ratio {}", Num(shares)),
@@ -125,7 +125,7 @@ class CgroupView : public SuiteView {
       c.unit = "cores";
       Series ideal{"requested", "#7f7f7f", {}, {}, {}, {}};
       for (const auto& [id, q] : quotas) {
-        c.x_labels.push_back(fmt::format("{} cores\nrequested", Num(q)));
+        c.x_labels.push_back(fmt::format("{:g} cores\nrequested", q));
         ideal.values.push_back(q);
       }
       c.series.push_back(ideal);
@@ -262,10 +262,9 @@ class CgroupView : public SuiteView {
       double limit = Requested(d, "memory_limit_mib", 64);
       std::string fig = Short(d) + ":";
       if (half)
-        fig +=
-            fmt::format(" cpu 0.5 -> {} cores ({}, n={}{})", Num(half->stats.median),
-                        Percent(half->stats.median / 0.5 - 1), half->stats.n,
-                        thr ? fmt::format(", {} periods throttled", Num(thr->stats.median)) : "");
+        fig += fmt::format(" cpu 0.5 -> {} cores ({}, n={}{})", Num(half->stats.median),
+                           Percent(half->stats.median / 0.5 - 1), half->stats.n,
+                           thr ? fmt::format(", {:.0f} periods throttled", thr->stats.median) : "");
       if (oom) {
         double kills = 0;
         for (double v : oom->samples) kills += v;

@@ -96,6 +96,16 @@ TEST(SyscallView, ProcessSpeedClaimFollowsTheContainerRatios) {
   EXPECT_EQ(slow.verdict, ClaimVerdict::kDoesNotHold);
   EXPECT_NE(slow.explanation.find("x2.50"), std::string::npos) << slow.explanation;
 
+  // The same medians with samples spread wider than the difference: noise, not a verdict.
+  RunResults noisy = SyscallRun(300, 250);
+  for (auto& d : noisy.suites[0].results)
+    if (d.driver == "ctvrt" && !d.skipped)
+      d.metrics[0] = MakeMetric("syscall.getppid_ns", "ns", "loop", {120, 300, 600});
+  ClaimCheck noise = ClaimOf(*view, noisy, "syscall.process_speed");
+  EXPECT_EQ(noise.verdict, ClaimVerdict::kNuanced) << noise.explanation;
+  EXPECT_NE(noise.explanation.find("can be told from noise"), std::string::npos)
+      << noise.explanation;
+
   // Read through the catalogue: the claim is no longer "not measured".
   for (const auto& row : EvaluateClaims(SyscallRun(110, 101)))
     if (row.claim.id == "syscall.process_speed") EXPECT_EQ(row.check.verdict, ClaimVerdict::kHolds);
