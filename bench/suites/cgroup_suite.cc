@@ -403,10 +403,20 @@ class CgroupSuite final : public Suite {
   static void Finish(Row& row, size_t n_cases) {
     results::DriverResult& r = row.r;
     if (row.case_skipped.size() == n_cases) {
+      // The same refusal for every case but the instance name in it: said once.
+      auto unnamed = [](const std::string& s) {
+        size_t a = s.find('`'), b = a == std::string::npos ? a : s.find('`', a + 1);
+        if (b == std::string::npos) return s;
+        std::string head = s.substr(0, a);
+        while (!head.empty() && head.back() == ' ') head.pop_back();
+        return head + s.substr(b + 1);
+      };
       std::string why = row.case_skipped.begin()->second;
-      bool same = true;
-      for (const auto& [id, reason] : row.case_skipped) same &= reason == why;
-      r.skipped = same ? why : "every case failed or was refused: " + why;
+      size_t same = 0;
+      for (const auto& [id, reason] : row.case_skipped) same += unnamed(reason) == unnamed(why);
+      r.skipped = same == row.case_skipped.size()
+                      ? unnamed(why)
+                      : "every case failed or was refused (details: skipped_cases); first: " + why;
       r.details["skipped_cases"] = row.case_skipped;
       return;
     }
