@@ -28,11 +28,19 @@
 
 namespace ctv::bench {
 
-// Resource limits applied to an instance (container cgroup, VM <memory>/<cputune>).
+// Resource limits applied to an instance (container cgroup, VM <memory>/<cputune>). A driver
+// that cannot apply one it is given fails Create with an error naming the limit (the cgroup
+// suite reports that as the reason the case is skipped for it), never ignores it silently.
 struct Limits {
   std::optional<uint64_t> memory_bytes;
   std::optional<double> cpus;  // 0.5 = half a core
   std::optional<int> pids;
+  std::optional<std::string> cpuset;  // CPUs the workload may run on: "0", "0-1", "0,2"
+  // Relative CPU weight as docker's --cpu-shares / cgroup v1 cpu.shares (default 1024; 2..262144),
+  // converted to cpu.weight on v2 as runc does.
+  std::optional<uint64_t> cpu_shares;
+
+  bool Any() const { return memory_bytes || cpus || pids || cpuset || cpu_shares; }
 };
 
 // A host directory bind-mounted into the instance (a container's `-v HOST:CTR`).
@@ -78,6 +86,12 @@ class Instance {
   // process (a VM guest, gVisor's Sentry) or the driver cannot tell: the isolation suite then
   // looks at HostPids() and says so.
   virtual std::optional<pid_t> WorkloadHostPid() const { return std::nullopt; }
+  // The host cgroup directories that hold this instance's workload and carry its limits (one per
+  // v1 hierarchy, or one on v2), for reading its accounting while it runs (cpu usage, throttling,
+  // memory peak, OOM kills: runtime/cgroup's ReadStatsOf). Empty when the driver knows of none
+  // (a plain host process, a VM whose QEMU is not in a group of ours): readers then fall back to
+  // the CPU time of HostPids().
+  virtual std::vector<std::string> CgroupPaths() const { return {}; }
 };
 
 // Keys of Instance::Facts() that suites and reports understand; a driver may add its own.

@@ -31,6 +31,9 @@ struct RunOptions {
   std::map<std::string, std::string> params;  // suite parameters given (--max 1000...)
   int repetitions = 10;
   int warmup = 2;
+  // -n / -w given on the command line: they override every suite's own defaults.
+  const CLI::Option* repetitions_opt = nullptr;
+  const CLI::Option* warmup_opt = nullptr;
   double budget_s = 0;  // --budget-time; 0 = none
   std::string out;
   bool quiet = false;
@@ -200,6 +203,13 @@ int Run(RunOptions& o) {
       int64_t left = t0 + static_cast<int64_t>(o.budget_s * 1e9) - MonotonicNs();
       so.deadline_ns = MonotonicNs() + std::max<int64_t>(0, left) / (selected.size() - i);
     }
+    // A suite whose instances run for seconds each (syscall, cgroup) has its own defaults.
+    so.repetitions = o.repetitions;
+    so.warmup = o.warmup;
+    if (auto d = suite->Defaults()) {
+      if (!o.repetitions_opt || o.repetitions_opt->count() == 0) so.repetitions = d->repetitions;
+      if (!o.warmup_opt || o.warmup_opt->count() == 0) so.warmup = d->warmup;
+    }
     const std::string prefix =
         selected.size() > 1 ? fmt::format("[{}/{}] {}", i + 1, selected.size(), suite->Name())
                             : suite->Name();
@@ -309,12 +319,15 @@ Command RegisterRun(CLI::App& root) {
       ->required();
   run->add_option("-d,--driver", o->drivers,
                   "driver to include; repeat for several (default: every driver)");
-  run->add_option("-n,--repetitions", o->repetitions, "measured repetitions per driver")
+  o->repetitions_opt = run->add_option("-n,--repetitions", o->repetitions,
+                                       "measured repetitions per driver (a suite may have its "
+                                       "own default: `ctvbench list`)")
       ->check(WholeNumber("-n/--repetitions", 1, 100000))
       ->capture_default_str();
-  run->add_option("-w,--warmup", o->warmup, "unmeasured repetitions first, per driver")
-      ->check(WholeNumber("-w/--warmup", 0, 100000))
-      ->capture_default_str();
+  o->warmup_opt =
+      run->add_option("-w,--warmup", o->warmup, "unmeasured repetitions first, per driver")
+          ->check(WholeNumber("-w/--warmup", 0, 100000))
+          ->capture_default_str();
   run->add_option("-o,--out", o->out,
                   "results file (default: results/ctvbench-SUITE-TIME.json)");
   run->add_option("--option", o->options,

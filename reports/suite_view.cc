@@ -21,6 +21,8 @@ const std::vector<const SuiteView*>& SuiteViews() {
       MakeNetworkView().release(),
       MakeDevicesView().release(),
       MakeIsolationView().release(),
+      MakeSyscallView().release(),
+      MakeCgroupView().release(),
   };
   return *views;
 }

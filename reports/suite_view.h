@@ -45,6 +45,8 @@ std::unique_ptr<SuiteView> MakeDensityView();
 std::unique_ptr<SuiteView> MakeDevicesView();
 std::unique_ptr<SuiteView> MakeNetworkView();
 std::unique_ptr<SuiteView> MakeIsolationView();
+std::unique_ptr<SuiteView> MakeSyscallView();
+std::unique_ptr<SuiteView> MakeCgroupView();
 
 // Helpers for views.
 const results::SuiteResult* FindSuite(const results::RunResults& run, const std::string& name);

@@ -91,6 +91,11 @@ class CtvrtInstance : public Instance {
     return std::nullopt;
   }
 
+  std::vector<std::string> CgroupPaths() const override {
+    if (!container_ || !container_->Cgroup()) return {};
+    return container_->Cgroup()->Paths();
+  }
+
   // On a bridge network: the container's address (the network suite reaches it there).
   std::map<std::string, std::string> Facts() const override {
     if (!launched_ || req_.net_mode != net::NetworkMode::kBridge) return {};
@@ -210,6 +215,8 @@ class CtvrtDriver : public Driver {
       s.limits.memory_bytes = static_cast<int64_t>(*spec.limits.memory_bytes);
     if (spec.limits.cpus) s.limits.cpus = *spec.limits.cpus;
     if (spec.limits.pids) s.limits.pids = *spec.limits.pids;
+    if (spec.limits.cpuset) s.limits.cpuset_cpus = *spec.limits.cpuset;
+    if (spec.limits.cpu_shares) s.limits.cpu_shares = *spec.limits.cpu_shares;
     auto opt = [&](const char* k) {
       auto it = spec.options.find(k);
       return it == spec.options.end() ? std::string() : it->second;

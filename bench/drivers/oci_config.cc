@@ -86,6 +86,8 @@ json Resources(const Limits& l) {
   if (l.cpus)
     r["cpu"] = {{"quota", static_cast<int64_t>(std::llround(*l.cpus * kOciCpuPeriodUs))},
                 {"period", kOciCpuPeriodUs}};
+  if (l.cpuset) r["cpu"]["cpus"] = *l.cpuset;
+  if (l.cpu_shares) r["cpu"]["shares"] = *l.cpu_shares;
   if (l.pids) r["pids"] = {{"limit", *l.pids}};
   return r;
 }

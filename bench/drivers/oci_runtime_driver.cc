@@ -155,6 +155,11 @@ class OciRuntimeInstance final : public Instance {
     return pid > 0 ? std::optional<pid_t>(pid) : std::nullopt;
   }
 
+  // linux.cgroupsPath "/ctvbench/<id>" in every hierarchy (oci_config.h).
+  std::vector<std::string> CgroupPaths() const override {
+    return spawned_ ? peers::InstanceCgroupDirs(id_) : std::vector<std::string>{};
+  }
+
  private:
   OciRuntimeCli cli_;
   ExportedImage image_;

@@ -139,6 +139,21 @@ class PodmanInstance final : public Instance {
     return pid > 0 ? std::optional<pid_t>(pid) : std::nullopt;
   }
 
+  // The container's own groups, where podman (cgroupfs) writes the limits: "libpod-<hex>" below
+  // the parent the harness named (peer_common.h); conmon's sibling group is not the workload.
+  std::vector<std::string> CgroupPaths() const override {
+    std::vector<std::string> out;
+    if (!spawned_) return out;
+    for (const std::string& d : peers::InstanceCgroupDirs(id_)) {
+      auto entries = fs::ListDir(d);
+      if (!entries) continue;
+      for (const std::string& e : *entries)
+        if (e.rfind("libpod-", 0) == 0 && e.find(".scope") == std::string::npos)
+          out.push_back(d + "/" + e);
+    }
+    return out;
+  }
+
  private:
   PodmanStore store_;
   std::vector<std::string> run_args_;
@@ -273,6 +288,8 @@ class PodmanDriver final : public Driver {
     if (l.memory_bytes) args.push_back("--memory=" + std::to_string(*l.memory_bytes));
     if (l.cpus) args.push_back(fmt::format("--cpus={}", *l.cpus));
     if (l.pids) args.push_back("--pids-limit=" + std::to_string(*l.pids));
+    if (l.cpuset) args.push_back("--cpuset-cpus=" + *l.cpuset);
+    if (l.cpu_shares) args.push_back("--cpu-shares=" + std::to_string(*l.cpu_shares));
     args.push_back(std::string("--entrypoint=") + kProbeInImage);
     args.push_back(tag_);
     args.insert(args.end(), spec.probe_args.begin(), spec.probe_args.end());

@@ -87,6 +87,11 @@ class QemuDriver : public GuestDriver {
 
   Result<std::unique_ptr<Instance>> Create(const InstanceSpec& spec) override {
     CTV_CHECK(RefuseVolumes(*this, spec));
+    if (spec.limits.Any())
+      return MakeError("create qemu guest", spec.name,
+                       "the qemu driver runs QEMU as a plain host process in no cgroup of its own: "
+                       "it applies no resource limits (the vm driver maps cpus to libvirt "
+                       "<cputune>; guest RAM is the `memory` option)");
     CTV_CHECK(PrepareGuest());
     GuestLaunch g = CTV_TRY(NewLaunch(CTV_TRY(SpecFor(spec)), spec));
     vm::QemuLaunch l;

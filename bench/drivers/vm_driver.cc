@@ -227,6 +227,15 @@ class VmDriver : public GuestDriver {
   Result<std::unique_ptr<Instance>> Create(const InstanceSpec& spec) override {
     CTV_CHECK(RefuseVolumes(*this, spec));
     CTV_CHECK(Prepare());
+    // libvirt applies a CPU quota (<cputune>) and a host-side memory cap (<memtune>); a pids
+    // limit, a cpuset or CPU shares have no mapping here yet.
+    const Limits& lim = spec.limits;
+    if (lim.pids || lim.cpuset || lim.cpu_shares)
+      return MakeError("create domain", spec.name,
+                       std::string("the vm driver cannot apply a ") +
+                           (lim.pids ? "pids limit (the guest's processes are not host tasks)"
+                            : lim.cpuset ? "cpuset (no <vcpupin> mapping yet)"
+                                         : "CPU shares (no <shares> mapping yet)"));
     vm::VmSpec vs = CTV_TRY(SpecFor(spec));
     vs.cpu_quota = spec.limits.cpus;
     vs.memory_limit_bytes = spec.limits.memory_bytes;

@@ -1,3 +1,4 @@
+#include "bench/suites/cgroup_suite.h"
 #include "bench/suites/density_suite.h"
 #include "bench/suites/devices_suite.h"
 #include "bench/suites/footprint_suite.h"
@@ -5,6 +6,7 @@
 #include "bench/suites/network_suite.h"
 #include "bench/suites/startup_suite.h"
 #include "bench/suites/suite.h"
+#include "bench/suites/syscall_suite.h"
 
 namespace ctv::bench {
 
@@ -16,6 +18,8 @@ std::vector<std::unique_ptr<Suite>> MakeAllSuites() {
   suites.push_back(MakeFootprintSuite());
   suites.push_back(MakeDensitySuite());
   suites.push_back(MakeIsolationSuite());
+  suites.push_back(MakeSyscallSuite());
+  suites.push_back(MakeCgroupSuite());
   return suites;
 }
 

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -76,6 +77,12 @@ inline std::string BudgetNote(int measured, int asked) {
          std::to_string(asked) + " repetitions measured";
 }
 
+// A suite's own default repetitions, used when the user gives no -n / -w.
+struct RepetitionDefaults {
+  int repetitions = 10;
+  int warmup = 2;
+};
+
 class Suite {
  public:
   virtual ~Suite() = default;
@@ -92,6 +99,9 @@ class Suite {
   virtual Status ValidateParameters(const std::map<std::string, std::string>&) const {
     return Ok();
   }
+  // Repetitions when the user chooses none; nullopt = the CLI's (10 after 2 warm-up). Suites
+  // whose every repetition costs seconds per driver choose fewer, so their defaults stay short.
+  virtual std::optional<RepetitionDefaults> Defaults() const { return std::nullopt; }
   // Drivers that cannot run here come back as DriverResult{skipped = reason}; a driver that fails
   // mid-run comes back skipped with the error. Only an interrupt (Ctrl-C) fails the whole suite.
   virtual Result<results::SuiteResult> Run(const SuiteOptions& options) = 0;

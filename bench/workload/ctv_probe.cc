@@ -20,9 +20,21 @@ const char* kUsage =
     "  noop                      exit 0 at once (start-to-exit measurements)\n"
     "  ready [--timeout S]       print 'CTV-READY <pid> <monotonic_ns>', then wait for\n"
     "                            SIGTERM/SIGINT/SIGHUP (or S seconds) and exit 0\n"
-    "  syscall --op OP --iters N ns per system call, OP: getppid|read|write|openclose|stat|clock\n"
-    "  memtouch --mib N          allocate and touch N MiB, report time and resident size\n"
-    "  cpuspin --seconds S       spin S wall seconds, report the CPU time obtained\n"
+    "  syscall --op OP[,OP...] [--iters N | --ms M]\n"
+    "                            ns per op, one JSON line per OP: getppid (bare syscall), clock\n"
+    "                            (vDSO), read (/dev/zero), write (/dev/null), pipe (1-byte write\n"
+    "                            + read), openclose, stat, fault (first touch of a fresh page),\n"
+    "                            fork (fork + wait), devwrite (a 64-byte line to stdout: a\n"
+    "                            guest's console device); N ops, or as many as fit in M ms\n"
+    "                            (default 100) in doubling batches\n"
+    "  memtouch --mib N [--ready 1]\n"
+    "                            allocate and touch N MiB, report time and resident size;\n"
+    "                            --ready 1: print the ready marker before the first touch\n"
+    "  cpuspin --seconds S | --ms M [--threads T] [--ready 1]\n"
+    "                            spin S wall seconds (or M ms) on T threads (default 1),\n"
+    "                            report the CPU time obtained and the affinity\n"
+    "                            (sched_getaffinity); --ready 1: print the ready marker once\n"
+    "                            spinning\n"
     "  forkbomb --max N          fork up to N sleeping children, report how many succeeded\n"
     "  hostinfo [--hold MS]      pid, ppid, hostname, ids, kernel, interfaces, mounts, pids,\n"
     "                            namespace inodes, addresses, root device, System V IPC objects,\n"
@@ -80,9 +92,11 @@ int main(int argc, char** argv) {
   }
   if (mode == "noop") return (Options("noop", rest, args, {}), Noop());
   if (mode == "ready") return Ready(Options("ready", rest, args, {"--timeout"}));
-  if (mode == "syscall") return Syscall(Options("syscall", rest, args, {"--op", "--iters"}));
-  if (mode == "memtouch") return MemTouch(Options("memtouch", rest, args, {"--mib"}));
-  if (mode == "cpuspin") return CpuSpin(Options("cpuspin", rest, args, {"--seconds"}));
+  if (mode == "syscall")
+    return Syscall(Options("syscall", rest, args, {"--op", "--iters", "--ms"}));
+  if (mode == "memtouch") return MemTouch(Options("memtouch", rest, args, {"--mib", "--ready"}));
+  if (mode == "cpuspin")
+    return CpuSpin(Options("cpuspin", rest, args, {"--seconds", "--ms", "--threads", "--ready"}));
   if (mode == "forkbomb") return ForkBomb(Options("forkbomb", rest, args, {"--max"}));
   if (mode == "hostinfo") return HostInfo(Options("hostinfo", rest, args, {"--hold"}));
   if (mode == "orphan") return Orphan(Options("orphan", rest, args, {"--hold", "--child-seconds"}));

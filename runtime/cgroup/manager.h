@@ -132,6 +132,18 @@ void RemoveEmptyParents(const CgroupMounts& mounts, std::vector<std::string>* re
 // Kills the processes of one cgroup directory and removes it (gc of an unknown container).
 Status KillAndRemove(const std::string& dir);
 
+// The accounting of existing directories known only by path (an instance's groups, whichever
+// runtime made them): each is read as the hierarchy it lies in says (v1: memory, cpu, cpuacct,
+// pids by their mounts; a pure v2 host: the unified files). Directories in no known hierarchy,
+// and a hybrid host's controller-less cgroup2 mount, are left out. `version` is "v1", "v2", or
+// "" when nothing was read; `read` lists the directories read.
+struct PathStats {
+  Stats stats;
+  std::string version;
+  std::vector<std::string> read;
+};
+PathStats ReadStatsOf(const CgroupMounts& mounts, const std::vector<std::string>& dirs);
+
 // Parses "256m", "1g", "1048576", "512k", "8GiB", "2TB" (docker's suffixes and their KiB/KB
 // spellings, all base 1024). Error names the form.
 Result<int64_t> ParseBytes(const std::string& s);

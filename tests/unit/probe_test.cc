@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <sstream>
 
 #include "tests/test_util.h"
 
@@ -33,7 +34,8 @@ TEST(Probe, NoopExitsZeroSilently) {
 }
 
 TEST(Probe, SyscallReportsNanosecondsPerOp) {
-  for (const char* op : {"getppid", "read", "write", "openclose", "stat", "clock"}) {
+  for (const char* op : {"getppid", "read", "write", "openclose", "stat", "clock", "pipe", "fault",
+                         "fork"}) {
     auto o = Probe({"syscall", "--op", op, "--iters", "1000"});
     ASSERT_TRUE(o.status.Success()) << op << ": " << o.err;
     auto j = JsonOut(o);
@@ -41,6 +43,29 @@ TEST(Probe, SyscallReportsNanosecondsPerOp) {
     EXPECT_EQ(j["iters"], 1000);
     EXPECT_GT(j["ns_per_op"].get<double>(), 0);
   }
+}
+
+// --ms: the loop count adapts so each op takes about that long; one JSON line per op.
+TEST(Probe, SyscallListRunsEachOpForAboutTheTimeAsked) {
+  auto o = Probe({"syscall", "--op", "getppid,devwrite", "--ms", "20"});
+  ASSERT_TRUE(o.status.Success()) << o.err;
+  std::vector<nlohmann::json> lines;
+  std::istringstream in(o.out);
+  for (std::string l; std::getline(in, l);)
+    if (!l.empty() && l[0] == '{') lines.push_back(nlohmann::json::parse(l));
+  ASSERT_EQ(lines.size(), 2u) << o.out.substr(0, 300);
+  EXPECT_EQ(lines[0]["op"], "getppid");
+  EXPECT_EQ(lines[1]["op"], "devwrite");
+  EXPECT_GE(lines[0]["total_ns"].get<double>(), 20e6);
+  EXPECT_GT(lines[0]["iters"].get<long>(), 1000);
+  EXPECT_LE(lines[1]["iters"].get<long>(), 16384);  // bounded: it is the harness's output
+}
+
+TEST(Probe, CpuSpinOnTwoThreadsReportsItsAffinity) {
+  auto j = JsonOut(Probe({"cpuspin", "--seconds", "1", "--threads", "2"}));
+  EXPECT_EQ(j["threads"], 2);
+  EXPECT_FALSE(j["affinity"].get<std::string>().empty());
+  EXPECT_GT(j["cpu_s"].get<double>(), 0);  // the share itself depends on how busy the host is
 }
 
 TEST(Probe, MemtouchTouchesWhatItAllocates) {
@@ -94,7 +119,9 @@ TEST(Probe, BadArgumentsExitTwoNamingTheProblem) {
       {{}, "usage: ctv-probe MODE"},
       {{"teleport"}, "unknown mode 'teleport'"},
       {{"syscall", "--iters", "10"}, "--op is required"},
-      {{"syscall", "--op", "fork", "--iters", "10"}, "--op: expected getppid|read"},
+      {{"syscall", "--op", "teleport", "--iters", "10"}, "--op: expected getppid|clock|read"},
+      {{"syscall", "--op", "getppid,nope", "--ms", "10"}, "got 'nope'"},
+      {{"cpuspin", "--seconds", "1", "--threads", "0"}, "--threads: expected an integer from 1"},
       {{"syscall", "--op", "read", "--iters", "ten"}, "--iters: expected an integer"},
       {{"memtouch", "--mib", "-5"}, "--mib: expected an integer from 1"},
       {{"cpuspin"}, "--seconds is required"},

@@ -232,7 +232,10 @@ TEST(Chart, BoxesForThreeSamplesAreDrawnFromQuartiles) {
 
 TEST(SuiteView, UnknownSuiteGetsAStatisticsTable) {
   auto run = Load("startup-kvm.json");
-  auto view = ViewFor("syscall");  // no registered view
+  // The fixture's old "syscall" suite, under the name of a suite that has no view yet.
+  for (auto& s : run.suites)
+    if (s.name == "syscall") s.name = "micro";
+  auto view = ViewFor("micro");  // no registered view
   EXPECT_TRUE(view->Charts(run).empty());
   auto tables = view->Tables(run);
   ASSERT_EQ(tables.size(), 1u);
@@ -372,7 +375,8 @@ TEST(Report, WritesIndexAndOnePngPerChart) {
   EXPECT_EQ(Count(*html, "src=\"http"), 0u);
   EXPECT_EQ(Count(*html, "<link"), 0u);
   EXPECT_NE(html->find("does not hold here"), std::string::npos);
-  EXPECT_NE(html->find("Suite: syscall (statistics)"), std::string::npos);
+  // The fixture's syscall suite has a view of its own now (its statistics table included).
+  EXPECT_NE(html->find("System calls: ns per operation"), std::string::npos);
   EXPECT_TRUE(ReadFile(out->claims_html).has_value());
 }
 

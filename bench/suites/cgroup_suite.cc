@@ -1,0 +1,458 @@
+#include "bench/suites/cgroup_suite.h"
+
+#include <fmt/format.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "bench/suites/driver_result.h"
+#include "bench/suites/probe_json.h"
+#include "bench/suites/usage_reader.h"
+#include "core/fd.h"
+#include "core/interrupt.h"
+
+namespace ctv::bench {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto kTimeout = 180s;  // a TCG boot plus the case: seconds; a hang is an error
+constexpr uint64_t kMemLimitMib = 64;
+constexpr int kTouchMib = 2 * kMemLimitMib;
+constexpr double kQuotas[] = {0.25, 0.5, 1.0, 1.5};
+constexpr int kSpinThreads = 2;  // enough to use 1.5 cores on this 2-CPU host
+// The accounting window: after the spinner's ready marker, settle, then read twice kWindowMs
+// apart; the spin outlasts the window by ~0.4 s so a late reading still sees it spinning.
+constexpr int kSettleMs = 150, kWindowMs = 500, kSpinMs = 1000;
+constexpr int kSharesSpinMs = 1600;  // the second instance may start ~1 s after the first
+constexpr uint64_t kSharesLow = 512, kSharesHigh = 1024;
+constexpr const char* kCpuset = "0";
+constexpr int kPidsLimit = 32, kBombMax = 256;
+
+std::string QuotaCase(double q) {
+  // "cpu_quota_0.25", "cpu_quota_0.5", "cpu_quota_1.0", "cpu_quota_1.5": stable metric names.
+  return q == std::floor(q) ? fmt::format("cpu_quota_{:.1f}", q) : fmt::format("cpu_quota_{:g}", q);
+}
+
+struct Row {
+  results::DriverResult r;
+  std::map<std::string, std::string> options;
+  std::map<std::string, std::vector<double>> samples;  // metric -> samples
+  std::map<std::string, std::string> case_skipped;     // case -> why
+  std::map<std::string, std::string> notes;            // case -> evidence worth keeping
+  std::string version, source;                         // where the accounting came from
+};
+
+void Sleep(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+
+void NoteSource(Row& row, const Usage& u) {
+  if (!u.cgroup_version.empty()) row.version = u.cgroup_version;
+  row.source = u.from_cgroup ? "cgroup " + u.cgroup_version + ": " + u.source : u.source;
+}
+
+// Two readings to subtract must come from the same accounting (a group that vanished between
+// them would mix a cgroup's counter with a process's).
+Status SameSource(const Usage& a, const Usage& b) {
+  if (a.from_cgroup == b.from_cgroup) return Ok();
+  return MakeError("read CPU usage twice from", a.source,
+                   "the second reading came from elsewhere: " + b.source);
+}
+
+Result<std::unique_ptr<Instance>> Launch(Driver& d, InstanceSpec spec) {
+  std::unique_ptr<Instance> inst = CTV_TRY(d.Create(spec));
+  CTV_CHECK(inst->Start());
+  return inst;
+}
+
+// The probe's JSON summary of a finished instance (its last JSON line of `mode`).
+Result<nlohmann::json> Summary(Instance& inst, const std::string& name, const std::string& mode) {
+  WorkloadExit e = CTV_TRY(inst.WaitExit(kTimeout));
+  nlohmann::json last;
+  for (auto& j : ProbeJsonLines(e.output))
+    if (j.value("mode", "") == mode) last = j;
+  if (!e.status.Success() || !last.is_object())
+    return MakeError("run ctv-probe " + mode + " in", name,
+                     e.status.ToString() + ", output: " + e.output.substr(0, 300));
+  return last;
+}
+
+// memory: the probe touches twice the limit; the kernel should kill it.
+Status MemoryCase(Driver& d, Row& row, const std::string& name, bool measure) {
+  InstanceSpec spec{
+      name, {"memtouch", "--mib", std::to_string(kTouchMib), "--ready", "1"}, {}, row.options};
+  spec.limits.memory_bytes = kMemLimitMib << 20;
+  std::unique_ptr<Instance> inst = CTV_TRY(Launch(d, spec));
+  CTV_CHECK(inst->WaitReady(kTimeout));
+  const int64_t ready = MonotonicNs();
+  // A runtime may remove its groups as soon as the workload dies: a poller keeps the highest
+  // figures seen while it lives, the final read adds what is still there.
+  std::vector<std::string> dirs = inst->CgroupPaths();
+  std::atomic<bool> stop{false};
+  Usage best;
+  auto take = [&best](const Usage& u) {
+    best.stats.memory_usage = std::max(best.stats.memory_usage, u.stats.memory_usage);
+    best.stats.memory_peak =
+        std::max(best.stats.memory_peak.value_or(0), u.stats.memory_peak.value_or(0));
+    best.stats.oom_kills = std::max(best.stats.oom_kills, u.stats.oom_kills);
+    best.cgroup_version = u.cgroup_version;
+    best.source = u.source;
+    best.from_cgroup = true;
+  };
+  std::thread poller([&] {
+    while (!stop && !dirs.empty()) {
+      if (auto u = ReadCgroupUsage(dirs)) take(*u);
+      Sleep(5);
+    }
+  });
+  auto exit = inst->WaitExit(kTimeout);
+  const int64_t ended = MonotonicNs();
+  stop = true;
+  poller.join();
+  if (!dirs.empty())
+    if (auto u = ReadCgroupUsage(dirs)) take(*u);
+  if (!exit) return std::move(exit).error();
+  const ExitStatus& st = exit->status;
+  // An OCI runtime or podman reports a SIGKILLed workload as exit 137 (128 + 9).
+  bool killed = (st.signaled && st.code == SIGKILL) || (!st.signaled && st.code == 128 + SIGKILL);
+  if (!killed && !st.Success())
+    return MakeError("run ctv-probe memtouch in", name,
+                     st.ToString() + " (neither done nor killed by SIGKILL), output: " +
+                         exit->output.substr(0, 300));
+  if (best.from_cgroup) NoteSource(row, best);
+  row.notes["memory"] = "last exit: " + st.ToString();
+  if (!measure) return Ok();
+  row.samples["cgroup.memory.oom_killed"].push_back(killed ? 1 : 0);
+  if (killed) row.samples["cgroup.memory.time_to_kill_ms"].push_back((ended - ready) / 1e6);
+  if (best.from_cgroup) {
+    row.samples["cgroup.memory.oom_kill_events"].push_back(
+        static_cast<double>(best.stats.oom_kills));
+    double peak = std::max<double>(best.stats.memory_usage, best.stats.memory_peak.value_or(0));
+    row.samples["cgroup.memory.peak_mib"].push_back(peak / (1 << 20));
+  }
+  return Ok();
+}
+
+// The CPU the running instance obtains over the window (cores), and its throttling then.
+struct Window {
+  double cores = 0;
+  std::optional<int64_t> nr_throttled, throttled_ns;
+};
+
+Result<Window> MeasureWindow(Instance& inst, Row& row) {
+  Sleep(kSettleMs);
+  Usage a = CTV_TRY(ReadUsage(inst));
+  Sleep(kWindowMs);
+  Usage b = CTV_TRY(ReadUsage(inst));
+  CTV_CHECK(SameSource(a, b));
+  NoteSource(row, b);
+  Window w;
+  w.cores = static_cast<double>(b.stats.cpu_usage_ns - a.stats.cpu_usage_ns) / (b.t_ns - a.t_ns);
+  if (b.from_cgroup) {
+    w.nr_throttled = b.stats.cpu_nr_throttled - a.stats.cpu_nr_throttled;
+    w.throttled_ns = b.stats.cpu_throttled_ns - a.stats.cpu_throttled_ns;
+  }
+  return w;
+}
+
+InstanceSpec SpinSpec(const std::string& name, const Row& row, int ms, int threads) {
+  return InstanceSpec{
+      name,
+      {"cpuspin", "--ms", std::to_string(ms), "--threads", std::to_string(threads), "--ready", "1"},
+      {},
+      row.options};
+}
+
+Status QuotaCase(Driver& d, Row& row, const std::string& name, double q, bool measure) {
+  InstanceSpec spec = SpinSpec(name, row, kSpinMs, kSpinThreads);
+  spec.limits.cpus = q;
+  std::unique_ptr<Instance> inst = CTV_TRY(Launch(d, spec));
+  CTV_CHECK(inst->WaitReady(kTimeout));
+  Window w = CTV_TRY(MeasureWindow(*inst, row));
+  CTV_TRY(Summary(*inst, name, "cpuspin"));
+  if (!measure) return Ok();
+  std::string c = "cgroup." + QuotaCase(q);
+  row.samples[c + ".obtained_cores"].push_back(w.cores);
+  row.samples[c + ".error_pct"].push_back((w.cores - q) / q * 100);
+  if (w.nr_throttled) {
+    row.samples[c + ".nr_throttled"].push_back(static_cast<double>(*w.nr_throttled));
+    row.samples[c + ".throttled_ms"].push_back(*w.throttled_ns / 1e6);
+  }
+  return Ok();
+}
+
+std::string Parent(const std::string& dir) { return dir.substr(0, dir.rfind('/')); }
+
+// Two spinners on one CPU at shares 1:2; the same run checks the cpuset seen inside.
+Status SharesCase(Driver& d, Row& row, const std::string& name, bool measure) {
+  InstanceSpec low = SpinSpec(name + "-a", row, kSharesSpinMs, 1);
+  InstanceSpec high = SpinSpec(name + "-b", row, kSharesSpinMs, 1);
+  low.limits.cpuset = high.limits.cpuset = kCpuset;
+  low.limits.cpu_shares = kSharesLow;
+  high.limits.cpu_shares = kSharesHigh;
+  std::unique_ptr<Instance> a = CTV_TRY(Launch(d, low));
+  std::unique_ptr<Instance> b = CTV_TRY(Launch(d, high));
+  CTV_CHECK(a->WaitReady(kTimeout));
+  CTV_CHECK(b->WaitReady(kTimeout));
+  Sleep(kSettleMs);
+  Usage a0 = CTV_TRY(ReadUsage(*a)), b0 = CTV_TRY(ReadUsage(*b));
+  Sleep(kWindowMs);
+  Usage a1 = CTV_TRY(ReadUsage(*a)), b1 = CTV_TRY(ReadUsage(*b));
+  CTV_CHECK(SameSource(a0, a1));
+  CTV_CHECK(SameSource(b0, b1));
+  NoteSource(row, b1);
+  auto pa = a->CgroupPaths(), pb = b->CgroupPaths();
+  nlohmann::json ja = CTV_TRY(Summary(*a, low.name, "cpuspin"));
+  nlohmann::json jb = CTV_TRY(Summary(*b, high.name, "cpuspin"));
+  // Shares divide CPU between sibling groups only; groups below parents of their own each
+  // compete at their parent's (default) weight.
+  if (!pa.empty() && !pb.empty() && Parent(pa[0]) != Parent(pb[0]))
+    row.notes["cpu_shares_1_2"] = "the two instances' groups are not siblings (" + Parent(pa[0]) +
+                                  ", " + Parent(pb[0]) +
+                                  "): shares only divide CPU between siblings";
+  std::string aff_a = ja.value("affinity", ""), aff_b = jb.value("affinity", "");
+  row.notes["cpuset"] =
+      fmt::format("affinity inside: {} and {} (requested {})", aff_a, aff_b, kCpuset);
+  if (!measure) return Ok();
+  double used_a = static_cast<double>(a1.stats.cpu_usage_ns - a0.stats.cpu_usage_ns);
+  double used_b = static_cast<double>(b1.stats.cpu_usage_ns - b0.stats.cpu_usage_ns);
+  if (used_a > 0) {
+    double ratio = used_b / used_a, want = static_cast<double>(kSharesHigh) / kSharesLow;
+    row.samples["cgroup.cpu_shares_1_2.obtained_ratio"].push_back(ratio);
+    row.samples["cgroup.cpu_shares_1_2.error_pct"].push_back((ratio - want) / want * 100);
+  }
+  row.samples["cgroup.cpuset.affinity_match"].push_back(aff_a == kCpuset && aff_b == kCpuset);
+  return Ok();
+}
+
+// Can the host still fork (the bomb was contained)?
+bool HostForks() {
+  pid_t p = ::fork();
+  if (p == 0) _exit(0);
+  int st = 0;
+  return p > 0 && ::waitpid(p, &st, 0) == p && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+Status PidsCase(Driver& d, Row& row, const std::string& name, bool measure) {
+  InstanceSpec spec{name, {"forkbomb", "--max", std::to_string(kBombMax)}, {}, row.options};
+  spec.limits.pids = kPidsLimit;
+  std::unique_ptr<Instance> inst = CTV_TRY(Launch(d, spec));
+  nlohmann::json j = CTV_TRY(Summary(*inst, name, "forkbomb"));
+  bool host_ok = HostForks();
+  row.notes["pids"] = fmt::format(
+      "last bomb stopped by {}; host fork afterwards: {}",
+      j["stopped_by"].is_null() ? "nothing (all forked)" : j["stopped_by"].get<std::string>(),
+      host_ok ? "ok" : "FAILED");
+  if (!measure) return Ok();
+  double forked = j.value("forked", 0);
+  row.samples["cgroup.pids.forked"].push_back(forked);
+  // Obtained pids: the children plus the probe itself.
+  row.samples["cgroup.pids.error_pct"].push_back((forked + 1 - kPidsLimit) / kPidsLimit * 100);
+  row.samples["cgroup.pids.host_fork_ok"].push_back(host_ok);
+  return Ok();
+}
+
+struct MetricDoc {
+  const char* unit;
+  const char* interval;
+  bool lower_is_better;
+};
+
+// What each figure measured, by the end of its name.
+MetricDoc DocFor(const std::string& metric) {
+  auto ends = [&](const char* s) {
+    std::string e = s;
+    return metric.size() >= e.size() && metric.compare(metric.size() - e.size(), e.size(), e) == 0;
+  };
+  if (ends(".oom_killed"))
+    return {"count",
+            "1 when the probe touching 2x the memory limit ended by SIGKILL (exit 137 "
+            "through an OCI runtime), 0 when it finished",
+            false};
+  if (ends(".time_to_kill_ms"))
+    return {"ms",
+            "host time from the probe's ready marker (just before its first touch) to the "
+            "harness seeing it end",
+            true};
+  if (ends(".oom_kill_events"))
+    return {"count", "oom_kill in the cgroup's memory.oom_control (v1) / memory.events (v2)",
+            false};
+  if (ends(".peak_mib"))
+    return {"MiB",
+            "highest of memory.max_usage_in_bytes / memory.peak and of usage polled every "
+            "5 ms, against a 64 MiB limit",
+            true};
+  if (ends(".obtained_cores"))
+    return {"cores",
+            "the instance's CPU usage (cgroup cpuacct.usage / cpu.stat usage_usec; a VM "
+            "without a group: its QEMU threads' schedstat) over a 500 ms host-clock "
+            "window while a 2-thread spinner runs",
+            false};
+  if (ends(".error_pct")) return {"%", "(obtained - requested) / requested * 100", false};
+  if (ends(".nr_throttled"))
+    return {"count", "periods throttled during the window (cpu.stat nr_throttled)", false};
+  if (ends(".throttled_ms"))
+    return {"ms", "time throttled during the window (cpu.stat throttled_time / throttled_usec)",
+            false};
+  if (ends(".obtained_ratio"))
+    return {"ratio",
+            "CPU usage of the shares-1024 instance over the shares-512 one, both pinned "
+            "to CPU 0 and spinning, over a 500 ms window (requested 2)",
+            false};
+  if (ends(".affinity_match"))
+    return {"count", "1 when sched_getaffinity inside both instances equals the requested cpuset",
+            false};
+  if (ends(".forked"))
+    return {"count",
+            "children a fork bomb (up to 256) obtained under a pids limit of 32 (the "
+            "probe itself is the 32nd)",
+            true};
+  if (ends(".host_fork_ok"))
+    return {"count", "1 when the harness could fork right after the bomb", false};
+  return {"", "", true};
+}
+
+class CgroupSuite final : public Suite {
+ public:
+  std::string Name() const override { return "cgroup"; }
+  std::string Description() const override {
+    return "limits requested vs obtained: memory 64 MiB (OOM kill), cpu quota 0.25-1.5 cores, "
+           "cpu shares 1:2 on one CPU, cpuset, pids 32 against a fork bomb; error %";
+  }
+  std::optional<RepetitionDefaults> Defaults() const override { return RepetitionDefaults{3, 0}; }
+
+  Result<results::SuiteResult> Run(const SuiteOptions& o) override {
+    results::SuiteResult out;
+    out.name = Name();
+    out.repetitions = o.repetitions;
+    out.warmup = o.warmup;
+    for (size_t k = 0; k < o.drivers.size(); ++k) {
+      out.results.push_back(RunDriver(*o.drivers[k], o, static_cast<int>(o.drivers.size() - k)));
+      if (Interrupted()) {
+        out.interrupted = true;
+        break;
+      }
+    }
+    return out;
+  }
+
+ private:
+  results::DriverResult RunDriver(Driver& d, const SuiteOptions& o, int drivers_left) {
+    Row row;
+    auto opt = o.driver_options.find(d.Name());
+    if (opt != o.driver_options.end()) row.options = opt->second;
+    row.r = NewResult(d, row.options);
+    Availability a = d.Check();
+    row.r.accelerator = a.accelerator;
+    if (!a.available) {
+      row.r.skipped = a.reason;
+      return row.r;
+    }
+    if (Status p = d.Prepare(); !p) {
+      row.r.skipped = "preparation failed: " + p.error().ToString();
+      return row.r;
+    }
+    if (d.Kind() == DriverKind::kVm)
+      row.case_skipped["memory"] =
+          "a VM's memory is its guest's RAM (the `memory` option): the guest kernel, not a host "
+          "cgroup, kills inside it, and a host-side cap below the guest's RAM kills QEMU itself";
+    struct Case {
+      std::string id;
+      std::function<Status(const std::string&, bool)> run;
+    };
+    std::vector<Case> cases;
+    cases.push_back(
+        {"memory", [&](const std::string& n, bool m) { return MemoryCase(d, row, n, m); }});
+    for (double q : kQuotas)
+      cases.push_back({QuotaCase(q), [&, q](const std::string& n, bool m) {
+                         return QuotaCase(d, row, n, q, m);
+                       }});
+    cases.push_back(
+        {"cpu_shares_1_2", [&](const std::string& n, bool m) { return SharesCase(d, row, n, m); }});
+    cases.push_back({"pids", [&](const std::string& n, bool m) { return PidsCase(d, row, n, m); }});
+
+    const int total = o.warmup + o.repetitions;
+    const int64_t start = MonotonicNs();
+    for (int i = 0; i < total && !Interrupted(); ++i) {
+      int measured = std::max(0, i - o.warmup);
+      if (OutOfBudget(o, start, i, measured, drivers_left)) {
+        row.r.details["budget"] = BudgetNote(measured, o.repetitions);
+        break;
+      }
+      if (o.progress) o.progress({d.Name(), i, total, i < o.warmup});
+      for (size_t c = 0; c < cases.size() && !Interrupted(); ++c) {
+        if (row.case_skipped.count(cases[c].id)) continue;
+        std::string name = fmt::format("ctv-cg-{}-{}-{}-{}", d.Name(), c, ::getpid(), i);
+        if (Status s = cases[c].run(name, i >= o.warmup); !s && !Interrupted())
+          row.case_skipped[cases[c].id] =
+              (i == 0 ? "" : fmt::format("repetition {}: ", i + 1)) + s.error().ToString();
+      }
+      if (row.case_skipped.size() == cases.size()) break;
+    }
+    if (o.progress) o.progress({d.Name(), total, total, false});
+    Finish(row, cases.size());
+    return row.r;
+  }
+
+  static void Finish(Row& row, size_t n_cases) {
+    results::DriverResult& r = row.r;
+    if (row.case_skipped.size() == n_cases) {
+      // The same refusal for every case but the instance name in it: said once.
+      auto unnamed = [](const std::string& s) {
+        size_t a = s.find('`'), b = a == std::string::npos ? a : s.find('`', a + 1);
+        if (b == std::string::npos) return s;
+        std::string head = s.substr(0, a);
+        while (!head.empty() && head.back() == ' ') head.pop_back();
+        return head + s.substr(b + 1);
+      };
+      std::string why = row.case_skipped.begin()->second;
+      size_t same = 0;
+      for (const auto& [id, reason] : row.case_skipped) same += unnamed(reason) == unnamed(why);
+      r.skipped = same == row.case_skipped.size()
+                      ? unnamed(why)
+                      : "every case failed or was refused (details: skipped_cases); first: " + why;
+      r.details["skipped_cases"] = row.case_skipped;
+      return;
+    }
+    if (row.samples.empty()) {
+      r.skipped = "interrupted before the first measured repetition";
+      return;
+    }
+    for (auto& [metric, samples] : row.samples) {
+      MetricDoc doc = DocFor(metric);
+      r.metrics.push_back(
+          results::MakeMetric(metric, doc.unit, doc.interval, samples, doc.lower_is_better));
+    }
+    // Requested values, next to what was obtained, for the report's requested-vs-obtained chart.
+    nlohmann::json req = {{"memory_limit_mib", kMemLimitMib},
+                          {"memory_touched_mib", kTouchMib},
+                          {"cpu_shares", {kSharesLow, kSharesHigh}},
+                          {"cpu_shares_ratio", static_cast<double>(kSharesHigh) / kSharesLow},
+                          {"cpuset", kCpuset},
+                          {"pids_limit", kPidsLimit},
+                          {"fork_bomb_max", kBombMax},
+                          {"spinner_threads", kSpinThreads}};
+    for (double q : kQuotas) req[QuotaCase(q)] = q;
+    r.details["requested"] = req;
+    r.details["cgroup_version"] =
+        row.version.empty() ? "none (host process accounting)" : row.version;
+    r.details["accounting"] = row.source;
+    // Obtained CPU is also what other load on the host left: the run says how busy it was.
+    if (auto la = ReadFile("/proc/loadavg"))
+      r.details["host_loadavg_at_end"] = la->substr(0, la->find(' '));
+    if (!row.case_skipped.empty()) r.details["skipped_cases"] = row.case_skipped;
+    if (!row.notes.empty()) r.details["notes"] = row.notes;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Suite> MakeCgroupSuite() { return std::make_unique<CgroupSuite>(); }
+
+}  // namespace ctv::bench

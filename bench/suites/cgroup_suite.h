@@ -1,0 +1,30 @@
+// cgroup: resource limits requested against what each instance really obtained.
+//
+// For each selected driver and repetition, the cases (docs/suites/cgroup.md):
+//   memory      limit 64 MiB, the probe touches 128 MiB (memtouch --ready 1): peak usage, OOM kill
+//               seen (the probe ended by SIGKILL / exit 137, the cgroup's oom_kill count), time
+//               from the first touch to the kill;
+//   cpu_quota   0.25, 0.5, 1.0, 1.5 cores on a 2-thread spinner (cpuspin --ready 1): obtained
+//               cores = the cgroup's CPU usage over a 500 ms window while it spins (a VM without
+//               groups of ours: its QEMU threads' CPU time), throttled periods;
+//   cpu_shares  two instances pinned to CPU 0 (cpuset), cpu.shares 512 and 1024, spinning at
+//               once: the obtained ratio of their CPU usage (requested 2); the cpuset case is
+//               the same run: sched_getaffinity inside equals "0";
+//   pids        pids limit 32, a fork bomb of up to 256 children: forks obtained (the probe is
+//               one of the 32), and a host fork right after still works.
+// A case a driver cannot apply (Create refuses the limit: a plain host process, QEMU without a
+// group) is skipped for that driver with its reason; a VM's memory case is skipped (its memory
+// is its guest's RAM, see the doc). Metrics: cgroup.<case>.<figure>; details: requested values,
+// error %, cgroup_version (the hierarchy read: "v1" here; v2 enforcement is covered in a guest
+// by tests/integration/runtime_cgroup_v2_test.cc) and the accounting source.
+#pragma once
+
+#include <memory>
+
+#include "bench/suites/suite.h"
+
+namespace ctv::bench {
+
+std::unique_ptr<Suite> MakeCgroupSuite();
+
+}  // namespace ctv::bench
