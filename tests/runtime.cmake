@@ -8,6 +8,7 @@ target_link_libraries(ctv-test-mkimage PRIVATE ctv_runtime_testsupport)
 ctv_add_test(runtime_unit_tests unit
   SOURCES unit/runtime_store_test.cc unit/runtime_cgroup_test.cc unit/runtime_spec_test.cc
           unit/runtime_oci_test.cc unit/runtime_user_test.cc unit/runtime_console_test.cc
+          unit/runtime_cgroup_resources_test.cc
   LIBS ctv_runtime_testsupport PkgConfig::LIBARCHIVE)
 
 ctv_add_test(runtime_integration_tests integration
