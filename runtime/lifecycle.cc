@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <optional>
@@ -200,6 +201,9 @@ Result<Container> LaunchRecorded(const RunRequest& req, LaunchOptions options, S
     for (const std::string& p : c->Cgroup()->Paths())
       if (fs::Exists(p)) paths += (paths.empty() ? "" : "\n") + p;
     st->annotations[kCgroupPathsAnnotation] = paths;
+    std::string created;
+    for (const std::string& p : c->Cgroup()->Created()) created += (created.empty() ? "" : "\n") + p;
+    st->annotations[kCgroupCreatedAnnotation] = created;
   }
   if (req.net_mode == net::NetworkMode::kBridge) {
     st->annotations[kNetAnnotationAddress] = attached->Address();
@@ -251,10 +255,13 @@ Result<State> LaunchDetached(const RunRequest& req) {
     Fd caller_stdio[3];
     if (req.inherit_stdio)
       for (int i = 0; i < 3; ++i) caller_stdio[i] = Fd(::fcntl(i, F_DUPFD_CLOEXEC, 3));
+    // The caller's stderr stays ours until the launch is over: its warnings (a resource skipped
+    // as runc would, naming the field) must reach whoever ran `create` / `run -d`.
+    Fd launch_err(::fcntl(2, F_DUPFD_CLOEXEC, 3));
     int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
     ::dup2(null, 0);
     ::dup2(null, 1);
-    ::dup2(null, 2);
+    if (!launch_err.Valid()) ::dup2(null, 2);
     ::signal(SIGPIPE, SIG_IGN);
     ::signal(SIGHUP, SIG_IGN);
     ::signal(SIGINT, SIG_IGN);
@@ -280,6 +287,8 @@ Result<State> LaunchDetached(const RunRequest& req) {
         o.stderr_fd = caller_stdio[2].Get();
       }
       auto r = LaunchRecorded(req, o, &st, &network);
+      ::dup2(null, 2);  // from here on the shim has nothing to say to the caller
+      launch_err.Reset();
       for (Fd& fd : caller_stdio) fd.Reset();  // the container has them; a reader sees its EOF
       if (!r) {
         ::unlink(tmp_log.c_str());
@@ -405,9 +414,32 @@ Status DeleteContainer(const std::string& root, const std::string& id, bool forc
   Status cg;
   auto custom = st ? st->annotations.find(kCgroupPathsAnnotation) : decltype(st->annotations.end()){};
   if (st && custom != st->annotations.end()) {
-    std::istringstream in(custom->second);
-    for (std::string d; std::getline(in, d);)
-      if (Status s = cgroup::KillAndRemove(d); !s && cg) cg = s;
+    auto lines = [](const std::string& text) {
+      std::vector<std::string> out;
+      std::istringstream in(text);
+      for (std::string d; std::getline(in, d);)
+        if (!d.empty()) out.push_back(d);
+      return out;
+    };
+    std::vector<std::string> leaves = lines(custom->second);
+    auto made = st->annotations.find(kCgroupCreatedAnnotation);
+    if (made == st->annotations.end()) {
+      // Recorded before ctvrt kept what it made: the leaves, as then.
+      for (const std::string& d : leaves)
+        if (Status s = cgroup::KillAndRemove(d); !s && cg) cg = s;
+    } else {
+      // Deepest first. A leaf of ours is emptied (killed) and removed; an ancestor we made is
+      // removed only if empty (another container may have been put below it since).
+      std::vector<std::string> created = lines(made->second);
+      for (auto it = created.rbegin(); it != created.rend(); ++it) {
+        bool leaf = std::find(leaves.begin(), leaves.end(), *it) != leaves.end();
+        if (leaf) {
+          if (Status s = cgroup::KillAndRemove(*it); !s && cg) cg = s;
+        } else {
+          (void)::rmdir(it->c_str());
+        }
+      }
+    }
   } else {
     auto mgr = CTV_TRY(cgroup::NewManager(*mounts, id));
     cg = mgr->Destroy();
@@ -429,6 +461,23 @@ Status DeleteContainer(const std::string& root, const std::string& id, bool forc
   if (!cg) return cg;
   if (!nt) return nt;
   return rm;
+}
+
+Result<std::unique_ptr<cgroup::Manager>> ContainerCgroup(const std::string& root,
+                                                         const std::string& id) {
+  const cgroup::CgroupMounts* mounts = CTV_TRY(HostCgroupMounts());
+  auto st = LoadState(root, id);
+  if (st) {
+    auto custom = st->annotations.find(kCgroupPathsAnnotation);
+    if (custom != st->annotations.end()) {
+      std::vector<std::string> dirs;
+      std::istringstream in(custom->second);
+      for (std::string d; std::getline(in, d);)
+        if (!d.empty()) dirs.push_back(d);
+      return cgroup::NewManagerForPaths(*mounts, dirs);
+    }
+  }
+  return cgroup::NewManager(*mounts, id);
 }
 
 Result<std::string> ResolveContainer(const std::string& root, const std::string& id_or_name) {
