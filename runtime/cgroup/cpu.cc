@@ -44,18 +44,17 @@ Status ApplyCpuV1(const std::string& dir, const Limits& l) {
                            " refused (more than the parent cgroup's cpu.rt_runtime_us "
                            "leaves?): " + s.error().ToString());
   }
-  if (l.cpus) {
+  if (l.cpus || l.cpu_period_given)
     CTV_CHECK(WriteValue(dir + "/cpu.cfs_period_us", std::to_string(l.cpu_period_us)));
-    CTV_CHECK(WriteValue(dir + "/cpu.cfs_quota_us", std::to_string(Quota(l))));
-  }
+  if (l.cpus) CTV_CHECK(WriteValue(dir + "/cpu.cfs_quota_us", std::to_string(Quota(l))));
   if (l.cpu_shares) CTV_CHECK(WriteValue(dir + "/cpu.shares", std::to_string(*l.cpu_shares)));
   return Ok();
 }
 
 Status ApplyCpuV2(const std::string& dir, const Limits& l) {
-  if (l.cpus)
-    CTV_CHECK(WriteValue(dir + "/cpu.max",
-                         std::to_string(Quota(l)) + " " + std::to_string(l.cpu_period_us)));
+  if (l.cpus || l.cpu_period_given)
+    CTV_CHECK(WriteValue(dir + "/cpu.max", (l.cpus ? std::to_string(Quota(l)) : "max") + " " +
+                                               std::to_string(l.cpu_period_us)));
   if (l.cpu_shares)
     CTV_CHECK(WriteValue(dir + "/cpu.weight", std::to_string(SharesToWeight(*l.cpu_shares))));
   return Ok();

@@ -98,6 +98,9 @@ std::vector<bpf_insn> BuildDeviceProgram(const std::vector<DeviceRule>& rules) {
   for (auto it = rules.rbegin(); it != rules.rend(); ++it) {
     std::vector<bpf_insn> b = RuleBlock(*it);
     p.insert(p.end(), b.begin(), b.end());
+    // A rule without conditions ("a *:* rwm", runc spec's first) decides everything left: the
+    // verifier refuses unreachable instructions, so nothing may follow it.
+    if (b.size() == 2) return p;
   }
   p.push_back(Mov64Imm(kR0, 0));  // nothing matched: denied
   p.push_back(Exit());

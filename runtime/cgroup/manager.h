@@ -56,6 +56,8 @@ struct Limits {
   bool memory_disable_oom_killer = false;
   std::optional<double> cpus;                // 0.5 = half a core (quota/period)
   int64_t cpu_period_us = 100000;
+  // OCI cpu.period without a quota: the period is still written (runc does), quota unlimited.
+  bool cpu_period_given = false;
   std::optional<uint64_t> cpu_shares;  // v1 shares; converted to v2 weight
   // v1 cpu.rt_period_us / cpu.rt_runtime_us (CONFIG_RT_GROUP_SCHED); v2 refuses them.
   std::optional<int64_t> cpu_rt_runtime_us;

@@ -373,7 +373,10 @@ Result<ContainerSpec> ParseConfig(const std::string& text, const std::string& bu
     }
     if (res.contains("cpu")) {
       const json& c = res["cpu"];
-      if (has(c, "period")) s.limits.cpu_period_us = c["period"].get<int64_t>();
+      if (has(c, "period")) {
+        s.limits.cpu_period_us = c["period"].get<int64_t>();
+        s.limits.cpu_period_given = true;
+      }
       if (has(c, "quota") && c["quota"].get<int64_t>() > 0)
         s.limits.cpus = static_cast<double>(c["quota"].get<int64_t>()) / s.limits.cpu_period_us;
       if (has(c, "shares")) s.limits.cpu_shares = c["shares"].get<uint64_t>();

@@ -20,6 +20,23 @@ namespace {
 
 using testing::TempDir;
 
+// The kernel's verifier refuses a program with an instruction no path reaches (EINVAL
+// "unreachable insn"): every one must be reachable from the first, by fall-through or jump.
+void ExpectAllReachable(const std::vector<bpf_insn>& p) {
+  std::vector<bool> seen(p.size(), false);
+  std::vector<size_t> todo = {0};
+  while (!todo.empty()) {
+    size_t pc = todo.back();
+    todo.pop_back();
+    if (pc >= p.size() || seen[pc]) continue;
+    seen[pc] = true;
+    if (p[pc].code == (BPF_JMP | BPF_EXIT)) continue;
+    todo.push_back(pc + 1);
+    if (BPF_CLASS(p[pc].code) == BPF_JMP) todo.push_back(pc + 1 + p[pc].off);
+  }
+  for (size_t i = 0; i < p.size(); ++i) EXPECT_TRUE(seen[i]) << "unreachable insn " << i;
+}
+
 // Executes `p` on one access (type 'c'/'b', access letters) the way the kernel would call a
 // BPF_PROG_TYPE_CGROUP_DEVICE program. Fails the test on an opcode the generator should never
 // emit, a backward or out-of-range jump, or a fall off the end; returns r0 (1 = allowed).
@@ -30,6 +47,7 @@ int RunProg(const std::vector<bpf_insn>& p, char type, const std::string& access
     acc |= c == 'm' ? BPF_DEVCG_ACC_MKNOD : c == 'r' ? BPF_DEVCG_ACC_READ : BPF_DEVCG_ACC_WRITE;
   bpf_cgroup_dev_ctx ctx{(acc << 16) | (type == 'c' ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK),
                          major, minor};
+  ExpectAllReachable(p);
   uint64_t r[11] = {};
   bool ctx_in_r1 = true;
   for (size_t pc = 0; pc < p.size(); ++pc) {
@@ -140,6 +158,17 @@ TEST(DeviceBpf, AllowAllThenDenyOne) {
   EXPECT_EQ(RunProg(p, 'c', "w", 8, 1), 1);  // a char device of the same major is not a disk
 }
 
+TEST(DeviceBpf, NothingAfterARuleWithoutConditions) {
+  // runc spec's "deny a *:* rwm" first: evaluated last, it ends the program (no default block).
+  auto p = BuildDeviceProgram({Deny('a', -1, -1, "rwm"), Allow('c', 1, 3, "rwm")});
+  EXPECT_EQ(p.size(), 6u + (3 + 2) + 2);
+  ExpectAllReachable(p);
+  // Everything after an allow-all is dropped too: nothing before it can matter.
+  auto q = BuildDeviceProgram({Deny('c', 1, 3, "rwm"), Allow('a', -1, -1, "rwm")});
+  EXPECT_EQ(q.size(), 6u + 2);
+  EXPECT_EQ(RunProg(q, 'c', "rw", 1, 3), 1);
+}
+
 TEST(DeviceBpf, ProgramShape) {
   // Prologue (6) + per rule: verdict (2) + one test per constraint (an access test is 3), +
   // the final deny (2). Reversed order: the last rule's block comes first.
@@ -228,6 +257,20 @@ TEST(CpuResources, RealtimeOnV1WithTheFilesRefusedByNameWithout) {
   ASSERT_TRUE(controller::ApplyCpuV1(d, l).has_value());
   EXPECT_EQ(Read(d + "/cpu.rt_runtime_us"), "1000");
   EXPECT_EQ(Read(d + "/cpu.rt_period_us"), "100000");
+}
+
+TEST(CpuResources, PeriodWithoutQuotaIsWrittenQuotaStaysUnlimited) {
+  TempDir t;
+  std::string d = t.Path();
+  Touch(d + "/cpu.cfs_period_us");
+  Touch(d + "/cpu.max");
+  Limits l;
+  l.cpu_period_us = 50000;
+  l.cpu_period_given = true;
+  ASSERT_TRUE(controller::ApplyCpuV1(d, l).has_value());
+  EXPECT_EQ(Read(d + "/cpu.cfs_period_us"), "50000");
+  ASSERT_TRUE(controller::ApplyCpuV2(d, l).has_value());
+  EXPECT_EQ(Read(d + "/cpu.max"), "max 50000");
 }
 
 TEST(NetResources, V1Files) {
