@@ -14,6 +14,7 @@ ctv_add_test(runtime_unit_tests unit
 ctv_add_test(runtime_integration_tests integration
   SOURCES integration/runtime_container_test.cc integration/runtime_lifecycle_test.cc
           integration/runtime_oci_test.cc integration/runtime_oci_spec_test.cc
+          integration/runtime_oci_resources_test.cc
   LIBS ctv_runtime_testsupport ctv_driver_ctvrt)
 add_dependencies(runtime_integration_tests ctvrt)
 
