@@ -255,13 +255,15 @@ Result<State> LaunchDetached(const RunRequest& req) {
     Fd caller_stdio[3];
     if (req.inherit_stdio)
       for (int i = 0; i < 3; ++i) caller_stdio[i] = Fd(::fcntl(i, F_DUPFD_CLOEXEC, 3));
-    // The caller's stderr stays ours until the launch is over: its warnings (a resource skipped
-    // as runc would, naming the field) must reach whoever ran `create` / `run -d`.
+    // The caller's stderr, for the warnings of the cgroup set-up (a resource skipped as runc
+    // does, naming the field): they must reach whoever ran `create` / `run -d`. It is ours only
+    // until the cgroup exists, before the clone: PID 1 of a `create` inherits the shim's fds and
+    // keeps them until `start`, and must not hold the caller's stderr open.
     Fd launch_err(::fcntl(2, F_DUPFD_CLOEXEC, 3));
     int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
     ::dup2(null, 0);
     ::dup2(null, 1);
-    if (!launch_err.Valid()) ::dup2(null, 2);
+    ::dup2(null, 2);
     ::signal(SIGPIPE, SIG_IGN);
     ::signal(SIGHUP, SIG_IGN);
     ::signal(SIGINT, SIG_IGN);
@@ -286,9 +288,19 @@ Result<State> LaunchDetached(const RunRequest& req) {
         o.stdout_fd = caller_stdio[1].Get();
         o.stderr_fd = caller_stdio[2].Get();
       }
+      auto quiet = [&] {
+        ::dup2(null, 2);
+        launch_err.Reset();
+      };
+      if (req.spec.use_cgroup && launch_err.Valid()) {
+        ::dup2(launch_err.Get(), 2);
+        o.on_phase = [&](const char* phase, int64_t) {
+          if (std::string_view(phase) == "cgroup") quiet();
+        };
+      }
       auto r = LaunchRecorded(req, o, &st, &network);
-      ::dup2(null, 2);  // from here on the shim has nothing to say to the caller
-      launch_err.Reset();
+      quiet();
+      o.on_phase = nullptr;
       for (Fd& fd : caller_stdio) fd.Reset();  // the container has them; a reader sees its EOF
       if (!r) {
         ::unlink(tmp_log.c_str());
