@@ -202,7 +202,8 @@ Result<Container> LaunchRecorded(const RunRequest& req, LaunchOptions options, S
       if (fs::Exists(p)) paths += (paths.empty() ? "" : "\n") + p;
     st->annotations[kCgroupPathsAnnotation] = paths;
     std::string created;
-    for (const std::string& p : c->Cgroup()->Created()) created += (created.empty() ? "" : "\n") + p;
+    for (const std::string& p : c->Cgroup()->Created())
+      created += (created.empty() ? "" : "\n") + p;
     st->annotations[kCgroupCreatedAnnotation] = created;
   }
   if (req.net_mode == net::NetworkMode::kBridge) {

@@ -38,11 +38,12 @@ Status ApplyCpuV1(const std::string& dir, const Limits& l) {
   if (l.cpu_rt_runtime_us) {
     Status s = WriteValue(dir + "/cpu.rt_runtime_us", std::to_string(*l.cpu_rt_runtime_us));
     if (!s)
-      return MakeError("set up cgroup", dir,
-                       "linux.resources.cpu.realtimeRuntime: " +
-                           std::to_string(*l.cpu_rt_runtime_us) +
-                           " refused (more than the parent cgroup's cpu.rt_runtime_us "
-                           "leaves?): " + s.error().ToString());
+      return MakeError(
+          "set up cgroup", dir,
+          "linux.resources.cpu.realtimeRuntime: " + std::to_string(*l.cpu_rt_runtime_us) +
+              " refused (more than the parent cgroup's cpu.rt_runtime_us "
+              "leaves?): " +
+              s.error().ToString());
   }
   if (l.cpus || l.cpu_period_given)
     CTV_CHECK(WriteValue(dir + "/cpu.cfs_period_us", std::to_string(l.cpu_period_us)));

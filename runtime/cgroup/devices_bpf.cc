@@ -33,11 +33,15 @@ bpf_insn LoadCtxWord(uint8_t dst, int16_t off) {
 bpf_insn Alu32Imm(uint8_t op, uint8_t dst, int32_t imm) {
   return Insn(BPF_ALU | op | BPF_K, dst, 0, 0, imm);
 }
-bpf_insn Mov32Reg(uint8_t dst, uint8_t src) { return Insn(BPF_ALU | BPF_MOV | BPF_X, dst, src, 0, 0); }
+bpf_insn Mov32Reg(uint8_t dst, uint8_t src) {
+  return Insn(BPF_ALU | BPF_MOV | BPF_X, dst, src, 0, 0);
+}
 bpf_insn JumpImm(uint8_t op, uint8_t dst, int32_t imm, int16_t off) {
   return Insn(BPF_JMP | op | BPF_K, dst, 0, off, imm);
 }
-bpf_insn Mov64Imm(uint8_t dst, int32_t imm) { return Insn(BPF_ALU64 | BPF_MOV | BPF_K, dst, 0, 0, imm); }
+bpf_insn Mov64Imm(uint8_t dst, int32_t imm) {
+  return Insn(BPF_ALU64 | BPF_MOV | BPF_K, dst, 0, 0, imm);
+}
 bpf_insn Exit() { return Insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0); }
 
 int32_t AccessBits(const std::string& access) {
@@ -57,8 +61,8 @@ std::vector<bpf_insn> RuleBlock(const DeviceRule& r) {
   std::vector<bpf_insn> b;
   // Jumps are emitted with off = -1 and patched to "end of block" below.
   if (r.type == 'c' || r.type == 'b')
-    b.push_back(JumpImm(BPF_JNE, kType, r.type == 'c' ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK,
-                        -1));
+    b.push_back(
+        JumpImm(BPF_JNE, kType, r.type == 'c' ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK, -1));
   int32_t bits = AccessBits(r.access);
   if (bits != kAllAccess) {
     b.push_back(Mov32Reg(kR1, kAccess));

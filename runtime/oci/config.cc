@@ -321,8 +321,7 @@ Result<ContainerSpec> ParseConfig(const std::string& text, const std::string& bu
     // applies, warns about or refuses each: oci/config.h.
     static const std::map<std::string, std::vector<std::string>> kSupported = {
         {"memory", {"limit", "swap", "reservation", "kernel", "swappiness", "disableOOMKiller"}},
-        {"cpu",
-         {"shares", "quota", "period", "cpus", "mems", "realtimeRuntime", "realtimePeriod"}},
+        {"cpu", {"shares", "quota", "period", "cpus", "mems", "realtimeRuntime", "realtimePeriod"}},
         {"pids", {"limit"}},
         {"blockIO", {"weight"}},
         {"network", {"classID", "priorities"}},
@@ -352,15 +351,17 @@ Result<ContainerSpec> ParseConfig(const std::string& text, const std::string& bu
       if (has(m, "swap")) {
         s.limits.memory_swap_bytes = m["swap"].get<int64_t>();
         if (!s.limits.memory_bytes && *s.limits.memory_swap_bytes != -1)
-          return FieldError("linux.resources.memory.swap", "needs memory.limit (swap is "
-                                                           "memory + swap, as in runc)");
+          return FieldError("linux.resources.memory.swap",
+                            "needs memory.limit (swap is "
+                            "memory + swap, as in runc)");
         if (*s.limits.memory_swap_bytes >= 0 && *s.limits.memory_bytes >= 0 &&
             *s.limits.memory_swap_bytes < *s.limits.memory_bytes)
           return FieldError("linux.resources.memory.swap",
                             std::to_string(*s.limits.memory_swap_bytes) +
                                 " is below memory.limit (swap counts memory + swap)");
       }
-      if (has(m, "reservation")) s.limits.memory_reservation_bytes = m["reservation"].get<int64_t>();
+      if (has(m, "reservation"))
+        s.limits.memory_reservation_bytes = m["reservation"].get<int64_t>();
       if (has(m, "kernel")) s.limits.memory_kernel_bytes = m["kernel"].get<int64_t>();
       if (has(m, "swappiness")) {
         uint64_t v = m["swappiness"].get<uint64_t>();

@@ -227,8 +227,8 @@ TEST(RuntimeCgroupV2InGuest, LimitsJoinAndRemovalOnARealKernel) {
   EXPECT_EQ(kv["ocires.exec_cgroup"], "0::/");
   EXPECT_EQ(kv["ocires.delete"], "0");
   EXPECT_EQ(kv["ocires.after_leaf"], "absent");
-  EXPECT_EQ(kv["ocires.after_mid"], "absent");     // made by ctvrt: removed
-  EXPECT_EQ(kv["ocires.after_keep"], "present");   // not ctvrt's: kept
+  EXPECT_EQ(kv["ocires.after_mid"], "absent");    // made by ctvrt: removed
+  EXPECT_EQ(kv["ocires.after_keep"], "present");  // not ctvrt's: kept
   // Refused by name, nothing created.
   EXPECT_NE(kv["ociref1.exit"], "0");
   EXPECT_NE(kv["ociref1.err"].find("linux.resources.cpu.realtimeRuntime"), std::string::npos)

@@ -64,12 +64,9 @@ TEST(OciResources, MemoryAtCgroupsPathStatsExecAndDeleteKeepsForeignParent) {
   auto b = testing::RuncSpecBundle(Env(), {"sleep", "30"});
   b->config["linux"]["cgroupsPath"] = "/" + parent + "/" + cg;
   b->config["linux"]["namespaces"].erase(5);  // no cgroup namespace: exec shows the full path
-  b->config["linux"]["resources"]["memory"] = {{"limit", 64 << 20},
-                                               {"reservation", 32 << 20},
-                                               {"swap", 96 << 20},
-                                               {"kernel", 16 << 20},
-                                               {"swappiness", 10},
-                                               {"disableOOMKiller", true}};
+  b->config["linux"]["resources"]["memory"] = {{"limit", 64 << 20}, {"reservation", 32 << 20},
+                                               {"swap", 96 << 20},  {"kernel", 16 << 20},
+                                               {"swappiness", 10},  {"disableOOMKiller", true}};
   std::string id = testing::TestId();
   CommandOutput run;
   {
@@ -233,8 +230,7 @@ TEST(OciResources, NetworkClassIdAndPriorities) {
         (void)Env().Ctvrt({"delete", "--force", id});
       } else {
         EXPECT_NE(r->status.code, 0);
-        EXPECT_NE(r->err.find(std::string("linux.resources.network.") + field),
-                  std::string::npos)
+        EXPECT_NE(r->err.find(std::string("linux.resources.network.") + field), std::string::npos)
             << r->err;
         EXPECT_NE(r->err.find(controller), std::string::npos) << r->err;
       }
@@ -261,9 +257,8 @@ TEST(DeviceBpfHost, FilterEnforcedForAMemberOfTheCgroup) {
   std::string dir = root + "/ctvoci" + testing::TestId().substr(4);
   ASSERT_EQ(::mkdir(dir.c_str(), 0755), 0) << dir;
   // runc spec's deny-all first, then /dev/null rw and /dev/zero read-only.
-  std::vector<DeviceRule> rules = {{false, 'a', -1, -1, "rwm"},
-                                   {true, 'c', 1, 3, "rw"},
-                                   {true, 'c', 1, 5, "r"}};
+  std::vector<DeviceRule> rules = {
+      {false, 'a', -1, -1, "rwm"}, {true, 'c', 1, 3, "rw"}, {true, 'c', 1, 5, "r"}};
   Status attached = AttachDeviceProgram(dir, BuildDeviceProgram(rules));
   if (!attached) {
     ::rmdir(dir.c_str());

@@ -155,8 +155,8 @@ std::unique_ptr<TestBundle> RuncSpecBundle(RuntimeEnv& env, std::vector<std::str
   EXPECT_TRUE(RunCommand({"cp", "-a", (*layers)[0], rootfs})->status.Success());
   ::mkdir((rootfs + "/usr/local").c_str(), 0755);
   ::mkdir((rootfs + "/usr/local/bin").c_str(), 0755);
-  EXPECT_TRUE(RunCommand({"cp", ProbePath(), rootfs + "/usr/local/bin/ctv-probe"})
-                  ->status.Success());
+  EXPECT_TRUE(
+      RunCommand({"cp", ProbePath(), rootfs + "/usr/local/bin/ctv-probe"})->status.Success());
   ::chmod(b->Path().c_str(), 0755);
   for (const char* d : {"/proc", "/dev", "/sys"}) ::mkdir((rootfs + d).c_str(), 0755);
   nlohmann::json caps = RuncSpecCaps();

@@ -3,7 +3,6 @@
 // conversion, the memory/cpu/network fields on fixture trees of both versions, parsing and
 // refusals by field name, and finding a container's cgroup at a recorded cgroupsPath.
 #include <gtest/gtest.h>
-
 #include <linux/bpf.h>
 
 #include <cstring>
@@ -41,7 +40,7 @@ void ExpectAllReachable(const std::vector<bpf_insn>& p) {
 // BPF_PROG_TYPE_CGROUP_DEVICE program. Fails the test on an opcode the generator should never
 // emit, a backward or out-of-range jump, or a fall off the end; returns r0 (1 = allowed).
 int RunProg(const std::vector<bpf_insn>& p, char type, const std::string& access, uint32_t major,
-        uint32_t minor) {
+            uint32_t minor) {
   uint32_t acc = 0;
   for (char c : access)
     acc |= c == 'm' ? BPF_DEVCG_ACC_MKNOD : c == 'r' ? BPF_DEVCG_ACC_READ : BPF_DEVCG_ACC_WRITE;
@@ -107,10 +106,10 @@ DeviceRule Deny(char t, int64_t maj, int64_t min, std::string acc) {
 // What `runc spec` + ctvrt's defaults give (oci/config.cc): deny all, mknod of anything, the
 // standard nodes rw.
 std::vector<DeviceRule> RuncDefault() {
-  return {Deny('a', -1, -1, "rwm"),    Allow('c', -1, -1, "m"),     Allow('b', -1, -1, "m"),
-          Allow('c', 1, 3, "rwm"),     Allow('c', 1, 5, "rwm"),     Allow('c', 1, 7, "rwm"),
-          Allow('c', 1, 8, "rwm"),     Allow('c', 1, 9, "rwm"),     Allow('c', 5, 0, "rwm"),
-          Allow('c', 5, 1, "rwm"),     Allow('c', 5, 2, "rwm"),     Allow('c', 136, -1, "rwm"),
+  return {Deny('a', -1, -1, "rwm"),  Allow('c', -1, -1, "m"), Allow('b', -1, -1, "m"),
+          Allow('c', 1, 3, "rwm"),   Allow('c', 1, 5, "rwm"), Allow('c', 1, 7, "rwm"),
+          Allow('c', 1, 8, "rwm"),   Allow('c', 1, 9, "rwm"), Allow('c', 5, 0, "rwm"),
+          Allow('c', 5, 1, "rwm"),   Allow('c', 5, 2, "rwm"), Allow('c', 136, -1, "rwm"),
           Allow('c', 10, 200, "rwm")};
 }
 
@@ -137,9 +136,9 @@ TEST(DeviceBpf, RuncDefaultsAllowTheStandardNodesAndMknodOnly) {
 
 TEST(DeviceBpf, LaterRulesOverrideEarlierOnes) {
   // An allow after a deny of the same device wins, and the other way round.
-  auto p = BuildDeviceProgram({Deny('a', -1, -1, "rwm"), Deny('c', 1, 11, "rwm"),
-                               Allow('c', 1, 11, "w"), Allow('c', 4, -1, "rwm"),
-                               Deny('c', 4, 2, "w")});
+  auto p =
+      BuildDeviceProgram({Deny('a', -1, -1, "rwm"), Deny('c', 1, 11, "rwm"), Allow('c', 1, 11, "w"),
+                          Allow('c', 4, -1, "rwm"), Deny('c', 4, 2, "w")});
   EXPECT_EQ(RunProg(p, 'c', "w", 1, 11), 1);
   EXPECT_EQ(RunProg(p, 'c', "r", 1, 11), 0);   // only w allowed
   EXPECT_EQ(RunProg(p, 'c', "rw", 1, 11), 0);  // an allow must cover every bit asked for
@@ -176,7 +175,7 @@ TEST(DeviceBpf, ProgramShape) {
   ASSERT_EQ(p.size(), 6u + (3 + 2) + (1 + 3 + 2) + 2);
   EXPECT_EQ(p[6].code, BPF_JMP | BPF_JNE | BPF_K);  // type b
   EXPECT_EQ(p[6].imm, BPF_DEVCG_DEV_BLOCK);
-  EXPECT_EQ(p[6].off, 5);  // past the block's verdict
+  EXPECT_EQ(p[6].off, 5);   // past the block's verdict
   EXPECT_EQ(p[10].imm, 0);  // deny
   EXPECT_EQ(p[12].imm, BPF_DEVCG_DEV_CHAR);
   EXPECT_EQ(p.back().code, BPF_JMP | BPF_EXIT);
@@ -199,9 +198,9 @@ std::string Read(const std::string& p) { return OrEmpty(ReadFile(p)); }
 TEST(MemoryResources, V1FilesForEveryField) {
   TempDir t;
   std::string d = t.Path();
-  for (const char* f : {"memory.limit_in_bytes", "memory.memsw.limit_in_bytes",
-                        "memory.soft_limit_in_bytes", "memory.swappiness", "memory.oom_control",
-                        "memory.kmem.limit_in_bytes"})
+  for (const char* f :
+       {"memory.limit_in_bytes", "memory.memsw.limit_in_bytes", "memory.soft_limit_in_bytes",
+        "memory.swappiness", "memory.oom_control", "memory.kmem.limit_in_bytes"})
     Touch(d + "/" + f);
   Limits l;
   l.memory_bytes = 64 << 20;
@@ -294,7 +293,8 @@ TEST(ManagerForPaths, FindsTheRecordedDirectoriesOnBothVersions) {
   EXPECT_EQ((*m2)->Paths(), std::vector<std::string>({"/sys/fs/cgroup/a/b"}));
   CgroupMounts v1;
   v1.mode = "hybrid";
-  v1.v1_mounts = {{"memory", "/sys/fs/cgroup/memory"}, {"pids", "/sys/fs/cgroup/pids"},
+  v1.v1_mounts = {{"memory", "/sys/fs/cgroup/memory"},
+                  {"pids", "/sys/fs/cgroup/pids"},
                   {"blkio", "/sys/fs/cgroup/blkio"}};
   auto m1 = NewManagerForPaths(v1, {"/sys/fs/cgroup/memory/x", "/sys/fs/cgroup/pids/y/x"});
   ASSERT_TRUE(m1.has_value());
@@ -353,8 +353,7 @@ TEST(OciResources, BadValuesAndUnsupportedFieldsNamed) {
       {R"("cpu": {"idle": 1})", "linux.resources.cpu.idle"},
       {R"("network": {"priorities": [{"name": "a b", "priority": 1}]})",
        "linux.resources.network.priorities[0].name"},
-      {R"("hugepageLimits": [{"pageSize": "2MB", "limit": 0}])",
-       "linux.resources.hugepageLimits"},
+      {R"("hugepageLimits": [{"pageSize": "2MB", "limit": 0}])", "linux.resources.hugepageLimits"},
       {R"("rdma": {})", "linux.resources.rdma"},
   };
   for (const Case& c : cases) {
