@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <optional>
@@ -200,6 +201,10 @@ Result<Container> LaunchRecorded(const RunRequest& req, LaunchOptions options, S
     for (const std::string& p : c->Cgroup()->Paths())
       if (fs::Exists(p)) paths += (paths.empty() ? "" : "\n") + p;
     st->annotations[kCgroupPathsAnnotation] = paths;
+    std::string created;
+    for (const std::string& p : c->Cgroup()->Created())
+      created += (created.empty() ? "" : "\n") + p;
+    st->annotations[kCgroupCreatedAnnotation] = created;
   }
   if (req.net_mode == net::NetworkMode::kBridge) {
     st->annotations[kNetAnnotationAddress] = attached->Address();
@@ -251,6 +256,11 @@ Result<State> LaunchDetached(const RunRequest& req) {
     Fd caller_stdio[3];
     if (req.inherit_stdio)
       for (int i = 0; i < 3; ++i) caller_stdio[i] = Fd(::fcntl(i, F_DUPFD_CLOEXEC, 3));
+    // The caller's stderr, for the warnings of the cgroup set-up (a resource skipped as runc
+    // does, naming the field): they must reach whoever ran `create` / `run -d`. It is ours only
+    // until the cgroup exists, before the clone: PID 1 of a `create` inherits the shim's fds and
+    // keeps them until `start`, and must not hold the caller's stderr open.
+    Fd launch_err(::fcntl(2, F_DUPFD_CLOEXEC, 3));
     int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
     ::dup2(null, 0);
     ::dup2(null, 1);
@@ -279,7 +289,19 @@ Result<State> LaunchDetached(const RunRequest& req) {
         o.stdout_fd = caller_stdio[1].Get();
         o.stderr_fd = caller_stdio[2].Get();
       }
+      auto quiet = [&] {
+        ::dup2(null, 2);
+        launch_err.Reset();
+      };
+      if (req.spec.use_cgroup && launch_err.Valid()) {
+        ::dup2(launch_err.Get(), 2);
+        o.on_phase = [&](const char* phase, int64_t) {
+          if (std::string_view(phase) == "cgroup") quiet();
+        };
+      }
       auto r = LaunchRecorded(req, o, &st, &network);
+      quiet();
+      o.on_phase = nullptr;
       for (Fd& fd : caller_stdio) fd.Reset();  // the container has them; a reader sees its EOF
       if (!r) {
         ::unlink(tmp_log.c_str());
@@ -405,9 +427,32 @@ Status DeleteContainer(const std::string& root, const std::string& id, bool forc
   Status cg;
   auto custom = st ? st->annotations.find(kCgroupPathsAnnotation) : decltype(st->annotations.end()){};
   if (st && custom != st->annotations.end()) {
-    std::istringstream in(custom->second);
-    for (std::string d; std::getline(in, d);)
-      if (Status s = cgroup::KillAndRemove(d); !s && cg) cg = s;
+    auto lines = [](const std::string& text) {
+      std::vector<std::string> out;
+      std::istringstream in(text);
+      for (std::string d; std::getline(in, d);)
+        if (!d.empty()) out.push_back(d);
+      return out;
+    };
+    std::vector<std::string> leaves = lines(custom->second);
+    auto made = st->annotations.find(kCgroupCreatedAnnotation);
+    if (made == st->annotations.end()) {
+      // Recorded before ctvrt kept what it made: the leaves, as then.
+      for (const std::string& d : leaves)
+        if (Status s = cgroup::KillAndRemove(d); !s && cg) cg = s;
+    } else {
+      // Deepest first. A leaf of ours is emptied (killed) and removed; an ancestor we made is
+      // removed only if empty (another container may have been put below it since).
+      std::vector<std::string> created = lines(made->second);
+      for (auto it = created.rbegin(); it != created.rend(); ++it) {
+        bool leaf = std::find(leaves.begin(), leaves.end(), *it) != leaves.end();
+        if (leaf) {
+          if (Status s = cgroup::KillAndRemove(*it); !s && cg) cg = s;
+        } else {
+          (void)::rmdir(it->c_str());
+        }
+      }
+    }
   } else {
     auto mgr = CTV_TRY(cgroup::NewManager(*mounts, id));
     cg = mgr->Destroy();
@@ -429,6 +474,23 @@ Status DeleteContainer(const std::string& root, const std::string& id, bool forc
   if (!cg) return cg;
   if (!nt) return nt;
   return rm;
+}
+
+Result<std::unique_ptr<cgroup::Manager>> ContainerCgroup(const std::string& root,
+                                                         const std::string& id) {
+  const cgroup::CgroupMounts* mounts = CTV_TRY(HostCgroupMounts());
+  auto st = LoadState(root, id);
+  if (st) {
+    auto custom = st->annotations.find(kCgroupPathsAnnotation);
+    if (custom != st->annotations.end()) {
+      std::vector<std::string> dirs;
+      std::istringstream in(custom->second);
+      for (std::string d; std::getline(in, d);)
+        if (!d.empty()) dirs.push_back(d);
+      return cgroup::NewManagerForPaths(*mounts, dirs);
+    }
+  }
+  return cgroup::NewManager(*mounts, id);
 }
 
 Result<std::string> ResolveContainer(const std::string& root, const std::string& id_or_name) {

@@ -50,6 +50,9 @@ inline constexpr const char* kCgroupJoinAnnotation = "ctvbench.cgroup.join";
 // The cgroup directories of a container at a linux.cgroupsPath (newline-separated), so `delete`
 // and gc remove those and not "ctvbench/<id>".
 inline constexpr const char* kCgroupPathsAnnotation = "ctvbench.cgroup.paths";
+// Of those and their ancestors, the directories ctvrt made (newline-separated, parents first):
+// `delete` removes only these (a pre-existing cgroup at or above cgroupsPath is left alone).
+inline constexpr const char* kCgroupCreatedAnnotation = "ctvbench.cgroup.created";
 // Why PID 1 failed between `created` and exec (e.g. the exec itself), shown by `ctvrt state`.
 inline constexpr const char* kErrorAnnotation = "ctvbench.error";
 // Set when config.json had no `process`: `start` refuses the container.
@@ -85,6 +88,9 @@ Status KillContainer(const std::string& root, const std::string& id, int sig);
 Status DeleteContainer(const std::string& root, const std::string& id, bool force,
                        bool keep_cgroup_parents = false);
 // Resolves a user-given id or name to an id.
+// The cgroup manager of container `id`: at its recorded linux.cgroupsPath, or ctvbench/<id>.
+Result<std::unique_ptr<cgroup::Manager>> ContainerCgroup(const std::string& root,
+                                                         const std::string& id);
 Result<std::string> ResolveContainer(const std::string& root, const std::string& id_or_name);
 
 // OCI hooks. LaunchRecorded runs prestart and createRuntime (fatal: the launch fails and leaves

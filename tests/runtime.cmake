@@ -8,11 +8,13 @@ target_link_libraries(ctv-test-mkimage PRIVATE ctv_runtime_testsupport)
 ctv_add_test(runtime_unit_tests unit
   SOURCES unit/runtime_store_test.cc unit/runtime_cgroup_test.cc unit/runtime_spec_test.cc
           unit/runtime_oci_test.cc unit/runtime_user_test.cc unit/runtime_console_test.cc
+          unit/runtime_cgroup_resources_test.cc
   LIBS ctv_runtime_testsupport PkgConfig::LIBARCHIVE)
 
 ctv_add_test(runtime_integration_tests integration
   SOURCES integration/runtime_container_test.cc integration/runtime_lifecycle_test.cc
           integration/runtime_oci_test.cc integration/runtime_oci_spec_test.cc
+          integration/runtime_oci_resources_test.cc
   LIBS ctv_runtime_testsupport ctv_driver_ctvrt)
 add_dependencies(runtime_integration_tests ctvrt)
 

@@ -321,13 +321,16 @@ int ProcInfo() {
       "{\"mode\":\"procinfo\",\"caps\":{%s},\"no_new_privs\":%d,\"oom_score_adj\":%s,"
       "\"rlimits\":{\"nofile\":%s,\"nproc\":%s,\"core\":%s},\"uid\":%d,\"gid\":%d,\"euid\":%d,"
       "\"egid\":%d,\"groups\":[%s],\"umask\":%s,\"devices\":[%s],\"root_propagation\":%s,"
-      "\"mounts\":{%s},\"cgroup\":%s,\"memory_limit\":%s}\n",
+      "\"mounts\":{%s},\"cgroup\":%s,\"memory_limit\":%s,\"cpus_allowed\":%s,"
+      "\"mems_allowed\":%s}\n",
       caps.c_str(), prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0),
       JsonString(ReadSmall("/proc/self/oom_score_adj")).c_str(), Rlim(RLIMIT_NOFILE).c_str(),
       Rlim(RLIMIT_NPROC).c_str(), Rlim(RLIMIT_CORE).c_str(), getuid(), getgid(), geteuid(),
       getegid(), gl.c_str(), JsonString(StatusField(status, "Umask")).c_str(), devs.c_str(),
       JsonString(root_prop).c_str(), mounts.c_str(),
-      JsonString(ReadSmall("/proc/self/cgroup")).c_str(), JsonString(mem).c_str());
+      JsonString(ReadSmall("/proc/self/cgroup")).c_str(), JsonString(mem).c_str(),
+      JsonString(StatusField(status, "Cpus_allowed_list")).c_str(),
+      JsonString(StatusField(status, "Mems_allowed_list")).c_str());
   return 0;
 }
 

@@ -199,6 +199,32 @@ Result<std::unique_ptr<Manager>> NewManagerAt(const CgroupMounts& mounts,
   return NewV1Manager(mounts, "", root_prefix, std::move(rel));
 }
 
+Result<std::unique_ptr<Manager>> NewManagerForPaths(const CgroupMounts& mounts,
+                                                    const std::vector<std::string>& dirs,
+                                                    const std::string& root_prefix) {
+  auto below = [](const std::string& dir, const std::string& mp) -> std::optional<std::string> {
+    if (dir.size() > mp.size() + 1 && dir.compare(0, mp.size(), mp) == 0 && dir[mp.size()] == '/')
+      return dir.substr(mp.size() + 1);
+    return std::nullopt;
+  };
+  if (mounts.mode == "v2") {
+    std::string root = root_prefix + mounts.v2_mount;
+    for (const std::string& d : dirs)
+      if (auto rel = below(d, root)) return NewV2Manager(root, "", *rel);
+  } else {
+    std::vector<std::pair<std::string, std::string>> rel;
+    for (auto& [c, mp] : mounts.v1_mounts)
+      for (const std::string& d : dirs)
+        if (auto r = below(d, root_prefix + mp)) {
+          rel.emplace_back(c, *r);
+          break;
+        }
+    if (!rel.empty()) return NewV1Manager(mounts, "", root_prefix, std::move(rel));
+  }
+  return MakeError("find the cgroup of a container", dirs.empty() ? "" : dirs[0],
+                   "not below a cgroup hierarchy of this host");
+}
+
 Result<std::unique_ptr<Manager>> NewManager(const CgroupMounts& mounts, const std::string& name,
                                             const std::string& root_prefix) {
   if (mounts.mode == "v2") return NewV2Manager(root_prefix + mounts.v2_mount, name);

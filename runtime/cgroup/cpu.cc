@@ -1,6 +1,8 @@
 // CPU controller: bandwidth (quota/period) and weight; usage and throttling stats.
 // On v1, cpu and cpuacct may be separate hierarchies (they are on this project's CI host), so
 // usage is read from the cpuacct directory.
+#include <unistd.h>
+
 #include "runtime/cgroup/manager.h"
 
 namespace ctv::cgroup::controller {
@@ -12,24 +14,50 @@ int64_t Quota(const Limits& l) {
 }
 }  // namespace
 
+uint64_t SharesToWeight(uint64_t shares) {
+  if (shares < 2) shares = 2;
+  if (shares > 262144) shares = 262144;
+  return 1 + ((shares - 2) * 9999) / 262142;
+}
+
 Status ApplyCpuV1(const std::string& dir, const Limits& l) {
-  if (l.cpus) {
-    CTV_CHECK(WriteValue(dir + "/cpu.cfs_period_us", std::to_string(l.cpu_period_us)));
-    CTV_CHECK(WriteValue(dir + "/cpu.cfs_quota_us", std::to_string(Quota(l))));
+  // Real-time bandwidth first, as runc: a SCHED_RR/FIFO task can only join a group with some.
+  // The period before the runtime, which must fit in it. The files exist only with
+  // CONFIG_RT_GROUP_SCHED; a child's runtime is bounded by what its parent was given (the
+  // root has 950000 us per second, a new cgroup 0).
+  if (l.cpu_rt_period_us || l.cpu_rt_runtime_us) {
+    if (::access((dir + "/cpu.rt_runtime_us").c_str(), F_OK) != 0)
+      return MakeError("set up cgroup", dir,
+                       std::string(l.cpu_rt_runtime_us ? "linux.resources.cpu.realtimeRuntime"
+                                                       : "linux.resources.cpu.realtimePeriod") +
+                           ": this kernel has no real-time group scheduling "
+                           "(CONFIG_RT_GROUP_SCHED, cpu.rt_runtime_us)");
   }
+  if (l.cpu_rt_period_us)
+    CTV_CHECK(WriteValue(dir + "/cpu.rt_period_us", std::to_string(*l.cpu_rt_period_us)));
+  if (l.cpu_rt_runtime_us) {
+    Status s = WriteValue(dir + "/cpu.rt_runtime_us", std::to_string(*l.cpu_rt_runtime_us));
+    if (!s)
+      return MakeError(
+          "set up cgroup", dir,
+          "linux.resources.cpu.realtimeRuntime: " + std::to_string(*l.cpu_rt_runtime_us) +
+              " refused (more than the parent cgroup's cpu.rt_runtime_us "
+              "leaves?): " +
+              s.error().ToString());
+  }
+  if (l.cpus || l.cpu_period_given)
+    CTV_CHECK(WriteValue(dir + "/cpu.cfs_period_us", std::to_string(l.cpu_period_us)));
+  if (l.cpus) CTV_CHECK(WriteValue(dir + "/cpu.cfs_quota_us", std::to_string(Quota(l))));
   if (l.cpu_shares) CTV_CHECK(WriteValue(dir + "/cpu.shares", std::to_string(*l.cpu_shares)));
   return Ok();
 }
 
 Status ApplyCpuV2(const std::string& dir, const Limits& l) {
-  if (l.cpus)
-    CTV_CHECK(WriteValue(dir + "/cpu.max",
-                         std::to_string(Quota(l)) + " " + std::to_string(l.cpu_period_us)));
-  if (l.cpu_shares) {
-    // The conversion runc and crun use: shares [2, 262144] -> weight [1, 10000].
-    uint64_t w = 1 + ((*l.cpu_shares - 2) * 9999) / 262142;
-    CTV_CHECK(WriteValue(dir + "/cpu.weight", std::to_string(w)));
-  }
+  if (l.cpus || l.cpu_period_given)
+    CTV_CHECK(WriteValue(dir + "/cpu.max", (l.cpus ? std::to_string(Quota(l)) : "max") + " " +
+                                               std::to_string(l.cpu_period_us)));
+  if (l.cpu_shares)
+    CTV_CHECK(WriteValue(dir + "/cpu.weight", std::to_string(SharesToWeight(*l.cpu_shares))));
   return Ok();
 }
 

@@ -45,16 +45,33 @@ struct DeviceRule {
 struct Limits {
   std::optional<int64_t> memory_bytes;
   std::optional<int64_t> memory_swap_bytes;  // memory + swap (docker's --memory-swap); -1 = no cap
+  // OCI memory.reservation: v1 memory.soft_limit_in_bytes, v2 memory.low; -1 = none.
+  std::optional<int64_t> memory_reservation_bytes;
+  // OCI memory.kernel: v1 memory.kmem.limit_in_bytes where the kernel still takes it; otherwise
+  // (and on v2) skipped with a warning, as runc does (kernel memory is charged to the memory
+  // limit since 5.x; the file is gone or refuses writes on recent kernels).
+  std::optional<int64_t> memory_kernel_bytes;
+  std::optional<uint64_t> memory_swappiness;  // v1 memory.swappiness; v2: warned, skipped (runc)
+  // v1 memory.oom_control = 1; v2 has no switch: warned and skipped, as runc does.
+  bool memory_disable_oom_killer = false;
   std::optional<double> cpus;                // 0.5 = half a core (quota/period)
   int64_t cpu_period_us = 100000;
+  // OCI cpu.period without a quota: the period is still written (runc does), quota unlimited.
+  bool cpu_period_given = false;
   std::optional<uint64_t> cpu_shares;  // v1 shares; converted to v2 weight
+  // v1 cpu.rt_period_us / cpu.rt_runtime_us (CONFIG_RT_GROUP_SCHED); v2 refuses them.
+  std::optional<int64_t> cpu_rt_runtime_us;
+  std::optional<uint64_t> cpu_rt_period_us;
+  // v1 net_cls.classid / net_prio.ifpriomap ("IFACE PRIO" lines); v2 refuses (no controllers).
+  std::optional<uint32_t> net_cls_classid;
+  std::vector<std::pair<std::string, uint32_t>> net_prio_ifpriomap;
   std::optional<std::string> cpuset_cpus, cpuset_mems;
   std::optional<int64_t> pids;
   std::optional<uint16_t> io_weight;  // 10..1000 (v1 blkio.weight is 10..1000 too)
   std::vector<IoThrottle> io_throttle;
   // Device cgroup: when `devices` is set, everything is denied, then these rules apply in order
-  // (the caller appends the devices the container needs, as runc does). v1 only: on v2 the
-  // device controller is an eBPF program ctvrt does not build, and Create refuses.
+  // (the caller appends the devices the container needs, as runc does). v1: devices.deny/allow;
+  // v2: an eBPF program built from the rules (devices_bpf.h).
   bool devices = false;
   std::vector<DeviceRule> device_rules;
 };
@@ -92,6 +109,10 @@ class Manager {
   virtual Status Destroy() = 0;
   // Every directory of this container (for gc and leak checks).
   virtual std::vector<std::string> Paths() const = 0;
+  // At a linux.cgroupsPath: the directories Create made itself (mkdir succeeded), ancestors
+  // before descendants. `delete` removes these and only these: a pre-existing cgroup (the path
+  // itself or a parent) is someone else's.
+  virtual std::vector<std::string> Created() const { return {}; }
 };
 
 // An OCI linux.cgroupsPath resolved against one hierarchy, with runc's rules: an absolute path is
@@ -114,6 +135,11 @@ Result<std::unique_ptr<Manager>> NewManagerAt(const CgroupMounts& mounts,
                                               const std::string& cgroups_path,
                                               const std::string& proc_self_cgroup,
                                               const std::string& root_prefix = "");
+// The manager of a container whose directories are `dirs` (recorded at create from Paths(), for
+// a linux.cgroupsPath): `stats` and `exec` find the cgroup where it is.
+Result<std::unique_ptr<Manager>> NewManagerForPaths(const CgroupMounts& mounts,
+                                                    const std::vector<std::string>& dirs,
+                                                    const std::string& root_prefix = "");
 // `rel` (v1): controller -> directory relative to its hierarchy root; empty = "ctvbench/<name>".
 std::unique_ptr<Manager> NewV1Manager(
     const CgroupMounts& mounts, const std::string& name, const std::string& root_prefix = "",
@@ -167,6 +193,9 @@ Status ApplyCpuset(const std::string& dir, const Limits& l, bool v1);
 Status ApplyIoV1(const std::string& dir, const Limits& l);
 Status ApplyIoV2(const std::string& dir, const Limits& l);
 Status ApplyDevicesV1(const std::string& dir, const Limits& l);
+Status ApplyNetV1(const std::string& cls_dir, const std::string& prio_dir, const Limits& l);
+// Shares [2, 262144] -> cpu.weight [1, 10000], the conversion runc and crun use.
+uint64_t SharesToWeight(uint64_t shares);
 }  // namespace controller
 
 // Small file helpers shared by the backends (tests use them on fixtures).

@@ -27,11 +27,15 @@ class V1Manager : public Manager {
     if (l.cpuset_cpus || l.cpuset_mems) wanted.push_back("cpuset");
     if (l.io_weight || !l.io_throttle.empty()) wanted.push_back("blkio");
     if (l.devices) wanted.push_back("devices");
+    if (l.net_cls_classid) wanted.push_back("net_cls");
+    if (!l.net_prio_ifpriomap.empty()) wanted.push_back("net_prio");
     for (const std::string& c : wanted) {
       std::string mp = MountOf(c);
       if (mp.empty()) {
         if (c == "cpuacct") continue;  // usage stats only
-        if (Asks(l, c)) return MakeError("set up cgroup", c, "controller not mounted on this host");
+        if (Asks(l, c))
+          return MakeError("set up cgroup", c,
+                           Field(c) + "the " + c + " controller is not mounted on this host");
         continue;
       }
       std::string dir = DirIn(c, mp);
@@ -42,7 +46,9 @@ class V1Manager : public Manager {
           size_t j = rel.find('/', i);
           if (j == std::string::npos) j = rel.size();
           at += "/" + rel.substr(i, j - i);
-          if (::mkdir(at.c_str(), 0755) != 0 && errno != EEXIST)
+          if (::mkdir(at.c_str(), 0755) == 0)
+            created_.push_back(at);
+          else if (errno != EEXIST)
             return ErrnoError("create cgroup", at);
           if (c == "cpuset") CTV_CHECK(controller::PrepareCpusetV1(at));
           i = j + 1;
@@ -70,6 +76,8 @@ class V1Manager : public Manager {
       }
       if (c == "blkio") CTV_CHECK(controller::ApplyIoV1(dir, l));
       if (c == "devices") CTV_CHECK(controller::ApplyDevicesV1(dir, l));
+      if (c == "net_cls") CTV_CHECK(controller::ApplyNetV1(dir, "", l));
+      if (c == "net_prio") CTV_CHECK(controller::ApplyNetV1("", dir, l));
     }
     return Ok();
   }
@@ -112,10 +120,16 @@ class V1Manager : public Manager {
       Status s = KillAndRemove(d);
       if (!s && first) first = s;
     }
+    // Parents this object made at a linux.cgroupsPath (a failed create): deepest first, only if
+    // empty.
+    for (auto it = created_.rbegin(); it != created_.rend(); ++it) (void)::rmdir(it->c_str());
     dirs_.clear();
     by_controller_.clear();
+    created_.clear();
     return first;
   }
+
+  std::vector<std::string> Created() const override { return created_; }
 
   std::vector<std::string> Paths() const override {
     // At a linux.cgroupsPath only what Create made is ours (the same path may exist, someone
@@ -124,7 +138,7 @@ class V1Manager : public Manager {
     std::vector<std::string> out;
     for (auto& [c, mp] : mounts_.v1_mounts) {
       std::string d = DirIn(c, prefix_ + mp);
-      if (std::find(out.begin(), out.end(), d) == out.end()) out.push_back(d);
+      if (!d.empty() && std::find(out.begin(), out.end(), d) == out.end()) out.push_back(d);
     }
     return out;
   }
@@ -132,9 +146,18 @@ class V1Manager : public Manager {
  private:
   static bool Asks(const Limits& l, const std::string& c) {
     if (c == "memory") return l.memory_bytes.has_value();
-    if (c == "cpu") return l.cpus || l.cpu_shares;
+    if (c == "cpu") return l.cpus || l.cpu_shares || l.cpu_rt_runtime_us || l.cpu_rt_period_us;
     if (c == "pids") return l.pids.has_value();
     return true;
+  }
+  // The OCI field that needs controller `c`, as an error prefix.
+  static std::string Field(const std::string& c) {
+    if (c == "net_cls") return "linux.resources.network.classID: ";
+    if (c == "net_prio") return "linux.resources.network.priorities: ";
+    if (c == "devices") return "linux.resources.devices: ";
+    if (c == "cpuset") return "linux.resources.cpu.cpus/mems: ";
+    if (c == "blkio") return "linux.resources.blockIO: ";
+    return "";
   }
   std::string MountOf(const std::string& c) const {
     for (auto& [name, mp] : mounts_.v1_mounts)
@@ -148,20 +171,20 @@ class V1Manager : public Manager {
     std::string mp = MountOf(c);
     if (mp.empty()) return "";
     std::string d = DirIn(c, mp);
-    return ::access(d.c_str(), F_OK) == 0 ? d : "";
+    return !d.empty() && ::access(d.c_str(), F_OK) == 0 ? d : "";
   }
   // The container's directory in the hierarchy of controller `c` mounted at `mp`.
   std::string DirIn(const std::string& c, const std::string& mp) const {
     if (rel_.empty()) return mp + "/" + kParentName + "/" + name_;
     for (auto& [name, rel] : rel_)
       if (name == c) return rel.empty() ? mp : mp + "/" + rel;
-    return mp + "/" + rel_[0].second;
+    return "";  // a hierarchy this container has no directory in
   }
 
   CgroupMounts mounts_;
   std::string name_, prefix_;
   std::vector<std::pair<std::string, std::string>> rel_;
-  std::vector<std::string> dirs_;
+  std::vector<std::string> dirs_, created_;
   std::vector<std::pair<std::string, std::string>> by_controller_;
 };
 

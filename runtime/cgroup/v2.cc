@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/fd.h"
+#include "runtime/cgroup/devices_bpf.h"
 #include "runtime/cgroup/manager.h"
 
 namespace ctv::cgroup {
@@ -26,10 +27,7 @@ class V2Manager : public Manager {
   std::string Version() const override { return "v2"; }
 
   Status Create(const Limits& l) override {
-    if (l.devices)
-      return MakeError("set up cgroup", dir_,
-                       "linux.resources.devices / linux.devices: the cgroup v2 device controller "
-                       "(an eBPF program) is not supported by ctvrt");
+    CTV_CHECK(Refuse(l));
     if (custom_) {
       // linux.cgroupsPath: every ancestor below the root enables what the limits need.
       std::string rel = dir_.substr(root_.size() + 1), at = root_;
@@ -38,7 +36,10 @@ class V2Manager : public Manager {
         if (j == std::string::npos) j = rel.size();
         CTV_CHECK(Enable(at, l));
         at += "/" + rel.substr(i, j - i);
-        if (::mkdir(at.c_str(), 0755) != 0 && errno != EEXIST) return ErrnoError("create cgroup", at);
+        if (::mkdir(at.c_str(), 0755) == 0)
+          created_dirs_.push_back(at);
+        else if (errno != EEXIST)
+          return ErrnoError("create cgroup", at);
         i = j + 1;
       }
     }
@@ -57,6 +58,8 @@ class V2Manager : public Manager {
     CTV_CHECK(controller::ApplyPids(dir_, l));
     CTV_CHECK(controller::ApplyCpuset(dir_, l, false));
     CTV_CHECK(controller::ApplyIoV2(dir_, l));
+    // Before any process is inside (the cgroup is created before PID 1 is cloned into it).
+    if (l.devices) CTV_CHECK(AttachDeviceProgram(dir_, BuildDeviceProgram(l.device_rules)));
     return Ok();
   }
 
@@ -77,11 +80,37 @@ class V2Manager : public Manager {
 
   Result<std::vector<pid_t>> Procs() const override { return ProcsOf(dir_); }
 
-  Status Destroy() override { return KillAndRemove(dir_); }
+  Status Destroy() override {
+    Status s = KillAndRemove(dir_);
+    // Parents this object made at a linux.cgroupsPath (a failed create): deepest first, only if
+    // empty.
+    for (auto it = created_dirs_.rbegin(); it != created_dirs_.rend(); ++it)
+      (void)::rmdir(it->c_str());
+    created_dirs_.clear();
+    return s;
+  }
 
   std::vector<std::string> Paths() const override { return {dir_}; }
+  std::vector<std::string> Created() const override { return created_dirs_; }
 
  private:
+  // Limits v2 has no file for, refused by field name before anything exists (runc ignores some
+  // of them; ctvrt never drops a limit it was given).
+  Status Refuse(const Limits& l) const {
+    auto no = [&](const char* field, const char* why) {
+      return MakeError("set up cgroup", dir_, std::string(field) + ": " + why);
+    };
+    if (l.cpu_rt_runtime_us || l.cpu_rt_period_us)
+      return no(l.cpu_rt_runtime_us ? "linux.resources.cpu.realtimeRuntime"
+                                    : "linux.resources.cpu.realtimePeriod",
+                "cgroup v2 has no real-time group scheduling (cpu.rt_* exist on v1 only)");
+    if (l.net_cls_classid)
+      return no("linux.resources.network.classID", "cgroup v2 has no net_cls controller");
+    if (!l.net_prio_ifpriomap.empty())
+      return no("linux.resources.network.priorities", "cgroup v2 has no net_prio controller");
+    return Ok();
+  }
+
   // Enables, in `dir`'s subtree_control, the available controllers the limits need. Controllers
   // are enabled lazily: each one enabled costs every later cgroup creation a little.
   Status Enable(const std::string& dir, const Limits& l) {
@@ -104,7 +133,7 @@ class V2Manager : public Manager {
     for (auto& [c, needed] : want) {
       if (!needed || has(enabled, c)) continue;
       if (!has(avail, c)) {
-        bool asked = (c == "memory" && l.memory_bytes) ||
+        bool asked = (c == "memory" && (l.memory_bytes || l.memory_reservation_bytes)) ||
                      (c == "cpu" && (l.cpus || l.cpu_shares)) || (c == "pids" && l.pids) ||
                      c == "cpuset" || c == "io";
         if (asked)
@@ -121,6 +150,7 @@ class V2Manager : public Manager {
   std::string root_, parent_, dir_;
   bool custom_ = false;
   bool created_ = false;
+  std::vector<std::string> created_dirs_;
 };
 
 }  // namespace

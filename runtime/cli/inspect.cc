@@ -41,9 +41,8 @@ int Info() {
 int Stats(const Globals& g, const std::string& who) {
   auto id = runtime::ResolveContainer(g.state_root, who);
   if (!id) return PrintError(id.error());
-  auto mounts = runtime::HostCgroupMounts();
-  if (!mounts) return PrintError(mounts.error());
-  auto mgr = cgroup::NewManager(**mounts, *id);
+  // At its linux.cgroupsPath when it was created with one.
+  auto mgr = runtime::ContainerCgroup(g.state_root, *id);
   if (!mgr) return PrintError(mgr.error());
   // The cgroup lives until `rm`: a stopped container still has its figures (peak, OOM kills).
   // On v1, Paths() names every hierarchy; the container has directories in those it uses.

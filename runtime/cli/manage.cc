@@ -64,8 +64,8 @@ int Exec(Globals& g, const std::string& who, const std::string& user,
     if (!fd.Valid()) return PrintError(ErrnoError("open", theirs));
     fds.emplace_back(std::move(fd), k.clone_flag);
   }
-  if (auto mounts = runtime::HostCgroupMounts()) {
-    auto mgr = cgroup::NewManager(**mounts, *id);
+  {
+    auto mgr = runtime::ContainerCgroup(g.state_root, *id);
     if (mgr)
       for (const std::string& d : (*mgr)->Paths())
         if (::access(d.c_str(), F_OK) == 0)

@@ -317,18 +317,25 @@ Result<ContainerSpec> ParseConfig(const std::string& text, const std::string& bu
         if (n.type != 'p')
           s.limits.device_rules.push_back({true, n.type, n.major, n.minor, "rwm"});
     }
-    // Resource fields ctvrt applies; any other one is refused by name.
+    // Resource fields ctvrt applies; any other one is refused by name. Which cgroup version
+    // applies, warns about or refuses each: oci/config.h.
     static const std::map<std::string, std::vector<std::string>> kSupported = {
-        {"memory", {"limit", "swap"}},
-        {"cpu", {"shares", "quota", "period", "cpus", "mems"}},
+        {"memory", {"limit", "swap", "reservation", "kernel", "swappiness", "disableOOMKiller"}},
+        {"cpu", {"shares", "quota", "period", "cpus", "mems", "realtimeRuntime", "realtimePeriod"}},
         {"pids", {"limit"}},
         {"blockIO", {"weight"}},
+        {"network", {"classID", "priorities"}},
         {"devices", {}}};
     for (auto& [k, v] : res.items()) {
       if (v.is_null()) continue;
       auto it = kSupported.find(k);
-      if (it == kSupported.end())
+      if (it == kSupported.end()) {
+        if (k == "hugepageLimits")
+          return FieldError("linux.resources.hugepageLimits",
+                            "not supported by ctvrt (its CI host has no hugetlb controller to "
+                            "test it on)");
         return FieldError("linux.resources." + k, "not supported by ctvrt");
+      }
       if (k == "devices") continue;
       for (auto& [f, fv] : v.items()) {
         if (fv.is_null()) continue;
@@ -337,19 +344,60 @@ Result<ContainerSpec> ParseConfig(const std::string& text, const std::string& bu
         if (!ok) return FieldError("linux.resources." + k + "." + f, "not supported by ctvrt");
       }
     }
+    auto has = [](const json& o, const char* f) { return o.contains(f) && !o[f].is_null(); };
     if (res.contains("memory")) {
       const json& m = res["memory"];
-      if (m.contains("limit")) s.limits.memory_bytes = m["limit"].get<int64_t>();
-      if (m.contains("swap")) s.limits.memory_swap_bytes = m["swap"].get<int64_t>();
+      if (has(m, "limit")) s.limits.memory_bytes = m["limit"].get<int64_t>();
+      if (has(m, "swap")) {
+        s.limits.memory_swap_bytes = m["swap"].get<int64_t>();
+        if (!s.limits.memory_bytes && *s.limits.memory_swap_bytes != -1)
+          return FieldError("linux.resources.memory.swap",
+                            "needs memory.limit (swap is "
+                            "memory + swap, as in runc)");
+        if (*s.limits.memory_swap_bytes >= 0 && *s.limits.memory_bytes >= 0 &&
+            *s.limits.memory_swap_bytes < *s.limits.memory_bytes)
+          return FieldError("linux.resources.memory.swap",
+                            std::to_string(*s.limits.memory_swap_bytes) +
+                                " is below memory.limit (swap counts memory + swap)");
+      }
+      if (has(m, "reservation"))
+        s.limits.memory_reservation_bytes = m["reservation"].get<int64_t>();
+      if (has(m, "kernel")) s.limits.memory_kernel_bytes = m["kernel"].get<int64_t>();
+      if (has(m, "swappiness")) {
+        uint64_t v = m["swappiness"].get<uint64_t>();
+        if (v > 100)
+          return FieldError("linux.resources.memory.swappiness",
+                            "must be 0..100, got " + std::to_string(v));
+        s.limits.memory_swappiness = v;
+      }
+      s.limits.memory_disable_oom_killer = m.value("disableOOMKiller", false);
     }
     if (res.contains("cpu")) {
       const json& c = res["cpu"];
-      if (c.contains("period")) s.limits.cpu_period_us = c["period"].get<int64_t>();
-      if (c.contains("quota") && c["quota"].get<int64_t>() > 0)
+      if (has(c, "period")) {
+        s.limits.cpu_period_us = c["period"].get<int64_t>();
+        s.limits.cpu_period_given = true;
+      }
+      if (has(c, "quota") && c["quota"].get<int64_t>() > 0)
         s.limits.cpus = static_cast<double>(c["quota"].get<int64_t>()) / s.limits.cpu_period_us;
-      if (c.contains("shares")) s.limits.cpu_shares = c["shares"].get<uint64_t>();
-      if (c.contains("cpus")) s.limits.cpuset_cpus = c["cpus"].get<std::string>();
-      if (c.contains("mems")) s.limits.cpuset_mems = c["mems"].get<std::string>();
+      if (has(c, "shares")) s.limits.cpu_shares = c["shares"].get<uint64_t>();
+      if (has(c, "cpus")) s.limits.cpuset_cpus = c["cpus"].get<std::string>();
+      if (has(c, "mems")) s.limits.cpuset_mems = c["mems"].get<std::string>();
+      if (has(c, "realtimeRuntime"))
+        s.limits.cpu_rt_runtime_us = c["realtimeRuntime"].get<int64_t>();
+      if (has(c, "realtimePeriod")) s.limits.cpu_rt_period_us = c["realtimePeriod"].get<uint64_t>();
+    }
+    if (res.contains("network") && !res["network"].is_null()) {
+      const json& n = res["network"];
+      if (has(n, "classID")) s.limits.net_cls_classid = n["classID"].get<uint32_t>();
+      int pi = 0;
+      for (const json& pr : n.value("priorities", json::array())) {
+        std::string field = "linux.resources.network.priorities[" + std::to_string(pi++) + "]";
+        std::string name = pr.value("name", "");
+        if (name.empty() || name.find_first_of(" \n/") != std::string::npos)
+          return FieldError(field + ".name", "not an interface name: `" + name + "`");
+        s.limits.net_prio_ifpriomap.emplace_back(name, pr.value("priority", 0u));
+      }
     }
     if (res.contains("pids") && res["pids"].contains("limit"))
       s.limits.pids = res["pids"]["limit"].get<int64_t>();

@@ -5,21 +5,46 @@
 // no duplicates), noNewPrivileges (absent = false), oomScoreAdj, all five capability sets
 // (ambient raised; a missing set is empty; no `capabilities` at all = ctvrt's default set),
 // terminal, consoleSize), hostname, annotations (state, hooks), mounts (the standard
-// proc/dev/pts/shm/mqueue/sys/cgroup destinations are provided by ctvrt's own rootfs plan; bind
+// proc/dev/pts/shm/mqueue/sys destinations are provided by ctvrt's own rootfs plan; a mount at
+// /sys/fs/cgroup is skipped: ctvrt mounts no cgroupfs in containers yet (known gap); bind
 // mounts become volumes; other types are mounted as given, options split into MS_* flags and
 // data), linux.namespaces (new, or joined by `path`; no mount namespace = the host's, no rootfs
 // built, as runc), uid/gid mappings, devices (nodes under /dev: mknod, or a bind of the host's in
 // a user namespace; allowed in the device cgroup), rootfsPropagation, cgroupsPath (paths, runc's
-// rules; the systemd slice:prefix:name form is refused), resources: memory limit/swap, cpu
-// shares/quota/period/cpus/mems, pids limit, blockIO weight, devices (v1 only: v2 refuses),
-// maskedPaths, readonlyPaths, seccomp (runtime/oci/seccomp.h; absent = no filter, as runc).
+// rules; the systemd slice:prefix:name form is refused; `delete` removes the directories ctvrt
+// made there and never a pre-existing one), maskedPaths, readonlyPaths, seccomp
+// (runtime/oci/seccomp.h; absent = no filter, as runc).
+// linux.resources, per field (v1 file / v2 file; "warn" = skipped with a warning naming the
+// field, as runc does; "refused" = create fails naming the field and the reason):
+//   memory.limit             memory.limit_in_bytes / memory.max
+//   memory.swap              memory.memsw.limit_in_bytes (refused without swap accounting) /
+//                            memory.swap.max = swap - limit (runc's conversion); needs limit
+//   memory.reservation       memory.soft_limit_in_bytes / memory.low
+//   memory.kernel            memory.kmem.limit_in_bytes where the kernel takes it, else warn /
+//                            warn (kernel memory is part of memory.max)
+//   memory.swappiness        memory.swappiness (0..100) / warn
+//   memory.disableOOMKiller  memory.oom_control = 1 / warn (v2 cannot disable the OOM killer)
+//   cpu.shares               cpu.shares / cpu.weight (1 + (shares-2)*9999/262142, runc's)
+//   cpu.quota, cpu.period    cpu.cfs_quota_us + cpu.cfs_period_us / cpu.max
+//   cpu.realtimeRuntime, cpu.realtimePeriod
+//                            cpu.rt_runtime_us + cpu.rt_period_us (refused without
+//                            CONFIG_RT_GROUP_SCHED, or beyond the parent's budget) / refused
+//                            (v2 has no real-time group scheduling)
+//   cpu.cpus, cpu.mems       cpuset.cpus, cpuset.mems (both)
+//   pids.limit               pids.max (both)
+//   blockIO.weight           blkio.weight or blkio.bfq.weight / io.weight or io.bfq.weight;
+//                            neither: warn (runc)
+//   network.classID          net_cls.classid (refused when net_cls is not mounted) / refused
+//   network.priorities       net_prio.ifpriomap (refused when net_prio is not mounted) / refused
+//   devices                  devices.deny "a" then the rules in order / an eBPF
+//                            BPF_PROG_TYPE_CGROUP_DEVICE program (cgroup/devices_bpf.h)
+//   hugepageLimits           refused (no hugetlb controller on the CI host to test it on)
+//   any other (memory.kernelTCP, cpu.idle/burst, blockIO beyond weight, rdma, unified): refused.
 // process.terminal needs a console socket for `create` / `run -d` (the pty master is sent
 // there) and is relayed by a foreground `ctvrt run`. hooks: prestart, createRuntime, poststart,
 // poststop (runtime/hooks.h); createContainer and startContainer are refused (non-empty list).
-// Refused with an error naming the field: any other linux.resources field (memory reservation,
-// kernel, swappiness, disableOOMKiller, cpu realtime*, network, hugepageLimits, rdma, unified,
-// blockIO beyond weight), linux.sysctl, intelRdt, personality, mountLabel, timeOffsets,
-// process.apparmorProfile, process.selinuxLabel.
+// Refused with an error naming the field: linux.sysctl, intelRdt, personality, mountLabel,
+// timeOffsets, process.apparmorProfile, process.selinuxLabel.
 // Ignored: process.user.username (Windows), annotations' meaning.
 // Errors name the field ("linux.seccomp.syscalls[3].action: unknown action ...").
 #pragma once

@@ -4,7 +4,8 @@
 // loads and the project's image, run tests/integration/guest/cgroup_v2.sh in it, and hold what
 // comes back over the marker channel to the expectations of the v1 host tests
 // (runtime_container_test.cc): OOM kill at -m, half a core at --cpus 0.5, a fork bomb stopped at
-// --pids-limit, and (v2 only) clone3(CLONE_INTO_CGROUP) placement and removal on `rm`.
+// --pids-limit, and (v2 only) clone3(CLONE_INTO_CGROUP) placement and removal on `rm`; OCI
+// bundles: resources at a linux.cgroupsPath and the eBPF device filter (issue 19).
 // One boot for all of it (direct QEMU, microvm, 2 vCPUs): ~20 s under TCG here.
 #include <gtest/gtest.h>
 
@@ -202,6 +203,55 @@ TEST(RuntimeCgroupV2InGuest, LimitsJoinAndRemovalOnARealKernel) {
   EXPECT_EQ(kv["place.rm"], "0");
   EXPECT_EQ(kv["place.after_rm"], "absent");
   EXPECT_EQ(kv["place.parent_after_rm"], "absent");
+
+  // ---- OCI bundles on v2 (issue 19): as OciResources.* and OciSpec.Devices* on v1 ----
+  // Resources at a linux.cgroupsPath below a pre-existing cgroup; what v2 lacks is warned about
+  // by name (kernel, swappiness, disableOOMKiller: runc ignores them on v2).
+  EXPECT_EQ(kv["ocires.run"], "0") << kv["ocires.err"];
+  for (const char* f : {"memory.kernel", "memory.swappiness", "memory.disableOOMKiller"})
+    EXPECT_NE(kv["ocires.err"].find(std::string("linux.resources.") + f), std::string::npos)
+        << f << ": " << kv["ocires.err"];
+  EXPECT_EQ(kv["ocires.memory.max"], "67108864");
+  EXPECT_EQ(kv["ocires.memory.low"], "16777216");
+  EXPECT_EQ(kv["ocires.memory.swap.max"], "33554432");  // swap - limit, as runc converts
+  EXPECT_EQ(kv["ocires.cpu.weight"], "39");             // 1024 shares, runc's conversion
+  EXPECT_EQ(kv["ocires.cpu.max"], "50000 100000");
+  EXPECT_EQ(kv["ocires.pids.max"], "33");
+  EXPECT_EQ(kv["ocires.cpuset.cpus"], "1");
+  EXPECT_EQ(kv["ocires.cpuset.mems"], "0");
+  EXPECT_FALSE(kv["ocires.procs"].empty() || kv["ocires.procs"] == "absent");
+  json res = Json(kv, "ocires.stats");
+  ASSERT_TRUE(res.is_object()) << kv["ocires.stats"];
+  EXPECT_EQ(res["cgroup_paths"], json({"/sys/fs/cgroup/ctvkeep/mid/res"}));
+  EXPECT_EQ(res["pids_current"], 1);
+  EXPECT_EQ(kv["ocires.exec_cgroup"], "0::/");
+  EXPECT_EQ(kv["ocires.delete"], "0");
+  EXPECT_EQ(kv["ocires.after_leaf"], "absent");
+  EXPECT_EQ(kv["ocires.after_mid"], "absent");    // made by ctvrt: removed
+  EXPECT_EQ(kv["ocires.after_keep"], "present");  // not ctvrt's: kept
+  // Refused by name, nothing created.
+  EXPECT_NE(kv["ociref1.exit"], "0");
+  EXPECT_NE(kv["ociref1.err"].find("linux.resources.cpu.realtimeRuntime"), std::string::npos)
+      << kv["ociref1.err"];
+  EXPECT_EQ(kv["ociref1.after"], "absent");
+  EXPECT_NE(kv["ociref2.exit"], "0");
+  EXPECT_NE(kv["ociref2.err"].find("linux.resources.network.classID"), std::string::npos)
+      << kv["ociref2.err"];
+  EXPECT_EQ(kv["ociref2.after"], "absent");
+  // The eBPF device filter: deny all + the standard nodes refuses c 1:11 with EPERM while
+  // /dev/null works; an allow rule for writing c 1:11 lets the same write through.
+  EXPECT_EQ(kv["ocidev1.exit"], "0") << kv["ocidev1.out"];
+  EXPECT_NE(kv["ocidev1.out"].find("mknod=0"), std::string::npos) << kv["ocidev1.out"];
+  EXPECT_NE(kv["ocidev1.out"].find("Operation not permitted"), std::string::npos)
+      << kv["ocidev1.out"];
+  EXPECT_NE(kv["ocidev1.out"].find("kmsg=1"), std::string::npos) << kv["ocidev1.out"];
+  EXPECT_NE(kv["ocidev1.out"].find("null=0"), std::string::npos) << kv["ocidev1.out"];
+  EXPECT_EQ(kv["ocidev1.after"], "absent");
+  EXPECT_EQ(kv["ocidev2.exit"], "0") << kv["ocidev2.out"];
+  EXPECT_NE(kv["ocidev2.out"].find("kmsg=0"), std::string::npos) << kv["ocidev2.out"];
+  EXPECT_NE(kv["ocidev2.out"].find("null=0"), std::string::npos) << kv["ocidev2.out"];
+  EXPECT_EQ(kv["ocidev2.after"], "absent");
+  // ---- end of OCI bundles on v2 ----
 
   // gc of an orphan: as RuntimeLifecycle.ShimKilledThenGcLeavesNothing on v1.
   EXPECT_EQ(kv["gc.run"], "0");

@@ -28,60 +28,10 @@ void ExpectClean(const std::string& id) { testing::ExpectNoLeftovers(Env().State
 // running `args`; tests edit `config` before Write().
 using Bundle = testing::TestBundle;
 
-json RuncSpecCaps() {
-  return json::array({"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"});
-}
+using testing::RuncSpecCaps;
 
 std::unique_ptr<Bundle> MakeBundle(std::vector<std::string> args) {
-  auto b = std::make_unique<Bundle>();
-  auto layers = Env().Layers();
-  EXPECT_TRUE(layers.has_value());
-  if (!layers) return b;
-  std::string rootfs = b->Path() + "/rootfs";
-  EXPECT_TRUE(RunCommand({"cp", "-a", (*layers)[0], rootfs})->status.Success());
-  ::mkdir((rootfs + "/usr/local").c_str(), 0755);
-  ::mkdir((rootfs + "/usr/local/bin").c_str(), 0755);
-  EXPECT_TRUE(RunCommand({"cp", testing::ProbePath(), rootfs + "/usr/local/bin/ctv-probe"})
-                  ->status.Success());
-  ::chmod(b->Path().c_str(), 0755);
-  for (const char* d : {"/proc", "/dev", "/sys"}) ::mkdir((rootfs + d).c_str(), 0755);
-  json caps = RuncSpecCaps();
-  b->config = {
-      {"ociVersion", "1.0.2-dev"},
-      {"process",
-       {{"terminal", false},
-        {"user", {{"uid", 0}, {"gid", 0}}},
-        {"args", args},
-        {"env", {"PATH=/usr/local/bin:/bin:/usr/bin", "TERM=xterm"}},
-        {"cwd", "/"},
-        {"capabilities",
-         {{"bounding", caps}, {"effective", caps}, {"permitted", caps}, {"ambient", caps}}},
-        {"rlimits", {{{"type", "RLIMIT_NOFILE"}, {"hard", 1024}, {"soft", 1024}}}},
-        {"noNewPrivileges", true}}},
-      {"root", {{"path", "rootfs"}, {"readonly", true}}},
-      {"hostname", "runc"},
-      {"mounts",
-       {{{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}},
-        {{"destination", "/dev"},
-         {"type", "tmpfs"},
-         {"source", "tmpfs"},
-         {"options", {"nosuid", "strictatime", "mode=755", "size=65536k"}}},
-        {{"destination", "/sys"},
-         {"type", "sysfs"},
-         {"source", "sysfs"},
-         {"options", {"nosuid", "noexec", "nodev", "ro"}}}}},
-      {"linux",
-       {{"resources", {{"devices", {{{"allow", false}, {"access", "rwm"}}}}}},
-        {"namespaces",
-         {{{"type", "pid"}},
-          {{"type", "network"}},
-          {{"type", "ipc"}},
-          {{"type", "uts"}},
-          {{"type", "mount"}},
-          {{"type", "cgroup"}}}},
-        {"maskedPaths", {"/proc/kcore"}},
-        {"readonlyPaths", {"/proc/sys"}}}}};
-  return b;
+  return testing::RuncSpecBundle(Env(), std::move(args));
 }
 
 Result<CommandOutput> CtvrtToFiles(const std::vector<std::string>& args, const std::string& dir) {
@@ -90,19 +40,8 @@ Result<CommandOutput> CtvrtToFiles(const std::vector<std::string>& args, const s
 
 uint64_t Hex(const json& v) { return std::stoull(v.get<std::string>(), nullptr, 16); }
 
-// Runs the bundle in the foreground and parses procinfo's JSON.
 json RunProcinfo(Bundle& b, std::string* err = nullptr) {
-  EXPECT_TRUE(b.Write().has_value());
-  std::string id = testing::TestId();
-  ContainerGuard guard(Env().StateRoot(), id);
-  auto r = Env().Ctvrt({"run", "--bundle", b.Path(), id});
-  EXPECT_TRUE(r.has_value());
-  if (!r) return json();
-  if (err) *err = r->err;
-  EXPECT_EQ(r->status.code, 0) << r->err;
-  json j = json::parse(r->out, nullptr, false);
-  EXPECT_FALSE(j.is_discarded()) << r->out << r->err;
-  return j;
+  return testing::RunProcinfo(Env(), b, err);
 }
 
 constexpr uint64_t kRuncCaps = (1ull << 29) | (1ull << 5) | (1ull << 10);  // AUDIT_WRITE...

@@ -16,6 +16,8 @@
 
 namespace ctv::testing {
 
+using nlohmann::json;
+
 std::string MissingCapability() {
   if (::geteuid() != 0) return "needs root (namespaces, overlay mounts, cgroups)";
   auto fs = ReadFile("/proc/filesystems");
@@ -138,6 +140,77 @@ const auto* kSharedEnvCleanup = ::testing::AddGlobalTestEnvironment(new SharedEn
 RuntimeEnv& SharedRuntimeEnv() {
   if (!g_shared_env) g_shared_env = new RuntimeEnv();
   return *g_shared_env;
+}
+
+nlohmann::json RuncSpecCaps() {
+  return json::array({"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"});
+}
+
+std::unique_ptr<TestBundle> RuncSpecBundle(RuntimeEnv& env, std::vector<std::string> args) {
+  auto b = std::make_unique<TestBundle>();
+  auto layers = env.Layers();
+  EXPECT_TRUE(layers.has_value());
+  if (!layers) return b;
+  std::string rootfs = b->Path() + "/rootfs";
+  EXPECT_TRUE(RunCommand({"cp", "-a", (*layers)[0], rootfs})->status.Success());
+  ::mkdir((rootfs + "/usr/local").c_str(), 0755);
+  ::mkdir((rootfs + "/usr/local/bin").c_str(), 0755);
+  EXPECT_TRUE(
+      RunCommand({"cp", ProbePath(), rootfs + "/usr/local/bin/ctv-probe"})->status.Success());
+  ::chmod(b->Path().c_str(), 0755);
+  for (const char* d : {"/proc", "/dev", "/sys"}) ::mkdir((rootfs + d).c_str(), 0755);
+  nlohmann::json caps = RuncSpecCaps();
+  b->config = {
+      {"ociVersion", "1.0.2-dev"},
+      {"process",
+       {{"terminal", false},
+        {"user", {{"uid", 0}, {"gid", 0}}},
+        {"args", args},
+        {"env", {"PATH=/usr/local/bin:/bin:/usr/bin", "TERM=xterm"}},
+        {"cwd", "/"},
+        {"capabilities",
+         {{"bounding", caps}, {"effective", caps}, {"permitted", caps}, {"ambient", caps}}},
+        {"rlimits", {{{"type", "RLIMIT_NOFILE"}, {"hard", 1024}, {"soft", 1024}}}},
+        {"noNewPrivileges", true}}},
+      {"root", {{"path", "rootfs"}, {"readonly", true}}},
+      {"hostname", "runc"},
+      {"mounts",
+       {{{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}},
+        {{"destination", "/dev"},
+         {"type", "tmpfs"},
+         {"source", "tmpfs"},
+         {"options", {"nosuid", "strictatime", "mode=755", "size=65536k"}}},
+        {{"destination", "/sys"},
+         {"type", "sysfs"},
+         {"source", "sysfs"},
+         {"options", {"nosuid", "noexec", "nodev", "ro"}}}}},
+      {"linux",
+       {{"resources", {{"devices", {{{"allow", false}, {"access", "rwm"}}}}}},
+        {"namespaces",
+         {{{"type", "pid"}},
+          {{"type", "network"}},
+          {{"type", "ipc"}},
+          {{"type", "uts"}},
+          {{"type", "mount"}},
+          {{"type", "cgroup"}}}},
+        {"maskedPaths", {"/proc/kcore"}},
+        {"readonlyPaths", {"/proc/sys"}}}}};
+  return b;
+}
+
+// Runs the bundle in the foreground and parses procinfo's JSON.
+nlohmann::json RunProcinfo(RuntimeEnv& env, TestBundle& b, std::string* err) {
+  EXPECT_TRUE(b.Write().has_value());
+  std::string id = TestId();
+  ContainerGuard guard(env.StateRoot(), id);
+  auto r = env.Ctvrt({"run", "--bundle", b.Path(), id});
+  EXPECT_TRUE(r.has_value());
+  if (!r) return nlohmann::json();
+  if (err) *err = r->err;
+  EXPECT_EQ(r->status.code, 0) << r->err;
+  nlohmann::json j = nlohmann::json::parse(r->out, nullptr, false);
+  EXPECT_FALSE(j.is_discarded()) << r->out << r->err;
+  return j;
 }
 
 }  // namespace ctv::testing

@@ -2,6 +2,7 @@
 // the end), the test image, container guards and leak checks.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -77,5 +78,14 @@ struct TestBundle {
   const std::string& Path() const { return dir.Path(); }
   Status Write() { return WriteFile(dir.Path() + "/config.json", config.dump()); }
 };
+
+// The capability list `runc spec` writes (all five sets).
+nlohmann::json RuncSpecCaps();
+// A bundle as `runc spec` writes it (rootfs: the test image's busybox layer plus ctv-probe at
+// /usr/local/bin), running `args`; tests edit `config` before Write().
+std::unique_ptr<TestBundle> RuncSpecBundle(RuntimeEnv& env, std::vector<std::string> args);
+// Writes `b`, runs it in the foreground (`ctvrt run --bundle`) and parses its stdout as JSON
+// (ctv-probe procinfo); `err` gets its stderr.
+nlohmann::json RunProcinfo(RuntimeEnv& env, TestBundle& b, std::string* err = nullptr);
 
 }  // namespace ctv::testing

@@ -83,6 +83,73 @@ kv place.rm $?
 kv place.after_rm "$(there $CG/ctvplace)"
 kv place.parent_after_rm "$(there $CG)"
 
+# ---- OCI bundles on v2 (issue 19): linux.cgroupsPath + resources, the eBPF device filter ----
+# (runtime_cgroup_v2_test.cc, "OCI bundles on v2" expectations). A bundle whose rootfs is a copy
+# of this guest's own programs; config.json written here (no jq in the guest).
+B=/tmp/ocib
+mkdir -p $B/rootfs/proc $B/rootfs/dev $B/rootfs/sys $B/rootfs/tmp
+for d in /bin /sbin /lib /lib64 /usr /etc; do [ -e $d ] && cp -a $d $B/rootfs/; done
+# bundle CGROUPS_PATH RESOURCES_JSON ARGS_JSON
+bundle() {
+  cat > $B/config.json <<EOF
+{"ociVersion": "1.0.2", "root": {"path": "rootfs"},
+ "process": {"args": $3, "cwd": "/", "env": ["PATH=/usr/local/bin:/bin:/usr/bin:/sbin"],
+  "capabilities": {"bounding": ["CAP_MKNOD", "CAP_KILL"], "effective": ["CAP_MKNOD", "CAP_KILL"],
+                   "permitted": ["CAP_MKNOD", "CAP_KILL"]}},
+ "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}],
+ "linux": {"cgroupsPath": "$1", "resources": $2,
+  "namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "network"}, {"type": "ipc"},
+                 {"type": "uts"}, {"type": "cgroup"}]}}
+EOF
+}
+# Resources at /ctvkeep/mid/res below a pre-existing /ctvkeep (not ctvrt's: it must survive).
+mkdir /sys/fs/cgroup/ctvkeep
+bundle /ctvkeep/mid/res '{"memory": {"limit": 67108864, "reservation": 16777216,
+  "swap": 100663296, "swappiness": 10, "disableOOMKiller": true, "kernel": 1048576},
+  "cpu": {"shares": 1024, "quota": 50000, "period": 100000, "cpus": "1", "mems": "0"},
+  "pids": {"limit": 33}}' '["sleep", "600"]'
+ctvrt run -d --bundle $B ctvres > /tmp/res.out 2> /tmp/res.err < /dev/null
+kv ocires.run $?
+kv ocires.err "$(one /tmp/res.err)"
+R=/sys/fs/cgroup/ctvkeep/mid/res
+for f in memory.max memory.low memory.swap.max cpu.weight cpu.max pids.max cpuset.cpus \
+  cpuset.mems; do kv "ocires.$f" "$(one $R/$f)"; done
+kv ocires.procs "$(one $R/cgroup.procs)"
+kv ocires.stats "$(ctvrt stats ctvres | flat)"
+kv ocires.exec_cgroup "$(ctvrt exec ctvres cat /proc/self/cgroup | flat)"
+ctvrt delete --force ctvres
+kv ocires.delete $?
+kv ocires.after_leaf "$(there $R)"
+kv ocires.after_mid "$(there /sys/fs/cgroup/ctvkeep/mid)"
+kv ocires.after_keep "$(there /sys/fs/cgroup/ctvkeep)"
+rmdir /sys/fs/cgroup/ctvkeep
+# Fields v2 has no file for are refused by name, before anything exists.
+n=0
+for res in '{"cpu": {"realtimeRuntime": 1000}}' '{"network": {"classID": 1048577}}'; do
+  n=$((n + 1))
+  bundle /ctvref "$res" '["true"]'
+  ctvrt create --bundle $B ctvref > /dev/null 2> /tmp/ref.err < /dev/null
+  kv "ociref$n.exit" "$?"
+  kv "ociref$n.err" "$(one /tmp/ref.err)"
+  kv "ociref$n.after" "$(there /sys/fs/cgroup/ctvref)"
+  ctvrt delete --force ctvref > /dev/null 2>&1
+done
+# Device filter: deny all (+ ctvrt's standard nodes, mknod of anything): /dev/kmsg (c 1:11), which
+# needs no capability to write, is refused by the filter (EPERM); /dev/null works. Then the same
+# with an allow rule for writing c 1:11.
+n=0
+for extra in '' ', {"allow": true, "type": "c", "major": 1, "minor": 11, "access": "w"}'; do
+  n=$((n + 1))
+  bundle /ctvdev "{\"devices\": [{\"allow\": false, \"access\": \"rwm\"}$extra]}" \
+    '["sh", "-c", "mknod /dev/k c 1 11; echo mknod=$?; echo ctv-probe > /dev/k; echo kmsg=$?; echo x > /dev/null; echo null=$?"]'
+  ctvrt run --bundle $B ctvdev > /tmp/dev.out 2>&1 < /dev/null
+  kv "ocidev$n.exit" "$?"
+  kv "ocidev$n.out" "$(one /tmp/dev.out)"
+  kv "ocidev$n.after" "$(there /sys/fs/cgroup/ctvdev)"
+done
+rm -rf $B
+# ---- end of OCI bundles on v2 ----
+
 # gc: a detached container whose shim was SIGKILLed is an orphan; gc kills it (cgroup.kill) and
 # removes its cgroup and the shared parent.
 ctvrt run -d --net none --name ctvgc --entrypoint sleep $IMG 600 > /dev/null
