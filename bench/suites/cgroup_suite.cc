@@ -345,8 +345,7 @@ class CgroupSuite final : public Suite {
  private:
   results::DriverResult RunDriver(Driver& d, const SuiteOptions& o, int drivers_left) {
     Row row;
-    auto opt = o.driver_options.find(d.Name());
-    if (opt != o.driver_options.end()) row.options = opt->second;
+    row.options = UserOptions(o, d);
     row.r = NewResult(d, row.options);
     Availability a = d.Check();
     row.r.accelerator = a.accelerator;

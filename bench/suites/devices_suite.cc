@@ -101,9 +101,7 @@ class DevicesSuite final : public Suite {
 
   Result<std::vector<results::DriverResult>> RunDriver(Driver& d, const SuiteOptions& o,
                                                        int drivers_left) {
-    auto opt = o.driver_options.find(d.Name());
-    std::map<std::string, std::string> base =
-        opt == o.driver_options.end() ? std::map<std::string, std::string>{} : opt->second;
+    std::map<std::string, std::string> base = UserOptions(o, d);
     if (d.Kind() != DriverKind::kVm) {
       results::DriverResult r = NewResult(d, base);
       r.skipped = "not a VM driver: the devices suite compares a guest's emulated and paravirtual "

@@ -12,6 +12,19 @@ results::DriverResult NewResult(const Driver& d, const std::map<std::string, std
   return r;
 }
 
+std::map<std::string, std::string> UserOptions(const SuiteOptions& o, const Driver& d) {
+  auto it = o.driver_options.find(d.Name());
+  return it == o.driver_options.end() ? std::map<std::string, std::string>{} : it->second;
+}
+
+std::string CheckAndPrepare(Driver& d, results::DriverResult& r) {
+  Availability a = d.Check();
+  r.accelerator = a.accelerator;
+  if (!a.available) return a.reason;
+  if (Status s = d.Prepare(); !s) return "preparation failed: " + s.error().ToString();
+  return "";
+}
+
 void RecordFacts(const std::map<std::string, std::string>& facts, results::DriverResult& r) {
   for (const auto& [key, value] : facts) {
     if (value.empty()) continue;

@@ -9,12 +9,20 @@
 #include <string>
 
 #include "bench/driver.h"
+#include "bench/suites/suite.h"
 #include "results/results.h"
 
 namespace ctv::bench {
 
 // driver, kind and the parameters the options really mean (Driver::EffectiveParameters).
 results::DriverResult NewResult(const Driver& d, const std::map<std::string, std::string>& options);
+
+// The options the user gave `d` (`--option DRIVER.KEY=VALUE`), empty when none.
+std::map<std::string, std::string> UserOptions(const SuiteOptions& o, const Driver& d);
+
+// Fills `r.accelerator` from Driver::Check() and prepares the driver: "" when it can run, else
+// why not (Check's reason, or "preparation failed: ..."), the text a skipped result carries.
+std::string CheckAndPrepare(Driver& d, results::DriverResult& r);
 
 void RecordFacts(const std::map<std::string, std::string>& facts, results::DriverResult& r);
 

@@ -156,18 +156,10 @@ class FootprintSuite final : public Suite {
   results::DriverResult RunDriver(Driver& d, const SuiteOptions& o,
                                   const cgroup::CgroupMounts& mounts, int batch,
                                   int drivers_left) {
-    auto opt = o.driver_options.find(d.Name());
-    const std::map<std::string, std::string> options =
-        opt == o.driver_options.end() ? std::map<std::string, std::string>{} : opt->second;
+    const std::map<std::string, std::string> options = UserOptions(o, d);
     results::DriverResult r = NewResult(d, options);
-    Availability a = d.Check();
-    r.accelerator = a.accelerator;
-    if (!a.available) {
-      r.skipped = a.reason;
-      return r;
-    }
-    if (Status s = d.Prepare(); !s) {
-      r.skipped = "preparation failed: " + s.error().ToString();
+    if (std::string why = CheckAndPrepare(d, r); !why.empty()) {
+      r.skipped = why;
       return r;
     }
     r.details["cgroup_mode"] = mounts.mode;

@@ -158,9 +158,7 @@ class IsolationSuite final : public Suite {
     int total = static_cast<int>(so.drivers.size() * std::size(kCases));
     int done = 0;
     for (Driver* d : so.drivers) {
-      auto opt = so.driver_options.find(d->Name());
-      const std::map<std::string, std::string> options =
-          opt == so.driver_options.end() ? std::map<std::string, std::string>{} : opt->second;
+      const std::map<std::string, std::string> options = UserOptions(so, *d);
       std::string unavailable;
       Availability a = d->Check();
       if (!a.available) {

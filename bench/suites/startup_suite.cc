@@ -9,14 +9,13 @@
 
 #include "core/interrupt.h"
 #include "bench/suites/driver_result.h"
+#include "bench/suites/instances.h"
 
 namespace ctv::bench {
 namespace {
 
 using namespace std::chrono_literals;
 
-// Generous: a TCG guest boot takes seconds; a hung instance is an error, not a sample.
-constexpr auto kReadyTimeout = 120s;
 constexpr auto kStopTimeout = 30s;
 
 struct OneStart {
@@ -26,13 +25,7 @@ struct OneStart {
 
 Result<OneStart> StartOnce(Driver& d, const std::string& name,
                            const std::map<std::string, std::string>& options) {
-  InstanceSpec spec;
-  spec.name = name;
-  spec.options = options;
-  spec.probe_args = {"ready"};
-  std::unique_ptr<Instance> inst = CTV_TRY(d.Create(spec));
-  CTV_CHECK(inst->Start());
-  CTV_CHECK(inst->WaitReady(kReadyTimeout));
+  std::unique_ptr<Instance> inst = CTV_TRY(StartIdle(d, name, options));
   CTV_CHECK(inst->Stop(kStopTimeout));
   // Marks after "ready" (a VM's teardown) are kept: the suite tells them apart. `inst` is
   // destroyed here: everything it held is released.
@@ -66,18 +59,10 @@ class StartupSuite final : public Suite {
 
  private:
   Result<results::DriverResult> RunDriver(Driver& d, const SuiteOptions& o, int drivers_left) {
-    auto opt = o.driver_options.find(d.Name());
-    const std::map<std::string, std::string> options =
-        opt == o.driver_options.end() ? std::map<std::string, std::string>{} : opt->second;
+    const std::map<std::string, std::string> options = UserOptions(o, d);
     results::DriverResult r = NewResult(d, options);
-    Availability a = d.Check();
-    r.accelerator = a.accelerator;
-    if (!a.available) {
-      r.skipped = a.reason;
-      return r;
-    }
-    if (Status s = d.Prepare(); !s) {
-      r.skipped = "preparation failed: " + s.error().ToString();
+    if (std::string why = CheckAndPrepare(d, r); !why.empty()) {
+      r.skipped = why;
       return r;
     }
     std::vector<double> totals;

@@ -111,9 +111,7 @@ class SyscallSuite final : public Suite {
 
  private:
   std::vector<results::DriverResult> RunDriver(Driver& d, const SuiteOptions& o, int drivers_left) {
-    auto opt = o.driver_options.find(d.Name());
-    std::map<std::string, std::string> base =
-        opt == o.driver_options.end() ? std::map<std::string, std::string>{} : opt->second;
+    std::map<std::string, std::string> base = UserOptions(o, d);
     std::vector<std::map<std::string, std::string>> variants = {base};
     // The filter's cost alone: the same driver with its seccomp filter off, unless the user chose.
     auto docs = d.Options();

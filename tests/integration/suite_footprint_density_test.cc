@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -222,23 +223,33 @@ TEST(DensityCli, ParallelStartsGroupsAtOnce) {
   ExpectNothingLeft(dir / "state", "ctv-dn-*");
 }
 
-// Ctrl-C in the middle of a ramp: the instances so far are stopped and removed, the results say
-// where it stopped, the exit status is 130.
-TEST(DensityCli, CtrlCStopsTheRampAndRemovesEverything) {
-  REQUIRE_ROOT();
-  test::TempDir dir;
+// A density ramp of ctvrt toward 1000 containers, once 10 of them run (nullopt, with a test
+// failure, when they do not within 30 s).
+std::optional<Child> StartLongRamp(const test::TempDir& dir) {
   SpawnOptions so;
   so.argv = {test::Bin("ctvbench"), "run", "-q", "--suite", "density", "--driver", "ctvrt",
              "--max", "1000", "--ramp-time", "0", "--state-dir", dir / "state", "--image",
              Image(), "-o", dir / "out.json"};
   auto child = Spawn(so);
-  ASSERT_TRUE(child);
-  bool some = false;
-  for (int i = 0; i < 600 && !some; ++i) {
-    some = CountEntries(dir / "state/containers") >= 10;
-    if (!some) std::this_thread::sleep_for(50ms);
+  if (!child) {
+    ADD_FAILURE() << child.error().ToString();
+    return std::nullopt;
   }
-  ASSERT_TRUE(some) << "no 10 containers within 30 s";
+  for (int i = 0; i < 600; ++i) {
+    if (CountEntries(dir / "state/containers") >= 10) return std::move(child).value();
+    std::this_thread::sleep_for(50ms);
+  }
+  ADD_FAILURE() << "no 10 containers within 30 s";
+  return std::nullopt;
+}
+
+// Ctrl-C in the middle of a ramp: the instances so far are stopped and removed, the results say
+// where it stopped, the exit status is 130.
+TEST(DensityCli, CtrlCStopsTheRampAndRemovesEverything) {
+  REQUIRE_ROOT();
+  test::TempDir dir;
+  auto child = StartLongRamp(dir);
+  ASSERT_TRUE(child);
   ASSERT_TRUE(child->Signal(SIGINT));
   auto st = child->WaitFor(120s);
   ASSERT_TRUE(st && st->has_value()) << "the run did not end within 120 s of Ctrl-C";
@@ -258,18 +269,8 @@ TEST(DensityCli, CtrlCStopsTheRampAndRemovesEverything) {
 TEST(DensityCli, GcReclaimsASigkilledRamp) {
   REQUIRE_ROOT();
   test::TempDir dir;
-  SpawnOptions so;
-  so.argv = {test::Bin("ctvbench"), "run", "-q", "--suite", "density", "--driver", "ctvrt",
-             "--max", "1000", "--ramp-time", "0", "--state-dir", dir / "state", "--image",
-             Image(), "-o", dir / "out.json"};
-  auto child = Spawn(so);
+  auto child = StartLongRamp(dir);
   ASSERT_TRUE(child);
-  bool some = false;
-  for (int i = 0; i < 600 && !some; ++i) {
-    some = CountEntries(dir / "state/containers") >= 10;
-    if (!some) std::this_thread::sleep_for(50ms);
-  }
-  ASSERT_TRUE(some) << "no 10 containers within 30 s";
   ASSERT_TRUE(child->Signal(SIGKILL));
   ASSERT_TRUE(child->Wait());
   EXPECT_GE(CountEntries(dir / "state/containers"), 10u) << "nothing left: the test proves nothing";
