@@ -332,13 +332,7 @@ class CgroupSuite final : public Suite {
     out.name = Name();
     out.repetitions = o.repetitions;
     out.warmup = o.warmup;
-    for (size_t k = 0; k < o.drivers.size(); ++k) {
-      out.results.push_back(RunDriver(*o.drivers[k], o, static_cast<int>(o.drivers.size() - k)));
-      if (Interrupted()) {
-        out.interrupted = true;
-        break;
-      }
-    }
+    RunEachDriver(o, out, [&](Driver& d, int left) { return RunDriver(d, o, left); });
     return out;
   }
 

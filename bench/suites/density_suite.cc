@@ -93,13 +93,7 @@ class DensitySuite final : public Suite {
     out.repetitions = 1;  // one ramp per driver: the figures are its steps, not repetitions
     out.warmup = 0;
     RaiseOpenFileLimit();
-    for (size_t k = 0; k < o.drivers.size(); ++k) {
-      out.results.push_back(RunDriver(*o.drivers[k], o, static_cast<int>(o.drivers.size() - k)));
-      if (Interrupted()) {
-        out.interrupted = true;
-        break;
-      }
-    }
+    RunEachDriver(o, out, [&](Driver& d, int left) { return RunDriver(d, o, left); });
     return out;
   }
 

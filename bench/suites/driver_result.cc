@@ -1,6 +1,7 @@
 #include "bench/suites/driver_result.h"
 
 #include "bench/driver.h"
+#include "core/interrupt.h"
 
 namespace ctv::bench {
 
@@ -23,6 +24,17 @@ std::string CheckAndPrepare(Driver& d, results::DriverResult& r) {
   if (!a.available) return a.reason;
   if (Status s = d.Prepare(); !s) return "preparation failed: " + s.error().ToString();
   return "";
+}
+
+void RunEachDriver(const SuiteOptions& o, results::SuiteResult& out,
+                   const std::function<results::DriverResult(Driver&, int)>& run) {
+  for (size_t k = 0; k < o.drivers.size(); ++k) {
+    out.results.push_back(run(*o.drivers[k], static_cast<int>(o.drivers.size() - k)));
+    if (Interrupted()) {
+      out.interrupted = true;
+      return;
+    }
+  }
 }
 
 void RecordFacts(const std::map<std::string, std::string>& facts, results::DriverResult& r) {

@@ -5,6 +5,7 @@
 // figure), everything else is evidence in `details`.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 
@@ -23,6 +24,12 @@ std::map<std::string, std::string> UserOptions(const SuiteOptions& o, const Driv
 // Fills `r.accelerator` from Driver::Check() and prepares the driver: "" when it can run, else
 // why not (Check's reason, or "preparation failed: ..."), the text a skipped result carries.
 std::string CheckAndPrepare(Driver& d, results::DriverResult& r);
+
+// Appends `run(driver, drivers_left)` for each selected driver in order (drivers_left counts the
+// driver itself, for OutOfBudget); after a Ctrl-C the drivers not reached yet are left out and
+// `out` is marked interrupted.
+void RunEachDriver(const SuiteOptions& o, results::SuiteResult& out,
+                   const std::function<results::DriverResult(Driver&, int)>& run);
 
 void RecordFacts(const std::map<std::string, std::string>& facts, results::DriverResult& r);
 

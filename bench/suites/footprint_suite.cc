@@ -141,14 +141,8 @@ class FootprintSuite final : public Suite {
       CTV_CHECK(ksm.Set(want == "on"));
     auto mounts = CTV_TRY(cgroup::DetectCgroups());
     int batch = std::atoi(Param(o.params, "batch", std::to_string(kDefaultBatch)).c_str());
-    for (size_t k = 0; k < o.drivers.size(); ++k) {
-      out.results.push_back(
-          RunDriver(*o.drivers[k], o, mounts, batch, static_cast<int>(o.drivers.size() - k)));
-      if (Interrupted()) {
-        out.interrupted = true;
-        break;
-      }
-    }
+    RunEachDriver(o, out,
+                  [&](Driver& d, int left) { return RunDriver(d, o, mounts, batch, left); });
     return out;
   }
 
