@@ -137,6 +137,14 @@ std::vector<pid_t> InstanceCgroupPids(const std::string& id, const std::string& 
   return out;
 }
 
+std::vector<pid_t> InstanceHostPids(pid_t cli_pid, const std::string& id) {
+  std::vector<pid_t> pids;
+  if (cli_pid > 0) pids.push_back(cli_pid);
+  for (pid_t p : InstanceCgroupPids(id))
+    if (std::find(pids.begin(), pids.end(), p) == pids.end()) pids.push_back(p);
+  return pids;
+}
+
 Status RemoveInstanceCgroups(const std::string& id, std::vector<std::string>* removed,
                              const std::string& mountinfo) {
   Status first;

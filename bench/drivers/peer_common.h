@@ -51,6 +51,9 @@ std::vector<std::string> InstanceCgroupDirs(const std::string& id,
 // Processes in those groups (and groups below them), without duplicates.
 std::vector<pid_t> InstanceCgroupPids(const std::string& id,
                                       const std::string& mountinfo = "/proc/self/mountinfo");
+// Instance::HostPids() of a peer: its runtime's CLI process while it runs (`cli_pid` > 0: the
+// foreground `runc run` / `podman run`), then every process in its cgroups, each pid once.
+std::vector<pid_t> InstanceHostPids(pid_t cli_pid, const std::string& id);
 // Kills what is left in them and removes them, deepest first. Appends "cgroup <dir>" lines.
 Status RemoveInstanceCgroups(const std::string& id, std::vector<std::string>* removed,
                              const std::string& mountinfo = "/proc/self/mountinfo");

@@ -121,11 +121,7 @@ class PodmanInstance final : public Instance {
   const std::vector<Mark>& Marks() const override { return marks_; }
 
   std::vector<pid_t> HostPids() const override {
-    std::vector<pid_t> pids;
-    if (run_.Process().Running()) pids.push_back(run_.Process().Pid());
-    for (pid_t p : peers::InstanceCgroupPids(id_))
-      if (std::find(pids.begin(), pids.end(), p) == pids.end()) pids.push_back(p);
-    return pids;
+    return peers::InstanceHostPids(run_.Process().Running() ? run_.Process().Pid() : 0, id_);
   }
 
   std::map<std::string, std::string> Facts() const override { return facts_; }
