@@ -7,6 +7,7 @@
 // nothing here may pull in the project's libraries.
 #pragma once
 
+#include <signal.h>
 #include <time.h>
 
 #include <cerrno>
@@ -85,6 +86,10 @@ struct Options {
 
 // --cpu C: pin this process to CPU C (exits on a failure).
 void PinCpu(const Options& o);
+
+// Blocks SIGTERM, SIGINT and SIGHUP (the harness's stop requests) and returns that set, for
+// sigtimedwait or signalfd: blocked before the ready marker, a stop sent right after it is kept.
+sigset_t BlockStopSignals();
 
 // Prints the marker line "CTV-READY <pid> <monotonic_ns>" (core/markers.h) on stdout.
 void PrintReady();

@@ -71,12 +71,7 @@ std::string ReadStatus() {
 // first: the harness looks at the process from outside meanwhile. Blocked before the marker, as in
 // `ready`, so a stop sent right after it is never lost.
 void HoldAfterReady(int64_t hold_ms) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGHUP);
-  sigprocmask(SIG_BLOCK, &set, nullptr);
+  sigset_t set = BlockStopSignals();
   std::fflush(stdout);
   PrintReady();
   timespec ts{static_cast<time_t>(hold_ms / 1000), static_cast<long>(hold_ms % 1000) * 1000000L};

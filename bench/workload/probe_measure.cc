@@ -22,18 +22,10 @@ int Noop() { return 0; }
 
 int Ready(const Options& o) {
   int64_t timeout_s = o.Int("--timeout", 3600, 1, 86400 * 7);
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGHUP);
   // Blocked before the marker is written: a stop request sent right after the harness sees the
   // marker is never lost.
-  sigprocmask(SIG_BLOCK, &set, nullptr);
-  char line[96];
-  int n = std::snprintf(line, sizeof line, "%s %d %lld\n", ctv::markers::kReady.data(), getpid(),
-                        static_cast<long long>(Now()));
-  if (write(1, line, static_cast<size_t>(n)) != n) return 1;
+  sigset_t set = BlockStopSignals();
+  PrintReady();  // exits 1 when stdout is gone
   timespec ts{static_cast<time_t>(timeout_s), 0};
   int sig = sigtimedwait(&set, nullptr, &ts);
   return sig > 0 ? 0 : 3;  // 3: nobody told us to stop within the timeout

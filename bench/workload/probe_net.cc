@@ -20,12 +20,7 @@ namespace {
 // SIGTERM/SIGINT/SIGHUP as a descriptor: the servers poll it next to their sockets, so a stop
 // request is seen even while waiting in accept/read. Blocked before the ready marker is printed.
 int StopSignalFd() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGHUP);
-  sigprocmask(SIG_BLOCK, &set, nullptr);
+  sigset_t set = BlockStopSignals();
   return signalfd(-1, &set, SFD_CLOEXEC);
 }
 

@@ -1,5 +1,6 @@
 // What every mode shares: see probe.h.
 #include <sched.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "bench/workload/probe.h"
@@ -76,6 +77,16 @@ void PinCpu(const Options& o) {
                  static_cast<long long>(cpu), std::strerror(errno));
     std::exit(1);
   }
+}
+
+sigset_t BlockStopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  sigprocmask(SIG_BLOCK, &set, nullptr);
+  return set;
 }
 
 void PrintReady() {
