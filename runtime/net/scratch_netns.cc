@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <sstream>
 
 #include <utility>
 
@@ -48,6 +49,27 @@ ino_t NetnsInode(const std::string& path) {
 
 bool OwnerAlive(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
 
+// Deletes every veth inside the named namespace (`ip -n NAME -o link show type veth`).
+Status DeleteVethsInside(const std::string& name, std::vector<std::string>* removed) {
+  auto list = CTV_TRY(RunCommand({"ip", "-n", name, "-o", "link", "show", "type", "veth"}));
+  if (!list.status.Success())
+    return MakeError("list veths in network namespace", name, "ip link: " + list.err);
+  std::istringstream lines(list.out);
+  for (std::string line; std::getline(lines, line);) {
+    // "12: eth0@if13: <...": the name sits between the first ": " and '@' or ':'.
+    size_t a = line.find(": ");
+    if (a == std::string::npos) continue;
+    size_t b = line.find_first_of("@:", a + 2);
+    std::string link = line.substr(a + 2, b == std::string::npos ? std::string::npos : b - a - 2);
+    if (link.empty()) continue;
+    auto del = CTV_TRY(RunCommand({"ip", "-n", name, "link", "delete", link}));
+    if (!del.status.Success())
+      return MakeError("delete veth", name + "/" + link, "ip link delete: " + del.err);
+    removed->push_back("veth " + link + " in network namespace " + name);
+  }
+  return Ok();
+}
+
 }  // namespace
 
 Status CollectDeadScratchNetns(const std::string& tag, std::vector<std::string>* removed) {
@@ -70,6 +92,10 @@ Status CollectDeadScratchNetns(const std::string& tag, std::vector<std::string>*
       }
       ::closedir(d);
     }
+    // Its veths go before its name: deleting one end removes the pair at once, whereas the
+    // host end of a pair left inside would linger until the kernel's asynchronous namespace
+    // cleanup, after this gc has already judged the endpoint on that host end alive.
+    CTV_TRY(DeleteVethsInside(name, removed));
     auto r = CTV_TRY(RunCommand({"ip", "netns", "delete", name}));
     if (!r.status.Success())
       return MakeError("delete network namespace", name, "ip netns delete: " + r.err);
