@@ -16,6 +16,8 @@ const char* ClaimVerdictName(ClaimVerdict v) {
       return "does not hold here";
     case ClaimVerdict::kNotMeasured:
       return "not measured yet";
+    case ClaimVerdict::kCannotMeasureHere:
+      return "cannot be measured here";
   }
   return "?";
 }

@@ -12,8 +12,13 @@
 
 namespace ctv::reports {
 
-enum class ClaimVerdict { kHolds, kNuanced, kDoesNotHold, kNotMeasured };
-// "holds", "holds with nuance", "does not hold here", "not measured yet".
+// kNotMeasured: these results lack the data (the suite did not run, or not for the drivers the
+// claim compares) — another run on this host could judge it. kCannotMeasureHere: this host lacks
+// what the measurement needs (e.g. usable KVM); the explanation names what, so a reader knows that
+// re-running here will not help.
+enum class ClaimVerdict { kHolds, kNuanced, kDoesNotHold, kNotMeasured, kCannotMeasureHere };
+// "holds", "holds with nuance", "does not hold here", "not measured yet",
+// "cannot be measured here".
 const char* ClaimVerdictName(ClaimVerdict v);
 
 struct Claim {

@@ -20,14 +20,20 @@ using results::SuiteResult;
 
 constexpr const char* kSuite = "density";
 
+// Below this many instances the host-wide MemAvailable drop is mostly other activity (page cache,
+// a compiler next door: 300 MiB swings were seen for one instance), so it does not count.
+constexpr int kMinInstancesForDrop = 10;
+
 // Memory one more instance costs, KiB: the larger of the MemAvailable drop and the PSS per
-// instance at the last step (the drop sees kernel objects, PSS is steadier).
+// instance at the last step (the drop sees kernel objects, PSS is steadier); PSS alone when the
+// step had fewer than kMinInstancesForDrop instances.
 double CostKib(const DriverResult& d) {
   const auto& steps = d.details.value("steps", nlohmann::json::array());
   if (steps.empty()) return 0;
   const auto& last = steps.back();
-  return std::max(last.value("memavailable_drop_kib_per_instance", 0.0),
-                  last.value("pss_kib_per_instance", 0.0));
+  double pss = last.value("pss_kib_per_instance", 0.0);
+  if (last.value("n", 0) < kMinInstancesForDrop) return pss;
+  return std::max(last.value("memavailable_drop_kib_per_instance", 0.0), pss);
 }
 
 int Reached(const DriverResult& d) {
@@ -98,7 +104,8 @@ class DensityView : public SuiteView {
     Table t;
     t.caption = "How far each driver's ramp got and why it stopped. \"Fit in the budget\" "
                 "divides the memory budget by the cost per instance at the last step (the larger "
-                "of the MemAvailable drop and the PSS per instance): a projection, not a count.";
+                "of the MemAvailable drop and the PSS per instance; PSS alone below 10 instances, where "
+                "the host-wide drop is mostly noise): a projection, not a count.";
     t.header = {"driver", "accelerator", "instances reached", "stopped by", "ramp time",
                 "cost per instance", "budget", "fit in the budget"};
     for (const auto& d : s->results) {

@@ -151,7 +151,8 @@ Section ClaimsSection(const RunResults& run) {
   Section s{"claims", "Lecture claims vs. measurements", {}};
   s.blocks.push_back(Paragraph{
       "Each measurable claim of the lecture notes, judged from these results only. \"Not "
-      "measured yet\" names the suite that would measure it; a VM figure measured under TCG is "
+      "measured yet\" names the suite that would measure it; \"cannot be measured here\" names "
+      "what this host lacks; a VM figure measured under TCG is "
       "software emulation and says so.",
       ""});
   Table t;

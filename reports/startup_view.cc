@@ -25,6 +25,7 @@ constexpr const char* kPhasePrefix = "startup.phase.";
 struct Ran {
   const DriverResult* d;
   const Metric* total;
+  std::string label;  // short: driver, accelerator, the parameters that differ (ShortLabels)
 };
 
 std::vector<Ran> RanResults(const RunResults& run) {
@@ -34,8 +35,14 @@ std::vector<Ran> RanResults(const RunResults& run) {
   for (const auto& d : s->results) {
     if (d.skipped) continue;
     const Metric* m = FindMetric(d, kTotal);
-    if (m && m->stats.n > 0) out.push_back({&d, m});
+    if (m && m->stats.n > 0) out.push_back({&d, m, ""});
   }
+  // Claims and tables name a result the way its chart does; the full parameters are in the
+  // statistics table.
+  std::vector<const DriverResult*> ds;
+  for (const Ran& r : out) ds.push_back(r.d);
+  std::vector<std::string> labels = ShortLabels(ds);
+  for (size_t i = 0; i < out.size(); ++i) out[i].label = labels[i];
   return out;
 }
 
@@ -191,7 +198,7 @@ double MedianMs(const Ran& r) {
 }
 
 std::string MedianText(const Ran& r) {
-  return fmt::format("{} {} {} (median, n={})", SeriesLabel(*r.d), Num(r.total->stats.median),
+  return fmt::format("{} {} {} (median, n={})", r.label, Num(r.total->stats.median),
                      r.total->unit, r.total->stats.n);
 }
 
@@ -332,7 +339,7 @@ class StartupView : public SuiteView {
           "The fastest VM ({}) reached ready in {} s, far below 30 s: a minimal VM with direct "
           "kernel boot (no BIOS/MBR/bootloader chain, no systemd) does not take minutes; the notes "
           "describe a full distribution boot.{}",
-          SeriesLabel(*fastest->d), Num(s), emu);
+          fastest->label, Num(s), emu);
     }
     return c;
   }
@@ -492,16 +499,22 @@ class StartupView : public SuiteView {
       }
     }
     if (!paired) {
-      bool any = !vms.empty();
-      if (!any) return std::nullopt;
+      const auto& kvm = run.environment.kvm;
+      std::string here = "KVM here: " + (kvm.usable.empty() ? std::string("unknown") : kvm.usable) +
+                         (kvm.why.empty() ? "" : " (" + kvm.why + ")") + ".";
+      if (kvm.usable == "no") {
+        // Re-running on this host cannot pair kvm with tcg: say so instead of "not yet".
+        c.verdict = ClaimVerdict::kCannotMeasureHere;
+        c.measured = vms.empty() ? "-" : "VM results only with accelerator " + vms[0]->d->accelerator;
+        c.explanation = "Needs the same VM measured under kvm and under tcg; " + here;
+        return c;
+      }
+      if (vms.empty()) return std::nullopt;
       c.verdict = ClaimVerdict::kNotMeasured;
       c.measured = "VM results only with accelerator " + vms[0]->d->accelerator;
       c.explanation =
-          "Needs the same VM configuration measured under both kvm and tcg (startup "
-          "suite). KVM here: " +
-          (run.environment.kvm.usable.empty() ? std::string("unknown")
-                                              : run.environment.kvm.usable) +
-          (run.environment.kvm.why.empty() ? "" : " (" + run.environment.kvm.why + ")") + ".";
+          "Needs the same VM configuration measured under both kvm and tcg (startup suite: "
+          "--option qemu.accel=kvm and =tcg). " + here;
       return c;
     }
     c.explanation = c.verdict == ClaimVerdict::kHolds

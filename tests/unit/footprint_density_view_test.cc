@@ -124,6 +124,29 @@ TEST(DensityView, ClaimProjectsTheBudgetAndNamesWhyEachStopped) {
   EXPECT_EQ(tables[0].rows[0][7].text, "16384");
 }
 
+// One container and one VM (a short --budget-time share): a 300 MiB MemAvailable swing from other
+// activity must not make the container look as heavy as the VM; below 10 instances the cost is PSS.
+TEST(DensityView, FewInstancesIgnoreTheHostWideMemAvailableDrop) {
+  results::SuiteResult s;
+  s.name = "density";
+  auto podman = Ramp("podman", "container", 1, 35 * 1024, "time");
+  podman.details["steps"][0]["memavailable_drop_kib_per_instance"] = 294000.0;
+  s.results = {podman, Ramp("vm", "vm", 1, 236 * 1024, "time")};
+  results::RunResults run;
+  run.suites.push_back(s);
+  const auto& r = Row(EvaluateClaims(run), "density.more_instances");
+  EXPECT_EQ(r.check.verdict, ClaimVerdict::kHolds) << r.check.measured;
+  EXPECT_NE(r.check.measured.find("podman: 1 running (time), 35840 KiB each"), std::string::npos)
+      << r.check.measured;
+  // From 10 instances on, the drop counts again (here it is the larger of the two).
+  auto many = Ramp("ctvrt", "container", 16, 64, "max");
+  many.details["steps"].back()["memavailable_drop_kib_per_instance"] = 200.0;
+  s.results = {many, Ramp("vm", "vm", 1, 236 * 1024, "time")};
+  run.suites = {s};
+  EXPECT_NE(Row(EvaluateClaims(run), "density.more_instances").check.measured.find("200 KiB each"),
+            std::string::npos);
+}
+
 TEST(DensityView, WithoutAVmTheClaimSaysWhatIsMissing) {
   results::SuiteResult s;
   s.name = "density";

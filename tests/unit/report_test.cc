@@ -340,6 +340,25 @@ TEST(Claims, TcgFiguresSayTheyAreEmulation) {
   EXPECT_EQ(VerdictOf(rows, "startup.container_ms"), ClaimVerdict::kNotMeasured);
 }
 
+// A host without usable KVM can never pair kvm with tcg: the claim says so and why, instead of
+// "not measured yet" (which invites a re-run that cannot help).
+TEST(Claims, WithoutKvmHardwareAssistCannotBeMeasuredHere) {
+  auto run = Load("startup-tcg.json");
+  run.environment.kvm.usable = "no";
+  run.environment.kvm.why = "/dev/kvm is absent";
+  auto rows = EvaluateClaims(run);
+  EXPECT_EQ(VerdictOf(rows, "virt.hardware_assisted"), ClaimVerdict::kCannotMeasureHere);
+  for (const auto& r : rows)
+    if (r.claim.id == "virt.hardware_assisted") {
+      EXPECT_NE(r.check.explanation.find("/dev/kvm is absent"), std::string::npos)
+          << r.check.explanation;
+      EXPECT_STREQ(ClaimVerdictName(r.check.verdict), "cannot be measured here");
+    }
+  // With KVM usable but only tcg measured, a re-run could judge it: not measured yet.
+  run.environment.kvm.usable = "yes";
+  EXPECT_EQ(VerdictOf(EvaluateClaims(run), "virt.hardware_assisted"), ClaimVerdict::kNotMeasured);
+}
+
 TEST(Claims, NoResultsMeansNothingIsMeasured) {
   results::RunResults empty;
   for (const auto& r : EvaluateClaims(empty)) {
