@@ -39,8 +39,15 @@ struct Limits {
   // Relative CPU weight as docker's --cpu-shares / cgroup v1 cpu.shares (default 1024; 2..262144),
   // converted to cpu.weight on v2 as runc does.
   std::optional<uint64_t> cpu_shares;
+  // A read bandwidth cap on one block device (v1 blkio.throttle.read_bps_device, v2 io.max
+  // rbps): `device` "MAJ:MIN" of a whole disk (the kernel refuses partitions), bytes per second.
+  struct IoRead {
+    std::string device;
+    uint64_t bytes_per_s = 0;
+  };
+  std::optional<IoRead> io_read;
 
-  bool Any() const { return memory_bytes || cpus || pids || cpuset || cpu_shares; }
+  bool Any() const { return memory_bytes || cpus || pids || cpuset || cpu_shares || io_read; }
 };
 
 // A host directory bind-mounted into the instance (a container's `-v HOST:CTR`).

@@ -84,6 +84,8 @@ std::vector<CaseRead> Cases(const SuiteResult& s, const DriverResult& d) {
   double pids = Requested(d, "pids_limit", 32);
   add("pids", fmt::format("{} pids", Num(pids)), Get(d, "cgroup.pids.forked"), pids,
       /*offset=*/1);  // the probe itself is one of the pids
+  double io = Requested(d, "io_read_limit_mib_s", 4);
+  add("io read", fmt::format("{} MiB/s", Num(io)), Get(d, "cgroup.io_read.obtained_mib_s"), io);
   return out;
 }
 
@@ -185,7 +187,8 @@ class CgroupView : public SuiteView {
     all.y_label = "obtained / requested";
     all.caption =
         "memory: peak usage / limit (the probe touched twice the limit); cpu: cores obtained / "
-        "quota; shares: obtained CPU ratio / 2; pids: (children forked + the probe) / limit. A "
+        "quota; shares: obtained CPU ratio / 2; pids: (children forked + the probe) / limit; io: "
+        "O_DIRECT read MiB/s / read limit. A "
         "missing point: the case was skipped for that driver (see the table).";
     charts.push_back(std::move(all));
     return charts;
@@ -198,7 +201,8 @@ class CgroupView : public SuiteView {
     Table t;
     t.caption =
         "Requested vs obtained (median over the repetitions) and the error (obtained - requested) "
-        "/ requested. OOM: memory case's kills / runs and time to kill. The cgroup version is the "
+        "/ requested. OOM: memory case's kills / runs and time to kill (a VM: the guest kernel's "
+        "OOM killer, the probe touching twice the guest's RAM). The cgroup version is the "
         "hierarchy the accounting was read from (v2 enforcement is covered in a guest by "
         "RuntimeCgroupV2InGuest).";
     t.header = {"driver", "cgroup", "OOM killed"};
@@ -210,12 +214,15 @@ class CgroupView : public SuiteView {
     for (const DriverResult* d : ds) {
       std::vector<Cell> row = {SeriesLabel(*d), Version(*d)};
       const Metric* oom = Get(*d, "cgroup.memory.oom_killed");
+      const Metric* guest = Get(*d, "cgroup.memory.guest_oom_killed");
+      if (!oom) oom = guest;
       const Metric* ttk = Get(*d, "cgroup.memory.time_to_kill_ms");
       if (oom) {
         double kills = 0;
         for (double v : oom->samples) kills += v;
-        row.push_back(Cell(fmt::format("{}/{}{}", kills, oom->samples.size(),
-                                       ttk ? fmt::format(", {} ms", Num(ttk->stats.median)) : ""),
+        row.push_back(Cell(fmt::format("{}/{}{}{}", kills, oom->samples.size(),
+                                       ttk ? fmt::format(", {} ms", Num(ttk->stats.median)) : "",
+                                       oom == guest ? " (in the guest)" : ""),
                            kills < oom->samples.size() ? "warn" : ""));
       } else {
         row.push_back(Cell("-", "muted"));
@@ -258,7 +265,8 @@ class CgroupView : public SuiteView {
       const Metric* thr = Get(d, "cgroup.cpu_quota_0.5.nr_throttled");
       const Metric* oom = Get(d, "cgroup.memory.oom_killed");
       const Metric* peak = Get(d, "cgroup.memory.peak_mib");
-      if (!half && !oom) continue;
+      const Metric* guest = Get(d, "cgroup.memory.guest_oom_killed");
+      if (!half && !oom && !guest) continue;
       double limit = Requested(d, "memory_limit_mib", 64);
       std::string fig = Short(d) + ":";
       if (half)
@@ -271,6 +279,12 @@ class CgroupView : public SuiteView {
         fig += fmt::format(", memory {} MiB limit: OOM-killed {}/{}", Num(limit), kills,
                            oom->samples.size());
         if (peak) fig += fmt::format(", peak {} MiB", Num(peak->stats.median));
+      }
+      if (guest) {
+        double kills = 0;
+        for (double v : guest->samples) kills += v;
+        fig += fmt::format(", touching 2x its guest RAM: OOM-killed in the guest {}/{}", kills,
+                           guest->samples.size());
       }
       if (!IsContainerDriver(d)) {
         others += "; " + fig;

@@ -217,6 +217,12 @@ class CtvrtDriver : public Driver {
     if (spec.limits.pids) s.limits.pids = *spec.limits.pids;
     if (spec.limits.cpuset) s.limits.cpuset_cpus = *spec.limits.cpuset;
     if (spec.limits.cpu_shares) s.limits.cpu_shares = *spec.limits.cpu_shares;
+    if (const auto& io = spec.limits.io_read) {
+      cgroup::IoThrottle t;
+      t.device = io->device;
+      t.read_bps = io->bytes_per_s;
+      s.limits.io_throttle.push_back(t);
+    }
     auto opt = [&](const char* k) {
       auto it = spec.options.find(k);
       return it == spec.options.end() ? std::string() : it->second;

@@ -85,11 +85,12 @@ class HostDriver final : public Driver {
     return {true, "", "none"};
   }
   Result<std::unique_ptr<Instance>> Create(const InstanceSpec& spec) override {
-    CTV_CHECK(RefuseVolumes(*this, spec));
     if (spec.limits.Any())
       return MakeError("create host process", spec.name,
                        "the host driver runs a plain process in the harness's own cgroups: it "
-                       "applies no resource limits (memory, cpus, pids, cpuset, cpu shares)");
+                       "applies no resource limits (memory, cpus, pids, cpuset, cpu shares, io)");
+    // Limits first: a case asking for a limit and a volume is refused for the limit.
+    CTV_CHECK(RefuseVolumes(*this, spec));
     return std::unique_ptr<Instance>(new HostInstance(ctx_.probe_path, spec));
   }
 

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 
 #include "runtime/security/security.h"
 
@@ -89,12 +90,24 @@ json Resources(const Limits& l) {
   if (l.cpuset) r["cpu"]["cpus"] = *l.cpuset;
   if (l.cpu_shares) r["cpu"]["shares"] = *l.cpu_shares;
   if (l.pids) r["pids"] = {{"limit", *l.pids}};
+  if (l.io_read) {
+    unsigned maj = 0, min = 0;
+    if (std::sscanf(l.io_read->device.c_str(), "%u:%u", &maj, &min) == 2)
+      r["blockIO"] = {{"throttleReadBpsDevice",
+                       {{{"major", maj}, {"minor", min}, {"rate", l.io_read->bytes_per_s}}}}};
+  }
   return r;
 }
 
 }  // namespace
 
 json RenderOciConfig(const OciConfigSpec& spec) {
+  json mounts = Mounts();
+  for (const VolumeMount& v : spec.volumes)
+    mounts.push_back({{"destination", v.container_path},
+                      {"type", "bind"},
+                      {"source", v.host_path},
+                      {"options", {"rbind", "rw"}}});
   json ns = json::array();
   for (const char* t : {"pid", "mount", "uts", "ipc", "network", "cgroup"}) {
     if (std::string(t) == "network" && !spec.network_namespace) continue;
@@ -123,7 +136,7 @@ json RenderOciConfig(const OciConfigSpec& spec) {
         {"noNewPrivileges", true}}},
       {"root", {{"path", "rootfs"}, {"readonly", false}}},
       {"hostname", spec.hostname},
-      {"mounts", Mounts()},
+      {"mounts", mounts},
       {"linux", lx},
   };
 }

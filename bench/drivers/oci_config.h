@@ -12,8 +12,10 @@
 //   - noNewPrivileges, terminal false (the probe's stdout is the runtime's own, a pipe), cwd "/",
 //     uid/gid 0, no rlimits (the harness's limits are inherited, as ctvrt's containers inherit
 //     them);
-//   - a writable root ("rootfs", the per-instance overlay of bench/drivers/oci_bundle.h);
-//   - Limits as linux.resources (memory.limit, cpu quota/period, pids.limit) in the cgroup
+//   - a writable root ("rootfs", the per-instance overlay of bench/drivers/oci_bundle.h), and the
+//     instance's volumes as read-write bind mounts;
+//   - Limits as linux.resources (memory.limit, cpu quota/period/cpus/shares, pids.limit,
+//     blockIO.throttleReadBpsDevice) in the cgroup
 //     linux.cgroupsPath, "/ctvbench/<id>": under the parent every ctvbench cgroup shares, named
 //     after the container so `ctvbench gc` finds it.
 #pragma once
@@ -36,6 +38,9 @@ struct OciConfigSpec {
   bool network_namespace = true;  // false: the host's network (net=host)
   bool seccomp = true;            // ctvrt's default profile
   Limits limits;
+  // Host directories bound read-write into the container (InstanceSpec::volumes), after the
+  // standard mounts: "bind" mounts with options rbind, rw, as `docker run -v` asks runc for.
+  std::vector<VolumeMount> volumes;
 };
 
 nlohmann::json RenderOciConfig(const OciConfigSpec& spec);

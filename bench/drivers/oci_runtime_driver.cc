@@ -101,17 +101,30 @@ class OciRuntimeInstance final : public Instance {
     bundle_ = CTV_TRY(InstanceBundle::Create(image_, id_, config_));
     CTV_CHECK(fs::MakeDirs(cli_.root, 0700));
     spawned_ = true;  // from here on a container may exist: the destructor deletes it
+    // runsc's sandbox writes a Go panic (its own failure, not the workload's) nowhere but its
+    // debug log: without this file such a failure is a bare "exit 2" (gVisor's pids case).
+    if (cli_.name == "runsc") cli_.run_flags.push_back("--panic-log=" + PanicLog());
     return run_.Start([this](SpawnOptions so) { return cli_.Spawn(std::move(so)); },
                       cli_.Argv({"run", "--bundle", bundle_->Dir(), id_}),
                       bundle_->Dir() + "/stderr", marks_);
   }
 
   Status WaitReady(std::chrono::milliseconds timeout) override {
-    return run_.WaitReady(timeout, marks_);
+    Status s = run_.WaitReady(timeout, marks_);
+    if (!s) {
+      if (auto panic = SandboxPanic()) return std::move(*panic);
+    }
+    return s;
   }
 
+  // A sandbox that panicked did not run the workload to its end: that is the runtime's error,
+  // not an exit status of the workload.
   Result<WorkloadExit> WaitExit(std::chrono::milliseconds timeout) override {
-    return run_.WaitExit(timeout, marks_);
+    auto exit = run_.WaitExit(timeout, marks_);
+    if (!exit || !exit->status.Success()) {
+      if (auto panic = SandboxPanic()) return std::move(*panic);
+    }
+    return exit;
   }
 
   Status Stop(std::chrono::milliseconds timeout) override {
@@ -157,6 +170,20 @@ class OciRuntimeInstance final : public Instance {
   }
 
  private:
+  std::string PanicLog() const { return bundle_ ? bundle_->Dir() + "/panic.log" : ""; }
+
+  // runsc only: the first "panic:" line of the sandbox's panic log (runsc --panic-log), e.g.
+  // "panic: unable to activate mm: creating stub process: resource temporarily unavailable".
+  std::optional<Error> SandboxPanic() const {
+    if (cli_.name != "runsc" || !bundle_) return std::nullopt;
+    auto text = ReadFile(PanicLog());
+    if (!text) return std::nullopt;
+    size_t at = text->find("panic: ");
+    if (at == std::string::npos) return std::nullopt;
+    std::string line = text->substr(at, text->find('\n', at) - at);
+    return run_.WithWords(MakeError("run runsc sandbox", id_, "the sandbox panicked (" + line + ")"));
+  }
+
   OciRuntimeCli cli_;
   ExportedImage image_;
   std::string id_;
@@ -218,7 +245,8 @@ class OciRuntimeDriver final : public Driver {
       if (key == "net") {
         if (value != "none" && value != "host")
           return bad("expected none or host, got \"" + value +
-                     "\" (bridge networks with port mappings are ctvrt's)");
+                     "\" (an OCI runtime makes no network: a bridge and host port mappings "
+                     "(-p) are an engine's, e.g. docker's or podman's, or ctvrt's net=bridge)");
       } else if (key == "seccomp") {
         if (value != "0" && value != "1") return bad("expected 0 or 1, got \"" + value + "\"");
       } else if (key == "platform" && runtime_ == "runsc") {
@@ -294,8 +322,9 @@ class OciRuntimeDriver final : public Driver {
     return Ok();
   }
 
+  bool SupportsVolumes() const override { return true; }
+
   Result<std::unique_ptr<Instance>> Create(const InstanceSpec& spec) override {
-    CTV_CHECK(RefuseVolumes(*this, spec));
     CTV_CHECK(ValidateOptions(spec.options));
     if (!prepared_) CTV_CHECK(Prepare());
     std::map<std::string, std::string> params = EffectiveParameters(spec.options);
@@ -315,6 +344,7 @@ class OciRuntimeDriver final : public Driver {
     config.network_namespace = params["net"] != "host";
     config.seccomp = params["seccomp"] == "1";
     config.limits = spec.limits;
+    config.volumes = spec.volumes;
     std::map<std::string, std::string> facts = {{kFactRuntimeVersion, version_}};
     if (runtime_ == "runsc") facts[kFactPlatform] = params["platform"];
     return std::unique_ptr<Instance>(

@@ -86,12 +86,13 @@ class QemuDriver : public GuestDriver {
   Status Prepare() override { return PrepareGuest(); }
 
   Result<std::unique_ptr<Instance>> Create(const InstanceSpec& spec) override {
-    CTV_CHECK(RefuseVolumes(*this, spec));
     if (spec.limits.Any())
       return MakeError("create qemu guest", spec.name,
                        "the qemu driver runs QEMU as a plain host process in no cgroup of its own: "
                        "it applies no resource limits (the vm driver maps cpus to libvirt "
                        "<cputune>; guest RAM is the `memory` option)");
+    // Limits first: a case asking for a limit and a volume is refused for the limit.
+    CTV_CHECK(RefuseVolumes(*this, spec));
     CTV_CHECK(PrepareGuest());
     GuestLaunch g = CTV_TRY(NewLaunch(CTV_TRY(SpecFor(spec)), spec));
     vm::QemuLaunch l;

@@ -230,12 +230,15 @@ class VmDriver : public GuestDriver {
     // libvirt applies a CPU quota (<cputune>) and a host-side memory cap (<memtune>); a pids
     // limit, a cpuset or CPU shares have no mapping here yet.
     const Limits& lim = spec.limits;
-    if (lim.pids || lim.cpuset || lim.cpu_shares)
+    if (lim.pids || lim.cpuset || lim.cpu_shares || lim.io_read)
       return MakeError("create domain", spec.name,
                        std::string("the vm driver cannot apply a ") +
-                           (lim.pids ? "pids limit (the guest's processes are not host tasks)"
+                           (lim.pids     ? "pids limit (the guest's processes are not host tasks)"
                             : lim.cpuset ? "cpuset (no <vcpupin> mapping yet)"
-                                         : "CPU shares (no <shares> mapping yet)"));
+                            : lim.io_read
+                                ? "read limit on a host device (the guest reads its own disk; "
+                                  "libvirt's <iotune> would be the analogue, not mapped yet)"
+                                : "CPU shares (no <shares> mapping yet)"));
     vm::VmSpec vs = CTV_TRY(SpecFor(spec));
     vs.cpu_quota = spec.limits.cpus;
     vs.memory_limit_bytes = spec.limits.memory_bytes;

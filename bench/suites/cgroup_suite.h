@@ -11,10 +11,15 @@
 //               once: the obtained ratio of their CPU usage (requested 2); the cpuset case is
 //               the same run: sched_getaffinity inside equals "0";
 //   pids        pids limit 32, a fork bomb of up to 256 children: forks obtained (the probe is
-//               one of the 32), and a host fork right after still works.
+//               one of the 32), and a host fork right after still works;
+//   io_read     a read limit of 4 MiB/s on the disk under a fresh host directory mounted as a
+//               volume; the probe reads an 8 MiB file there with O_DIRECT (blkread --path):
+//               MiB/s obtained. Skipped where the directory is on no block device, or the
+//               driver mounts no volumes.
 // A case a driver cannot apply (Create refuses the limit: a plain host process, QEMU without a
-// group) is skipped for that driver with its reason; a VM's memory case is skipped (its memory
-// is its guest's RAM, see the doc). Metrics: cgroup.<case>.<figure>; details: requested values,
+// group) is skipped for that driver with its reason. A VM's memory case is its analogue: no host
+// limit, the probe touches twice the guest's RAM and the guest kernel's OOM killer should end it
+// (cgroup.memory.guest_oom_killed). Metrics: cgroup.<case>.<figure>; details: requested values,
 // error %, cgroup_version (the hierarchy read: "v1" here; v2 enforcement is covered in a guest
 // by tests/integration/runtime_cgroup_v2_test.cc) and the accounting source.
 #pragma once

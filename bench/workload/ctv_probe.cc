@@ -27,8 +27,9 @@ const char* kUsage =
     "                            fork (fork + wait), devwrite (a 64-byte line to stdout: a\n"
     "                            guest's console device); N ops, or as many as fit in M ms\n"
     "                            (default 100) in doubling batches\n"
-    "  memtouch --mib N [--ready 1]\n"
-    "                            allocate and touch N MiB, report time and resident size;\n"
+    "  memtouch --mib N | --ram-times K [--ready 1]\n"
+    "                            allocate and touch N MiB (or K times MemTotal), report time\n"
+    "                            and resident size;\n"
     "                            --ready 1: print the ready marker before the first touch\n"
     "  cpuspin --seconds S | --ms M [--threads T] [--ready 1]\n"
     "                            spin S wall seconds (or M ms) on T threads (default 1),\n"
@@ -62,10 +63,11 @@ const char* kUsage =
     "                            reports ns per round trip (median, p95, min, mean)\n"
     "                            --cpu C: run on CPU C only (client and server on one CPU take\n"
     "                            cross-CPU wake-ups out of the figure)\n"
-    "  blkread --mib N [--timeout S]\n"
+    "  blkread --mib N [--timeout S] [--path FILE]\n"
     "                            wait up to S s (default 10) for the first disk (/sys/block/vd*,\n"
     "                            sd*), read its first N MiB with O_DIRECT in 1 MiB blocks; reports\n"
     "                            the device, its kernel drivers and MiB/s (this machine's clock)\n"
+    "                            --path FILE: read that file instead (O_DIRECT), e.g. on a volume\n"
     "  emit --kib N              write N KiB of text lines to stdout (in a guest: the marker\n"
     "                            channel, UART or virtio console) and drain it; reports KiB/s\n"
     "  procinfo                  what the runtime set up for this process: capability sets\n"
@@ -94,7 +96,7 @@ int main(int argc, char** argv) {
   if (mode == "ready") return Ready(Options("ready", rest, args, {"--timeout"}));
   if (mode == "syscall")
     return Syscall(Options("syscall", rest, args, {"--op", "--iters", "--ms"}));
-  if (mode == "memtouch") return MemTouch(Options("memtouch", rest, args, {"--mib", "--ready"}));
+  if (mode == "memtouch") return MemTouch(Options("memtouch", rest, args, {"--mib", "--ram-times", "--ready"}));
   if (mode == "cpuspin")
     return CpuSpin(Options("cpuspin", rest, args, {"--seconds", "--ms", "--threads", "--ready"}));
   if (mode == "forkbomb") return ForkBomb(Options("forkbomb", rest, args, {"--max"}));
@@ -108,7 +110,7 @@ int main(int argc, char** argv) {
     return TcpRrServer(Options("tcp-rr-server", rest, args, {"--port", "--timeout", "--cpu"}));
   if (mode == "tcp-rr")
     return TcpRr(Options("tcp-rr", rest, args, {"--connect", "--iters", "--timeout", "--cpu"}));
-  if (mode == "blkread") return BlkRead(Options("blkread", rest, args, {"--mib", "--timeout"}));
+  if (mode == "blkread") return BlkRead(Options("blkread", rest, args, {"--mib", "--timeout", "--path"}));
   if (mode == "emit") return Emit(Options("emit", rest, args, {"--kib"}));
   if (mode == "procinfo") return (Options("procinfo", rest, args, {}), ProcInfo());
   std::fprintf(stderr,

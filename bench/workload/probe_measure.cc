@@ -215,15 +215,36 @@ long RssKib() {
   return kib;
 }
 
+// MemTotal of /proc/meminfo in MiB (in a VM: the guest's RAM; in a container: the host's).
+int64_t MemTotalMib() {
+  FILE* f = std::fopen("/proc/meminfo", "re");
+  if (!f) return -1;
+  char line[256];
+  long long kib = -1;
+  while (std::fgets(line, sizeof line, f))
+    if (std::sscanf(line, "MemTotal: %lld kB", &kib) == 1) break;
+  std::fclose(f);
+  return kib < 0 ? -1 : kib >> 10;
+}
+
 }  // namespace
 
 int MemTouch(const Options& o) {
-  int64_t mib = o.Int("--mib", -1, 1, 1 << 20);
+  // --mib N, or --ram-times K: K times the RAM this kernel has (a VM's memory "limit" is its RAM).
+  int64_t mib = o.Get("--ram-times") ? o.Int("--ram-times", -1, 1, 16) * MemTotalMib()
+                                     : o.Int("--mib", -1, 1, 1 << 20);
+  if (mib <= 0) {
+    std::fprintf(stderr, "ctv-probe: memtouch: cannot read MemTotal from /proc/meminfo\n");
+    return 1;
+  }
   size_t bytes = static_cast<size_t>(mib) << 20;
   // --ready 1: the marker just before the first touch (the harness times an OOM kill from it).
   if (o.Int("--ready", 0, 0, 1) == 1) PrintReady();
   int64_t start = Now();
-  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  // MAP_NORESERVE: more than the machine's RAM must not fail at mmap under the default
+  // (heuristic) overcommit; the pages are taken as they are touched, where limits act.
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) {
     std::fprintf(stderr, "ctv-probe: memtouch: mmap %lld MiB: %s\n", static_cast<long long>(mib),
                  std::strerror(errno));

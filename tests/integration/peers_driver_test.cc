@@ -3,6 +3,8 @@
 // runtime is not installed is skipped with the reason its Check() gives.
 #include <dirent.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "bench/drivers/oci_runtime_driver.h"
@@ -10,6 +12,7 @@
 #include "core/fd.h"
 #include "core/fs_tree.h"
 #include "tests/integration/peers_env.h"
+#include "tests/test_util.h"
 
 namespace ctv {
 namespace {
@@ -161,6 +164,40 @@ TEST_P(PeerDriverTest, DriverLeavesNoStateDir) {
   driver_.reset();
   EXPECT_FALSE(fs::Exists(env_.StateDir() + "/peers")) << "the driver left its state dir";
   EXPECT_EQ(testing::PeerLeftovers(env_.StateDir(), "ctv"), std::vector<std::string>{});
+}
+
+// A volume (`-v`): what the workload writes there is on the host after the container is gone;
+// the io read limit on its disk lands in the container's blkio (v1) or io (v2) group.
+TEST_P(PeerDriverTest, VolumeKeepsWhatTheWorkloadWroteAndIoLimitIsSet) {
+  test::TempDir vol;
+  struct stat st{};
+  ASSERT_EQ(::stat(vol.Path().c_str(), &st), 0);
+  std::string dev = std::to_string(major(st.st_dev)) + ":" + std::to_string(minor(st.st_dev));
+  bool is_disk = fs::Exists("/sys/dev/block/" + dev) && !fs::Exists("/sys/dev/block/" + dev +
+                                                                      "/partition");
+  bench::InstanceSpec spec;
+  spec.name = Name("vol");
+  spec.probe_args = {"persist", "--layer", "/ctv-layer", "--volume", "/ctv-vol/data", "--hold",
+                     "1500"};
+  spec.volumes = {{vol.Path(), "/ctv-vol"}};
+  if (is_disk) spec.limits.io_read = bench::Limits::IoRead{dev, 4 << 20};
+  {
+    auto inst = driver_->Create(spec);
+    ASSERT_TRUE(inst.has_value()) << inst.error().ToString();
+    ASSERT_TRUE((*inst)->Start().has_value());
+    auto r = (*inst)->WaitReady(60s);
+    ASSERT_TRUE(r.has_value()) << r.error().ToString();
+    if (is_disk && fs::Exists("/sys/fs/cgroup/blkio"))
+      EXPECT_TRUE(SomeFileHolds("/sys/fs/cgroup/blkio/ctvbench/" + spec.name,
+                                "blkio.throttle.read_bps_device", dev + " " + std::to_string(4 << 20)));
+    auto exit = (*inst)->WaitExit(60s);
+    ASSERT_TRUE(exit.has_value()) << exit.error().ToString();
+    EXPECT_TRUE(exit->status.Success()) << exit->status.ToString() << exit->output;
+  }
+  auto kept = ReadFile(vol / "data");
+  ASSERT_TRUE(kept.has_value()) << "the volume lost the workload's file";
+  EXPECT_FALSE(kept->empty());
+  EXPECT_EQ(testing::PeerLeftovers(env_.StateDir(), spec.name), std::vector<std::string>{});
 }
 
 INSTANTIATE_TEST_SUITE_P(Peers, PeerDriverTest,

@@ -95,6 +95,18 @@ TEST(PeersOciConfig, RuncSpecMountsAndPaths) {
   EXPECT_TRUE(has(c["linux"]["readonlyPaths"], "/proc/sysrq-trigger"));
 }
 
+TEST(PeersOciConfig, VolumesAreReadWriteBindMountsAfterTheStandardOnes) {
+  OciConfigSpec spec = Spec();
+  spec.volumes = {{"/tmp/ctviso-volume-x", "/ctv-isolation-volume"}};
+  json c = RenderOciConfig(spec);
+  ASSERT_EQ(c["mounts"].size(), 8u);
+  const json& v = c["mounts"][7];
+  EXPECT_EQ(v["destination"], "/ctv-isolation-volume");
+  EXPECT_EQ(v["source"], "/tmp/ctviso-volume-x");
+  EXPECT_EQ(v["type"], "bind");
+  EXPECT_EQ(v["options"], json::array({"rbind", "rw"}));
+}
+
 TEST(PeersOciConfig, CtvrtCapabilitiesAndSeccomp) {
   json c = RenderOciConfig(Spec());
   const json& caps = c["process"]["capabilities"]["bounding"];

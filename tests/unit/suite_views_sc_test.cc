@@ -135,7 +135,15 @@ DriverResult CgroupRow(const std::string& driver, const std::string& kind, doubl
   }
   add("cgroup.cpu_shares_1_2.obtained_ratio", "ratio", {1.9, 2.0, 2.1});
   add("cgroup.pids.forked", "count", {31, 31, 31});
-  d.details["requested"] = {{"memory_limit_mib", 64}, {"pids_limit", 32}, {"cpu_shares_ratio", 2}};
+  if (kind == "vm") {
+    add("cgroup.memory.guest_oom_killed", "count", {1, 1, 1});
+  } else {
+    add("cgroup.io_read.obtained_mib_s", "MiB/s", {4.2, 4.4, 4.6});
+  }
+  d.details["requested"] = {{"memory_limit_mib", 64},
+                            {"pids_limit", 32},
+                            {"cpu_shares_ratio", 2},
+                            {"io_read_limit_mib_s", 4}};
   d.details["cgroup_version"] = "v1";
   return d;
 }
@@ -163,16 +171,19 @@ TEST(CgroupView, RequestedVsObtainedCharts) {
   ASSERT_EQ(q.series.size(), 4u);
   EXPECT_DOUBLE_EQ(q.series[1].values[1], 0.49);
   const ChartSpec& all = charts[1];
-  // memory, four quotas, shares, pids
-  ASSERT_EQ(all.x_labels.size(), 7u);
+  // memory, four quotas, shares, pids, io
+  ASSERT_EQ(all.x_labels.size(), 8u);
   EXPECT_NEAR(all.series[1].values[0], 63.9 / 64, 1e-9);  // memory peak / limit
   EXPECT_NEAR(all.series[1].values[6], 1.0, 1e-9);        // (31 forked + the probe) / 32
-  EXPECT_TRUE(std::isnan(all.series[3].values[0]));       // the VM has no memory case
+  EXPECT_NEAR(all.series[1].values[7], 4.4 / 4, 1e-9);    // io read MiB/s / limit
+  EXPECT_TRUE(std::isnan(all.series[3].values[0]));       // the VM has no memory peak
+  EXPECT_TRUE(std::isnan(all.series[3].values[7]));       // nor an io case
   auto tables = view->Tables(CgroupRun(0.49, {1, 1, 1}));
   ASSERT_EQ(tables.size(), 2u);
   ASSERT_EQ(tables[0].rows.size(), 3u);
   EXPECT_EQ(tables[0].rows[0][1].text, "v1");
   EXPECT_EQ(tables[0].rows[0][2].text, "3/3");
+  EXPECT_EQ(tables[0].rows[2][2].text, "3/3 (in the guest)");  // the VM's guest OOM killer
 }
 
 TEST(CgroupView, LimitsEnforcedClaimFollowsTheNumbers) {
@@ -183,6 +194,8 @@ TEST(CgroupView, LimitsEnforcedClaimFollowsTheNumbers) {
       << holds.measured;
   EXPECT_NE(holds.measured.find("OOM-killed 3/3"), std::string::npos) << holds.measured;
   EXPECT_NE(holds.measured.find("vm"), std::string::npos);  // for contrast, not judged
+  EXPECT_NE(holds.measured.find("OOM-killed in the guest 3/3"), std::string::npos)
+      << holds.measured;
 
   // More than the quota: not enforced.
   ClaimCheck over = ClaimOf(*view, CgroupRun(0.58, {1, 1, 1}), "cgroup.limits_enforced");
