@@ -1,6 +1,6 @@
-// The micro suite's view: each launch-path primitive's time per iteration. One box chart of the
-// primitives measured in microseconds (raw per-repetition samples, log scale when they span
-// decades), and a table per row with the median, spread, n and what each namespace flag, the
+// The micro suite's view: each launch-path primitive's time per iteration. Two box charts of the
+// primitives measured in microseconds (the clone per namespace flag; the other primitives; raw
+// per-repetition samples, log scale when they span decades), and a table per row with the median, spread, n and what each namespace flag, the
 // seccomp load and the cgroup join cost above the bare clone (BM_Clone/none: the same clone +
 // _exit + wait they all include). Skipped benchmarks are listed with the binary's reason.
 #include <fmt/format.h>
@@ -43,45 +43,72 @@ std::vector<const DriverResult*> Measured(const SuiteResult& s) {
 
 std::string Short(const std::string& metric) { return metric.substr(std::string("micro.").size()); }
 
+// "micro.BM_Clone/newnet" -> "newnet", "micro.BM_NftTransaction/port_change" -> "nft\nport_change".
+std::string TickLabel(const std::string& metric) {
+  static const std::vector<std::pair<std::string, std::string>> kShort = {
+      {"BM_Clone/", ""},
+      {"BM_OverlayMountUmount", "overlay\nmount+umount"},
+      {"BM_CgroupCreateJoinRemove/", "cgroup\n"},
+      {"BM_SeccompLoadCached", "seccomp\nload"},
+      {"BM_VethCreateDelete", "veth\ncreate+delete"},
+      {"BM_NftTransaction/", "nft\n"},
+  };
+  std::string name = Short(metric);
+  for (const auto& [prefix, replacement] : kShort)
+    if (name.rfind(prefix, 0) == 0) return replacement + name.substr(prefix.size());
+  return name;
+}
+
 class MicroView : public SuiteView {
  public:
   std::string Suite() const override { return kSuite; }
   std::string Title() const override { return "Launch-path primitives (micro-benchmarks)"; }
 
+  // Two charts per row, so the tick labels stay legible: the clone per namespace flag, and the
+  // other primitives.
   std::vector<ChartSpec> Charts(const RunResults& run) const override {
     const SuiteResult* s = FindSuite(run, kSuite);
     if (!s) return {};
     std::vector<ChartSpec> charts;
+    int row = 0;
     for (const DriverResult* d : Measured(*s)) {
-      ChartSpec c;
-      c.id = "micro-primitives";
-      if (charts.size() > 0) c.id += fmt::format("-{}", charts.size());
-      c.kind = ChartKind::kBox;
-      c.unit = "us";
-      c.y_label = "time per iteration (us)";
-      size_t n = 0;
-      std::vector<double> all;
-      for (const Metric& m : d->metrics) {
-        // The launch path's primitives: the harness's own ns-scale benchmarks would flatten them.
-        if (m.unit != "us" && m.unit != "ms") continue;
-        Series ser{Short(m.name), "", {}, {}, {}, {}};
-        for (double v : m.samples) ser.values.push_back(ToUs(v, m.unit));
-        all.insert(all.end(), ser.values.begin(), ser.values.end());
-        n = std::max(n, m.stats.n);
-        c.series.push_back(std::move(ser));
+      for (bool clones : {true, false}) {
+        ChartSpec c;
+        c.id = clones ? "micro-clone" : "micro-primitives";
+        if (row > 0) c.id += fmt::format("-{}", row);
+        c.kind = ChartKind::kBox;
+        c.unit = "us";
+        c.y_label = "time per iteration (us)";
+        size_t n = 0;
+        std::vector<double> all;
+        for (const Metric& m : d->metrics) {
+          // The launch path's primitives: the harness's own ns-scale benchmarks would flatten them.
+          if (m.unit != "us" && m.unit != "ms") continue;
+          const bool clone = m.name.rfind("micro.BM_Clone/", 0) == 0;
+          if (clone != clones) continue;
+          Series ser{TickLabel(m.name), "", {}, {}, {}, {}};
+          for (double v : m.samples) ser.values.push_back(ToUs(v, m.unit));
+          all.insert(all.end(), ser.values.begin(), ser.values.end());
+          n = std::max(n, m.stats.n);
+          c.series.push_back(std::move(ser));
+        }
+        if (c.series.empty()) continue;
+        c.log_y = SpansDecades(all);
+        c.title = fmt::format(
+            "{}: wall-clock time per iteration (us), n<={} repetitions each\n{}, accelerator: {}",
+            clones ? "clone(2) + _exit + wait, one namespace flag each" : "launch-path primitives",
+            n, SeriesLabel(*d), d->accelerator.empty() ? "none" : d->accelerator);
+        c.caption =
+            clones ? "Each box: one sample per repetition (the repetition's mean time per "
+                     "iteration, Google Benchmark real time). A fork-like clone with that one "
+                     "namespace flag, the child exiting at once; 'none' is the bare clone."
+                   : "Each box: one sample per repetition. seccomp and cgroup include a clone "
+                     "(the table gives their cost above the bare clone); veth is create + delete, "
+                     "nft one libnftables transaction (port_change) or a table deleted and "
+                     "re-created (table_add_delete).";
+        charts.push_back(std::move(c));
       }
-      if (c.series.empty()) continue;
-      c.log_y = SpansDecades(all);
-      c.title = fmt::format(
-          "launch-path primitives: wall-clock time per iteration (us), n<={} repetitions each\n"
-          "{}, accelerator: {}",
-          n, SeriesLabel(*d), d->accelerator.empty() ? "none" : d->accelerator);
-      c.caption =
-          "Each box: one sample per repetition (the repetition's mean time per iteration, Google "
-          "Benchmark real time). BM_Clone/<ns> is a fork-like clone with that namespace flag "
-          "alone, the child exiting at once; seccomp and cgroup include such a clone too (the "
-          "table gives their cost above BM_Clone/none).";
-      charts.push_back(std::move(c));
+      ++row;
     }
     return charts;
   }
