@@ -40,6 +40,9 @@ struct LaunchOptions {
   // Called with the name of each phase and when it ended (CLOCK_MONOTONIC ns): "cgroup" (cgroup
   // created), "cloned", "mounts" and "created" (only with exec_fifo) stamped by the child itself
   // (the parent may read its records late), "exec" (the parent saw the exec: sync pipe EOF).
+  // LaunchRecorded with a bridge network adds the attach's steps between "cloned" and "mounts"
+  // (the child waits for the go-ahead meanwhile): "net.state", "net.bridge", "net.sysctl",
+  // "net.veth", "net.netns", "net.addresses", "net.routes", "net.nft" (runtime/net/network.h).
   std::function<void(const char* phase, int64_t t_ns)> on_phase;
   // Called in the parent after clone, while the child still waits for the go-ahead (before it
   // does anything observable), e.g. to attach its network namespace. An error kills the child and

@@ -141,13 +141,14 @@ Result<Container> LaunchRecorded(const RunRequest& req, LaunchOptions options, S
       return MakeError("attach network", req.spec.id,
                        "bridge networking needs a network namespace (`--ns` without net)");
     CTV_CHECK(PrecheckPorts(req));
-    attach = [&req, attached](pid_t pid) -> Status {
+    attach = [&req, attached, on_phase = options.on_phase](pid_t pid) -> Status {
       net::NetnsRef ns = CTV_TRY(net::NetnsRef::FromPid(pid));
       net::NetworkRequest nr;
       nr.container_id = req.spec.id;
       nr.mode = req.net_mode;
       nr.ports = req.ports;
       nr.config = req.net_config;
+      nr.on_step = on_phase;  // the attach's steps are phases of the launch (net.*)
       *attached = CTV_TRY(net::Attach(nr, ns));
       return Ok();
     };

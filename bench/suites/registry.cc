@@ -3,6 +3,7 @@
 #include "bench/suites/devices_suite.h"
 #include "bench/suites/footprint_suite.h"
 #include "bench/suites/isolation_suite.h"
+#include "bench/suites/micro_suite.h"
 #include "bench/suites/network_suite.h"
 #include "bench/suites/startup_suite.h"
 #include "bench/suites/suite.h"
@@ -20,6 +21,7 @@ std::vector<std::unique_ptr<Suite>> MakeAllSuites() {
   suites.push_back(MakeIsolationSuite());
   suites.push_back(MakeSyscallSuite());
   suites.push_back(MakeCgroupSuite());
+  suites.push_back(MakeMicroSuite());
   return suites;
 }
 

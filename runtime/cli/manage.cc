@@ -15,6 +15,7 @@
 #include "runtime/cgroup/manager.h"
 #include "runtime/cli/commands.h"
 #include "runtime/gc.h"
+#include "runtime/net/gc.h"
 #include "runtime/image/images.h"
 #include "runtime/launch.h"
 #include "runtime/lifecycle.h"
@@ -293,10 +294,15 @@ std::vector<Command> RegisterManage(CLI::App& root, Globals& g) {
                  }});
 
   auto* gc =
-      root.add_subcommand("gc", "remove what crashed containers left (processes, cgroups, state)");
+      root.add_subcommand("gc", "remove what crashed containers left (processes, cgroups, state, "
+                              "network endpoints) and idle bridges kept for the next container");
   out.push_back({gc, [&g] {
                    std::vector<std::string> removed;
                    Status s = runtime::CollectGarbage(g.state_root, &removed);
+                   // Then the network state: endpoints of dead containers, idle bridges kept
+                   // for the next container (NetworkConfig::keep_idle) and the nft table.
+                   Status n = net::CollectGarbage(runtime::HostNetworkConfig().state_root, &removed);
+                   if (s && !n) s = n;
                    image::LayerStore store(g.store_root);
                    Status t = store.CollectGarbage(&removed);
                    for (auto& r : removed) std::printf("removed %s\n", r.c_str());

@@ -348,7 +348,9 @@ int RunForeground(runtime::RunRequest& req, bool remove_after, const std::string
   auto es = c->Process().Wait();
   NotePhase("exited");
   // The namespace died with PID 1: free the address and the port mappings.
+  const bool bridged = network.Mode() == net::NetworkMode::kBridge;
   if (Status s = network.Detach(); !s) PrintError(s.error());
+  if (bridged) NotePhase("net.detach");
   ExitStatus status = es ? *es : ExitStatus{true, SIGKILL};
   bool oom = false;
   if (status.signaled && status.code == SIGKILL && c->Cgroup()) {

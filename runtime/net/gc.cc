@@ -36,11 +36,15 @@ Status CollectGarbage(const std::string& state_root, std::vector<std::string>* r
     removed->push_back(fmt::format("network endpoint {} ({} on {})", e.id, e.ip, e.bridge));
     return true;
   });
-  // Our bridges: stray veths on them, then the bridges nobody uses.
+  // Our bridges: stray veths on them, then the bridges nobody uses (idle ones kept by
+  // NetworkConfig::keep_idle included: gc is what removes them).
   std::vector<std::string> bridges = state.bridges;
   for (const auto& e : state.endpoints)
     if (std::find(bridges.begin(), bridges.end(), e.bridge) == bridges.end())
       bridges.push_back(e.bridge);
+  for (const auto& [b, subnet] : state.bridge_subnets)
+    if (std::find(bridges.begin(), bridges.end(), b) == bridges.end()) bridges.push_back(b);
+  std::erase_if(state.bridge_subnets, [&](const auto& kv) { return state.CountOnBridge(kv.first) == 0; });
   for (const auto& b : bridges) {
     const LinkInfo* br = link(b);
     if (!br) {
@@ -65,7 +69,8 @@ Status CollectGarbage(const std::string& state_root, std::vector<std::string>* r
   if (!state.nft_table.empty()) {
     bool had = CTV_TRY(NftTableExists(state.nft_table));
     keep(ApplyRuleset(state.nft_table, state));
-    if (had && state.endpoints.empty()) removed->push_back("nft table ip " + state.nft_table);
+    if (had && state.endpoints.empty() && state.bridge_subnets.empty())
+      removed->push_back("nft table ip " + state.nft_table);
   }
   keep(SaveState(lock, state));
   return first;

@@ -66,42 +66,49 @@ const NftApi& Nft() {
 }  // namespace
 
 std::string RenderRuleset(const std::string& t, const NetState& state) {
-  // "add" then "delete" makes the delete succeed whether or not the table exists; the batch is
-  // one transaction, so readers see the old table or the new one, never a half.
-  std::string s = fmt::format("add table ip {0}\ndelete table ip {0}\n", t);
-  if (state.endpoints.empty()) return s;
-  s += fmt::format("table ip {} {{\n", t);
-  s += "  chain prerouting {\n    type nat hook prerouting priority dstnat; policy accept;\n";
-  for (const auto& e : state.endpoints)
-    for (const auto& p : e.ports)
-      s += fmt::format("    {} {} dport {} dnat to {}:{} comment \"{}\"\n", DaddrMatch(p),
-                       ProtocolName(p.protocol), p.host_port, e.ip, p.container_port, e.id);
-  s += "  }\n";
-  // Connections the host opens itself (curl 127.0.0.1:18080) never pass prerouting: they need
-  // the same DNAT in the output hook.
-  // -100 = dstnat; nft 1.0.6 accepts the keyword only with the prerouting hook.
-  s += "  chain output {\n    type nat hook output priority -100; policy accept;\n";
-  for (const auto& e : state.endpoints)
-    for (const auto& p : e.ports)
-      s += fmt::format("    {} {} dport {} dnat to {}:{} comment \"{}\"\n", DaddrMatch(p),
-                       ProtocolName(p.protocol), p.host_port, e.ip, p.container_port, e.id);
-  s += "  }\n";
-  s += "  chain postrouting {\n    type nat hook postrouting priority srcnat; policy accept;\n";
-  std::vector<std::pair<std::string, std::string>> bridges;  // name, subnet
+  // The bridges served, with their subnets: the kept ones (in name order), then any only an
+  // endpoint names (a state file written before bridge_subnets existed).
+  std::vector<std::pair<std::string, std::string>> bridges(state.bridge_subnets.begin(),
+                                                           state.bridge_subnets.end());
   for (const auto& e : state.endpoints) {
     bool seen = false;
     for (const auto& b : bridges) seen |= b.first == e.bridge;
     if (!seen) bridges.emplace_back(e.bridge, e.subnet);
   }
+  // Nothing served: the table goes. "add" then "delete" makes the delete succeed whether or not
+  // the table exists.
+  if (bridges.empty()) return fmt::format("add table ip {0}\ndelete table ip {0}\n", t);
+  // The table and its base chains are declared (a no-op when they exist), then flushed and
+  // refilled, in one transaction: readers see the old rules or the new ones, never a half. The
+  // chains are never deleted while endpoints exist: deleting a base chain unregisters its
+  // netfilter hook, which waits for an RCU grace period (milliseconds on every launch).
+  std::string s = fmt::format("table ip {} {{\n", t);
+  s += "  chain prerouting {\n    type nat hook prerouting priority dstnat; policy accept;\n  }\n";
+  // Connections the host opens itself (curl 127.0.0.1:18080) never pass prerouting: they need
+  // the same DNAT in the output hook.
+  // -100 = dstnat; nft 1.0.6 accepts the keyword only with the prerouting hook.
+  s += "  chain output {\n    type nat hook output priority -100; policy accept;\n  }\n";
+  s += "  chain postrouting {\n    type nat hook postrouting priority srcnat; policy accept;\n  }\n";
+  s += "}\n";
+  s += fmt::format("flush table ip {}\n", t);
+  for (const char* chain : {"prerouting", "output"})
+    for (const auto& e : state.endpoints)
+      for (const auto& p : e.ports)
+        s += fmt::format("add rule ip {} {} {} {} dport {} dnat to {}:{} comment \"{}\"\n", t, chain,
+                         DaddrMatch(p), ProtocolName(p.protocol), p.host_port, e.ip,
+                         p.container_port, e.id);
   for (const auto& [br, subnet] : bridges) {
     // Outbound: containers leave through the host's address.
-    s += fmt::format("    ip saddr {} oifname != \"{}\" masquerade comment \"{} outbound\"\n",
-                     subnet, br, br);
+    s += fmt::format(
+        "add rule ip {} postrouting ip saddr {} oifname != \"{}\" masquerade comment \"{} "
+        "outbound\"\n",
+        t, subnet, br, br);
     // Hairpin: a container reaching another (or itself) through a mapped host port. Without it
     // the reply would go straight back over the bridge, bypassing the un-DNAT.
     s += fmt::format(
-        "    oifname \"{0}\" ip saddr {1} ct status dnat masquerade comment \"{0} hairpin\"\n", br,
-        subnet);
+        "add rule ip {0} postrouting oifname \"{1}\" ip saddr {2} ct status dnat masquerade "
+        "comment \"{1} hairpin\"\n",
+        t, br, subnet);
   }
   // DNAT of connections to 127.0.0.1: after the output-hook DNAT the packet is re-routed to the
   // bridge with source 127.0.0.1. The kernel drops loopback-sourced packets on a non-loopback
@@ -111,9 +118,9 @@ std::string RenderRuleset(const std::string& t, const NetState& state) {
   for (const auto& e : state.endpoints)
     for (const auto& p : e.ports)
       s += fmt::format(
-          "    ip saddr 127.0.0.0/8 ip daddr {} {} dport {} masquerade comment \"{}\"\n", e.ip,
-          ProtocolName(p.protocol), p.container_port, e.id);
-  s += "  }\n}\n";
+          "add rule ip {} postrouting ip saddr 127.0.0.0/8 ip daddr {} {} dport {} masquerade "
+          "comment \"{}\"\n",
+          t, e.ip, ProtocolName(p.protocol), p.container_port, e.id);
   return s;
 }
 
@@ -145,14 +152,33 @@ Status ApplyRuleset(const std::string& table, const NetState& state) {
   return Ok();
 }
 
+Status ApplyRulesetChange(const std::string& table, const NetState& before,
+                          const NetState& after) {
+  if (!before.nft_table.empty() && RenderRuleset(table, before) == RenderRuleset(table, after))
+    return Ok();
+  return ApplyRuleset(table, after);
+}
+
 Result<bool> NftTableExists(const std::string& table) {
   std::string out = CTV_TRY(RunNft("list tables ip"));
   return out.find("table ip " + table + "\n") != std::string::npos;
 }
 
+namespace {
+
+// Writes "1" unless the value already is: a read of a sysctl is cheap, a write of some (e.g.
+// ip_forward, which walks every device of the namespace) is not.
+Status EnsureSysctlOne(const std::string& path) {
+  auto cur = ReadFile(path);
+  if (cur && (*cur == "1\n" || *cur == "1")) return Ok();
+  return WriteFile(path, "1");
+}
+
+}  // namespace
+
 Status EnableBridgeSysctls(const std::string& bridge) {
-  CTV_CHECK(WriteFile("/proc/sys/net/ipv4/ip_forward", "1"));
-  CTV_CHECK(WriteFile("/proc/sys/net/ipv4/conf/" + bridge + "/route_localnet", "1"));
+  CTV_CHECK(EnsureSysctlOne("/proc/sys/net/ipv4/ip_forward"));
+  CTV_CHECK(EnsureSysctlOne("/proc/sys/net/ipv4/conf/" + bridge + "/route_localnet"));
   return Ok();
 }
 

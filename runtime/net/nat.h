@@ -1,6 +1,7 @@
 // Outbound NAT and port mappings as one nftables table (`table ip ctvbench` by default), rendered
-// from the persisted state and replaced atomically (one libnftables transaction: add, delete,
-// re-create). Rendering the whole table from the state keeps the rules and the state in step: no
+// from the persisted state and refilled atomically (one libnftables transaction: declare the
+// table and its chains, flush their rules, add the rules), or not touched when the rules do not
+// change. Rendering the whole table from the state keeps the rules and the state in step: no
 // rule outlives its endpoint, and garbage collection is "drop stale entries, re-render".
 // Established connections keep their NAT bindings (conntrack), so a re-render does not cut them.
 //
@@ -20,11 +21,18 @@
 
 namespace ctv::net {
 
-// The nft script that replaces `table` with the rules for `state` (or only deletes it when the
-// state has no endpoints).
+// The nft script that sets `table`'s rules to those for `state`: the masquerade of every bridge
+// it serves (state.bridge_subnets and the endpoints' bridges) and each endpoint's port mappings;
+// or only deletes the table when it serves no bridge.
 std::string RenderRuleset(const std::string& table, const NetState& state);
 // Runs RenderRuleset's script through libnftables.
 Status ApplyRuleset(const std::string& table, const NetState& state);
+// The transaction from `before` to `after`: none when both render the same rules and `before`
+// was rendered already (before.nft_table set), e.g. an endpoint without port mappings joining
+// or leaving a bridge that keeps other endpoints; else ApplyRuleset(after). The state is trusted
+// to match the kernel's table (only this state root's writers change it, under its lock; gc
+// re-renders it unconditionally).
+Status ApplyRulesetChange(const std::string& table, const NetState& before, const NetState& after);
 // Whether `table ip <table>` exists.
 Result<bool> NftTableExists(const std::string& table);
 // Runs an nft script (libnftables); returns its output. For tests and diagnostics too.

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "runtime/net/ipv4.h"
 #include "runtime/net/nat.h"
@@ -77,33 +78,43 @@ class NetworkAccess {
 
 namespace {
 
-// Removes endpoint `id` from `state` and undoes its host-side pieces. Every step runs even when
-// an earlier one failed; the first error is returned.
-Status TearDown(const StateLock& lock, NetState& state, const std::string& id, NlSocket& sk) {
+// Removes endpoint `id` from `state` and undoes its host-side pieces; with `keep_idle` a bridge
+// left without endpoints stays set up (NetworkConfig::keep_idle). Every step runs even when an
+// earlier one failed; the first error is returned.
+Status TearDown(const StateLock& lock, NetState& state, const std::string& id, NlSocket& sk,
+                bool keep_idle) {
   Status first = Ok();
   auto keep = [&first](Status s) {
     if (!s && first) first = std::move(s);
   };
   const Endpoint* e = state.Find(id);
   if (!e) return Ok();
+  const NetState before = state;
   std::string bridge = e->bridge, veth = e->veth;
   keep(DeleteLink(sk, veth));  // deleting the host end deletes eth0 in the container too
   std::erase_if(state.endpoints, [&](const Endpoint& x) { return x.id == id; });
-  if (state.CountOnBridge(bridge) == 0) {
+  if (state.CountOnBridge(bridge) == 0 && !keep_idle) {
     bool ours =
         std::find(state.bridges.begin(), state.bridges.end(), bridge) != state.bridges.end();
     if (ours) {
       keep(DeleteLink(sk, bridge));
       std::erase(state.bridges, bridge);
     }
+    state.bridge_subnets.erase(bridge);
   }
   keep(SaveState(lock, state));
-  if (!state.nft_table.empty()) keep(ApplyRuleset(state.nft_table, state));
+  if (!state.nft_table.empty()) keep(ApplyRulesetChange(state.nft_table, before, state));
   return first;
 }
 
+// The subnet against the state's other bridges and, with `check_routes`, the host's routes.
 Status CheckSubnet(NlSocket& sk, const NetworkConfig& c, const Ipv4Subnet& subnet,
-                   const NetState& state) {
+                   const NetState& state, bool check_routes) {
+  if (auto it = state.bridge_subnets.find(c.bridge);
+      it != state.bridge_subnets.end() && it->second != subnet.ToString())
+    return MakeError(
+        "attach network", c.bridge,
+        fmt::format("bridge already serves subnet {}, not {}", it->second, subnet.ToString()));
   for (const auto& e : state.endpoints) {
     if (e.bridge == c.bridge) {
       if (e.subnet != subnet.ToString())
@@ -117,6 +128,7 @@ Status CheckSubnet(NlSocket& sk, const NetworkConfig& c, const Ipv4Subnet& subne
       return MakeError("attach network", subnet.ToString(),
                        fmt::format("overlaps subnet {} of bridge {}", e.subnet, e.bridge));
   }
+  if (!check_routes) return Ok();
   int br = CTV_TRY(LinkIndex(sk, c.bridge));
   for (const RouteDst& r : CTV_TRY(ListRoutes(sk, br))) {
     Ipv4Subnet rs{r.dst & (r.prefix == 32 ? ~0u : ~0u << (32 - r.prefix)), r.prefix};
@@ -141,6 +153,9 @@ Result<ContainerNetwork> AttachBridge(const NetworkRequest& req, const NetnsRef&
                      fmt::format("host port also mapped by -p {}", b.ToString())};
     }
 
+  auto step = [&req](const char* name) {
+    if (req.on_step) req.on_step(name, MonotonicNs());
+  };
   StateLock lock = CTV_TRY(StateLock::Acquire(c.StateDir()));
   NetState state = CTV_TRY(LoadState(lock));
   if (state.Find(req.container_id))
@@ -153,7 +168,11 @@ Result<ContainerNetwork> AttachBridge(const NetworkRequest& req, const NetnsRef&
   // Everything that can refuse the request runs before the first change.
   for (const auto& p : req.ports) CTV_CHECK(CheckPortFree(state, p));
   NlSocket sk = CTV_TRY(NlSocket::Open());
-  CTV_CHECK(CheckSubnet(sk, c, subnet, state));
+  int bridge_index = CTV_TRY(LinkIndex(sk, c.bridge));
+  // The routes are checked when the state starts serving the bridge: later endpoints join a
+  // subnet that was checked then (and the route dump grows with every veth on the host).
+  const bool served = state.bridge_subnets.count(c.bridge) > 0 || state.CountOnBridge(c.bridge) > 0;
+  CTV_CHECK(CheckSubnet(sk, c, subnet, state, !served));
   std::string veth = VethName(req.container_id);
   for (const auto& e : state.endpoints)
     if (e.veth == veth)
@@ -172,31 +191,50 @@ Result<ContainerNetwork> AttachBridge(const NetworkRequest& req, const NetnsRef&
   std::string gateway = FormatIpv4(subnet.Gateway());
 
   // Recorded first: a crash from here on leaves an entry CollectGarbage can undo.
+  const NetState before = state;
   state.endpoints.push_back(e);
   state.nft_table = c.nft_table;
-  bool new_bridge = CTV_TRY(LinkIndex(sk, c.bridge)) == 0;
+  state.bridge_subnets[c.bridge] = e.subnet;
+  bool new_bridge = bridge_index == 0;
   if (new_bridge &&
       std::find(state.bridges.begin(), state.bridges.end(), c.bridge) == state.bridges.end())
     state.bridges.push_back(c.bridge);
   CTV_CHECK(SaveState(lock, state));
+  step("net.state");
 
   auto set_up = [&]() -> Status {
     std::string bridge_cidr = fmt::format("{}/{}", gateway, subnet.prefix);
-    int br = CTV_TRY(EnsureBridge(sk, c.bridge, bridge_cidr));
+    // An existing bridge this state already serves (with endpoints, or kept idle) is set up
+    // (address, up): only its index is needed.
+    int br = bridge_index != 0 && served ? bridge_index
+                                         : CTV_TRY(EnsureBridge(sk, c.bridge, bridge_cidr));
+    step("net.bridge");
     CTV_CHECK(EnableBridgeSysctls(c.bridge));
+    step("net.sysctl");
+    // The peer is created inside the namespace by the same request (IFLA_NET_NS_FD): there is
+    // no separate "move" step.
     CTV_CHECK(CreateVeth(sk, veth, br, netns.Fd()));
+    step("net.veth");
     std::string cidr = fmt::format("{}/{}", e.ip, subnet.prefix);
     CTV_CHECK(InNetns(netns.Fd(), [&]() -> Status {
       NlSocket in = CTV_TRY(NlSocket::Open());  // opened on this thread: inside the namespace
+      step("net.netns");
       CTV_CHECK(LinkUp(in, "lo"));
       CTV_CHECK(AddAddress(in, "eth0", cidr));
       CTV_CHECK(LinkUp(in, "eth0"));
-      return AddDefaultRoute(in, "eth0", gateway);
+      step("net.addresses");
+      CTV_CHECK(AddDefaultRoute(in, "eth0", gateway));
+      step("net.routes");
+      return Ok();
     }));
-    return ApplyRuleset(c.nft_table, state);
+    // Unchanged rules (no port mapped, the bridge already served): no nftables transaction.
+    CTV_CHECK(ApplyRulesetChange(c.nft_table, before, state));
+    step("net.nft");
+    return Ok();
   };
   if (Status s = set_up(); !s) {
-    if (Status t = TearDown(lock, state, e.id, sk); !t)
+    // A bridge this attach set up is not kept: it may be the part that failed.
+    if (Status t = TearDown(lock, state, e.id, sk, c.keep_idle && served); !t)
       Log(LogLevel::kWarn, "undo network of {}: {}", e.id, t.error().ToString());
     return std::move(s).error();
   }
@@ -227,7 +265,7 @@ Status Detach(const NetworkConfig& config, const std::string& container_id) {
   NetState state = CTV_TRY(LoadState(lock));
   if (!state.Find(container_id)) return Ok();
   NlSocket sk = CTV_TRY(NlSocket::Open());
-  return TearDown(lock, state, container_id, sk);
+  return TearDown(lock, state, container_id, sk, config.keep_idle);
 }
 
 Result<std::optional<Endpoint>> LookupEndpoint(const NetworkConfig& config,

@@ -11,9 +11,16 @@
 //  - kBridge: under the state lock: refuse taken host ports (state mappings, host processes) and
 //    a subnet that overlaps a host route BEFORE any change; then record the endpoint, create the
 //    bridge if needed, the veth pair (host `ctv<id>`, container `eth0`), address, default route,
-//    `lo` up, and re-render the nftables table. Any failure undoes every step already done.
+//    `lo` up, and the nftables table's rules (nat.h). Any failure undoes every step already done.
+//    Steps, as reported to NetworkRequest::on_step when each ends: "net.state" (lock, checks,
+//    address picked and recorded), "net.bridge" (created or found), "net.sysctl" (written only
+//    when not set yet), "net.veth" (the pair, its peer created inside the namespace by the same
+//    request: no separate move), "net.netns" (a socket inside the namespace), "net.addresses"
+//    (lo and eth0 up, eth0's address), "net.routes" (default route), "net.nft" (one transaction,
+//    none when the rules do not change: an endpoint without `-p` on a bridge already served).
 //  - Detach removes the veth, the state entry (the address is free for reuse), the endpoint's nft
-//    rules, and the bridge and the table when no endpoint is left. Idempotent.
+//    rules; the bridge and its masquerade rules stay set up when no endpoint is left
+//    (NetworkConfig::keep_idle, the default; gc removes them) or go with it. Idempotent.
 #pragma once
 
 #include <sys/types.h>

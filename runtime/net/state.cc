@@ -65,7 +65,11 @@ json ToJson(const NetState& s) {
                    {"veth", e.veth},
                    {"ports", ports}});
   }
-  return {{"version", 1}, {"endpoints", eps}, {"bridges", s.bridges}, {"nft_table", s.nft_table}};
+  return {{"version", 1},
+          {"endpoints", eps},
+          {"bridges", s.bridges},
+          {"bridge_subnets", s.bridge_subnets},
+          {"nft_table", s.nft_table}};
 }
 
 }  // namespace
@@ -82,6 +86,9 @@ Result<NetState> LoadState(const StateLock& lock) {
     for (const auto& b : j["bridges"])
       if (b.is_string()) s.bridges.push_back(b.get<std::string>());
   s.nft_table = j.value("nft_table", "");
+  if (j.contains("bridge_subnets") && j["bridge_subnets"].is_object())
+    for (const auto& [name, subnet] : j["bridge_subnets"].items())
+      if (subnet.is_string()) s.bridge_subnets[name] = subnet.get<std::string>();
   for (const auto& je : j["endpoints"]) {
     Endpoint e;
     e.id = je.value("id", "");

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,10 @@ struct NetState {
   // rendered from it: recorded so CollectGarbage, which only knows the state root, finds them.
   std::vector<std::string> bridges;
   std::string nft_table;
+  // Every bridge this state serves (created or found) -> its subnet, kept while the bridge is
+  // kept: with NetworkConfig::keep_idle an idle bridge and its NAT rules stay set up for the next
+  // endpoint (nat.h renders its rules from here, with or without endpoints).
+  std::map<std::string, std::string> bridge_subnets;
   const Endpoint* Find(const std::string& id) const;
   // Endpoints on `bridge`.
   int CountOnBridge(const std::string& bridge) const;

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,13 @@ struct NetworkConfig {
   // not made by us.
   std::string subnet = "10.88.0.0/16";
   std::string nft_table = "ctvbench";  // `table ip ctvbench`
+  // When the last endpoint of a bridge leaves, keep the bridge and its NAT rules (the
+  // masquerade of its subnet) set up for the next one, as Docker keeps docker0: creating and
+  // deleting them on every launch costs a bridge, an nftables table with its hooks and a
+  // libnftables start-up (tens of ms; docs/design-notes.md). `ctvbench gc`/`ctvrt gc`
+  // (CollectGarbage) removes idle bridges and the table. false: remove them with the last
+  // endpoint.
+  bool keep_idle = true;
   std::string StateDir() const { return state_root + "/net"; }
 };
 
@@ -57,6 +65,10 @@ struct NetworkRequest {
   NetworkMode mode = NetworkMode::kBridge;
   std::vector<PortMapping> ports;  // only with kBridge
   NetworkConfig config;
+  // Called at the end of each step of a bridge attach with the step's name and its end time
+  // (CLOCK_MONOTONIC ns), in order, so a caller can show where the time goes (`ctvrt run`'s
+  // timing line, the startup suite's phases). Steps: see network.h. May be empty.
+  std::function<void(const char* step, int64_t t_ns)> on_step;
 };
 
 // Validates an id (non-empty, <= 64 chars of [A-Za-z0-9_.-]).

@@ -95,8 +95,8 @@ TEST(RunAll, EverySuiteInOneFileWithinTheBudget) {
   std::vector<std::string> names;
   for (const auto& s : r->suites) names.push_back(s.name);
   EXPECT_EQ(names, (std::vector<std::string>{"startup", "network", "devices", "footprint",
-                                             "density", "isolation", "syscall",
-                                             "cgroup"}));
+                                             "density", "isolation", "syscall", "cgroup",
+                                             "micro"}));
   const auto& startup = r->suites[0].results.at(0);
   ASSERT_FALSE(startup.metrics.empty());
   EXPECT_GE(startup.metrics[0].stats.n, 3u);

@@ -110,15 +110,25 @@ class NetBridgeTest : public ::testing::Test {
     return ScratchNetns::Create(fmt::format("ctvtest-{}-{}", ::getpid(), tag));
   }
 
+  // Every endpoint gone (veths, allocator entries, their rules); the bridge and table may be
+  // kept idle (NetworkConfig::keep_idle) with only the masquerade left, until the gc removes
+  // them: after it nothing of the test's is left.
   void ExpectNothingLeft() {
     auto sk = NlSocket::Open();
     ASSERT_TRUE(sk);
     auto links = ListLinks(*sk);
     ASSERT_TRUE(links);
-    for (const auto& l : *links) {
-      EXPECT_NE(l.name, kBridge) << "bridge left behind";
+    for (const auto& l : *links)
       for (const auto& id : ids_) EXPECT_NE(l.name, VethName(id)) << "veth left behind";
+    if (auto rules = RunNft("list table ip " + kTable)) {
+      EXPECT_EQ(rules->find("dnat to"), std::string::npos) << "a mapping outlived its endpoint";
+      for (const auto& id : ids_)
+        EXPECT_EQ(rules->find("\"" + id + "\""), std::string::npos) << *rules;
     }
+    ASSERT_TRUE(CollectGarbage(config_.state_root, nullptr));
+    links = ListLinks(*sk);
+    ASSERT_TRUE(links);
+    for (const auto& l : *links) EXPECT_NE(l.name, kBridge) << "bridge left behind";
     auto exists = NftTableExists(kTable);
     ASSERT_TRUE(exists) << exists.error().ToString();
     EXPECT_FALSE(*exists) << "nft table ip " << kTable << " left behind";
@@ -325,6 +335,69 @@ TEST_F(NetBridgeTest, CollectGarbageRemovesWhatADeadContainerLeft) {
   EXPECT_NE(all.find("bridge " + kBridge), std::string::npos) << all;
   EXPECT_NE(all.find("nft table ip " + kTable), std::string::npos) << all;
   ExpectNothingLeft();
+}
+
+// keep_idle (the default): the last endpoint's detach keeps the bridge and the masquerade, and
+// the next attach reuses that very bridge (same ifindex); gc removes them once idle.
+TEST_F(NetBridgeTest, IdleBridgeIsKeptForTheNextEndpointAndCollectedByGc) {
+  auto ns = Netns("idle");
+  ASSERT_TRUE(ns) << ns.error().ToString();
+  auto ref = NetnsRef::FromPath(ns->Path());
+  ASSERT_TRUE(ref);
+  auto sk = NlSocket::Open();
+  ASSERT_TRUE(sk);
+  std::vector<std::string> steps;
+  NetworkRequest first = Request(Id("i1"));
+  first.on_step = [&](const char* step, int64_t) { steps.push_back(step); };
+  auto a = Attach(first, *ref);
+  ASSERT_TRUE(a) << a.error().ToString();
+  EXPECT_EQ(steps, (std::vector<std::string>{"net.state", "net.bridge", "net.sysctl", "net.veth",
+                                             "net.netns", "net.addresses", "net.routes",
+                                             "net.nft"}));
+  int bridge = *LinkIndex(*sk, kBridge);
+  ASSERT_NE(bridge, 0);
+  ASSERT_TRUE(a->Detach());
+  EXPECT_EQ(*LinkIndex(*sk, kBridge), bridge) << "the idle bridge was not kept";
+  auto rules = RunNft("list table ip " + kTable);
+  ASSERT_TRUE(rules) << rules.error().ToString();
+  EXPECT_NE(rules->find("masquerade"), std::string::npos) << *rules;
+  auto b = Attach(Request(Id("i2")), *ref);
+  ASSERT_TRUE(b) << b.error().ToString();
+  EXPECT_EQ(*LinkIndex(*sk, kBridge), bridge) << "the next endpoint got a new bridge";
+  // The kept bridge still forwards: the namespace reaches the host through it.
+  auto host_server = StartProbe(nullptr, {"tcp-rr-server", "--port", "17003", "--timeout", "60"});
+  ASSERT_TRUE(host_server) << host_server.error().ToString();
+  auto argv = ns->ExecPrefix();
+  argv.insert(argv.end(), {test::Bin("ctv-probe"), "tcp-rr", "--connect",
+                           b->Gateway() + ":17003", "--iters", "20"});
+  auto rr = test::RunOrDie(argv);
+  EXPECT_TRUE(rr.status.Success()) << rr.err;
+  ASSERT_TRUE(b->Detach());
+  std::vector<std::string> removed;
+  ASSERT_TRUE(CollectGarbage(config_.state_root, &removed));
+  std::string all;
+  for (const auto& r : removed) all += r + "\n";
+  EXPECT_NE(all.find("bridge " + kBridge), std::string::npos) << all;
+  EXPECT_NE(all.find("nft table ip " + kTable), std::string::npos) << all;
+  ExpectNothingLeft();
+}
+
+// keep_idle = false: the bridge and the table go with the last endpoint, no gc needed.
+TEST_F(NetBridgeTest, WithoutKeepIdleTheLastDetachRemovesBridgeAndTable) {
+  config_.keep_idle = false;
+  auto ns = Netns("nokeep");
+  ASSERT_TRUE(ns) << ns.error().ToString();
+  auto ref = NetnsRef::FromPath(ns->Path());
+  ASSERT_TRUE(ref);
+  auto a = Attach(Request(Id("k1"), {"18086:80"}), *ref);
+  ASSERT_TRUE(a) << a.error().ToString();
+  ASSERT_TRUE(a->Detach());
+  auto sk = NlSocket::Open();
+  ASSERT_TRUE(sk);
+  EXPECT_EQ(*LinkIndex(*sk, kBridge), 0) << "bridge left behind";
+  auto exists = NftTableExists(kTable);
+  ASSERT_TRUE(exists) << exists.error().ToString();
+  EXPECT_FALSE(*exists);
 }
 
 TEST_F(NetBridgeTest, SubnetOverlappingAHostRouteIsRefused) {

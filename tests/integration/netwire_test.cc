@@ -97,6 +97,20 @@ std::string Annotation(const std::string& id, const std::string& key) {
   return it == st->annotations.end() ? "" : it->second;
 }
 
+// After the last container left: the bridge and its table stay set up for the next one
+// (NetworkConfig::keep_idle) with no rule naming a container; the gc removes both.
+void ExpectIdleBridgeThenCollected(const std::string& rules_must_lack) {
+  EXPECT_TRUE(LinkExists(kBridge)) << "the idle bridge is kept for the next container";
+  EXPECT_TRUE(TableExists());
+  std::string rules = Sh("nft list table ip " + kTable + " 2>/dev/null");
+  EXPECT_EQ(rules.find(rules_must_lack), std::string::npos) << rules;
+  EXPECT_NE(rules.find("masquerade"), std::string::npos) << rules;
+  std::vector<std::string> removed;
+  EXPECT_TRUE(net::CollectGarbage(Env().state_dir, &removed).has_value());
+  EXPECT_FALSE(TableExists());
+  EXPECT_FALSE(LinkExists(kBridge));
+}
+
 // Starts a detached container named `id` (guarded by the caller).
 ::testing::AssertionResult RunDetached(const std::string& id, std::vector<std::string> extra,
                                        std::vector<std::string> cmd) {
@@ -196,7 +210,8 @@ TEST(Netwire, PublishedPortServesAndConflictFailsCleanly) {
   EXPECT_NE(bad->err.find("-p"), std::string::npos) << bad->err;
   EXPECT_NE(bad->err.find("HOSTPORT:CTPORT"), std::string::npos) << bad->err;
 
-  // rm -f: no veth, no rule naming the port or the address, table and bridge gone.
+  // rm -f: no veth, no rule naming the port or the address; the idle bridge and table stay
+  // until the gc.
   std::string veth = net::VethName(a);
   EXPECT_TRUE(LinkExists(veth));
   auto rm = Ctvrt({"rm", "-f", a});
@@ -204,8 +219,7 @@ TEST(Netwire, PublishedPortServesAndConflictFailsCleanly) {
   EXPECT_FALSE(LinkExists(veth));
   std::string rules = Sh("nft list ruleset 2>/dev/null");
   EXPECT_EQ(rules.find("18080"), std::string::npos) << rules;
-  EXPECT_FALSE(TableExists()) << rules;
-  EXPECT_FALSE(LinkExists(kBridge));
+  ExpectIdleBridgeThenCollected("18080");
   auto ep = net::LookupEndpoint(HostNetworkConfig(), a);
   ASSERT_TRUE(ep.has_value());
   EXPECT_FALSE(ep->has_value());
@@ -239,8 +253,7 @@ TEST(Netwire, TwentyConcurrentContainersGetDistinctAddresses) {
   EXPECT_EQ(addresses.size(), static_cast<size_t>(kN));
   guards.clear();  // rm -f all 20
   for (const std::string& id : ids) EXPECT_FALSE(LinkExists(net::VethName(id))) << id;
-  EXPECT_FALSE(TableExists());
-  EXPECT_FALSE(LinkExists(kBridge));
+  ExpectIdleBridgeThenCollected("dnat to");
 }
 
 // A SIGKILLed foreground `ctvrt run` (no monitor left) + the gc: no veth, no rule, no table, no
