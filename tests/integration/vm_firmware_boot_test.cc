@@ -42,7 +42,7 @@ void ExpectPositivePhasesUpTo(const bench::Instance& inst, const std::string& la
 std::string InstanceFile(const test::VmTestEnv& env, const std::string& file) {
   auto dirs = env.InstanceDirs();
   if (dirs.size() != 1) return "(" + std::to_string(dirs.size()) + " instance dirs)";
-  auto f = ReadFile(dirs[0] + "/" + file);
+  auto f = ReadFile(env.VmRoot() + "/inst/" + dirs[0] + "/" + file);
   return f ? *f : "(no " + file + ")";
 }
 
@@ -85,9 +85,11 @@ TEST(BootDisk, IsAReproducibleMbrDiskWithSyslinuxAndTheGuest) {
   }
   // The FAT holds SYSLINUX, the guest and an instance's configuration.
   ASSERT_TRUE(vm::InstanceBootDisk(*a, tmp.Path() + "/inst.raw", "console=ttyS0 ctv.exec=/x"));
-  auto dir = RunCommand({"mdir", "-b", "-i", tmp.Path() + "/inst.raw@@1048576", "::/"});
+  // -a: ldlinux.sys is hidden and system, as the installer leaves it.
+  auto dir = RunCommand({"mdir", "-a", "-b", "-i", tmp.Path() + "/inst.raw@@1048576", "::/"});
   ASSERT_TRUE(dir);
-  for (const char* f : {"LDLINUX.SYS", "LDLINUX.C32", "VMLINUZ", "INITRD", "SYSLINUX.CFG"})
+  for (const char* f : {"::/ldlinux.sys", "::/ldlinux.c32", "::/vmlinuz", "::/initrd",
+                        "::/syslinux.cfg"})
     EXPECT_NE(dir->out.find(f), std::string::npos) << f << " missing: " << dir->out;
   auto cfg = RunCommand({"mtype", "-i", tmp.Path() + "/inst.raw@@1048576", "::/syslinux.cfg"});
   ASSERT_TRUE(cfg);

@@ -164,6 +164,8 @@ Result<BootDisk> BuildBootDisk(const BootDiskInputs& in) {
   const uint64_t mib = 1 << 20;
   uint64_t payload = CTV_TRY(FileSize(in.bzimage)) + CTV_TRY(FileSize(in.initrd));
   uint64_t part_bytes = (payload + payload / 16 + 2 * mib + mib - 1) / mib * mib;
+  // FAT16 needs at least 4085 clusters: 8 MiB of 2 KiB clusters plus its tables.
+  part_bytes = std::max<uint64_t>(part_bytes, 9 * mib);
   std::string tmp = d.path + ".tmp-" + std::to_string(::getpid());
   Status st = [&]() -> Status {
     {
