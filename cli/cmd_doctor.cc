@@ -56,6 +56,9 @@ int Doctor(const ContextOptions& co, bool as_json) {
   std::vector<std::string> missing;
   for (const char* tool : {"qemu-system-x86_64", "runc", "crun", "gnuplot", "umoci", "skopeo"})
     if (FindInPath(tool).empty()) missing.push_back(tool);
+  // boot=firmware builds its disk with these (vm/guest/boot_disk.h).
+  for (const char* tool : {"mkfs.fat", "mcopy", "syslinux"})
+    if (FindInPath(tool).empty()) missing.push_back(tool);
   std::optional<LibvirtLine> lv = AskLibvirtDaemon(co.libvirt_uri);
 
   if (as_json) {

@@ -139,10 +139,16 @@ std::vector<ChartSpec> PhaseCharts(const std::vector<Ran>& ran) {
                ? "startup-phases"
                : (group == "virtual machines" ? "startup-phases-vm" : "startup-phases-containers");
     c.kind = ChartKind::kStackedBars;
-    for (const Ran* r : members)
-      for (const std::string& phase : StartupPhases(*r->d))
-        if (std::find(c.stack_labels.begin(), c.stack_labels.end(), phase) == c.stack_labels.end())
-          c.stack_labels.push_back(phase);
+    // Each driver's phases in its own order, merged: a phase one boot mode has and another
+    // lacks (bios, bootloader of the firmware chain; firmware of a direct kernel boot) goes
+    // right after its predecessor, so every bar stacks in boot order.
+    for (const Ran* r : members) {
+      auto at = c.stack_labels.begin();
+      for (const std::string& phase : StartupPhases(*r->d)) {
+        auto found = std::find(c.stack_labels.begin(), c.stack_labels.end(), phase);
+        at = found != c.stack_labels.end() ? found + 1 : c.stack_labels.insert(at, phase) + 1;
+      }
+    }
     // "ready" is the last phase of every driver: keep it on top of the stack.
     auto ready = std::find(c.stack_labels.begin(), c.stack_labels.end(), "ready");
     if (ready != c.stack_labels.end()) {
@@ -316,6 +322,30 @@ class StartupView : public SuiteView {
     return c;
   }
 
+  // A VM booted through the whole chain the notes describe: firmware, MBR, bootloader, kernel
+  // (boot=firmware), and with a distribution's init (guest=distro) the most complete.
+  static int ChainRank(const Ran& r) {
+    auto p = [&](const char* k) {
+      auto it = r.d->parameters.find(k);
+      return it == r.d->parameters.end() ? std::string() : it->second;
+    };
+    if (p("boot") != "firmware") return 0;
+    return p("guest") == "distro" ? 2 : 1;
+  }
+
+  // The phase with the largest median among those that make up startup.total, and its share.
+  static std::string DominantPhase(const Ran& r) {
+    std::string best;
+    double best_ms = -1;
+    for (const std::string& phase : StartupPhases(*r.d)) {
+      const Metric* m = FindMetric(*r.d, kPhasePrefix + phase);
+      if (m && m->stats.median > best_ms) best = phase, best_ms = m->stats.median;
+    }
+    if (best.empty() || r.total->stats.median <= 0) return "";
+    return fmt::format("{} ({} {}, {:.0f}% of the median total)", best, Num(best_ms),
+                       r.total->unit, 100 * best_ms / r.total->stats.median);
+  }
+
   template <class Less>
   static ClaimCheck VmMinutes(const std::vector<const Ran*>& vms, Less less) {
     ClaimCheck c{"startup.vm_minutes", ClaimVerdict::kDoesNotHold, "", ""};
@@ -325,6 +355,41 @@ class StartupView : public SuiteView {
       tcg = tcg || r->d->accelerator == "tcg";
     }
     const Ran* fastest = *std::min_element(vms.begin(), vms.end(), less);
+    // The notes' claim is about the full chain: judged on it when it was measured (the most
+    // complete one: distro over firmware), with the direct-boot shortcut for comparison.
+    const Ran* chain = nullptr;
+    for (const Ran* r : vms)
+      if (ChainRank(*r) > 0 && (!chain || ChainRank(*r) > ChainRank(*chain) ||
+                                (ChainRank(*r) == ChainRank(*chain) && less(chain, r))))
+        chain = r;
+    if (chain) {
+      double cs = MedianMs(*chain) / 1000;
+      bool chain_tcg = chain->d->accelerator == "tcg";
+      std::string what = ChainRank(*chain) == 2
+                             ? "The full chain with a distribution's init (firmware, MBR, "
+                               "bootloader, kernel, systemd)"
+                             : "The full firmware chain (SeaBIOS, MBR, SYSLINUX, kernel, init)";
+      std::string dom = DominantPhase(*chain);
+      c.explanation = fmt::format("{} ({}) reached ready in {} s{}.", what, SeriesLabel(*chain->d),
+                                  Num(cs), dom.empty() ? "" : "; its longest phase is " + dom);
+      if (fastest != chain)
+        c.explanation += fmt::format(" The fastest VM here ({}) needs {} s: that is the part a "
+                                     "direct kernel boot skips.",
+                                     SeriesLabel(*fastest->d), Num(MedianMs(*fastest) / 1000));
+      if (cs >= 30) {
+        c.verdict = chain_tcg ? ClaimVerdict::kNuanced : ClaimVerdict::kHolds;
+        if (chain_tcg)
+          c.explanation += " It takes that long under software emulation (TCG): with KVM the "
+                           "same chain is faster.";
+      } else {
+        // Emulation only slows a boot down: under 30 s with TCG is under 30 s with KVM too.
+        c.verdict = cs >= 10 ? ClaimVerdict::kNuanced : ClaimVerdict::kDoesNotHold;
+        c.explanation += cs >= 10 ? " Seconds, the order of the notes' figure but under 30 s."
+                                  : " Well under the notes' 30 s even with the whole chain.";
+        if (chain_tcg) c.explanation += " Under TCG: with KVM shorter still.";
+      }
+      return c;
+    }
     double s = MedianMs(*fastest) / 1000;
     std::string emu =
         tcg ? " Figures marked tcg are software emulation (no KVM): a hardware-assisted "

@@ -104,7 +104,11 @@ Status MarkerSession::Handle(const TimedLine& line) {
       // guest's boottime clock starts about when its kernel does, so arrival - (sent - 0)
       // estimates the kernel's start (end of QEMU setup and firmware) and arrival - (sent -
       // boottime) PID 1's start. Module loading (virtio channel) thus counts as init, not kernel.
-      AddMark("firmware", line.arrived_ns - sent);
+      if (boot_chain_) {
+        for (const Mark& m : CTV_TRY(boot_chain_())) AddMark(m.name, m.t_ns);
+      } else {
+        AddMark("firmware", line.arrived_ns - sent);
+      }
       AddMark("kernel", line.arrived_ns - (sent - boottime));
       break;
     }

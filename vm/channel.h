@@ -9,6 +9,8 @@
 //   CTV-INIT <boottime> [<sent>]  -> "firmware" (estimated kernel start = arrival - guest boottime
 //                                    at sending) and "kernel" (PID 1 started), both estimates
 //                                    from the guest clock, clamped to stay in order
+//                                    (with a boot chain set: its marks, e.g. "bios" and
+//                                    "bootloader", then "kernel"; no "firmware")
 //   CTV-EXEC                      -> "init"   (ctv-init's mounts/modules done, workload exec'd)
 //   CTV-READY                     -> "ready"
 //   CTV-EXIT <code>|signal <n>    -> "done"
@@ -72,6 +74,14 @@ class MarkerSession {
   Status ReadUntil(MarkerChannel& ch, markers::Kind until, int64_t deadline_ns,
                    const std::function<bool()>& alive = {});
 
+  // For guests booted by firmware from a disk: `chain` gives the marks of the steps before the
+  // kernel (times seen on other ports) when CTV-INIT arrives; they replace the "firmware"
+  // estimate (the guest clock starts after the bootloader and the kernel's decompression, so
+  // it cannot tell those apart). An Error from `chain` fails the wait.
+  void SetBootChain(std::function<Result<std::vector<Mark>>()> chain) {
+    boot_chain_ = std::move(chain);
+  }
+
   bool Ready() const { return ready_; }
   const std::optional<ExitStatus>& Exit() const { return exit_; }
   const std::string& Output() const { return output_; }
@@ -83,6 +93,7 @@ class MarkerSession {
   void AddMark(const std::string& name, int64_t t);
 
   std::vector<Mark>* marks_;
+  std::function<Result<std::vector<Mark>>()> boot_chain_;
   std::optional<LineReader> reader_;
   bool ready_ = false;
   std::optional<ExitStatus> exit_;

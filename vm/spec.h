@@ -24,7 +24,12 @@ std::string MachineName(Machine m);
 enum class DeviceModel { kVirtio, kEmulated };
 std::string DeviceModelName(DeviceModel d);
 
-enum class BootMode { kPvh, kBzImage };  // uncompressed vmlinux via PVH, or the bzImage
+// How the kernel gets going: QEMU loads the uncompressed vmlinux (PVH entry) or the bzImage
+// itself (direct kernel boot, no disk), or the firmware boots a disk (kFirmware: SeaBIOS -> MBR
+// -> SYSLINUX -> bzImage, the chain of a classic PC; machine pc or q35 only, see
+// vm/guest/boot_disk.h).
+enum class BootMode { kPvh, kBzImage, kFirmware };
+std::string BootModeName(BootMode b);  // "pvh", "bzimage", "firmware"
 
 struct VmSpec {
   std::string name;  // domain / process name, starts with "ctv"
@@ -47,9 +52,11 @@ struct VmSpec {
 };
 
 // Option keys: machine (pc|q35|microvm), accel (auto|kvm|tcg), devices (virtio|emulated),
-// boot (pvh|bzimage), acpi (on|off, microvm only), vcpus, memory (MiB), cmdline, disk (MiB).
+// boot (pvh|bzimage|firmware), acpi (on|off, microvm only), vcpus, memory (MiB), cmdline, disk (MiB).
 // Unknown keys are errors naming the key; so is a disk microvm cannot attach (devices=emulated:
-// microvm has no IDE/SATA controller).
+// microvm has no IDE/SATA controller), boot=firmware on an explicit machine=microvm (without a
+// machine option it means machine=pc) (no firmware that boots disks:
+// qboot) and boot=firmware with a scratch disk (the boot disk takes the disk's place).
 Result<VmSpec> ParseVmOptions(const std::map<std::string, std::string>& options);
 // The keys ParseVmOptions accepts (for --help and errors).
 const std::vector<std::string>& VmOptionKeys();

@@ -26,11 +26,18 @@ GuestInstance::GuestInstance(GuestLaunch launch, std::string log_tag)
       dir_(std::move(launch.dir)),
       channel_(std::move(launch.channel)),
       disk_(std::move(launch.disk)),
+      console_tap_(std::move(launch.console_tap)),
+      firmware_tap_(std::move(launch.firmware_tap)),
       session_(&marks_),
-      log_tag_(std::move(log_tag)) {}
+      log_tag_(std::move(log_tag)) {
+  if (console_tap_ && firmware_tap_)
+    session_.SetBootChain([this] { return BootChainMarks(*firmware_tap_, *console_tap_); });
+}
 
 GuestInstance::~GuestInstance() {
   channel_ = vm::MarkerChannel();
+  console_tap_.reset();  // joins the reader threads before their log files go with the dir
+  firmware_tap_.reset();
   if (auto s = ctv::fs::RemoveTree(dir_); !s)
     Log(LogLevel::kWarn, "{}: {}", log_tag_, s.error().ToString());
 }
@@ -69,6 +76,25 @@ Status GuestInstance::Explain(Status s) const {
   return e;
 }
 
+Result<std::vector<Mark>> BootChainMarks(const vm::ConsoleTap& firmware,
+                                         const vm::ConsoleTap& console) {
+  auto bios = firmware.FirstLine(vm::kSeabiosHandover);
+  if (!bios)
+    return MakeError("time the firmware boot", firmware.SocketPath(),
+                     std::string("SeaBIOS never printed \"") + vm::kSeabiosHandover +
+                         "\" on its debug port (firmware.log)");
+  if (!console.FirstLine(vm::kBootloaderBanner))
+    return MakeError("time the firmware boot", console.SocketPath(),
+                     std::string("the bootloader's banner \"") + vm::kBootloaderBanner +
+                         "\" never reached the console (console.log)");
+  auto loaded = console.FirstLine(vm::kBootloaderDone);
+  if (!loaded)
+    return MakeError("time the firmware boot", console.SocketPath(),
+                     std::string("the bootloader never printed \"") + vm::kBootloaderDone +
+                         "...ok\" (console.log)");
+  return std::vector<Mark>{{"bios", *bios}, {"bootloader", *loaded}};
+}
+
 Status GuestDriver::ValidateOptions(const std::map<std::string, std::string>& options) const {
   auto vs = vm::ParseVmOptions(options);
   if (!vs) return std::move(vs).error();
@@ -80,7 +106,9 @@ std::vector<OptionDoc> GuestDriver::Options() const {
       {"machine", "microvm|pc|q35", "QEMU machine type (default microvm: no PCI, no firmware)"},
       {"accel", "auto|kvm|tcg", "accelerator; auto = KVM when it can boot the guest, else TCG"},
       {"devices", "emulated|virtio", "marker channel (and disk) device model"},
-      {"boot", "pvh|bzimage", "kernel entry: PVH (vmlinux ELF) or the bzImage"},
+      {"boot", "pvh|bzimage|firmware",
+       "kernel entry: PVH (vmlinux ELF), the bzImage, or firmware: SeaBIOS boots a disk "
+       "(MBR, SYSLINUX, bzImage; machine pc unless q35 is given)"},
       {"acpi", "on|off", "ACPI tables"},
       {"vcpus", "N", "virtual CPUs"},
       {"memory", "MiB", "guest RAM"},
@@ -96,7 +124,7 @@ std::map<std::string, std::string> GuestDriver::EffectiveParameters(
   std::map<std::string, std::string> p = options;
   p["machine"] = vm::MachineName(vs->machine);
   p["devices"] = vm::DeviceModelName(vs->devices);
-  p["boot"] = vs->boot == vm::BootMode::kPvh ? "pvh" : "bzimage";
+  p["boot"] = vm::BootModeName(vs->boot);
   p["vcpus"] = std::to_string(vs->vcpus);
   p["memory"] = std::to_string(vs->memory_mib);
   if (vs->disk_mib > 0) p["disk_model"] = vm::DiskModelName(*vs);
@@ -188,6 +216,25 @@ Result<GuestLaunch> GuestDriver::NewLaunch(vm::VmSpec vs, const InstanceSpec& sp
   g.kernel = g.spec.boot == vm::BootMode::kPvh ? guest->BootKernel() : guest->bzimage;
   g.cmdline = vm::KernelCmdline(g.spec, accel.accel, guest->probe_path, spec.probe_args,
                                 QemuHostTscKhz());
+  if (g.spec.boot == vm::BootMode::kFirmware) {
+    Status fw = [&]() -> Status {
+      if (!boot_disk_)
+        boot_disk_ = CTV_TRY(vm::BuildBootDisk(
+            {guest->bzimage, guest->initrd, vm::VmStateRoot(ctx_.state_dir) + "/cache"}));
+      g.boot_disk = dir + "/boot.raw";
+      CTV_CHECK(vm::InstanceBootDisk(*boot_disk_, g.boot_disk, g.cmdline));
+      g.console_tap = CTV_TRY(vm::ConsoleTap::Listen(dir + "/console.sock", g.console_log));
+      g.firmware_tap = CTV_TRY(vm::ConsoleTap::Listen(dir + "/firmware.sock", dir + "/firmware.log"));
+      return Ok();
+    }();
+    if (!fw) {
+      g.channel = vm::MarkerChannel();
+      g.console_tap.reset();
+      g.firmware_tap.reset();
+      (void)ctv::fs::RemoveTree(dir);
+      return std::move(fw).error();
+    }
+  }
   return g;
 }
 

@@ -11,7 +11,9 @@
 #include "bench/driver.h"
 #include "vm/accel.h"
 #include "vm/channel.h"
+#include "vm/console_tap.h"
 #include "vm/disk.h"
+#include "vm/guest/boot_disk.h"
 #include "vm/guest/builder.h"
 #include "vm/spec.h"
 
@@ -41,6 +43,11 @@ struct GuestLaunch {
   std::string kernel, initrd, cmdline;
   std::string console_log;  // dir/console.log
   vm::ScratchDisk disk;     // dir/disk.raw when the spec has a disk and it is local; else empty
+  // boot=firmware (local QEMU only): the instance's copy of the boot disk (dir/boot.raw, its
+  // bootloader configured with `cmdline`), and the taps QEMU's console (dir/console.sock ->
+  // console.log) and SeaBIOS's debug port (dir/firmware.sock -> firmware.log) connect to.
+  std::string boot_disk;
+  std::unique_ptr<vm::ConsoleTap> console_tap, firmware_tap;
 };
 
 // What the two drivers' instances share once QEMU runs: the marker session (ready, exit, STOP),
@@ -74,6 +81,9 @@ class GuestInstance : public Instance {
   std::string dir_;
   vm::MarkerChannel channel_;
   vm::ScratchDisk disk_;  // in dir_ (removed with it), or a daemon's volume (set by the subclass)
+  // boot=firmware: the console and SeaBIOS's debug port, timestamped; their lines become the
+  // marks "bios" and "bootloader" when CTV-INIT arrives (BootChainMarks).
+  std::unique_ptr<vm::ConsoleTap> console_tap_, firmware_tap_;
   std::vector<Mark> marks_;
   vm::MarkerSession session_;
 
@@ -125,6 +135,13 @@ class GuestDriver : public Driver {
   std::string qemu_;  // the emulator binary ("" when QEMU runs on another host)
   std::optional<vm::Guest> guest_;
   std::optional<vm::Guest> disk_guest_;  // guest_ plus the disk drivers (GuestFor)
+  std::optional<vm::BootDisk> boot_disk_;  // guest_ on a bootable disk (boot=firmware), cached
 };
+
+// The firmware chain's marks from its taps, in order: "bios" (SeaBIOS's jump to the MBR, debug
+// port) and "bootloader" (SYSLINUX's last line, "Loading /initrd...ok", console). An Error naming
+// what was not seen when either is missing (a guest that did not boot through them).
+Result<std::vector<Mark>> BootChainMarks(const vm::ConsoleTap& firmware,
+                                         const vm::ConsoleTap& console);
 
 }  // namespace ctv::bench

@@ -105,6 +105,9 @@ class QemuDriver : public GuestDriver {
     l.pidfile = g.dir + "/qemu.pid";
     l.disk = g.disk.path;
     l.disk_cache = g.disk.cache;
+    l.boot_disk = g.boot_disk;
+    if (g.console_tap) l.console_socket = g.console_tap->SocketPath();
+    if (g.firmware_tap) l.debugcon_socket = g.firmware_tap->SocketPath();
     std::vector<std::string> argv = vm::QemuArgv(g.spec, g.accel.accel, l);
     return std::unique_ptr<Instance>(new QemuInstance(std::move(g), std::move(argv)));
   }

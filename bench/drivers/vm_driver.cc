@@ -247,6 +247,11 @@ class VmDriver : public GuestDriver {
                        "libvirt (9.0) puts virtio devices on PCI and microvm has no PCI bus: use "
                        "devices=emulated, machine=pc or q35, or the qemu driver (virtio-mmio)");
     bool embedded = Embedded();
+    if (vs.boot == vm::BootMode::kFirmware && !embedded)
+      return MakeError("create domain", spec.name,
+                       "boot=firmware needs the embedded driver (--libvirt-uri unset): its boot "
+                       "disk and the console and SeaBIOS debug-port sockets it is timed by are "
+                       "files of this host");
     GuestLaunch g = CTV_TRY(NewLaunch(std::move(vs), spec, /*listen_socket=*/embedded,
                                       /*local_disk=*/embedded));
     vm::DomainLaunch l;
@@ -261,6 +266,9 @@ class VmDriver : public GuestDriver {
       l.channel_socket = g.channel.Path();
       l.disk = g.disk.path;
       l.disk_cache = g.disk.cache;
+      l.boot_disk = g.boot_disk;
+      if (g.console_tap) l.console_socket = g.console_tap->SocketPath();
+      if (g.firmware_tap) l.debugcon_socket = g.firmware_tap->SocketPath();
     } else {
       // Until the instance owns it, the instance dir is ours to remove when a step fails.
       Status st = [&]() -> Status {

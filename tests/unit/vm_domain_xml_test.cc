@@ -50,6 +50,29 @@ TEST_F(DomainXmlOnTestDriver, TcgPcEmulatedIsValidAndComplete) {
   EXPECT_TRUE(Contains(dump, "<target type='isa-serial' port='1'"));
 }
 
+TEST_F(DomainXmlOnTestDriver, FirmwareBootsTheDiskAndPassesTheDebugPortThrough) {
+  VmSpec s = Pc();
+  s.boot = BootMode::kFirmware;
+  DomainLaunch l = Launch();
+  l.boot_disk = "/run/x/boot.raw";
+  l.console_socket = "/run/x/console.sock";
+  l.debugcon_socket = "/run/x/firmware.sock";
+  std::string xml = DomainXml(s, Accel::kTcg, l);
+  EXPECT_FALSE(Contains(xml, "<kernel>"));
+  EXPECT_FALSE(Contains(xml, "<cmdline>"));
+  EXPECT_FALSE(Contains(xml, "console.log"));
+  // The test driver drops the qemu namespace: <qemu:commandline> is checked as text (the real
+  // driver's use of it by the firmware boot test, which needs SeaBIOS's line from it).
+  EXPECT_TRUE(Contains(xml, "<qemu:arg value='socket,id=ctvdbg,path=/run/x/firmware.sock'/>"));
+  EXPECT_TRUE(Contains(xml, "<qemu:arg value='isa-debugcon,iobase=0x402,chardev=ctvdbg'/>"));
+  std::string dump = DefineAndDump(xml);
+  EXPECT_TRUE(Contains(dump, "<boot dev='hd'/>")) << dump;
+  EXPECT_TRUE(Contains(dump, "<source file='/run/x/boot.raw'/>")) << dump;
+  EXPECT_TRUE(Contains(dump, "<target dev='hda' bus='ide'/>")) << dump;
+  EXPECT_TRUE(Contains(dump, "<source mode='connect' path='/run/x/console.sock'/>")) << dump;
+  EXPECT_TRUE(Contains(dump, "<source mode='connect' path='/run/x/chan.sock'/>")) << dump;
+}
+
 TEST_F(DomainXmlOnTestDriver, KvmUsesHostPassthrough) {
   VmSpec s = Pc();
   s.machine = Machine::kQ35;

@@ -172,6 +172,54 @@ TEST(QemuArgv, KvmGetsTheHostCpuAndSizes) {
   EXPECT_TRUE(HasPair(a, "-machine", "acpi=off"));
 }
 
+TEST(VmSpec, FirmwareBootRunsOnAPcAndRefusesMicrovmAndAScratchDisk) {
+  auto fw = ParseVmOptions({{"boot", "firmware"}});
+  ASSERT_TRUE(fw) << fw.error().ToString();
+  EXPECT_EQ(fw->boot, BootMode::kFirmware);
+  EXPECT_EQ(fw->machine, Machine::kPc);  // microvm is only the direct-boot default
+  auto q35 = ParseVmOptions({{"boot", "firmware"}, {"machine", "q35"}});
+  ASSERT_TRUE(q35);
+  EXPECT_EQ(q35->machine, Machine::kQ35);
+  auto micro = ParseVmOptions({{"boot", "firmware"}, {"machine", "microvm"}});
+  ASSERT_FALSE(micro);
+  EXPECT_NE(micro.error().context.find("machine=pc"), std::string::npos)
+      << micro.error().ToString();
+  auto disk = ParseVmOptions({{"boot", "firmware"}, {"disk", "64"}});
+  ASSERT_FALSE(disk);
+  EXPECT_EQ(disk.error().path, "64");
+  EXPECT_EQ(BootModeName(BootMode::kFirmware), "firmware");
+}
+
+TEST(VmSpec, FirmwareCmdlineKeepsTheBootloaderTalkative) {
+  VmSpec s = *ParseVmOptions({{"boot", "firmware"}});
+  std::string c = KernelCmdline(s, Accel::kTcg, "/p", {"ready"}, 0);
+  // SYSLINUX hides its "Loading ..." lines (the hand-over the phases time) when it sees quiet.
+  EXPECT_EQ(c.find("quiet"), std::string::npos) << c;
+  EXPECT_NE(c.find("loglevel=4"), std::string::npos) << c;
+  EXPECT_NE(KernelCmdline(*ParseVmOptions({}), Accel::kTcg, "/p", {}, 0).find(" quiet "),
+            std::string::npos);
+}
+
+TEST(QemuArgv, FirmwareBootsTheDiskWithTimedConsoleAndDebugPort) {
+  VmSpec s = *ParseVmOptions({{"boot", "firmware"}});
+  QemuLaunch l = Launch();
+  l.boot_disk = "/run/x/boot.raw";
+  l.console_socket = "/run/x/console.sock";
+  l.debugcon_socket = "/run/x/firmware.sock";
+  auto a = QemuArgv(s, Accel::kTcg, l);
+  EXPECT_FALSE(Has(a, "-kernel"));
+  EXPECT_FALSE(Has(a, "-initrd"));
+  EXPECT_FALSE(Has(a, "-append"));
+  EXPECT_TRUE(HasPair(a, "-drive", "file=/run/x/boot.raw,if=none,id=boot0,format=raw"));
+  EXPECT_TRUE(HasPair(a, "-device", "ide-hd,bus=ide.0,drive=boot0,bootindex=0"));
+  EXPECT_TRUE(HasPair(a, "-chardev", "socket,id=con,path=/run/x/console.sock"));
+  EXPECT_FALSE(HasPair(a, "-chardev", "file,id=con"));
+  EXPECT_TRUE(HasPair(a, "-chardev", "socket,id=ctvdbg,path=/run/x/firmware.sock"));
+  EXPECT_TRUE(HasPair(a, "-device", "isa-debugcon,iobase=0x402,chardev=ctvdbg"));
+  s.devices = DeviceModel::kVirtio;
+  EXPECT_TRUE(HasPair(QemuArgv(s, Accel::kTcg, l), "-device", "virtio-blk-pci,drive=boot0"));
+}
+
 TEST(Accel, Parse) {
   EXPECT_EQ(*ParseAccel("kvm"), Accel::kKvm);
   EXPECT_EQ(*ParseAccel(""), Accel::kAuto);

@@ -37,9 +37,14 @@ std::string DomainXml(const VmSpec& s, Accel accel, const DomainLaunch& l) {
   }
   x += "  <os>\n";
   x += "    <type arch='x86_64' machine='" + MachineName(s.machine) + "'>hvm</type>\n";
-  x += "    <kernel>" + EscapeMarkup(l.kernel) + "</kernel>\n";
-  x += "    <initrd>" + EscapeMarkup(l.initrd) + "</initrd>\n";
-  x += "    <cmdline>" + EscapeMarkup(l.cmdline) + "</cmdline>\n";
+  const bool firmware = s.boot == BootMode::kFirmware;
+  if (firmware) {
+    x += "    <boot dev='hd'/>\n";  // SeaBIOS (libvirt's default firmware for pc/q35) boots it
+  } else {
+    x += "    <kernel>" + EscapeMarkup(l.kernel) + "</kernel>\n";
+    x += "    <initrd>" + EscapeMarkup(l.initrd) + "</initrd>\n";
+    x += "    <cmdline>" + EscapeMarkup(l.cmdline) + "</cmdline>\n";
+  }
   x += "  </os>\n";
   x += "  <features>\n    <acpi/>\n  </features>\n";
   // No <cpu> under TCG: libvirt picks qemu64, QEMU's own default, the CPU the qemu driver's guest
@@ -61,7 +66,13 @@ std::string DomainXml(const VmSpec& s, Accel accel, const DomainLaunch& l) {
     return "    <console type='" + type + "'>\n" + source +
            "      <target type='virtio' port='0'/>\n" + MarkerAlias(l) + "    </console>\n";
   };
-  if (l.transport == CharTransport::kLocalFiles) {
+  if (l.transport == CharTransport::kLocalFiles && firmware && !l.console_socket.empty()) {
+    x += "    <serial type='unix'>\n      <source mode='connect' path='" +
+         EscapeMarkup(l.console_socket) +
+         "'/>\n      <target type='isa-serial' port='0'/>\n    </serial>\n";
+    x += marker("unix",
+                "      <source mode='connect' path='" + EscapeMarkup(l.channel_socket) + "'/>\n");
+  } else if (l.transport == CharTransport::kLocalFiles) {
     x += "    <serial type='file'>\n      <source path='" + EscapeMarkup(l.console_log) +
          "'/>\n      <target type='isa-serial' port='0'/>\n    </serial>\n";
     x += marker("unix",
@@ -70,6 +81,15 @@ std::string DomainXml(const VmSpec& s, Accel accel, const DomainLaunch& l) {
     x += std::string("    <serial type='pty'>\n      <target type='isa-serial' port='0'/>\n") +
          "      <alias name='" + kConsoleAlias + "'/>\n    </serial>\n";
     x += marker("pty", "");
+  }
+  if (firmware && !l.boot_disk.empty()) {
+    // The boot disk on the bus a scratch disk would use; cache=writeback as in vm/qemu/argv.cc.
+    std::string target = s.devices == DeviceModel::kVirtio ? "dev='vda' bus='virtio'"
+                         : s.machine == Machine::kQ35      ? "dev='sda' bus='sata'"
+                                                           : "dev='hda' bus='ide'";
+    x += "    <disk type='file' device='disk'>\n      <driver name='qemu' type='raw' "
+         "cache='writeback'/>\n      <source file='" +
+         EscapeMarkup(l.boot_disk) + "'/>\n      <target " + target + "/>\n    </disk>\n";
   }
   if (s.disk_mib > 0 && !l.disk.empty()) {
     // libvirt adds the controller: the machine's own PIIX IDE (pc) or ICH9 AHCI (q35).
@@ -101,6 +121,16 @@ std::string DomainXml(const VmSpec& s, Accel accel, const DomainLaunch& l) {
   x += "  <qemu:capabilities>\n";
   x += "    <qemu:del capability='cpu-unavailable-features'/>\n";
   x += "  </qemu:capabilities>\n";
+  if (firmware && !l.debugcon_socket.empty()) {
+    // SeaBIOS's debug port (its POST log, and the line before it jumps to the MBR): no libvirt
+    // element exists for isa-debugcon, so it is passed through to QEMU as the qemu driver does.
+    x += "  <qemu:commandline>\n";
+    for (const std::string& a :
+         {std::string("-chardev"), "socket,id=ctvdbg,path=" + l.debugcon_socket,
+          std::string("-device"), std::string("isa-debugcon,iobase=0x402,chardev=ctvdbg")})
+      x += "    <qemu:arg value='" + EscapeMarkup(a) + "'/>\n";
+    x += "  </qemu:commandline>\n";
+  }
   x += "</domain>\n";
   return x;
 }

@@ -43,6 +43,12 @@ struct DomainLaunch {
   // as QEMU's host sees it; opened raw with this cache mode (vm/disk.h says why "none").
   std::string disk;
   std::string disk_cache = "none";
+  // boot=firmware (kLocalFiles only): the boot disk instead of kernel/initrd/cmdline, the console
+  // on a unix socket instead of console_log, and SeaBIOS's debug port (isa-debugcon, which libvirt
+  // has no element for: <qemu:commandline>) on another; QEMU connects to both.
+  std::string boot_disk;
+  std::string console_socket;
+  std::string debugcon_socket;
 };
 
 // libvirt's QEMU namespace (<qemu:capabilities>, <qemu:commandline>).

@@ -32,9 +32,18 @@ std::vector<std::string> QemuArgv(const VmSpec& s, Accel accel, const QemuLaunch
       std::to_string(s.memory_mib), "-smp", std::to_string(s.vcpus), "-nodefaults",
       "-no-user-config", "-display", "none",
       // A guest that resets (panic=-1, triple fault) ends QEMU.
-      "-no-reboot", "-pidfile", l.pidfile, "-kernel", l.kernel, "-initrd", l.initrd, "-append",
-      l.cmdline, "-chardev", "file,id=con,path=" + l.console_log, "-chardev",
-      "socket,id=ctvm,path=" + l.channel_socket};
+      "-no-reboot", "-pidfile", l.pidfile};
+  const bool firmware = s.boot == BootMode::kFirmware;
+  if (!firmware)
+    a.insert(a.end(), {"-kernel", l.kernel, "-initrd", l.initrd, "-append", l.cmdline});
+  if (firmware && !l.console_socket.empty())
+    a.insert(a.end(), {"-chardev", "socket,id=con,path=" + l.console_socket});
+  else
+    a.insert(a.end(), {"-chardev", "file,id=con,path=" + l.console_log});
+  a.insert(a.end(), {"-chardev", "socket,id=ctvm,path=" + l.channel_socket});
+  if (firmware && !l.debugcon_socket.empty())
+    a.insert(a.end(), {"-chardev", "socket,id=ctvdbg,path=" + l.debugcon_socket, "-device",
+                       "isa-debugcon,iobase=0x402,chardev=ctvdbg"});
   if (kvm) a.insert(a.end(), {"-cpu", "host"});
   // ttyS0: the console. On microvm the machine's own isa-serial takes serial_hd(0).
   if (s.machine == Machine::kMicrovm)
@@ -47,6 +56,15 @@ std::vector<std::string> QemuArgv(const VmSpec& s, Accel accel, const QemuLaunch
     const char* bus = s.machine == Machine::kMicrovm ? "virtio-serial-device" : "virtio-serial-pci";
     a.insert(a.end(), {"-device", std::string(bus) + ",id=vser0,max_ports=1", "-device",
                        "virtconsole,chardev=ctvm,bus=vser0.0,nr=0"});
+  }
+  if (firmware && !l.boot_disk.empty()) {
+    // The disk the firmware boots: on the bus a scratch disk would use (IDE on pc, AHCI on q35,
+    // virtio-blk), its only boot device. cache=writeback: it is read once, at boot, through
+    // SeaBIOS's and SYSLINUX's int 13h; the host's page cache is part of a warm boot.
+    a.insert(a.end(), {"-drive", "file=" + OptionValue(l.boot_disk) +
+                                     ",if=none,id=boot0,format=raw,cache=writeback"});
+    std::string dev = s.devices == DeviceModel::kVirtio ? "virtio-blk-pci" : "ide-hd,bus=ide.0";
+    a.insert(a.end(), {"-device", dev + ",drive=boot0,bootindex=0"});
   }
   if (s.disk_mib > 0 && !l.disk.empty()) {
     a.insert(a.end(), {"-drive", "file=" + OptionValue(l.disk) +

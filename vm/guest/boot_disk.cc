@@ -1,0 +1,208 @@
+#include "vm/guest/boot_disk.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "core/digest.h"
+#include "core/fd.h"
+#include "core/fs_tree.h"
+#include "core/log.h"
+#include "core/process.h"
+
+namespace ctv::vm {
+namespace {
+
+// Bump when the layout below changes in a way the input digests do not show.
+constexpr const char* kLayoutVersion = "ctv-bootdisk-1";
+constexpr uint64_t kSector = 512;
+constexpr uint64_t kPartStartLba = 2048;  // 1 MiB: the usual alignment, room for nothing else
+constexpr uint64_t kPartOffset = kPartStartLba * kSector;
+constexpr uint32_t kDiskId = 0x63747662;  // "ctvb": fixed, so the MBR is reproducible
+// 1980-01-01, FAT's epoch: mtools stamps files with it instead of the build time.
+constexpr const char* kSourceDateEpoch = "SOURCE_DATE_EPOCH=315532800";
+
+std::string Hex(const std::string& oci_digest, size_t n) {
+  return oci_digest.substr(oci_digest.find(':') + 1, n);
+}
+
+Result<uint64_t> FileSize(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return ErrnoError("stat", path);
+  return static_cast<uint64_t>(st.st_size);
+}
+
+Result<std::string> Tool(const std::string& name, const std::string& package) {
+  std::string p = FindInPath(name);
+  if (p.empty())
+    return MakeError("find", name, "install the Debian package " + package + " (scripts/setup)");
+  return p;
+}
+
+// Runs a disk tool with a fixed date and time zone (reproducible FAT entries); its stderr in the
+// error when it fails.
+Status RunTool(std::vector<std::string> argv) {
+  argv.insert(argv.begin(), {"env", kSourceDateEpoch, "TZ=UTC", "MTOOLSRC=/dev/null"});
+  CommandOutput out = CTV_TRY(RunCommand(argv, std::chrono::seconds(60)));
+  if (!out.status.Success()) {
+    std::string cmd;
+    for (size_t i = 4; i < argv.size(); ++i) cmd += (i > 4 ? " " : "") + argv[i];
+    return MakeError("run", cmd, out.status.ToString() + ": " + out.err.substr(0, 400));
+  }
+  return Ok();
+}
+
+void PutLe32(unsigned char* p, uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<unsigned char>(v >> (8 * i));
+}
+
+// Sector 0: boot code from mbr.bin, disk id, one active FAT16 (LBA) partition, signature.
+Status WriteMbr(const std::string& disk, const std::string& mbr_bin, uint64_t part_sectors) {
+  std::string code = CTV_TRY(ReadFile(mbr_bin));
+  if (code.size() < 440 || code.size() > 512)
+    return MakeError("read MBR boot code", mbr_bin,
+                     "expected syslinux's mbr.bin (440 bytes of boot code)");
+  unsigned char mbr[kSector] = {};
+  std::memcpy(mbr, code.data(), 440);
+  PutLe32(mbr + 440, kDiskId);
+  unsigned char* e = mbr + 446;  // first partition entry
+  e[0] = 0x80;                   // active: mbr.bin boots it
+  // CHS fields at their "use LBA" maximum: SeaBIOS offers EDD, which mbr.bin uses.
+  e[1] = 0xFE, e[2] = 0xFF, e[3] = 0xFF;
+  e[4] = 0x0E;  // FAT16, LBA
+  e[5] = 0xFE, e[6] = 0xFF, e[7] = 0xFF;
+  PutLe32(e + 8, static_cast<uint32_t>(kPartStartLba));
+  PutLe32(e + 12, static_cast<uint32_t>(part_sectors));
+  mbr[510] = 0x55, mbr[511] = 0xAA;
+  Fd fd = CTV_TRY(OpenFile(disk, O_WRONLY | O_CLOEXEC));
+  if (::pwrite(fd.Get(), mbr, sizeof mbr, 0) != static_cast<ssize_t>(sizeof mbr))
+    return ErrnoError("write MBR to", disk);
+  return Ok();
+}
+
+// Keeps the `keep` newest bootdisk-*.raw (each kernel or initramfs change makes a new one).
+void PruneDisks(const std::string& cache_dir, size_t keep) {
+  auto names = ctv::fs::ListDir(cache_dir);
+  if (!names) return;
+  std::vector<std::pair<int64_t, std::string>> found;
+  for (const std::string& n : *names) {
+    if (n.rfind("bootdisk-", 0) != 0 || n.size() < 4 || n.substr(n.size() - 4) != ".raw") continue;
+    struct stat st;
+    if (::stat((cache_dir + "/" + n).c_str(), &st) == 0)
+      found.push_back(
+          {static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec, n});
+  }
+  std::sort(found.rbegin(), found.rend());
+  for (size_t i = keep; i < found.size(); ++i)
+    ::unlink((cache_dir + "/" + found[i].second).c_str());
+}
+
+Status CopyFileContents(const std::string& from, const std::string& to) {
+  Fd in = CTV_TRY(OpenFile(from, O_RDONLY | O_CLOEXEC));
+  Fd out = CTV_TRY(OpenFile(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  for (;;) {
+    ssize_t n = ::copy_file_range(in.Get(), nullptr, out.Get(), nullptr, 1 << 24, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoError("copy " + from + " to", to);
+    if (n == 0) return Ok();
+  }
+}
+
+std::string MtoolsImage(const std::string& disk) {
+  return disk + "@@" + std::to_string(kPartOffset);
+}
+
+// Writes the configuration for `cmdline` as /syslinux.cfg of the disk's FAT partition.
+Status WriteConfig(const std::string& disk, const std::string& cmdline) {
+  std::string cfg = disk + ".cfg";
+  CTV_CHECK(WriteFile(cfg, SyslinuxConfig(cmdline), 0600));
+  Status st = RunTool({"mcopy", "-o", "-i", MtoolsImage(disk), cfg, "::/syslinux.cfg"});
+  ::unlink(cfg.c_str());
+  return st;
+}
+
+}  // namespace
+
+std::string SyslinuxConfig(const std::string& kernel_cmdline) {
+  // SERIAL first: everything SYSLINUX prints after it also goes to COM1 (the guest console).
+  return "SERIAL 0 115200\n"
+         "PROMPT 0\n"
+         "TIMEOUT 0\n"
+         "DEFAULT ctv\n"
+         "LABEL ctv\n"
+         "  KERNEL /vmlinuz\n"
+         "  INITRD /initrd\n"
+         "  APPEND " +
+         kernel_cmdline + "\n";
+}
+
+Result<BootDisk> BuildBootDisk(const BootDiskInputs& in) {
+  std::string mkfs = CTV_TRY(Tool("mkfs.fat", "dosfstools"));
+  CTV_TRY(Tool("mcopy", "mtools"));
+  std::string syslinux = CTV_TRY(Tool("syslinux", "syslinux"));
+  if (::access(in.mbr_bin.c_str(), R_OK) != 0)
+    return ErrnoError("find MBR boot code", in.mbr_bin, "install the Debian package syslinux-common");
+
+  Sha256 key;
+  key.Update(kLayoutVersion);
+  for (const std::string& f : {in.bzimage, in.initrd, in.mbr_bin, syslinux})
+    key.Update("\n" + CTV_TRY(Sha256OciOfFile(f)));
+  BootDisk d;
+  d.key = Hex(key.FinishOci(), 24);
+  d.path = in.cache_dir + "/bootdisk-" + d.key + ".raw";
+  if (::access(d.path.c_str(), R_OK) == 0) {
+    d.cached = true;
+    return d;
+  }
+  CTV_CHECK(ctv::fs::MakeDirs(in.cache_dir));
+
+  // The partition: kernel + initramfs + SYSLINUX (~120 KiB) + FAT overhead, rounded to MiB.
+  const uint64_t mib = 1 << 20;
+  uint64_t payload = CTV_TRY(FileSize(in.bzimage)) + CTV_TRY(FileSize(in.initrd));
+  uint64_t part_bytes = (payload + payload / 16 + 2 * mib + mib - 1) / mib * mib;
+  // FAT16 needs at least 4085 clusters: 8 MiB of 2 KiB clusters plus its tables.
+  part_bytes = std::max<uint64_t>(part_bytes, 9 * mib);
+  std::string tmp = d.path + ".tmp-" + std::to_string(::getpid());
+  Status st = [&]() -> Status {
+    {
+      Fd fd = CTV_TRY(OpenFile(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+      if (::ftruncate(fd.Get(), static_cast<off_t>(kPartOffset + part_bytes)) != 0)
+        return ErrnoError("size boot disk", tmp);
+    }
+    CTV_CHECK(WriteMbr(tmp, in.mbr_bin, part_bytes / kSector));
+    // FAT16, 2 KiB clusters; fixed volume id and --invariant: the same bytes every build.
+    CTV_CHECK(RunTool({mkfs, "--offset", std::to_string(kPartStartLba), "-F", "16", "-s", "4",
+                       "-n", "CTVBOOT", "-i", "63747662", "--invariant", tmp,
+                       std::to_string(part_bytes / 1024)}));
+    CTV_CHECK(RunTool({"mcopy", "-i", MtoolsImage(tmp), in.bzimage, "::/vmlinuz"}));
+    CTV_CHECK(RunTool({"mcopy", "-i", MtoolsImage(tmp), in.initrd, "::/initrd"}));
+    CTV_CHECK(WriteConfig(tmp, "console=ttyS0"));
+    // ldlinux.sys and ldlinux.c32 into the FAT, and the partition's boot record pointing at them.
+    CTV_CHECK(RunTool({syslinux, "--offset", std::to_string(kPartOffset), "--install", tmp}));
+    if (::rename(tmp.c_str(), d.path.c_str()) != 0)
+      return ErrnoError("rename " + tmp + " to", d.path);
+    return Ok();
+  }();
+  if (!st) {
+    ::unlink(tmp.c_str());
+    return std::move(st).error();
+  }
+  PruneDisks(in.cache_dir, 3);
+  Log(LogLevel::kInfo, "guest: built boot disk {} ({} MiB)", d.path,
+      (kPartOffset + part_bytes) / mib);
+  return d;
+}
+
+Status InstanceBootDisk(const BootDisk& base, const std::string& dest,
+                        const std::string& kernel_cmdline) {
+  Status st = CopyFileContents(base.path, dest);
+  if (st) st = WriteConfig(dest, kernel_cmdline);
+  if (!st) ::unlink(dest.c_str());
+  return st;
+}
+
+}  // namespace ctv::vm
