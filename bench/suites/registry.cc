@@ -4,6 +4,7 @@
 #include "bench/suites/footprint_suite.h"
 #include "bench/suites/isolation_suite.h"
 #include "bench/suites/network_suite.h"
+#include "bench/suites/security_suite.h"
 #include "bench/suites/startup_suite.h"
 #include "bench/suites/suite.h"
 #include "bench/suites/syscall_suite.h"
@@ -20,6 +21,7 @@ std::vector<std::unique_ptr<Suite>> MakeAllSuites() {
   suites.push_back(MakeIsolationSuite());
   suites.push_back(MakeSyscallSuite());
   suites.push_back(MakeCgroupSuite());
+  suites.push_back(MakeSecuritySuite());
   return suites;
 }
 
