@@ -23,6 +23,7 @@ const std::vector<const SuiteView*>& SuiteViews() {
       MakeIsolationView().release(),
       MakeSyscallView().release(),
       MakeCgroupView().release(),
+      MakeSecurityView().release(),
       MakeMicroView().release(),
   };
   return *views;

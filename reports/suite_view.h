@@ -47,6 +47,7 @@ std::unique_ptr<SuiteView> MakeNetworkView();
 std::unique_ptr<SuiteView> MakeIsolationView();
 std::unique_ptr<SuiteView> MakeSyscallView();
 std::unique_ptr<SuiteView> MakeCgroupView();
+std::unique_ptr<SuiteView> MakeSecurityView();
 std::unique_ptr<SuiteView> MakeMicroView();
 
 // Helpers for views.

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -164,7 +165,20 @@ void ResetSignals() {
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
 }
 
+// Nothing but stdio crosses into the workload: every other descriptor the caller left open
+// without O_CLOEXEC (a harness's pipe, a shell's fd 10) would be a way back to the host (the
+// CVE-2024-21626 class; found by the security suite's leaked_fd_or_cwd attempt). Marked
+// close-on-exec rather than closed, so the sync pipe still reports a failed exec.
+void CloseInheritedOnExec() {
+  if (::syscall(SYS_close_range, 3u, ~0u, 4u /* CLOSE_RANGE_CLOEXEC */) == 0) return;
+  // Before Linux 5.11, or a seccomp profile without close_range: one fcntl per possible fd.
+  struct rlimit rl;
+  int max = ::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536 ? int(rl.rlim_cur) : 65536;
+  for (int fd = 3; fd < max; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
 [[noreturn]] void Exec(const ChildPlan& p) {
+  CloseInheritedOnExec();
   int err = ENOENT;
   for (const std::string& c : *p.exec_candidates) {
     ::execve(c.c_str(), p.argv, p.envp);

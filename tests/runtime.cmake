@@ -1,12 +1,14 @@
 # Runtime (issue 3) tests. Unit tests run without root on fixtures; integration tests need root.
-add_library(ctv_runtime_testsupport STATIC support/runtime_image.cc support/runtime_env.cc)
-target_link_libraries(ctv_runtime_testsupport PUBLIC ctv_runtime ctv_image ctv_test_main)
+add_library(ctv_runtime_testsupport STATIC support/runtime_image.cc support/runtime_env.cc
+  support/crafted_tar.cc)
+target_link_libraries(ctv_runtime_testsupport PUBLIC ctv_runtime ctv_image ctv_test_main
+  PRIVATE PkgConfig::LIBARCHIVE)
 
 add_executable(ctv-test-mkimage support/mkimage_main.cc)
 target_link_libraries(ctv-test-mkimage PRIVATE ctv_runtime_testsupport)
 
 ctv_add_test(runtime_unit_tests unit
-  SOURCES unit/runtime_store_test.cc unit/runtime_cgroup_test.cc unit/runtime_spec_test.cc
+  SOURCES unit/runtime_store_test.cc unit/image_crafted_test.cc unit/runtime_cgroup_test.cc unit/runtime_spec_test.cc
           unit/runtime_oci_test.cc unit/runtime_user_test.cc unit/runtime_console_test.cc
           unit/runtime_cgroup_resources_test.cc
   LIBS ctv_runtime_testsupport PkgConfig::LIBARCHIVE)

@@ -5,6 +5,7 @@
 #include "bench/suites/isolation_suite.h"
 #include "bench/suites/micro_suite.h"
 #include "bench/suites/network_suite.h"
+#include "bench/suites/security_suite.h"
 #include "bench/suites/startup_suite.h"
 #include "bench/suites/suite.h"
 #include "bench/suites/syscall_suite.h"
@@ -21,6 +22,7 @@ std::vector<std::unique_ptr<Suite>> MakeAllSuites() {
   suites.push_back(MakeIsolationSuite());
   suites.push_back(MakeSyscallSuite());
   suites.push_back(MakeCgroupSuite());
+  suites.push_back(MakeSecuritySuite());
   suites.push_back(MakeMicroSuite());
   return suites;
 }

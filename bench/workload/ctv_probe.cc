@@ -75,6 +75,13 @@ const char* kUsage =
     "                            (nofile, nproc, core; -1 = unlimited), uid/gid/groups/umask,\n"
     "                            /dev nodes (type, major, minor, mode, owner), the propagation\n"
     "                            of / and of every mount, /proc/self/cgroup, memory limit\n"
+    "  breakout [--disk-mib N]   the security suite's escape attempts (mount, remount / rw,\n"
+    "                            reboot, module load, sysrq, /proc/kcore, /dev/mem, the disk,\n"
+    "                            mknod, hostname, clock, ptrace, raw socket, exe overwrite,\n"
+    "                            leaked fds/cwd, user ns, keyctl, bpf, userfaultfd, perf,\n"
+    "                            cgroup limits, N MiB disk fill, default 32), each in a child,\n"
+    "                            each harmless when allowed; one JSON line: allowed/denied +\n"
+    "                            errno per attempt\n"
     "Measuring modes print one JSON object on stdout.\n";
 
 }  // namespace
@@ -112,11 +119,12 @@ int main(int argc, char** argv) {
     return TcpRr(Options("tcp-rr", rest, args, {"--connect", "--iters", "--timeout", "--cpu"}));
   if (mode == "blkread") return BlkRead(Options("blkread", rest, args, {"--mib", "--timeout", "--path"}));
   if (mode == "emit") return Emit(Options("emit", rest, args, {"--kib"}));
+  if (mode == "breakout") return Breakout(Options("breakout", rest, args, {"--disk-mib"}));
   if (mode == "procinfo") return (Options("procinfo", rest, args, {}), ProcInfo());
   std::fprintf(stderr,
                "ctv-probe: unknown mode '%s' (modes: noop, ready, syscall, memtouch, cpuspin, "
                "forkbomb, hostinfo, ptrace, http, tcp-rr-server, tcp-rr, blkread, emit, procinfo, "
-               "orphan, persist)\n",
+               "orphan, persist, breakout)\n",
                mode.c_str());
   return kExitUsage;
 }

@@ -1,7 +1,7 @@
 // The pieces every ctv-probe mode shares (option parsing, the clock, JSON strings, usage errors)
 // and the modes themselves, one file per family: probe_measure.cc (syscall, memtouch, cpuspin,
 // forkbomb, ready), probe_info.cc (hostinfo, ptrace, procinfo, orphan, persist), probe_net.cc (http, tcp-rr*),
-// probe_devices.cc (blkread, emit). ctv_probe.cc holds the usage text and the dispatch.
+// probe_devices.cc (blkread, emit), probe_breakout.cc (breakout). ctv_probe.cc holds the usage text and the dispatch.
 //
 // The probe is static and depends on libc only (it runs in a busybox image and a bare initramfs):
 // nothing here may pull in the project's libraries.
@@ -111,5 +111,6 @@ int TcpRrServer(const Options& o);
 int TcpRr(const Options& o);
 int BlkRead(const Options& o);
 int Emit(const Options& o);
+int Breakout(const Options& o);
 
 }  // namespace ctv::probe

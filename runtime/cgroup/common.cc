@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <sstream>
 #include <thread>
@@ -74,6 +75,8 @@ Result<int64_t> ParseBytes(const std::string& s) {
     mult = 1024LL * 1024 * 1024 * 1024;
   else
     return bad();
+  // 99999999999999999t would overflow (undefined behaviour, found with tests/fuzz/fuzz_flags).
+  if (v > INT64_MAX / mult) return bad();
   return static_cast<int64_t>(v) * mult;
 }
 

@@ -18,6 +18,7 @@
 #include "runtime/lifecycle.h"
 #include "runtime/net/port_spec.h"
 #include "runtime/oci/config.h"
+#include "runtime/spec_flags.h"
 #include "runtime/user/lookup.h"
 
 namespace ctv::rtcli {
@@ -81,9 +82,7 @@ void AddRunFlags(CLI::App* c, RunFlags& f) {
       ->allow_extra_args(false);
 }
 
-Error FlagError(const std::string& flag, const std::string& value, const std::string& form) {
-  return MakeError("invalid value for " + flag, value, "expected " + form);
-}
+using runtime::FlagError;
 
 // Applies image-independent flags to `spec`. Errors name the flag and the accepted form.
 Status ApplyFlags(const RunFlags& f, runtime::ContainerSpec* spec) {
@@ -103,37 +102,14 @@ Status ApplyFlags(const RunFlags& f, runtime::ContainerSpec* spec) {
       spec->limits.memory_swap_bytes = *b;
     }
   }
-  if (!f.cpus.empty()) {
-    char* end = nullptr;
-    double v = std::strtod(f.cpus.c_str(), &end);
-    long ncpu = ::sysconf(_SC_NPROCESSORS_ONLN);
-    if (end == f.cpus.c_str() || *end || !(v > 0) || v > ncpu)
-      return FlagError(
-          "--cpus", f.cpus,
-          "a positive decimal number of cores up to " + std::to_string(ncpu) + " (e.g. 0.5)");
-    spec->limits.cpus = v;
-  }
+  if (!f.cpus.empty())
+    spec->limits.cpus = CTV_TRY(runtime::ParseCpusFlag(f.cpus, ::sysconf(_SC_NPROCESSORS_ONLN)));
   if (!f.cpuset_cpus.empty()) spec->limits.cpuset_cpus = f.cpuset_cpus;
   if (f.pids_limit < 0)
     return FlagError("--pids-limit", std::to_string(f.pids_limit), "a positive number");
   if (f.pids_limit > 0) spec->limits.pids = f.pids_limit;
   for (const std::string& v : f.volumes) {
-    runtime::Volume vol;
-    size_t a = v.find(':');
-    if (a == std::string::npos) return FlagError("-v/--volume", v, "HOSTDIR:CTDIR[:ro]");
-    vol.host_path = v.substr(0, a);
-    std::string rest = v.substr(a + 1);
-    size_t b = rest.find(':');
-    vol.container_path = rest.substr(0, b);
-    if (b != std::string::npos) {
-      std::string mode = rest.substr(b + 1);
-      if (mode != "ro" && mode != "rw")
-        return FlagError("-v/--volume", v, "HOSTDIR:CTDIR[:ro|:rw]");
-      vol.read_only = mode == "ro";
-    }
-    if (vol.host_path.empty() || vol.host_path[0] != '/' || vol.container_path.empty() ||
-        vol.container_path[0] != '/')
-      return FlagError("-v/--volume", v, "absolute paths HOSTDIR:CTDIR[:ro]");
+    runtime::Volume vol = CTV_TRY(runtime::ParseVolumeFlag(v));
     if (!fs::Exists(vol.host_path))
       return MakeError("add volume", vol.host_path, "the host directory does not exist");
     spec->volumes.push_back(vol);
@@ -142,28 +118,8 @@ Status ApplyFlags(const RunFlags& f, runtime::ContainerSpec* spec) {
     if (e.find('=') == std::string::npos) return FlagError("-e/--env", e, "NAME=VALUE");
     spec->process.env.push_back(e);
   }
-  for (const std::string& u : f.ulimits) {
-    static const std::map<std::string, int> kNames = {
-        {"nofile", RLIMIT_NOFILE}, {"nproc", RLIMIT_NPROC},     {"core", RLIMIT_CORE},
-        {"stack", RLIMIT_STACK},   {"memlock", RLIMIT_MEMLOCK}, {"fsize", RLIMIT_FSIZE},
-        {"as", RLIMIT_AS},         {"cpu", RLIMIT_CPU}};
-    size_t eq = u.find('=');
-    auto it = eq == std::string::npos ? kNames.end() : kNames.find(u.substr(0, eq));
-    if (it == kNames.end())
-      return FlagError("--ulimit", u,
-                       "NAME=SOFT[:HARD] with NAME one of nofile, nproc, core, "
-                       "stack, memlock, fsize, as, cpu");
-    std::string vals = u.substr(eq + 1);
-    size_t colon = vals.find(':');
-    char* e1 = nullptr;
-    char* e2 = nullptr;
-    unsigned long long soft = std::strtoull(vals.c_str(), &e1, 10);
-    unsigned long long hard =
-        colon == std::string::npos ? soft : std::strtoull(vals.c_str() + colon + 1, &e2, 10);
-    if (e1 == vals.c_str() || (colon == std::string::npos ? *e1 != 0 : *e1 != ':') || soft > hard)
-      return FlagError("--ulimit", u, "NAME=SOFT[:HARD] with SOFT <= HARD");
-    spec->process.rlimits.push_back({it->second, soft, hard});
-  }
+  for (const std::string& u : f.ulimits)
+    spec->process.rlimits.push_back(CTV_TRY(runtime::ParseUlimitFlag(u)));
   if (!f.workdir.empty()) spec->process.cwd = f.workdir;
   if (!f.ns.empty()) spec->namespaces = CTV_TRY(ns::ParseKinds(f.ns));
   if (!f.userns.empty()) {

@@ -148,6 +148,11 @@ Result<Image> OpenImage(const std::string& dir, const std::string& ref) {
   std::string mf_path = BlobPath(dir, img.manifest_descriptor.digest);
   if (!mf.contains("config")) return MakeError("read manifest", mf_path, "field `config` missing");
   img.manifest.config = CTV_TRY(ParseDescriptor(mf["config"], "config", mf_path));
+  if (img.manifest.config.media_type != kMediaTypeConfig &&
+      img.manifest.config.media_type != kMediaTypeDockerConfig)
+    return MakeError("read manifest", mf_path,
+                     fmt::format("config media type \"{}\" is not an image config (want {})",
+                                 img.manifest.config.media_type, kMediaTypeConfig));
   if (!mf.contains("layers") || !mf["layers"].is_array())
     return MakeError("read manifest", mf_path, "field `layers` missing");
   for (size_t i = 0; i < mf["layers"].size(); ++i)

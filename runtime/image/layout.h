@@ -18,6 +18,9 @@ namespace ctv::image {
 inline constexpr const char* kMediaTypeManifest = "application/vnd.oci.image.manifest.v1+json";
 inline constexpr const char* kMediaTypeIndex = "application/vnd.oci.image.index.v1+json";
 inline constexpr const char* kMediaTypeConfig = "application/vnd.oci.image.config.v1+json";
+// What Docker writes for the same JSON (accepted: same schema).
+inline constexpr const char* kMediaTypeDockerConfig =
+    "application/vnd.docker.container.image.v1+json";
 inline constexpr const char* kMediaTypeLayerGzip = "application/vnd.oci.image.layer.v1.tar+gzip";
 inline constexpr const char* kMediaTypeLayerTar = "application/vnd.oci.image.layer.v1.tar";
 inline constexpr const char* kRefNameAnnotation = "org.opencontainers.image.ref.name";

@@ -8,6 +8,17 @@
 //  - Hostile entries are refused with an Error naming the layer and the entry: absolute paths,
 //    `..` components, hard links outside the layer, relative symlinks whose target climbs out of
 //    the layer, block/char device nodes, truncated or corrupt archives.
+//  - Also refused: entries that are no valid UTF-8, that appear twice, that lie deeper than
+//    kMaxEntryDepth directories or kMaxEntryPathBytes bytes, hard links whose target is no earlier
+//    file of the layer or is reached through a symlink, any entry (whiteouts included) below a
+//    symlink on disk (a hard link to a symlink counts), whiteouts naming "", "." or "..", a layer
+//    whose headers claim more than max_unpacked_bytes, and a decompression bomb (more than
+//    max_unpacked_bytes out, or more than max_expansion times the compressed bytes once past
+//    kExpansionCheckAfter).
+//  - setuid/setgid bits of non-directories and `security.capability` xattrs are stripped, not
+//    kept: the store is world-readable (0755, so that user-namespaced containers reach it) and a
+//    host user could otherwise run a setuid-root file of any image straight from it. The project's
+//    images need none; an image that does (ping, sudo) loses that privilege inside ctvrt.
 //  - OCI whiteouts are converted to overlayfs' own format at unpack time: `.wh.NAME` becomes a
 //    0:0 character device NAME, `.wh..wh..opq` sets trusted.overlay.opaque=y on its directory.
 //    (Only root may create either; the unit tests that need this skip without root.)
@@ -23,8 +34,18 @@ namespace ctv::image {
 
 inline constexpr const char* kDefaultStoreRoot = "/var/lib/ctvbench";
 
+// Deeper entries are refused: no real image nests 256 directories, and deeper trees break tools
+// that walk them with paths (PATH_MAX is 4096).
+inline constexpr size_t kMaxEntryDepth = 256;
+inline constexpr size_t kMaxEntryPathBytes = 4095;
+// The expansion check starts once this much is unpacked: small layers may compress very well.
+inline constexpr int64_t kExpansionCheckAfter = 64ll << 20;
+
 struct UnpackOptions {
   bool allow_devices = false;  // block/char device nodes in a layer (never needed by our images)
+  int64_t max_unpacked_bytes = 16ll << 30;  // declared and real bytes out of one layer
+  // Real layers compress 2-10x; gzip's ceiling is ~1030x (runs of zeros).
+  int64_t max_expansion = 100;
 };
 
 class LayerStore {

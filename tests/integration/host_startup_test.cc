@@ -96,7 +96,7 @@ TEST(RunAll, EverySuiteInOneFileWithinTheBudget) {
   for (const auto& s : r->suites) names.push_back(s.name);
   EXPECT_EQ(names, (std::vector<std::string>{"startup", "network", "devices", "footprint",
                                              "density", "isolation", "syscall", "cgroup",
-                                             "micro"}));
+                                             "security", "micro"}));
   const auto& startup = r->suites[0].results.at(0);
   ASSERT_FALSE(startup.metrics.empty());
   EXPECT_GE(startup.metrics[0].stats.n, 3u);

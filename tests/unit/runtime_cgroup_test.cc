@@ -230,5 +230,15 @@ TEST(ParseBytes, BinaryUnitSpellings) {
   EXPECT_FALSE(ParseBytes("8ib").has_value());
 }
 
+// Regression (tests/fuzz/corpus/fuzz_flags/regression-bytes-overflow): the product overflowed
+// int64 (undefined behaviour; UBSan in the fuzzing build aborted on it).
+TEST(ParseBytes, RefusesSizesThatOverflow) {
+  auto big = ParseBytes("99999999999999999t");
+  ASSERT_FALSE(big.has_value());
+  EXPECT_NE(big.error().ToString().find("99999999999999999t"), std::string::npos);
+  EXPECT_FALSE(ParseBytes("8388608t").has_value());  // exactly 2^63
+  EXPECT_EQ(ParseBytes("8388607t").value(), 8388607LL << 40);
+}
+
 }  // namespace
 }  // namespace ctv::cgroup
