@@ -29,8 +29,11 @@ struct VmDriverConfig {
 };
 
 // Builds (or finds in the cache under the state root) the guest a driver boots: kernel,
-// initramfs with ctv-init, the probe and the image next to them.
-Result<vm::Guest> BuildDriverGuest(const DriverContext& ctx, const VmDriverConfig& config);
+// initramfs with ctv-init, the probe and the image next to them. With vm::GuestKernel::kMicro the
+// kernel is the project's micro kernel (vm/guest/micro_kernel.h; config.kernel is not used) and
+// the guest carries no modules (config.guest_modules must be empty).
+Result<vm::Guest> BuildDriverGuest(const DriverContext& ctx, const VmDriverConfig& config,
+                                   vm::GuestKernel kernel = vm::GuestKernel::kGeneric);
 
 // Everything an instance needs to start its guest, whatever starts QEMU.
 struct GuestLaunch {
@@ -41,6 +44,7 @@ struct GuestLaunch {
   std::string kernel, initrd, cmdline;
   std::string console_log;  // dir/console.log
   vm::ScratchDisk disk;     // dir/disk.raw when the spec has a disk and it is local; else empty
+  std::string kernel_release;  // the guest's `uname -r` (results: fact::kGuestKernel)
 };
 
 // What the two drivers' instances share once QEMU runs: the marker session (ready, exit, STOP),
@@ -55,8 +59,8 @@ class GuestInstance : public Instance {
   Result<WorkloadExit> WaitExit(std::chrono::milliseconds timeout) override;
   Status Stop(std::chrono::milliseconds timeout) override;
   const std::vector<Mark>& Marks() const override { return marks_; }
-  // The accelerator this guest really runs with and how it was chosen; the scratch disk's cache
-  // mode (vm/disk.h) when it has one.
+  // The accelerator this guest really runs with and how it was chosen, the guest kernel's
+  // release; the scratch disk's cache mode (vm/disk.h) when it has one.
   std::map<std::string, std::string> Facts() const override;
 
  protected:
@@ -74,6 +78,7 @@ class GuestInstance : public Instance {
   std::string dir_;
   vm::MarkerChannel channel_;
   vm::ScratchDisk disk_;  // in dir_ (removed with it), or a daemon's volume (set by the subclass)
+  std::string kernel_release_;
   std::vector<Mark> marks_;
   vm::MarkerSession session_;
 
@@ -111,7 +116,8 @@ class GuestDriver : public Driver {
   Result<GuestLaunch> NewLaunch(vm::VmSpec vs, const InstanceSpec& spec, bool listen_socket = true,
                                 bool local_disk = true);
   // The guest an instance of `vs` boots: the prepared one, or for a spec with a disk the same
-  // guest carrying the disk drivers too (vm::kDiskModules), built (or found cached) once.
+  // guest carrying the disk drivers too (vm::kDiskModules), or with kernel=micro the micro
+  // kernel's guest (no modules: a disk needs none); each built (or found cached) once.
   Result<const vm::Guest*> GuestFor(const vm::VmSpec& vs);
 
   // The machine QEMU runs on, as NewLaunch sees it: what `requested` resolves to there
@@ -124,7 +130,8 @@ class GuestDriver : public Driver {
   VmDriverConfig config_;
   std::string qemu_;  // the emulator binary ("" when QEMU runs on another host)
   std::optional<vm::Guest> guest_;
-  std::optional<vm::Guest> disk_guest_;  // guest_ plus the disk drivers (GuestFor)
+  std::optional<vm::Guest> disk_guest_;   // guest_ plus the disk drivers (GuestFor)
+  std::optional<vm::Guest> micro_guest_;  // the micro kernel's guest (GuestFor)
 };
 
 }  // namespace ctv::bench
