@@ -251,8 +251,19 @@ class VmDriver : public GuestDriver {
 
   Status Prepare() override {
     CTV_CHECK(PrepareGuest(/*local_qemu=*/RemoteHost().empty()));
-    if (!conn_)
+    if (!conn_) {
       conn_ = std::make_shared<vm::lv::Connection>(CTV_TRY(vm::lv::Connection::Open(Uri())));
+      // libvirt probes QEMU's capabilities at the first start of a state root, running a QEMU
+      // it daemonizes and kills again. Done inside the create call, that QEMU would be adopted
+      // by our subreaper window (vm/libvirt/adopted_qemu.h) and left unreaped, and libvirt would
+      // poll the zombie for 15 s: probe (or load the cached capabilities) here, outside it.
+      if (Embedded()) {
+        char* caps = virConnectGetDomainCapabilities(conn_->Get(), qemu_.c_str(), "x86_64",
+                                                     nullptr, "qemu", 0);
+        if (!caps) return vm::lv::LastError("read QEMU's capabilities through", Uri());
+        free(caps);
+      }
+    }
     return Ok();
   }
 

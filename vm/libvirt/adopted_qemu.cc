@@ -1,6 +1,7 @@
 #include "vm/libvirt/adopted_qemu.h"
 
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -97,6 +98,10 @@ Result<AdoptedQemu> AdoptedQemu::AdoptDuring(const std::function<Status()>& star
   State* s = q.s_.get();
   // Blocks until QEMU exits, then reaps it at once: libvirt's next kill(pid, 0) sees ESRCH.
   s->reaper = std::thread([s] {
+    // Ctrl-C must reach the harness's main thread (its waits end on EINTR), never this one.
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, nullptr);
     siginfo_t info{};
     while (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(s->pidfd.Get()), &info,
                     WEXITED) != 0 &&

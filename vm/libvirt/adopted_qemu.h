@@ -10,8 +10,10 @@
 // and waits for that reap, so libvirt's destroy afterwards finds no such process (ESRCH) and
 // returns without sleeping. See vm/README.md ("libvirt's stop cost").
 //
-// Contract: AdoptDuring runs `start` with this process as child subreaper and clears the flag
-// again before returning (the window holds only the create call: no other orphan is adopted).
+// Contract: AdoptDuring runs `start` with this process as child subreaper and restores the flag
+// before returning. Any other process libvirt daemonizes inside `start` is adopted too and would
+// stay a zombie: the caller makes sure there is none (the vm driver loads QEMU's capabilities
+// before its first create, so libvirt's probing QEMU never runs inside the window).
 // The adopted QEMU is always reaped: the destructor kills it if it still runs. Only for QEMUs
 // libvirt starts on this host in this process (the embedded driver); a daemon's QEMU is the
 // daemon's child.
