@@ -124,6 +124,15 @@ Result<VmSpec> ParseVmOptions(const std::map<std::string, std::string>& options)
     return MakeError("parse VM option disk", options.at("disk"),
                      "machine=microvm has no IDE or SATA controller for an emulated disk: use "
                      "devices=virtio (virtio-mmio) or machine=pc|q35");
+  // The micro kernel has no ACPI: microvm must not describe its virtio-mmio devices in ACPI
+  // tables only, so QEMU puts them on the kernel command line (it does that with acpi=off).
+  if (s.kernel == GuestKernel::kMicro) {
+    if (options.count("acpi") && s.acpi)
+      return MakeError("parse VM option acpi", "on",
+                       "kernel=micro has no ACPI (vm/guest/micro-kernel.config): use acpi=off "
+                       "or kernel=generic");
+    s.acpi = false;
+  }
   if (s.disk_mib > 0 && s.kernel == GuestKernel::kMicro && s.devices == DeviceModel::kEmulated)
     return MakeError("parse VM option disk", options.at("disk"),
                      "kernel=micro has no IDE/AHCI drivers (vm/guest/micro-kernel.config): use "

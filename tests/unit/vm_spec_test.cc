@@ -175,6 +175,8 @@ TEST(QemuArgv, KvmGetsTheHostCpuAndSizes) {
 TEST(VmSpec, KernelOptionIsGenericOrMicroAndNamesABadValue) {
   EXPECT_EQ(ParseVmOptions({})->kernel, GuestKernel::kGeneric);
   EXPECT_EQ(ParseVmOptions({{"kernel", "micro"}})->kernel, GuestKernel::kMicro);
+  EXPECT_FALSE(ParseVmOptions({{"kernel", "micro"}})->acpi);  // it has no ACPI
+  EXPECT_FALSE(ParseVmOptions({{"kernel", "micro"}, {"acpi", "on"}}));
   EXPECT_EQ(ParseVmOptions({{"kernel", "generic"}})->kernel, GuestKernel::kGeneric);
   auto bad = ParseVmOptions({{"kernel", "bogus"}});
   ASSERT_FALSE(bad);
