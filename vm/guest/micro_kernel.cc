@@ -34,8 +34,7 @@ std::string MicroKernelFragmentSha256() { return CTV_MICRO_KERNEL_FRAGMENT_SHA25
 Result<MicroKernel> FindMicroKernel(const std::string& root) {
   const std::string want = MicroKernelFragmentSha256();
   const std::string how =
-      "build it with scripts/build-guest-kernel (scripts/setup runs it; ~25 min once per "
-      "machine on 2 cores)";
+      "build it with scripts/build-guest-kernel (scripts/setup runs it, once per machine)";
   auto names = ctv::fs::ListDir(root);
   if (!names) {
     errno = ENOENT;
