@@ -109,6 +109,7 @@ inline constexpr const char* kDiskCache = "disk_cache";  // QEMU cache mode of a
 inline constexpr const char* kDiskCacheNote = "disk_cache_note";  // why it is not "none"
 inline constexpr const char* kAddress = "address";  // its IPv4 address on a bridge network
 inline constexpr const char* kGuestRamMib = "guest_ram_mib";  // VMs: guest RAM configured
+inline constexpr const char* kGuestKernel = "guest_kernel";  // VMs: the guest's `uname -r`
 }  // namespace fact
 
 // What a driver isolates with, as reports group and colour results: the plain process (the

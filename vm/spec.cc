@@ -61,9 +61,13 @@ std::string DeviceModelName(DeviceModel d) {
   return d == DeviceModel::kVirtio ? "virtio" : "emulated";
 }
 
+std::string GuestKernelName(GuestKernel k) {
+  return k == GuestKernel::kMicro ? "micro" : "generic";
+}
+
 const std::vector<std::string>& VmOptionKeys() {
-  static const std::vector<std::string> keys = {"machine", "accel",  "devices", "boot", "acpi",
-                                                "vcpus",   "memory", "cmdline", "disk"};
+  static const std::vector<std::string> keys = {"machine", "accel",  "devices", "boot",  "acpi",
+                                                "vcpus",   "memory", "cmdline", "disk", "kernel"};
   return keys;
 }
 
@@ -117,10 +121,17 @@ Result<VmSpec> ParseVmOptions(const std::map<std::string, std::string>& options)
         return MakeError("parse VM option disk", v,
                          "expected a size in MiB from 1 to " + std::to_string(kMaxDiskMib));
       s.disk_mib = static_cast<uint64_t>(mib);
+    } else if (k == "kernel") {
+      if (v == "generic")
+        s.kernel = GuestKernel::kGeneric;
+      else if (v == "micro")
+        s.kernel = GuestKernel::kMicro;
+      else
+        return MakeError("parse VM option kernel", v, "expected generic or micro");
     } else {
-      return MakeError(
-          "parse VM option", k,
-          "known options: machine, accel, devices, boot, acpi, vcpus, memory, cmdline, disk");
+      return MakeError("parse VM option", k,
+                       "known options: machine, accel, devices, boot, acpi, vcpus, memory, "
+                       "cmdline, disk, kernel");
     }
   }
   // The firmware chain needs a PC: without a machine option it runs on pc, microvm's default
@@ -138,6 +149,23 @@ Result<VmSpec> ParseVmOptions(const std::map<std::string, std::string>& options)
     return MakeError("parse VM option disk", options.at("disk"),
                      "boot=firmware boots from its own disk, in the scratch disk's place: drop "
                      "disk= or use boot=pvh|bzimage");
+  if (s.boot == BootMode::kFirmware && s.kernel == GuestKernel::kMicro)
+    return MakeError("parse VM option kernel", "micro",
+                     "boot=firmware boots the generic kernel from its disk (the micro kernel is "
+                     "built for direct PVH boot on microvm): use kernel=generic or boot=pvh");
+  // The micro kernel has no ACPI: microvm must not describe its virtio-mmio devices in ACPI
+  // tables only, so QEMU puts them on the kernel command line (it does that with acpi=off).
+  if (s.kernel == GuestKernel::kMicro) {
+    if (options.count("acpi") && s.acpi)
+      return MakeError("parse VM option acpi", "on",
+                       "kernel=micro has no ACPI (vm/guest/micro-kernel.config): use acpi=off "
+                       "or kernel=generic");
+    s.acpi = false;
+  }
+  if (s.disk_mib > 0 && s.kernel == GuestKernel::kMicro && s.devices == DeviceModel::kEmulated)
+    return MakeError("parse VM option disk", options.at("disk"),
+                     "kernel=micro has no IDE/AHCI drivers (vm/guest/micro-kernel.config): use "
+                     "devices=virtio (virtio-blk) or kernel=generic");
   return s;
 }
 
@@ -146,7 +174,7 @@ std::string ChannelDevice(const VmSpec& s) {
 }
 
 std::vector<std::string> ChannelModules(const VmSpec& s) {
-  if (s.devices == DeviceModel::kEmulated) return {};
+  if (s.devices == DeviceModel::kEmulated || s.kernel == GuestKernel::kMicro) return {};
   return {s.machine == Machine::kMicrovm ? "virtio_mmio" : "virtio_pci", "virtio_console"};
 }
 
@@ -157,7 +185,7 @@ std::string DiskModelName(const VmSpec& s) {
 }
 
 std::vector<std::string> DiskModules(const VmSpec& s) {
-  if (s.disk_mib == 0) return {};
+  if (s.disk_mib == 0 || s.kernel == GuestKernel::kMicro) return {};
   if (s.devices == DeviceModel::kVirtio)
     return {s.machine == Machine::kMicrovm ? "virtio_mmio" : "virtio_pci", "virtio_blk"};
   // sd_mod: the SCSI disk driver libata presents ATA disks through.
@@ -177,6 +205,10 @@ std::string KernelCmdline(const VmSpec& s, Accel accel, const std::string& probe
   // fast-boot set, as in Firecracker's guests): ~0.4 s of a 2 s TCG microvm boot here.
   c += " i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd cryptomgr.notests no_timer_check";
   if (s.machine == Machine::kMicrovm) c += " pci=off";  // microvm has no PCI bus
+  // The micro kernel has no ACPI, so ctv-init reboots to end the guest; the kernel's default
+  // reboot path first pulses an i8042 that microvm does not have, polling it for seconds. A
+  // triple fault resets at once (QEMU -no-reboot / libvirt on_reboot=destroy then exit).
+  if (s.kernel == GuestKernel::kMicro) c += " reboot=t";
   // Under TCG the microvm kernel's TSC calibration intermittently never finishes; telling it the
   // frequency skips the calibration (5/5 boots fine with it, some hang without).
   if (s.machine == Machine::kMicrovm && accel == Accel::kTcg && tsc_khz > 0)

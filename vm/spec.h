@@ -31,6 +31,12 @@ std::string DeviceModelName(DeviceModel d);
 enum class BootMode { kPvh, kBzImage, kFirmware };
 std::string BootModeName(BootMode b);  // "pvh", "bzimage", "firmware"
 
+// Which guest kernel boots: Debian's generic one (/boot, its modules in the initramfs) or the
+// project's microVM kernel (vm/guest/micro_kernel.h: built from linux-source with
+// vm/guest/micro-kernel.config, everything the guests use built in, no modules).
+enum class GuestKernel { kGeneric, kMicro };
+std::string GuestKernelName(GuestKernel k);
+
 struct VmSpec {
   std::string name;  // domain / process name, starts with "ctv"
   Machine machine = Machine::kMicrovm;
@@ -46,30 +52,34 @@ struct VmSpec {
   // A scratch disk of this many MiB (0 = none): sparse, raw, empty, the guest's only disk, on the
   // bus of `devices` and `machine` (DiskModelName). For I/O through the device model.
   uint64_t disk_mib = 0;
+  GuestKernel kernel = GuestKernel::kGeneric;
   // Modules ctv-init loads after the marker channel's (not an option: set by the driver from
   // bench::VmDriverConfig::guest_modules, which also puts them into the guest).
   std::vector<std::string> boot_modules;
 };
 
 // Option keys: machine (pc|q35|microvm), accel (auto|kvm|tcg), devices (virtio|emulated),
-// boot (pvh|bzimage|firmware), acpi (on|off, microvm only), vcpus, memory (MiB), cmdline, disk (MiB).
-// Unknown keys are errors naming the key; so is a disk microvm cannot attach (devices=emulated:
-// microvm has no IDE/SATA controller), boot=firmware on an explicit machine=microvm (without a
-// machine option it means machine=pc) (no firmware that boots disks:
-// qboot) and boot=firmware with a scratch disk (the boot disk takes the disk's place).
+// boot (pvh|bzimage|firmware), acpi (on|off, microvm only), vcpus, memory (MiB), cmdline, disk (MiB),
+// kernel (generic|micro). Unknown keys are errors naming the key; so is a disk microvm cannot
+// attach (devices=emulated: microvm has no IDE/SATA controller), boot=firmware on an explicit
+// machine=microvm (without a machine option it means machine=pc) (no firmware that boots disks:
+// qboot), boot=firmware with a scratch disk (the boot disk takes the disk's place) or with
+// kernel=micro, and an emulated disk with the micro kernel (it has no IDE/AHCI drivers).
 Result<VmSpec> ParseVmOptions(const std::map<std::string, std::string>& options);
 // The keys ParseVmOptions accepts (for --help and errors).
 const std::vector<std::string>& VmOptionKeys();
 
 // Guest-side device and marker-channel details for a spec.
 std::string ChannelDevice(const VmSpec& s);                // "/dev/ttyS1" or "/dev/hvc0"
-std::vector<std::string> ChannelModules(const VmSpec& s);  // what ctv-init must load first
+// What ctv-init must load first; nothing with the micro kernel (its drivers are built in).
+std::vector<std::string> ChannelModules(const VmSpec& s);
 
 // The scratch disk's device: "ide" (emulated on pc: PIIX IDE), "sata" (emulated on q35: ICH9
 // AHCI), "virtio-blk" (virtio-pci, or virtio-mmio on microvm); "" without a disk.
 std::string DiskModelName(const VmSpec& s);
 // The guest modules that driver needs (ctv-init loads them after the channel's); empty without a
-// disk. The guest must carry them: kDiskModules (vm/guest/modules.h).
+// disk, or with the micro kernel (built in). The guest must carry them: kDiskModules
+// (vm/guest/modules.h).
 std::vector<std::string> DiskModules(const VmSpec& s);
 
 // The kernel command line: console on ttyS0 (quiet), ctv-init's parameters (ctv.mods: the

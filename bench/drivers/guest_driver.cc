@@ -7,6 +7,7 @@
 #include "core/markers.h"
 #include "runtime/image/layout.h"
 #include "vm/accel.h"
+#include "vm/guest/micro_kernel.h"
 #include "vm/guest/modules.h"
 #include "vm/qemu/argv.h"
 #include "vm/state.h"
@@ -28,6 +29,7 @@ GuestInstance::GuestInstance(GuestLaunch launch, std::string log_tag)
       disk_(std::move(launch.disk)),
       console_tap_(std::move(launch.console_tap)),
       firmware_tap_(std::move(launch.firmware_tap)),
+      kernel_release_(std::move(launch.kernel_release)),
       session_(&marks_),
       log_tag_(std::move(log_tag)) {
   if (console_tap_ && firmware_tap_)
@@ -114,6 +116,8 @@ std::vector<OptionDoc> GuestDriver::Options() const {
       {"memory", "MiB", "guest RAM"},
       {"cmdline", "TEXT", "extra kernel command line"},
       {"disk", "MiB", "a scratch disk (IDE on pc, SATA on q35, or virtio-blk)"},
+      {"kernel", "generic|micro",
+       "guest kernel: Debian's generic one, or the project's microVM build (scripts/setup)"},
   };
 }
 
@@ -127,11 +131,13 @@ std::map<std::string, std::string> GuestDriver::EffectiveParameters(
   p["boot"] = vm::BootModeName(vs->boot);
   p["vcpus"] = std::to_string(vs->vcpus);
   p["memory"] = std::to_string(vs->memory_mib);
+  p["kernel"] = vm::GuestKernelName(vs->kernel);
   if (vs->disk_mib > 0) p["disk_model"] = vm::DiskModelName(*vs);
   return p;
 }
 
-Result<vm::Guest> BuildDriverGuest(const DriverContext& ctx, const VmDriverConfig& config) {
+Result<vm::Guest> BuildDriverGuest(const DriverContext& ctx, const VmDriverConfig& config,
+                                   vm::GuestKernel kernel) {
   auto [dir, ref] = image::ParseImageRef(ctx.image_dir);
   vm::GuestBuildOptions o;
   o.image_dir = dir;
@@ -142,13 +148,20 @@ Result<vm::Guest> BuildDriverGuest(const DriverContext& ctx, const VmDriverConfi
   o.init_binary = vm::DefaultInitBinary(ctx.probe_path);
   o.cache_dir = vm::VmStateRoot(ctx.state_dir) + "/cache";
   o.extra_modules = config.guest_modules;
+  if (kernel == vm::GuestKernel::kMicro) {
+    vm::MicroKernel mk = CTV_TRY(vm::FindMicroKernel());
+    o.kernel_path = mk.bzimage;
+    o.vmlinux_path = mk.vmlinux;
+    o.no_modules = true;
+  }
   return vm::BuildGuest(o);
 }
 
 std::map<std::string, std::string> GuestInstance::Facts() const {
   std::map<std::string, std::string> f{{fact::kAccelerator, vm::AccelName(accel_.accel)},
                                        {fact::kAcceleratorNote, accel_.note},
-                                       {fact::kGuestRamMib, std::to_string(spec_.memory_mib)}};
+                                       {fact::kGuestRamMib, std::to_string(spec_.memory_mib)},
+                                       {fact::kGuestKernel, kernel_release_}};
   if (!disk_.cache.empty()) f[fact::kDiskCache] = disk_.cache;
   if (!disk_.note.empty()) f[fact::kDiskCacheNote] = disk_.note;
   return f;
@@ -186,6 +199,10 @@ Result<vm::ResolvedAccel> GuestDriver::ResolveAccelFor(vm::Accel requested, cons
 
 Result<const vm::Guest*> GuestDriver::GuestFor(const vm::VmSpec& vs) {
   if (!guest_) return MakeError("launch guest", vs.name, "the guest is not prepared");
+  if (vs.kernel == vm::GuestKernel::kMicro) {
+    if (!micro_guest_) micro_guest_ = CTV_TRY(BuildDriverGuest(ctx_, config_, vs.kernel));
+    return &*micro_guest_;
+  }
   if (vs.disk_mib == 0) return &*guest_;
   if (!disk_guest_) {
     VmDriverConfig c = config_;
@@ -201,7 +218,8 @@ Result<GuestLaunch> GuestDriver::NewLaunch(vm::VmSpec vs, const InstanceSpec& sp
   const vm::Guest* guest = CTV_TRY(GuestFor(vs));
   vm::ResolvedAccel accel = CTV_TRY(ResolveAccelFor(vs.accel, spec));
   std::string dir = CTV_TRY(vm::MakeInstanceDir(vm::VmStateRoot(ctx_.state_dir), spec.name));
-  GuestLaunch g{std::move(vs), accel, dir, {}, "", guest->initrd, "", dir + "/console.log", {}};
+  GuestLaunch g{.spec = std::move(vs), .accel = accel, .dir = dir, .initrd = guest->initrd,
+                .console_log = dir + "/console.log", .kernel_release = guest->release};
   Status st = [&]() -> Status {
     if (listen_socket) g.channel = CTV_TRY(vm::MarkerChannel::Listen(dir + "/chan.sock"));
     if (local_disk && g.spec.disk_mib > 0)

@@ -31,8 +31,11 @@ struct VmDriverConfig {
 };
 
 // Builds (or finds in the cache under the state root) the guest a driver boots: kernel,
-// initramfs with ctv-init, the probe and the image next to them.
-Result<vm::Guest> BuildDriverGuest(const DriverContext& ctx, const VmDriverConfig& config);
+// initramfs with ctv-init, the probe and the image next to them. With vm::GuestKernel::kMicro the
+// kernel is the project's micro kernel (vm/guest/micro_kernel.h; config.kernel is not used) and
+// the guest carries no modules (config.guest_modules must be empty).
+Result<vm::Guest> BuildDriverGuest(const DriverContext& ctx, const VmDriverConfig& config,
+                                   vm::GuestKernel kernel = vm::GuestKernel::kGeneric);
 
 // Everything an instance needs to start its guest, whatever starts QEMU.
 struct GuestLaunch {
@@ -43,6 +46,7 @@ struct GuestLaunch {
   std::string kernel, initrd, cmdline;
   std::string console_log;  // dir/console.log
   vm::ScratchDisk disk;     // dir/disk.raw when the spec has a disk and it is local; else empty
+  std::string kernel_release;  // the guest's `uname -r` (results: fact::kGuestKernel)
   // boot=firmware (local QEMU only): the instance's copy of the boot disk (dir/boot.raw, its
   // bootloader configured with `cmdline`), and the taps QEMU's console (dir/console.sock ->
   // console.log) and SeaBIOS's debug port (dir/firmware.sock -> firmware.log) connect to.
@@ -62,8 +66,8 @@ class GuestInstance : public Instance {
   Result<WorkloadExit> WaitExit(std::chrono::milliseconds timeout) override;
   Status Stop(std::chrono::milliseconds timeout) override;
   const std::vector<Mark>& Marks() const override { return marks_; }
-  // The accelerator this guest really runs with and how it was chosen; the scratch disk's cache
-  // mode (vm/disk.h) when it has one.
+  // The accelerator this guest really runs with and how it was chosen, the guest kernel's
+  // release; the scratch disk's cache mode (vm/disk.h) when it has one.
   std::map<std::string, std::string> Facts() const override;
 
  protected:
@@ -84,6 +88,7 @@ class GuestInstance : public Instance {
   // boot=firmware: the console and SeaBIOS's debug port, timestamped; their lines become the
   // marks "bios" and "bootloader" when CTV-INIT arrives (BootChainMarks).
   std::unique_ptr<vm::ConsoleTap> console_tap_, firmware_tap_;
+  std::string kernel_release_;
   std::vector<Mark> marks_;
   vm::MarkerSession session_;
 
@@ -121,7 +126,8 @@ class GuestDriver : public Driver {
   Result<GuestLaunch> NewLaunch(vm::VmSpec vs, const InstanceSpec& spec, bool listen_socket = true,
                                 bool local_disk = true);
   // The guest an instance of `vs` boots: the prepared one, or for a spec with a disk the same
-  // guest carrying the disk drivers too (vm::kDiskModules), built (or found cached) once.
+  // guest carrying the disk drivers too (vm::kDiskModules), or with kernel=micro the micro
+  // kernel's guest (no modules: a disk needs none); each built (or found cached) once.
   Result<const vm::Guest*> GuestFor(const vm::VmSpec& vs);
 
   // The machine QEMU runs on, as NewLaunch sees it: what `requested` resolves to there
@@ -136,6 +142,7 @@ class GuestDriver : public Driver {
   std::optional<vm::Guest> guest_;
   std::optional<vm::Guest> disk_guest_;  // guest_ plus the disk drivers (GuestFor)
   std::optional<vm::BootDisk> boot_disk_;  // guest_ on a bootable disk (boot=firmware), cached
+  std::optional<vm::Guest> micro_guest_;  // the micro kernel's guest (GuestFor)
 };
 
 // The firmware chain's marks from its taps, in order: "bios" (SeaBIOS's jump to the MBR, debug

@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "vm/channel.h"
 #include "vm/gc.h"
+#include "vm/libvirt/adopted_qemu.h"
 #include "vm/libvirt/conn.h"
 #include "vm/libvirt/daemon_info.h"
 #include "vm/libvirt/domain_xml.h"
@@ -68,6 +69,7 @@ class VmInstance : public GuestInstance {
   }
 
   ~VmInstance() override {
+    qemu_ = vm::lv::AdoptedQemu();  // kills and reaps our QEMU first: the destroy then is quick
     if (dom_.Active()) virDomainDestroy(dom_.Get());
     dom_.Reset();
     streams_.reset();
@@ -85,18 +87,32 @@ class VmInstance : public GuestInstance {
     // destroys the domain. The embedded driver does not support it (libvirt 9.0); there
     // `ctvbench gc` covers a SIGKILLed harness. PAUSED (streams): QEMU drops what the guest writes
     // to a pty nobody has open, so the devices are opened before the guest runs.
-    unsigned flags = vm::lv::EmbedRootOf(conn_->Uri()).empty() ? VIR_DOMAIN_START_AUTODESTROY : 0;
+    std::string embed_root = vm::lv::EmbedRootOf(conn_->Uri());
+    unsigned flags = embed_root.empty() ? VIR_DOMAIN_START_AUTODESTROY : 0;
     if (streams) flags |= VIR_DOMAIN_START_PAUSED;
-    virDomainPtr d = virDomainCreateXML(conn_->Get(), xml_.c_str(), flags);
-    if (!d) {
-      Error e = vm::lv::LastError("start domain", spec_.name);
-      if (e.context.find("cannot limit locked memory") != std::string::npos)
-        e.context +=
-            " (libvirt raises RLIMIT_MEMLOCK to the <memtune> hard_limit, which needs "
-            "CAP_SYS_RESOURCE; run without a memory limit or with that capability)";
-      return Explain(std::move(e));
+    auto create = [&]() -> Status {
+      virDomainPtr d = virDomainCreateXML(conn_->Get(), xml_.c_str(), flags);
+      if (!d) {
+        Error e = vm::lv::LastError("start domain", spec_.name);
+        if (e.context.find("cannot limit locked memory") != std::string::npos)
+          e.context +=
+              " (libvirt raises RLIMIT_MEMLOCK to the <memtune> hard_limit, which needs "
+              "CAP_SYS_RESOURCE; run without a memory limit or with that capability)";
+        return e;
+      }
+      dom_ = vm::lv::Domain(d);
+      return Ok();
+    };
+    if (embed_root.empty()) {
+      CTV_CHECK(Explain(create()));
+    } else {
+      // The embedded driver's QEMU becomes our child (vm/libvirt/adopted_qemu.h): reaped at
+      // exit, killed by us at teardown, so libvirt's destroy does not poll for it.
+      auto q = vm::lv::AdoptedQemu::AdoptDuring(create, embed_root + "/run/qemu/" + spec_.name +
+                                                            ".pid");
+      if (!q) return Explain(std::move(q).error());
+      qemu_ = std::move(*q);
     }
-    dom_ = vm::lv::Domain(d);
     // QEMU holds the scratch disk open now: delete its volume at once (the space goes when QEMU
     // does), so a harness killed while the guest runs leaves no volume in the daemon's pool.
     volume_.Reset();
@@ -108,11 +124,15 @@ class VmInstance : public GuestInstance {
     // "process": QEMU runs the guest (for streams: created paused, devices opened, resumed, so
     // the phase holds the same work as the embedded driver's, which resumes inside the call).
     marks_.push_back({"process", MonotonicNs()});
-    if (vm::lv::RemoteHostOf(conn_->Uri()).empty()) qemu_pid_ = FindQemuPid(spec_.name);
+    if (qemu_)
+      qemu_pid_ = qemu_.Pid();
+    else if (vm::lv::RemoteHostOf(conn_->Uri()).empty())
+      qemu_pid_ = FindQemuPid(spec_.name);
     return Ok();
   }
 
   std::vector<pid_t> HostPids() const override {
+    if (qemu_) return qemu_.Running() ? std::vector<pid_t>{qemu_pid_} : std::vector<pid_t>{};
     if (qemu_pid_ > 0 && dom_.Active()) return {qemu_pid_};
     return {};
   }
@@ -121,6 +141,7 @@ class VmInstance : public GuestInstance {
   // A lost connection (keepalive: a daemon silent for ~20 s) counts as gone: checked first, as it
   // costs no round trip; a frozen daemon makes Active() wait until keepalive gives up.
   bool QemuAlive() override {
+    if (qemu_ && !qemu_.Running()) return false;  // no round trip for our own child
     return virConnectIsAlive(conn_->Get()) == 1 && dom_.Active();
   }
 
@@ -141,17 +162,27 @@ class VmInstance : public GuestInstance {
     return Ok();
   }
 
-  // The workload has ended (CTV-EXIT): destroy the domain now rather than wait for libvirt to act
-  // on the guest's power-off (<on_poweroff>destroy). Either way libvirt kills QEMU with SIGTERM
-  // and polls kill(pid, 0) every 200 ms until it is gone (virProcessKillPainfully), 1.2-2 s here:
-  // that is libvirt's cost in the "gone" phase. Measured: QEMU exits ~10 ms after SIGTERM, but
-  // libvirt daemonized it, so it is PID 1's child, and this CI's PID 1 reaps late; the zombie
-  // counts as alive. Transient domain: once inactive it no longer exists.
-  Status Teardown(int64_t) override {
+  // The workload has ended (CTV-EXIT): stop the domain now rather than wait for libvirt to act on
+  // the guest's power-off (<on_poweroff>destroy; QEMU runs with -no-shutdown). libvirt's own stop
+  // sends SIGTERM and polls kill(pid, 0) every 200 ms until the pid is gone
+  // (virProcessKillPainfully): 1.2-2 s here, as the daemonized QEMU is PID 1's child and this
+  // CI's PID 1 reaps late (a zombie counts as alive). With the embedded driver QEMU is our child
+  // (AdoptedQemu): we SIGKILL and reap it, and libvirt's destroy then finds no process and only
+  // cleans up (cgroups, status files). Nothing is lost: the guest has reported its exit, and the
+  // scratch disk is opened with cache=none. A daemon's QEMU is the daemon's business (its PID 1
+  // reaps). Transient domain: once inactive it no longer exists.
+  Status Teardown(int64_t deadline) override {
     if (!dom_) return Ok();
     int64_t t0 = MonotonicNs();
+    if (qemu_) {
+      int64_t left_ms = std::max<int64_t>((deadline - t0) / 1'000'000, 1000);
+      if (!qemu_.Kill(std::chrono::milliseconds(left_ms)))
+        Log(LogLevel::kWarn, "vm: QEMU {} of {} not reaped after SIGKILL", qemu_pid_, spec_.name);
+    }
+    int64_t t1 = MonotonicNs();
     if (dom_.Active()) virDomainDestroy(dom_.Get());
-    Log(LogLevel::kDebug, "vm: destroy took {} ms", (MonotonicNs() - t0) / 1000000);
+    Log(LogLevel::kDebug, "vm: kill+reap {} us, destroy {} us", (t1 - t0) / 1000,
+        (MonotonicNs() - t1) / 1000);
     dom_.Reset();
     streams_.reset();
     marks_.push_back({"gone", MonotonicNs()});
@@ -166,6 +197,7 @@ class VmInstance : public GuestInstance {
   vm::lv::Domain dom_;
   std::unique_ptr<DomainStreams> streams_;
   vm::lv::ScratchVolume volume_;  // a daemon's scratch disk (embedded: disk_ in the instance dir)
+  vm::lv::AdoptedQemu qemu_;      // the embedded driver's QEMU, our child; empty for daemons
   pid_t qemu_pid_ = -1;
 };
 
@@ -219,8 +251,19 @@ class VmDriver : public GuestDriver {
 
   Status Prepare() override {
     CTV_CHECK(PrepareGuest(/*local_qemu=*/RemoteHost().empty()));
-    if (!conn_)
+    if (!conn_) {
       conn_ = std::make_shared<vm::lv::Connection>(CTV_TRY(vm::lv::Connection::Open(Uri())));
+      // libvirt probes QEMU's capabilities at the first start of a state root, running a QEMU
+      // it daemonizes and kills again. Done inside the create call, that QEMU would be adopted
+      // by our subreaper window (vm/libvirt/adopted_qemu.h) and left unreaped, and libvirt would
+      // poll the zombie for 15 s: probe (or load the cached capabilities) here, outside it.
+      if (Embedded()) {
+        char* caps = virConnectGetDomainCapabilities(conn_->Get(), qemu_.c_str(), "x86_64",
+                                                     nullptr, "qemu", 0);
+        if (!caps) return vm::lv::LastError("read QEMU's capabilities through", Uri());
+        free(caps);
+      }
+    }
     return Ok();
   }
 
@@ -360,11 +403,17 @@ class VmDriver : public GuestDriver {
 
   // The path, on the daemon's host, of a volume holding the local guest file `local` (uploaded
   // once; see vm/libvirt/volumes.h). The guest cache names its files by content; the bzImage
-  // from /boot is named after the guest key, which covers the kernel's digest.
+  // from /boot, and the micro kernel's files (named bzImage and vmlinux in their cache entry),
+  // are named after the guest key, which covers the kernel's digest.
   Result<std::string> DaemonPathOf(const std::string& local) {
     if (auto it = volumes_.find(local); it != volumes_.end()) return it->second;
-    std::string name = local == guest_->bzimage ? "bzimage-" + guest_->key
-                                                : local.substr(local.rfind('/') + 1);
+    std::string name = local.substr(local.rfind('/') + 1);
+    if (local == guest_->bzimage)
+      name = "bzimage-" + guest_->key;
+    else if (micro_guest_ && local == micro_guest_->bzimage)
+      name = "bzimage-" + micro_guest_->key;
+    else if (micro_guest_ && local == micro_guest_->vmlinux)
+      name = "vmlinux-" + micro_guest_->key;
     vm::lv::VolumePath v = CTV_TRY(vm::lv::EnsureVolume(conn_->Get(), local, name));
     volumes_[local] = v.path;
     return v.path;

@@ -220,6 +220,47 @@ TEST(QemuArgv, FirmwareBootsTheDiskWithTimedConsoleAndDebugPort) {
   EXPECT_TRUE(HasPair(QemuArgv(s, Accel::kTcg, l), "-device", "virtio-blk-pci,drive=boot0"));
 }
 
+TEST(VmSpec, KernelOptionIsGenericOrMicroAndNamesABadValue) {
+  EXPECT_EQ(ParseVmOptions({})->kernel, GuestKernel::kGeneric);
+  EXPECT_EQ(ParseVmOptions({{"kernel", "micro"}})->kernel, GuestKernel::kMicro);
+  EXPECT_FALSE(ParseVmOptions({{"kernel", "micro"}})->acpi);  // it has no ACPI
+  EXPECT_FALSE(ParseVmOptions({{"kernel", "micro"}, {"acpi", "on"}}));
+  EXPECT_EQ(ParseVmOptions({{"kernel", "generic"}})->kernel, GuestKernel::kGeneric);
+  auto fw = ParseVmOptions({{"kernel", "micro"}, {"boot", "firmware"}});
+  ASSERT_FALSE(fw);
+  EXPECT_NE(fw.error().ToString().find("kernel=generic or boot=pvh"), std::string::npos)
+      << fw.error().ToString();
+  auto bad = ParseVmOptions({{"kernel", "bogus"}});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().ToString().find("bogus"), std::string::npos) << bad.error().ToString();
+  EXPECT_NE(bad.error().ToString().find("generic or micro"), std::string::npos);
+  // The micro kernel has virtio-blk but no IDE/AHCI drivers.
+  auto ide = ParseVmOptions({{"kernel", "micro"}, {"machine", "pc"}, {"disk", "16"}});
+  ASSERT_FALSE(ide);
+  EXPECT_NE(ide.error().ToString().find("kernel=micro"), std::string::npos);
+  EXPECT_TRUE(ParseVmOptions(
+      {{"kernel", "micro"}, {"machine", "pc"}, {"devices", "virtio"}, {"disk", "16"}}));
+}
+
+// Everything the micro kernel's guests use is built in: ctv-init is told to load nothing (it
+// would fail on a module that is neither in /sys/module nor in the guest's modules.dep).
+TEST(KernelCmdline, MicroKernelLoadsNoModules) {
+  VmSpec s;
+  s.kernel = GuestKernel::kMicro;
+  s.devices = DeviceModel::kVirtio;
+  s.disk_mib = 16;
+  EXPECT_TRUE(ChannelModules(s).empty());
+  EXPECT_TRUE(DiskModules(s).empty());
+  std::string c = KernelCmdline(s, Accel::kTcg, "/p", {}, 0);
+  EXPECT_EQ(c.find("ctv.mods"), std::string::npos) << c;
+  EXPECT_NE(c.find("ctv.chan=/dev/hvc0"), std::string::npos) << c;
+  EXPECT_NE(c.find(" reboot=t"), std::string::npos) << c;
+  s.kernel = GuestKernel::kGeneric;
+  EXPECT_NE(KernelCmdline(s, Accel::kTcg, "/p", {}, 0).find("ctv.mods=virtio_mmio,virtio_console,"
+                                                            "virtio_blk"),
+            std::string::npos);
+}
+
 TEST(Accel, Parse) {
   EXPECT_EQ(*ParseAccel("kvm"), Accel::kKvm);
   EXPECT_EQ(*ParseAccel(""), Accel::kAuto);

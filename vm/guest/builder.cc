@@ -59,16 +59,22 @@ Result<Guest> BuildGuest(const GuestBuildOptions& o) {
   std::string init_digest = CTV_TRY(Sha256OciOfFile(o.init_binary));
   std::string release_dir = o.modules_root + "/" + kernel.release;
   ModuleSet mods;
-  if (!o.extra_modules.empty() && access((release_dir + "/modules.dep").c_str(), R_OK) != 0) {
+  if (o.no_modules) {
+    // Everything built in: the initramfs carries no /lib/modules, and cannot carry more.
+    if (!o.extra_modules.empty()) {
+      errno = ENOENT;
+      return ErrnoError("put kernel module " + o.extra_modules[0] + " into the guest of",
+                        o.kernel_path, "that kernel has no modules (its drivers are built in)");
+    }
+  } else if (access((release_dir + "/modules.dep").c_str(), R_OK) == 0) {
+    std::vector<std::string> names = kGuestModules;
+    names.insert(names.end(), o.extra_modules.begin(), o.extra_modules.end());
+    mods = CTV_TRY(ResolveModules(release_dir, names));
+  } else if (!o.extra_modules.empty()) {
     errno = ENOENT;
     return ErrnoError(
         "find kernel modules for the guest in", release_dir,
         "the guest needs " + o.extra_modules[0] + " (install the kernel's modules, same version)");
-  }
-  if (access((release_dir + "/modules.dep").c_str(), R_OK) == 0) {
-    std::vector<std::string> names = kGuestModules;
-    names.insert(names.end(), o.extra_modules.begin(), o.extra_modules.end());
-    mods = CTV_TRY(ResolveModules(release_dir, names));
   } else {
     // A kernel without installed modules (a custom --kernel) still boots with emulated devices;
     // devices=virtio then needs the virtio drivers built in (ctv-init skips built-in modules).
@@ -90,7 +96,8 @@ Result<Guest> BuildGuest(const GuestBuildOptions& o) {
   // The workload is the image's entrypoint (ctv-probe in the project's image).
   if (!img.config.entrypoint.empty() && !img.config.entrypoint[0].empty())
     g.probe_path = img.config.entrypoint[0];
-  auto vmlinux = ExtractVmlinux(kernel, o.cache_dir);
+  auto vmlinux = o.vmlinux_path.empty() ? ExtractVmlinux(kernel, o.cache_dir)
+                                        : Result<std::string>(o.vmlinux_path);
   if (vmlinux) {
     g.vmlinux = *vmlinux;
   } else {

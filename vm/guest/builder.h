@@ -18,6 +18,12 @@ struct GuestBuildOptions {
   std::string image_dir;    // OCI layout
   std::string image_ref;    // ref.name, "" when the layout holds one manifest
   std::string kernel_path;  // bzImage; "" = newest /boot/vmlinuz-* with modules installed
+  // The kernel's vmlinux ELF when it exists already (the micro kernel's build output); "" =
+  // unpack it from the bzImage (Debian's kernels: XZ payload).
+  std::string vmlinux_path;
+  // The kernel has no modules (everything the guests use is built in: the micro kernel): the
+  // guest carries none, and extra_modules is an error.
+  bool no_modules = false;
   std::string modules_root = "/lib/modules";
   std::string init_binary;  // the static ctv-init
   // Modules to carry besides kGuestModules (vm/guest/modules.h), e.g. "overlay" for a container
