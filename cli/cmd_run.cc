@@ -20,6 +20,8 @@
 #include "core/clock.h"
 #include "core/interrupt.h"
 #include "results/results.h"
+#include "runtime/lifecycle.h"
+#include "runtime/net/gc.h"
 
 namespace ctv::cli {
 namespace {
@@ -193,6 +195,13 @@ int Run(RunOptions& o) {
   rr.environment = bench::CollectEnvironment();
 
   InstallInterruptHandler();
+  // ctvrt keeps an idle bridge and its masquerade rule set up for the next container (as Docker
+  // keeps docker0: net::NetworkConfig::keep_idle), which takes the bridge set-up off each measured
+  // launch. A run still leaves nothing behind: whatever way it ends, the bridge it left idle goes
+  // (a bridge another container still uses stays).
+  struct IdleBridgeSweep {
+    ~IdleBridgeSweep() { (void)net::CollectGarbage(runtime::HostNetworkConfig().state_root, nullptr); }
+  } sweep;
   ProgressLine progress(o.quiet);
   const int64_t t0 = MonotonicNs();
   // The time budget is shared equally by the suites still to run, each ending its repetitions

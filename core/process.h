@@ -36,6 +36,9 @@ struct SpawnOptions {
   int stderr_fd = -1;
   // Make the child lead a new process group, so the guard can kill its descendants too.
   bool new_process_group = false;
+  // Working directory of the child; empty = ours. A tool that drops files in its working directory
+  // (conmon writes `oom` there) then leaves them in a directory its caller owns and removes.
+  std::string cwd;
 };
 
 class Child {

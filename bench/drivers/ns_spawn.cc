@@ -18,7 +18,7 @@ extern char** environ;
 namespace ctv::bench {
 namespace {
 
-enum Stage : int { kSetpgid = 1, kDup, kUnshare, kPrivate, kBind, kHide, kExec };
+enum Stage : int { kSetpgid = 1, kDup, kUnshare, kPrivate, kBind, kHide, kChdir, kExec };
 
 const char* StageName(int stage) {
   switch (stage) {
@@ -34,6 +34,8 @@ const char* StageName(int stage) {
       return "bind mount";
     case kHide:
       return "unmount";
+    case kChdir:
+      return "chdir";
     case kExec:
       return "execve";
   }
@@ -52,6 +54,7 @@ struct ChildArgs {
   const char* const* bind_src;
   const char* const* bind_dst;
   size_t n_bind;
+  const char* cwd;  // nullptr = stay where the parent is
   int sync_fd;  // write end, O_CLOEXEC: closes by itself on a successful exec
 };
 
@@ -92,6 +95,7 @@ int ChildMain(void* p) {
   for (size_t i = 0; i < a->n_hide; ++i)
     if (::umount2(a->hide[i], MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT)
       Fail(a, kHide);
+  if (a->cwd && ::chdir(a->cwd) != 0) Fail(a, kChdir);
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -139,6 +143,7 @@ Result<Child> SpawnWithMounts(const SpawnOptions& o, const PrivateMounts& m) {
   a.bind_src = src.data();
   a.bind_dst = dst.data();
   a.n_bind = src.size();
+  a.cwd = o.cwd.empty() ? nullptr : o.cwd.c_str();
   a.sync_fd = sync.write.Get();
 
   std::vector<char> stack(128 * 1024);

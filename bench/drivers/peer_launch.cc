@@ -20,6 +20,9 @@ Status LaunchCommand::Start(const Spawner& spawn, std::vector<std::string> argv,
   so.stdout_fd = out.write.Get();
   so.stderr_fd = err.Get();
   so.new_process_group = true;
+  // The instance's own directory (where its stderr file lives): whatever the runtime or its monitor
+  // drops in its working directory (podman's conmon writes `oom` on an OOM kill) goes with it.
+  so.cwd = stderr_path_.substr(0, stderr_path_.rfind('/'));
   marks = {{"launch", MonotonicNs()}};
   child_ = CTV_TRY(spawn(so));
   marks.push_back({"spawn", MonotonicNs()});

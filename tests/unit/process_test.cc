@@ -1,6 +1,8 @@
 #include "core/process.h"
 
 #include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -24,6 +26,21 @@ TEST(Process, SpawnOfAMissingProgramIsAnError) {
   auto c = Spawn({.argv = {"/nonexistent/ctv-no-such-binary"}});
   ASSERT_FALSE(c);
   EXPECT_NE(c.error().ToString().find("ENOENT"), std::string::npos);
+}
+
+// A child started with `cwd` writes its relative paths there, not into ours.
+TEST(Process, SpawnRunsTheChildInTheGivenDirectory) {
+  char tmpl[] = "/tmp/ctv-cwd-test-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  std::string dir = tmpl;
+  auto c = Spawn({.argv = {"touch", "dropped"}, .cwd = dir});
+  ASSERT_TRUE(c) << c.error().ToString();
+  auto st = c->Wait();
+  ASSERT_TRUE(st && st->Success());
+  EXPECT_EQ(::access((dir + "/dropped").c_str(), F_OK), 0);
+  EXPECT_NE(::access("dropped", F_OK), 0);
+  ::unlink((dir + "/dropped").c_str());
+  ::rmdir(dir.c_str());
 }
 
 TEST(Process, TimeoutKillsTheCommand) {
