@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 
+#include "core/fault_point.h"
 #include "core/log.h"
 #include "runtime/net/ipv4.h"
 #include "runtime/net/nat.h"
@@ -179,6 +180,9 @@ Result<ContainerNetwork> AttachBridge(const NetworkRequest& req, const NetnsRef&
       std::find(state.bridges.begin(), state.bridges.end(), c.bridge) == state.bridges.end())
     state.bridges.push_back(c.bridge);
   CTV_CHECK(SaveState(lock, state));
+  // The state lock is held and the endpoint recorded, no link exists yet: a crash here must not
+  // block the next run (the flock goes with the process) and gc drops the entry.
+  CTV_FAULT_POINT("ctvrt.net_locked");
 
   auto set_up = [&]() -> Status {
     std::string bridge_cidr = fmt::format("{}/{}", gateway, subnet.prefix);
