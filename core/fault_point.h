@@ -40,10 +40,10 @@ bool ListIfAsked(int argc, char** argv);
 #ifndef CTV_NO_FAULT_POINTS
 // The name goes into the section (retained: the list is the test's source of truth) and the
 // check runs. `used` keeps the entry even though nothing reads the variable by name.
-#define CTV_FAULT_POINT(name)                                                               \
-  do {                                                                                      \
+#define CTV_FAULT_POINT(name)                                                                \
+  do {                                                                                       \
     [[gnu::section("ctv_fault_points"), gnu::used]] static const char* const ctv_fp_ = name; \
-    ::ctv::fault::Hit(ctv_fp_);                                                             \
+    ::ctv::fault::Hit(ctv_fp_);                                                              \
   } while (0)
 #else
 #define CTV_FAULT_POINT(name) \

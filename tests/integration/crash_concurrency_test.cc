@@ -7,10 +7,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <nlohmann/json.hpp>
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
@@ -104,8 +104,8 @@ TEST(Concurrency, TwoCtvbenchRunsShareAStateDir) {
   const std::string sd = vm_env.Context().state_dir;
   std::vector<std::vector<std::string>> argvs;
   for (int i = 0; i < 2; ++i)
-    argvs.push_back({test::Bin("ctvbench"), "run", "--suite", "startup", "--driver", "ctvrt",
-                     "-n", "20", "-w", "1", "--quiet", "--state-dir", sd, "--image",
+    argvs.push_back({test::Bin("ctvbench"), "run", "--suite", "startup", "--driver", "ctvrt", "-n",
+                     "20", "-w", "1", "--quiet", "--state-dir", sd, "--image",
                      vm_env.Context().image_dir, "--out", fmt::format("{}/r{}.json", sd, i)});
   std::vector<FaultRun> runs = RunAllAtOnce(argvs, 300);
   for (int i = 0; i < 2; ++i) {

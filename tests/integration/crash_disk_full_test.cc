@@ -3,9 +3,9 @@
 // Each command fails with an error naming the path and the cause, leaves nothing half-written (no
 // container dir, cgroup or temp file; no results file or a whole one), and an interrupted run
 // leaves a whole results file or none.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -72,10 +72,10 @@ std::string Joined(const std::vector<std::string>& v) {
 void ExpectCtvrtRefuses(SmallTmpfs& fs, const std::string& cause) {
   std::string root = fs / "containers";
   std::string id = testing::TestId();
-  FaultRun r = RunWithFault({test::Bin("ctvrt"), "--root", root, "--store",
-                             Env().runtime->StoreRoot(), "run", "-d", "--name", id,
-                             Env().runtime->Image(), "sleep", "600"},
-                            "");
+  FaultRun r =
+      RunWithFault({test::Bin("ctvrt"), "--root", root, "--store", Env().runtime->StoreRoot(),
+                    "run", "-d", "--name", id, Env().runtime->Image(), "sleep", "600"},
+                   "");
   EXPECT_FALSE(r.status.Success());
   EXPECT_EQ(r.status.code, 1) << r.status.ToString();
   EXPECT_NE(r.err.find(fs.Path()), std::string::npos) << "the error names no path: " << r.err;
@@ -111,10 +111,9 @@ void ExpectResultsRefused(SmallTmpfs& fs, const std::string& cause) {
   test::VmTestEnv env(/*own_state=*/true);
   if (!env.Missing().empty()) GTEST_SKIP() << env.Missing();
   std::string out = fs / "r.json";
-  FaultRun r = RunWithFault({test::Bin("ctvbench"), "run", "--suite", "startup", "--driver",
-                             "host", "-n", "2", "-w", "0", "--quiet", "--image",
-                             env.Context().image_dir, "--state-dir", env.Context().state_dir,
-                             "--out", out},
+  FaultRun r = RunWithFault({test::Bin("ctvbench"), "run", "--suite", "startup", "--driver", "host",
+                             "-n", "2", "-w", "0", "--quiet", "--image", env.Context().image_dir,
+                             "--state-dir", env.Context().state_dir, "--out", out},
                             "");
   EXPECT_EQ(r.status.ToString(), "exit 2") << r.err;
   EXPECT_NE(r.err.find(out), std::string::npos) << r.err;
@@ -148,11 +147,11 @@ TEST(DiskFull, CtvbenchStateDirFull) {
   ASSERT_TRUE(fs.Mounted());
   fs.Fill();
   test::TempDir out;
-  FaultRun r = RunWithFault({test::Bin("ctvbench"), "run", "--suite", "startup", "--driver",
-                             "ctvrt", "-n", "2", "-w", "0", "--quiet", "--image",
-                             env.Context().image_dir, "--state-dir", fs.Path(), "--out",
-                             out / "r.json"},
-                            "");
+  FaultRun r =
+      RunWithFault({test::Bin("ctvbench"), "run", "--suite", "startup", "--driver", "ctvrt", "-n",
+                    "2", "-w", "0", "--quiet", "--image", env.Context().image_dir, "--state-dir",
+                    fs.Path(), "--out", out / "r.json"},
+                   "");
   // The driver cannot start an instance: it is reported skipped with the cause (stdout's
   // summary), and the run measured nothing (exit 3).
   EXPECT_EQ(r.status.ToString(), "exit 3") << r.out << r.err;
@@ -177,9 +176,23 @@ TEST(DiskFull, InterruptedRunLeavesAWholeResultsFileOrNone) {
     SCOPED_TRACE(delay_ms);
     std::string out = dir / ("r" + std::to_string(delay_ms) + ".json");
     SpawnOptions so;
-    so.argv = {test::Bin("ctvbench"), "run", "--suite", "startup", "--driver", "host", "-n",
-               "100000", "-w", "0", "--quiet", "--image", env.Context().image_dir,
-               "--state-dir", env.Context().state_dir, "--out", out};
+    so.argv = {test::Bin("ctvbench"),
+               "run",
+               "--suite",
+               "startup",
+               "--driver",
+               "host",
+               "-n",
+               "100000",
+               "-w",
+               "0",
+               "--quiet",
+               "--image",
+               env.Context().image_dir,
+               "--state-dir",
+               env.Context().state_dir,
+               "--out",
+               out};
     auto child = Spawn(so);
     ASSERT_TRUE(child);
     ::usleep(delay_ms * 1000);

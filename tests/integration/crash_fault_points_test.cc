@@ -59,8 +59,8 @@ struct Case {
 };
 
 std::vector<std::string> ProbeServer(const std::string& id, int port) {
-  return Ctvrt({"run", "-d", "--name", id, "-p", fmt::format("{}:80", port),
-                Env().runtime->Image(), "ctv-probe", "http", "--port", "80", "--timeout", "600"});
+  return Ctvrt({"run", "-d", "--name", id, "-p", fmt::format("{}:80", port), Env().runtime->Image(),
+                "ctv-probe", "http", "--port", "80", "--timeout", "600"});
 }
 
 std::vector<Case> CtvrtCases(testing::TestBundle* bundle) {
@@ -91,8 +91,7 @@ std::vector<Case> CtvrtCases(testing::TestBundle* bundle) {
 // What to check after a fired point: the process died by SIGKILL (the CLI itself, or the shim
 // that reported nothing / the CLI already returned), gc leaves nothing of the container, a second
 // gc finds nothing of it.
-void CheckCrashAndGc(const std::string& what, const FaultRun& r, const std::string& id,
-                     int port) {
+void CheckCrashAndGc(const std::string& what, const FaultRun& r, const std::string& id, int port) {
   SCOPED_TRACE(what);
   EXPECT_TRUE(Gone(r.fired_pid)) << "pid " << r.fired_pid << " survived its fault point";
   bool cli_killed = r.status.signaled && r.status.code == SIGKILL;
@@ -167,9 +166,9 @@ TEST(FaultPoints, KilledHolderOfTheNetLockDoesNotBlockTheNext) {
   EXPECT_TRUE(ok.status.Success()) << ok.status.ToString() << ": " << ok.err;
   ForceDelete(next);
   CheckCrashAndGc("net lock", r, dead, dead_port);
-  for (const std::string& l : ContainerLeftovers(next, next_port)) ADD_FAILURE() << next << ": " << l;
+  for (const std::string& l : ContainerLeftovers(next, next_port))
+    ADD_FAILURE() << next << ": " << l;
 }
-
 
 // gc takes only what the project recorded as its own: a network namespace named like a dead
 // run's scratch namespace but not in the journal (a user's "ctvnet<pid>"), a live container of
@@ -191,10 +190,10 @@ TEST(GcOwnership, LeavesLookalikesAlone) {
   testing::TempDir other;
   std::string other_root = other / "containers";
   std::string user_id = "ctvuser" + testing::TestId().substr(4);
-  auto user = RunCommand({test::Bin("ctvrt"), "--root", other_root, "--store",
-                          Env().runtime->StoreRoot(), "run", "-d", "--name", user_id,
-                          Env().runtime->Image(), "sleep", "600"},
-                         std::chrono::seconds(60));
+  auto user =
+      RunCommand({test::Bin("ctvrt"), "--root", other_root, "--store", Env().runtime->StoreRoot(),
+                  "run", "-d", "--name", user_id, Env().runtime->Image(), "sleep", "600"},
+                 std::chrono::seconds(60));
   ASSERT_TRUE(user && user->status.Success()) << (user ? user->err : "");
   testing::ContainerGuard user_guard(other_root, user_id);
 

@@ -96,7 +96,8 @@ TEST_P(CtvbenchFaultTest, EveryPointOfTheDriver) {
       for (const std::string& c : MachineCgroups())
         if (!cgroups_before.count(c)) ADD_FAILURE() << "libvirt cgroup left: " << c << "\n" << gc1;
       // The embedded libvirt's record of a running (transient) domain.
-      auto status = RunCommand({"sh", "-c", "find " + sd + "/vm/libvirt -name 'ctv*.xml' 2>/dev/null"});
+      auto status =
+          RunCommand({"sh", "-c", "find " + sd + "/vm/libvirt -name 'ctv*.xml' 2>/dev/null"});
       EXPECT_TRUE(status && status->out.empty()) << "domain status left: " << status->out;
     }
     std::string gc2 = RunBothGcs(sd);
@@ -141,9 +142,10 @@ TEST(Concurrency, FiveGuestsFromFiveCtvbenchProcesses) {
   EXPECT_EQ(ok, 5);
   EXPECT_TRUE(vm_env.QemuPids().empty());
   EXPECT_TRUE(vm_env.InstanceDirs().empty());
-  std::printf("concurrency: %d/5 guests booted by 5 parallel `ctvbench run --driver qemu` in %.1f s "
-              "wall (accelerator %s, n=1, noisy shared host)\n",
-              ok, wall, accel.c_str());
+  std::printf(
+      "concurrency: %d/5 guests booted by 5 parallel `ctvbench run --driver qemu` in %.1f s "
+      "wall (accelerator %s, n=1, noisy shared host)\n",
+      ok, wall, accel.c_str());
 }
 
 }  // namespace
