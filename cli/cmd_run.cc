@@ -64,8 +64,21 @@ Status CheckWritable(const std::string& path) {
   std::string probe = dir + "/.ctvbench-write-check-" + std::to_string(::getpid());
   int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoError("write results to", path, "cannot create files in " + dir);
+  // Some room too: on a full filesystem creating an empty file still works (tmpfs, ext4 with
+  // inodes left), writing does not. 64 KiB is the size of a small results file.
+  static const char kZeros[4096] = {};
+  int err = 0;
+  for (int i = 0; i < 16 && err == 0; ++i) {
+    errno = 0;
+    if (::write(fd, kZeros, sizeof kZeros) != static_cast<ssize_t>(sizeof kZeros))
+      err = errno ? errno : ENOSPC;  // a short write: the filesystem filled up
+  }
   ::close(fd);
   ::unlink(probe.c_str());
+  if (err) {
+    errno = err;
+    return ErrnoError("write results to", path, "no room in " + dir);
+  }
   struct stat st;
   if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
     return MakeError("write results to", path, "is a directory (give a file name)");

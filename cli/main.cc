@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "core/fault_point.h"
 
 namespace ctv::cli {
 
@@ -27,6 +28,8 @@ const std::vector<std::string>& CommandLine() { return g_command_line; }
 
 int main(int argc, char** argv) {
   using namespace ctv::cli;
+  // The fault points linked into ctvbench (its drivers and the ctvrt library): tests enumerate them.
+  if (ctv::fault::ListIfAsked(argc, argv)) return 0;
   CLI::App app{
       "ctvbench — measure containers against virtual machines on this machine.\n"
       "Typical session:\n"

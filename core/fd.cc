@@ -60,7 +60,14 @@ Status WriteFileAtomic(const std::string& path, std::string_view data, int mode)
   // recording the same image) must not rename each other's temp file away.
   static std::atomic<unsigned> seq{0};
   std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(seq++);
-  CTV_CHECK(WriteFile(tmp, data, mode));
+  // A failed write (ENOSPC on a full disk, EROFS) leaves neither the target changed nor the
+  // temp file behind, and the error names the file the caller asked for.
+  if (Status s = WriteFile(tmp, data, mode); !s) {
+    ::unlink(tmp.c_str());
+    Error e = std::move(s).error();
+    e.context += (e.context.empty() ? "" : "; ") + std::string("writing ") + path;
+    return e;
+  }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     Error e = ErrnoError("rename", tmp, "to " + path);
     ::unlink(tmp.c_str());

@@ -12,8 +12,10 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <sstream>
 
 #include "core/clock.h"
+#include "core/fd.h"
 #include "core/interrupt.h"
 
 extern char** environ;
@@ -221,6 +223,38 @@ std::string SelfDir() {
   if (n <= 0) return ".";
   std::string p(buf, static_cast<size_t>(n));
   return p.substr(0, p.rfind('/'));
+}
+
+}  // namespace ctv
+
+namespace ctv {
+namespace {
+
+// Field 22 of /proc/PID/stat: start time in clock ticks since boot ("" when the process is gone
+// or a zombie: a killed harness whose parent has not reaped it yet owns nothing any more).
+std::string StartTimeField(pid_t pid) {
+  auto stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) return "";
+  size_t close = stat->rfind(')');
+  if (close == std::string::npos) return "";
+  std::istringstream in(stat->substr(close + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && (in >> field); ++i) {
+    if (i == 3 && (field == "Z" || field == "X")) return "";
+  }
+  return field;
+}
+
+}  // namespace
+
+std::string OwnerToken() { return std::to_string(getpid()) + " " + StartTimeField(getpid()); }
+
+bool OwnerAlive(const std::string& token) {
+  std::istringstream in(token);
+  pid_t pid = 0;
+  std::string start;
+  if (!(in >> pid >> start) || pid <= 0) return false;
+  return !start.empty() && StartTimeField(pid) == start;
 }
 
 }  // namespace ctv

@@ -89,4 +89,11 @@ std::string FindInPath(const std::string& name);
 // Directory holding the running executable (/proc/self/exe), used to find sibling tools.
 std::string SelfDir();
 
+// Ownership records that survive the owner (gc journals: who made a VM instance dir, a scratch
+// network namespace): "<pid> <starttime>" of the calling process, starttime being field 22 of
+// /proc/self/stat, so a reused pid is never taken for the owner.
+std::string OwnerToken();
+// True when the process named by `token` still runs (a zombie does not: its owner is gone).
+bool OwnerAlive(const std::string& token);
+
 }  // namespace ctv

@@ -194,7 +194,10 @@ void CloseInheritedOnExec() {
   sigset_t all;
   sigfillset(&all);
   ::sigprocmask(SIG_SETMASK, &all, nullptr);
-  pid_t worker = ::fork();
+  // A raw clone, not fork(): glibc's fork() takes malloc's arena locks and the stdio list lock
+  // for its atfork handling, and this process is a copy of a possibly multi-threaded parent taken
+  // while another thread may have held one of them: fork() would wait on it forever.
+  pid_t worker = static_cast<pid_t>(::syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, nullptr));
   if (worker < 0) Fail(p, kStageInitFork, errno);
   if (worker == 0) {
     ResetSignals();

@@ -15,6 +15,8 @@
 namespace ctv::runtime {
 namespace {
 
+constexpr int kOrphanCgroupMinAgeS = 30;
+
 bool OlderThan(const std::string& path, int seconds) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) return true;
@@ -56,6 +58,16 @@ Status CollectGarbage(const std::string& root_arg, std::vector<std::string>* rem
     note(s);
     if (s && removed) removed->push_back("container " + id + " (" + dir + ")");
   }
+  // Logs of shims killed before their container dir existed (".<id>.<pid>.log", pid dead).
+  if (auto names = fs::ListDir(state_root)) {
+    for (const std::string& n : *names) {
+      if (n.size() < 6 || n[0] != '.' || !n.ends_with(".log")) continue;
+      std::string stem = n.substr(1, n.size() - 5);  // "<id>.<pid>"
+      size_t dot = stem.rfind('.');
+      if (dot == std::string::npos || dot == 0) continue;
+      RemoveShimTempLogs(state_root, stem.substr(0, dot), removed);
+    }
+  }
   if (!options.sweep_orphan_cgroups) return first;
   const cgroup::CgroupMounts* mounts = CTV_TRY(HostCgroupMounts());
   for (const std::string& cg : cgroup::ListContainerCgroups(*mounts)) {
@@ -65,6 +77,10 @@ Status CollectGarbage(const std::string& root_arg, std::vector<std::string>* rem
     // populated cgroup without one belongs to another runtime or another state root, e.g. the
     // runc/crun peers, and is not ours to kill).
     if (!cgroup::OrEmpty(ReadFile(cg + "/cgroup.procs")).empty()) continue;
+    // Nor a young one: a concurrent launch from another state root (another ctvbench run, a peer
+    // runtime) makes its cgroup before its process joins it, so an empty cgroup may be one being
+    // set up right now. A cgroup directory's mtime is its creation time.
+    if (!OlderThan(cg, kOrphanCgroupMinAgeS)) continue;
     if (::rmdir(cg.c_str()) == 0 && removed) removed->push_back("cgroup " + cg);
   }
   cgroup::RemoveEmptyParents(*mounts, removed);

@@ -12,8 +12,9 @@ namespace ctv::runtime {
 // state is unreadable and older than a few seconds: kills its processes (through its cgroup),
 // removes its cgroups and its state dir. Then removes EMPTY "ctvbench/<name>" cgroups without a
 // state dir (a ctvrt container has its state dir before its cgroup, so a populated one belongs to
-// another runtime or state root, e.g. the runc/crun peers, and is left alone), and the empty
-// "ctvbench" parents. Containers with a live monitor
+// another runtime or state root, e.g. the runc/crun peers, and is left alone) that are older than
+// 30 s (a younger empty one may be a concurrent launch's, not yet joined), and the empty
+// "ctvbench" parents, and the temp logs of dead shims (".<id>.<pid>.log"). Containers with a live monitor
 // are left alone. Container mounts live in the containers' own mount namespaces, so killing the
 // processes is what removes them. Appends a line per removed object to `removed` (may be null).
 // `state_root` is the containers dir (default /run/ctvbench/containers); given the ctvbench state

@@ -16,6 +16,7 @@
 #include <mutex>
 
 #include "core/clock.h"
+#include "core/fault_point.h"
 #include "core/fs_tree.h"
 #include "runtime/child.h"
 #include "runtime/security/seccomp_profile.h"
@@ -263,6 +264,7 @@ Status Container::ReadSync(bool stop_at_created, const LaunchOptions* options) {
     if (r.err == 0) {
       const char* phase = r.stage == internal::kProgressMounts ? "mounts" : "created";
       if (options && options->on_phase) options->on_phase(phase, r.t_ns);
+      if (r.stage == internal::kProgressMounts) CTV_FAULT_POINT("ctvrt.rootfs_mounted");
       if (r.stage == internal::kProgressCreated && stop_at_created) return Ok();
       continue;
     }
@@ -440,6 +442,7 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
       return std::move(s).error();
     }
     if (o.on_phase) o.on_phase("cgroup", MonotonicNs());
+    CTV_FAULT_POINT("ctvrt.cgroup_made");
   }
   auto fail = [&](Error e) -> Error {
     (void)c.Destroy();
@@ -566,6 +569,8 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
   sync_pipe.write.Reset();
   c.sync_ = std::move(sync_pipe.read);
   if (o.on_phase) o.on_phase("cloned", MonotonicNs());
+  // The child waits for the go-ahead (or, without one, runs on to exec): orphaned either way.
+  CTV_FAULT_POINT("ctvrt.cloned");
   if (spec.namespaces & CLONE_NEWUSER) {  // a joined one has its maps already
     std::vector<ns::IdMap> u = spec.uid_maps, g = spec.gid_maps;
     if (u.empty()) u = {{0, 0, 1}};
@@ -598,6 +603,8 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
   go_pipe.write.Reset();
   Status s = c.ReadSync(!o.exec_fifo.empty(), &o);
   if (!s) return fail(std::move(s).error());
+  // The workload runs (or, for `create`, waits on the exec FIFO); its pid is not recorded yet.
+  CTV_FAULT_POINT("ctvrt.exec");
   // The child sent the master before it reported "created" or exec'd: it is waiting there.
   if (console_parent.Valid()) {
     auto master = ReceiveConsole(console_parent.Get(), spec.id);

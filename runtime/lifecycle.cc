@@ -1,6 +1,7 @@
 #include "runtime/lifecycle.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -15,6 +16,7 @@
 #include <thread>
 
 #include "core/clock.h"
+#include "core/fault_point.h"
 #include "core/fs_tree.h"
 #include "core/log.h"
 #include "runtime/net/port_conflict.h"
@@ -55,7 +57,11 @@ Status CreateDir(const RunRequest& req, State* st) {
   st->monitor_start = ProcessStartTime(st->monitor_pid);
   st->log_path = dir + "/log";
   Status s = SaveState(req.state_root, *st);
-  if (!s) (void)fs::RemoveTree(dir);
+  if (!s) {
+    (void)fs::RemoveTree(dir);
+    return s;
+  }
+  CTV_FAULT_POINT("ctvrt.state_dir_created");
   return s;
 }
 
@@ -92,6 +98,27 @@ Status PrecheckPorts(const RunRequest& req) {
 }
 
 }  // namespace
+
+std::string ShimTempLog(const std::string& root, const std::string& id, pid_t shim) {
+  return root + "/." + id + "." + std::to_string(shim) + ".log";
+}
+
+void RemoveShimTempLogs(const std::string& root, const std::string& id,
+                        std::vector<std::string>* removed) {
+  auto names = fs::ListDir(root);
+  if (!names) return;
+  for (const std::string& n : *names) {
+    // ".<id>.<pid>.log" (and ".<id>.log" of older shims).
+    if (n.size() < id.size() + 6 || n[0] != '.' || n.compare(1, id.size(), id) != 0 ||
+        !n.ends_with(".log"))
+      continue;
+    std::string mid = n.substr(1 + id.size(), n.size() - 5 - id.size());  // "" or ".<pid>"
+    if (!mid.empty() && (mid[0] != '.' || mid.find_first_not_of("0123456789", 1) != std::string::npos))
+      continue;
+    if (!mid.empty() && ProcessAlive(std::atoi(mid.c_str() + 1), 0)) continue;
+    if (::unlink((root + "/" + n).c_str()) == 0 && removed) removed->push_back(root + "/" + n);
+  }
+}
 
 void RunRecordedHooks(const std::string& root, const State& st, PostHook kind) {
   std::string path = StateDir(root, st.id) + "/" + kHooksFile;
@@ -150,6 +177,7 @@ Result<Container> LaunchRecorded(const RunRequest& req, LaunchOptions options, S
       nr.config = req.net_config;
       nr.on_step = on_phase;  // the attach's steps are phases of the launch (net.*)
       *attached = CTV_TRY(net::Attach(nr, ns));
+      CTV_FAULT_POINT("ctvrt.network_attached");
       return Ok();
     };
   }
@@ -164,7 +192,9 @@ Result<Container> LaunchRecorded(const RunRequest& req, LaunchOptions options, S
       if (req.spec.hooks.prestart.empty() && req.spec.hooks.create_runtime.empty()) return Ok();
       std::string state = HookState(req.spec.id, "created", pid, req.bundle, st->annotations);
       CTV_CHECK(RunHooks(req.spec.hooks.prestart, "hooks.prestart", state));
-      return RunHooks(req.spec.hooks.create_runtime, "hooks.createRuntime", state);
+      CTV_CHECK(RunHooks(req.spec.hooks.create_runtime, "hooks.createRuntime", state));
+      CTV_FAULT_POINT("ctvrt.hooks_run");
+      return Ok();
     };
   }
   CTV_CHECK(CreateDir(req, st));
@@ -251,7 +281,14 @@ Result<State> LaunchDetached(const RunRequest& req) {
     // (or the nearest subreaper) and the CLI never has to reap it.
     ::setsid();
     pid_t shim = ::fork();
-    if (shim != 0) ::_exit(shim < 0 ? 1 : 0);
+    if (shim != 0) {
+      // The CLI learns the shim's pid, to tell a dead shim from a slow one (see below).
+      if (shim > 0) {
+        std::string line = "SHIM " + std::to_string(shim) + "\n";
+        (void)!::write(report.write.Get(), line.data(), line.size());
+      }
+      ::_exit(shim < 0 ? 1 : 0);
+    }
     report.read.Reset();
     // Copies of the caller's stdio for the container, taken before ours become /dev/null.
     Fd caller_stdio[3];
@@ -280,9 +317,12 @@ Result<State> LaunchDetached(const RunRequest& req) {
     // clone: open the log next to the dir and move it in afterwards.
     (void)fs::MakeDirs(req.state_root, 0711);
     auto c = [&]() -> Result<Container> {
-      // Open the log in the state root first (renamed into the dir after creation).
-      std::string tmp_log = req.state_root + "/." + req.spec.id + ".log";
+      // Open the log in the state root first (renamed into the dir after creation). Its name
+      // carries the shim's pid: a shim killed before the container dir exists leaves a file
+      // that gc can tell is nobody's (ShimTempLog).
+      std::string tmp_log = ShimTempLog(req.state_root, req.spec.id, ::getpid());
       log_fd = CTV_TRY(OpenFile(tmp_log, O_WRONLY | O_CREAT | O_APPEND, 0640));
+      CTV_FAULT_POINT("ctvrt.shim_started");
       o.stdout_fd = log_fd.Get();
       o.stderr_fd = log_fd.Get();
       if (req.inherit_stdio) {
@@ -322,6 +362,8 @@ Result<State> LaunchDetached(const RunRequest& req) {
     (void)!::write(report.write.Get(), ok.data(), ok.size());
     report.write.Reset();
     log_fd.Reset();
+    // The container runs and the CLI has returned: a shim dying now leaves an orphaned container.
+    CTV_FAULT_POINT("ctvrt.shim_monitoring");
     ExitStatus es{true, SIGKILL};
     if (req.wait_for_start) {
       Status s = c->WaitExec();
@@ -351,16 +393,37 @@ Result<State> LaunchDetached(const RunRequest& req) {
   int status = 0;
   while (::waitpid(first, &status, 0) < 0 && errno == EINTR) {
   }
-  std::string msg;
+  // Lines: "SHIM <pid>" from the intermediate child, then the shim's one-line report. EOF cannot
+  // tell us that the shim died: a created (not yet exec'd) container holds a copy of the pipe
+  // (it was cloned from the shim), so a shim killed after the clone would leave us waiting
+  // forever. Poll, and give up once the shim is gone without a report.
+  std::string msg, pending;
+  pid_t shim_pid = 0;
+  bool shim_gone = false;
   char buf[512];
-  for (;;) {
+  for (bool eof = false; msg.empty() && !eof;) {
+    for (size_t nl; msg.empty() && (nl = pending.find('\n')) != std::string::npos;) {
+      std::string line = pending.substr(0, nl + 1);
+      pending.erase(0, nl + 1);
+      if (line.rfind("SHIM ", 0) == 0)
+        shim_pid = std::atoi(line.c_str() + 5);
+      else
+        msg = line;
+    }
+    if (!msg.empty()) break;
+    pollfd pfd{report.read.Get(), POLLIN, 0};
+    int r = ::poll(&pfd, 1, shim_gone ? 0 : 100);
+    if (r < 0 && errno == EINTR) continue;
+    if (r == 0) {
+      if (shim_gone) break;  // it wrote nothing before it died
+      // One more look after it is seen dead: it may have written just before it went.
+      shim_gone = shim_pid > 0 && !ProcessAlive(shim_pid, 0);
+      continue;
+    }
     ssize_t n = ::read(report.read.Get(), buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    msg.append(buf, n);
-    // One line is the whole report. Do not wait for EOF: a created (not yet exec'd) container
-    // still holds a copy of the pipe.
-    if (msg.find('\n') != std::string::npos) break;
+    if (n <= 0) eof = true;
+    else pending.append(buf, n);
   }
   if (msg.rfind("OK ", 0) == 0) return LoadState(req.state_root, req.spec.id);
   if (msg.rfind("ERR ", 0) == 0) {
@@ -459,6 +522,8 @@ Status DeleteContainer(const std::string& root, const std::string& id, bool forc
     cg = mgr->Destroy();
   }
   if (!keep_cgroup_parents) cgroup::RemoveEmptyParents(*mounts);  // the last one out takes them
+  // Processes and cgroups gone; network, hooks and state dir not yet.
+  CTV_FAULT_POINT("ctvrt.delete_half_done");
   // The processes are gone (the cgroup is): the veth went with the namespace; drop the address
   // and the nft rules. No-op when the endpoint is already detached.
   Status nt;
@@ -471,7 +536,7 @@ Status DeleteContainer(const std::string& root, const std::string& id, bool forc
   }
   if (st) RunRecordedHooks(root, *st, PostHook::kPoststop);
   Status rm = fs::RemoveTree(dir);
-  ::unlink((root + "/." + id + ".log").c_str());
+  RemoveShimTempLogs(root, id);
   if (!cg) return cg;
   if (!nt) return nt;
   return rm;

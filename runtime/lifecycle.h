@@ -87,6 +87,11 @@ Status KillContainer(const std::string& root, const std::string& id, int sig);
 // LaunchOptions::keep_cgroup_parents).
 Status DeleteContainer(const std::string& root, const std::string& id, bool force,
                        bool keep_cgroup_parents = false);
+// The shim's log before the container dir exists: <root>/.<id>.<shim pid>.log.
+std::string ShimTempLog(const std::string& root, const std::string& id, pid_t shim);
+// Removes container `id`'s shim temp logs whose shim is gone (each appended to `removed`).
+void RemoveShimTempLogs(const std::string& root, const std::string& id,
+                        std::vector<std::string>* removed = nullptr);
 // Resolves a user-given id or name to an id.
 // The cgroup manager of container `id`: at its recorded linux.cgroupsPath, or ctvbench/<id>.
 Result<std::unique_ptr<cgroup::Manager>> ContainerCgroup(const std::string& root,

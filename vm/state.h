@@ -23,9 +23,8 @@ std::string VmStateRoot(const std::string& state_dir);
 // Creates `<root>/inst/<name>-<pid>-<n>` with its owner file.
 Result<std::string> MakeInstanceDir(const std::string& root, const std::string& name);
 
-// "<pid> <starttime>" of the calling process (starttime from /proc/self/stat, against pid reuse).
+// ctv::OwnerToken / ctv::OwnerAlive (core/process.h), under the names vm/ has always used.
 std::string OwnerToken();
-// True when the process named by an owner token is still running.
 bool OwnerAlive(const std::string& token);
 
 }  // namespace ctv::vm

@@ -1,6 +1,7 @@
 #include "bench/drivers/guest_driver.h"
 
 #include "core/clock.h"
+#include "core/fault_point.h"
 #include "core/fd.h"
 #include "core/fs_tree.h"
 #include "core/log.h"
@@ -45,6 +46,7 @@ GuestInstance::~GuestInstance() {
 }
 
 Status GuestInstance::WaitReady(std::chrono::milliseconds timeout) {
+  CTV_FAULT_POINT("guest.booting");  // QEMU runs the guest, nothing has answered yet
   return Explain(
       session_.ReadUntil(channel_, markers::Kind::kReady, Deadline(timeout), [this] { return QemuAlive(); }));
 }
@@ -53,6 +55,7 @@ Result<WorkloadExit> GuestInstance::WaitExit(std::chrono::milliseconds timeout) 
   int64_t deadline = Deadline(timeout);
   CTV_CHECK(
       Explain(session_.ReadUntil(channel_, markers::Kind::kExit, deadline, [this] { return QemuAlive(); })));
+  CTV_FAULT_POINT("guest.stopping");
   CTV_CHECK(Teardown(deadline));
   return WorkloadExit{*session_.Exit(), session_.Output()};
 }
@@ -64,6 +67,7 @@ Status GuestInstance::Stop(std::chrono::milliseconds timeout) {
     CTV_CHECK(Explain(
         session_.ReadUntil(channel_, markers::Kind::kExit, deadline, [this] { return QemuAlive(); })));
   }
+  CTV_FAULT_POINT("guest.stopping");  // the guest is down or going down, QEMU not yet reaped
   return Teardown(deadline);
 }
 
@@ -231,6 +235,7 @@ Result<GuestLaunch> GuestDriver::NewLaunch(vm::VmSpec vs, const InstanceSpec& sp
     (void)ctv::fs::RemoveTree(dir);
     return std::move(st).error();
   }
+  CTV_FAULT_POINT("guest.files_prepared");  // instance dir, marker socket, scratch disk
   g.kernel = g.spec.boot == vm::BootMode::kPvh ? guest->BootKernel() : guest->bzimage;
   g.cmdline = vm::KernelCmdline(g.spec, accel.accel, guest->probe_path, spec.probe_args,
                                 QemuHostTscKhz());

@@ -5,6 +5,7 @@
 
 #include "bench/drivers/guest_driver.h"
 #include "core/clock.h"
+#include "core/fault_point.h"
 #include "core/fd.h"
 #include "core/fs_tree.h"
 #include "core/log.h"
@@ -35,6 +36,7 @@ class QemuInstance : public GuestInstance {
     marks_.clear();
     marks_.push_back({"launch", MonotonicNs()});
     child_ = CTV_TRY(Spawn(so));
+    CTV_FAULT_POINT("qemu.spawned");
     marks_.push_back({"process", MonotonicNs()});
     return Ok();
   }

@@ -10,6 +10,7 @@
 
 #include "bench/drivers/guest_driver.h"
 #include "core/clock.h"
+#include "core/fault_point.h"
 #include "core/fd.h"
 #include "core/fs_tree.h"
 #include "core/log.h"
@@ -113,6 +114,7 @@ class VmInstance : public GuestInstance {
       if (!q) return Explain(std::move(q).error());
       qemu_ = std::move(*q);
     }
+    CTV_FAULT_POINT("libvirt.domain_created");  // a transient domain: QEMU started, libvirt owns it
     // QEMU holds the scratch disk open now: delete its volume at once (the space goes when QEMU
     // does), so a harness killed while the guest runs leaves no volume in the daemon's pool.
     volume_.Reset();

@@ -355,8 +355,8 @@ class NetworkSuite final : public Suite {
 
 RrTargetFactory ScratchNetnsTargetFactory(std::string probe_path, int host_port) {
   return [probe_path, host_port](int cpu) -> Result<std::unique_ptr<RrTarget>> {
-    std::string id = net::OwnedNetnsName(kScratchNetnsTag);
-    auto ns = CTV_TRY(net::ScratchNetns::Create(id));
+    auto ns = CTV_TRY(net::ScratchNetns::CreateOwned(kScratchNetnsTag));
+    std::string id = ns.Name();
     auto t = std::make_unique<NetnsTarget>(std::move(ns));
     t->host_port = host_port;
     net::NetworkRequest req;

@@ -22,10 +22,12 @@
 #include <string>
 
 #include "core/clock.h"
+#include "core/fault_point.h"
 #include "runtime/cli/commands.h"
 
 int main(int argc, char** argv) {
   using namespace ctv::rtcli;
+  if (ctv::fault::ListIfAsked(argc, argv)) return 0;
   Globals g;
   g.main_entry_ns = ctv::MonotonicNs();
   // ctvrt only hashes blobs with libcrypto: skip loading openssl.cnf (it costs ~0.5 ms per launch).

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "core/fs_tree.h"
 #include "runtime/net/nat.h"
 #include "runtime/net/netlink.h"
 #include "runtime/net/state.h"
@@ -17,6 +18,11 @@ Status CollectGarbage(const std::string& state_root, std::vector<std::string>* r
   std::vector<std::string> sink;
   if (!removed) removed = &sink;
   StateLock lock = CTV_TRY(StateLock::Acquire(dir));
+  // Every writer of state.json holds this lock: a temp file of it now is a killed writer's.
+  if (auto names = ctv::fs::ListDir(dir))
+    for (const std::string& n : *names)
+      if (n.rfind("state.json.tmp.", 0) == 0 && ::unlink((dir + "/" + n).c_str()) == 0)
+        removed->push_back(dir + "/" + n);
   NetState state = CTV_TRY(LoadState(lock));
   NlSocket sk = CTV_TRY(NlSocket::Open());
   std::vector<LinkInfo> links = CTV_TRY(ListLinks(sk));

@@ -14,7 +14,8 @@ namespace ctv::net {
 // by NetworkConfig::keep_idle too); re-renders (or
 // deletes) the nftables table so no rule outlives its endpoint. Endpoints whose veth still exists
 // belong to running containers and are kept. Appends a line per removed object to `removed`
-// (may be nullptr). Missing state is not an error.
+// (may be nullptr). Missing state is not an error. Temp files of state writers killed between
+// write and rename (state.json.tmp.*) go too: every writer holds the lock gc holds.
 Status CollectGarbage(const std::string& state_root, std::vector<std::string>* removed);
 
 }  // namespace ctv::net

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "core/clock.h"
+#include "core/fault_point.h"
 #include "core/log.h"
 #include "runtime/net/ipv4.h"
 #include "runtime/net/nat.h"
@@ -200,6 +201,9 @@ Result<ContainerNetwork> AttachBridge(const NetworkRequest& req, const NetnsRef&
       std::find(state.bridges.begin(), state.bridges.end(), c.bridge) == state.bridges.end())
     state.bridges.push_back(c.bridge);
   CTV_CHECK(SaveState(lock, state));
+  // The state lock is held and the endpoint recorded, no link exists yet: a crash here must not
+  // block the next run (the flock goes with the process) and gc drops the entry.
+  CTV_FAULT_POINT("ctvrt.net_locked");
   step("net.state");
 
   auto set_up = [&]() -> Status {

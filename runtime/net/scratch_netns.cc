@@ -5,11 +5,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <sstream>
 
 #include <utility>
 
+#include "core/fs_tree.h"
 #include "core/log.h"
 #include "core/process.h"
 
@@ -29,6 +31,23 @@ ScratchNetns::~ScratchNetns() {
   auto r = RunCommand({"ip", "netns", "delete", name_});
   if (!r || !r->status.Success())
     Log(LogLevel::kWarn, "ip netns delete {}: {}", name_, r ? r->err : r.error().ToString());
+  else if (!journal_.empty())
+    ::unlink(journal_.c_str());  // only once the namespace is gone: gc may still need the entry
+}
+
+Result<ScratchNetns> ScratchNetns::CreateOwned(const std::string& tag) {
+  std::string name = OwnedNetnsName(tag);
+  std::string entry = std::string(kScratchNetnsJournal) + "/" + name;
+  // Journal first: a crash between the two leaves an entry without a namespace, which gc drops.
+  CTV_CHECK(fs::MakeDirs(kScratchNetnsJournal, 0700));
+  CTV_CHECK(WriteFileAtomic(entry, OwnerToken() + "\n", 0600));
+  auto ns = Create(name);
+  if (!ns) {
+    ::unlink(entry.c_str());
+    return ns;
+  }
+  ns->journal_ = entry;
+  return ns;
 }
 
 std::vector<std::string> ScratchNetns::ExecPrefix() const {
@@ -47,7 +66,12 @@ ino_t NetnsInode(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
 }
 
-bool OwnerAlive(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
+// The owner recorded in a journal entry (core's OwnerToken) still runs. An unreadable entry counts
+// as alive: gc must never take what it cannot attribute.
+bool JournalOwnerAlive(const std::string& entry) {
+  auto text = ReadFile(entry);
+  return !text || OwnerAlive(*text);
+}
 
 // Deletes every veth inside the named namespace (`ip -n NAME -o link show type veth`).
 Status DeleteVethsInside(const std::string& name, std::vector<std::string>* removed) {
@@ -74,10 +98,12 @@ Status DeleteVethsInside(const std::string& name, std::vector<std::string>* remo
 
 Status CollectDeadScratchNetns(const std::string& tag, std::vector<std::string>* removed) {
   const std::string prefix = "ctv" + tag;
-  for (const std::string& name : ListNamedNetns(prefix)) {
-    std::string digits = name.substr(prefix.size());
-    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) continue;
-    if (OwnerAlive(static_cast<pid_t>(std::stol(digits)))) continue;
+  const std::string journal = kScratchNetnsJournal;
+  auto listed = ListNamedNetns(prefix);
+  for (const std::string& name : listed) {
+    std::string entry = journal + "/" + name;
+    if (!fs::Exists(entry)) continue;  // not created by us: not ours to delete
+    if (JournalOwnerAlive(entry)) continue;
     ino_t ns = NetnsInode("/run/netns/" + name);
     // Whatever still runs inside (a dead run's echo servers) dies first: a namespace with
     // processes outlives its name.
@@ -100,6 +126,17 @@ Status CollectDeadScratchNetns(const std::string& tag, std::vector<std::string>*
     if (!r.status.Success())
       return MakeError("delete network namespace", name, "ip netns delete: " + r.err);
     removed->push_back("network namespace " + name);
+    ::unlink(entry.c_str());
+  }
+  // Entries of a crash between the journal write and `ip netns add`, or after the delete.
+  auto entries = fs::ListDir(journal);
+  for (const std::string& name : entries ? *entries : std::vector<std::string>{}) {
+    if (name.rfind(prefix, 0) != 0) continue;
+    if (std::find(listed.begin(), listed.end(), name) != listed.end()) continue;
+    std::string entry = journal + "/" + name;
+    if (!fs::Exists("/run/netns/" + name) && !JournalOwnerAlive(entry) &&
+        ::unlink(entry.c_str()) == 0)
+      removed->push_back("journal entry " + entry);
   }
   return Ok();
 }

@@ -14,7 +14,11 @@ class ScratchNetns {
  public:
   // `name` must start with "ctv" (DESIGN.md: leaks are found by prefix).
   static Result<ScratchNetns> Create(const std::string& name);
-  ScratchNetns(ScratchNetns&& o) noexcept : name_(std::exchange(o.name_, {})) {}
+  // "ctv<tag><pid>" (OwnedNetnsName), recorded in the ownership journal (kScratchNetnsJournal)
+  // before it exists, so `ctvbench gc` can reclaim it once this process is gone.
+  static Result<ScratchNetns> CreateOwned(const std::string& tag);
+  ScratchNetns(ScratchNetns&& o) noexcept
+      : name_(std::exchange(o.name_, {})), journal_(std::exchange(o.journal_, {})) {}
   ScratchNetns& operator=(ScratchNetns&&) = delete;
   ScratchNetns(const ScratchNetns&) = delete;
   ~ScratchNetns();
@@ -27,6 +31,7 @@ class ScratchNetns {
  private:
   explicit ScratchNetns(std::string name) : name_(std::move(name)) {}
   std::string name_;
+  std::string journal_;  // this namespace's journal entry, removed after the namespace
 };
 
 // Names of the namespaces in /run/netns starting with `prefix`.
@@ -36,9 +41,15 @@ std::vector<std::string> ListNamedNetns(const std::string& prefix);
 // `ctvbench gc` can tell whose it is.
 std::string OwnedNetnsName(const std::string& tag);
 
-// For `ctvbench gc`: each "ctv<tag><pid>" namespace whose owner process is gone (a SIGKILLed run)
-// is emptied (the processes in it are killed: echo servers) and deleted; its veth goes with it,
-// and the network collector then drops the endpoint and its nft rules. Live owners' are kept.
+// The ownership journal of scratch namespaces: one file per namespace, named after it, holding
+// "<owner pid> <owner start time>". Host-wide, as /run/netns is.
+inline constexpr const char* kScratchNetnsJournal = "/run/ctvbench/scratch-netns";
+
+// For `ctvbench gc`: each "ctv<tag>..." namespace that the journal says a now-dead process created
+// (a SIGKILLed run) is emptied (the processes in it are killed: echo servers) and deleted; its veth goes with it,
+// and the network collector then drops the endpoint and its nft rules. Live owners' are kept, and
+// so is any namespace without a journal entry, whatever its name (a user's "ctvnet123" is not
+// ours). Journal entries whose namespace is gone and whose owner is dead are dropped.
 Status CollectDeadScratchNetns(const std::string& tag, std::vector<std::string>* removed);
 
 }  // namespace ctv::net

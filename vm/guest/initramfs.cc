@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <map>
 #include <memory>
@@ -190,7 +191,18 @@ Status WriteInitramfs(const InitramfsInputs& in, const std::string& out_path) {
   for (const auto& layer : img.manifest.layers) CTV_CHECK(image::VerifyBlob(img.layout_dir, layer));
   std::map<std::string, Origin> tree = CTV_TRY(MergeLayers(img));
 
-  std::string tmp = out_path + ".tmp";
+  // A temp name of this writer's own: several ctvbench processes sharing a state dir may build
+  // the same cached initramfs at once (each renames its complete file into place; the last
+  // wins, all are equal). Removed on every early return.
+  static std::atomic<unsigned> seq{0};
+  std::string tmp = out_path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(seq++);
+  struct RemoveUnlessRenamed {
+    const std::string& path;
+    bool renamed = false;
+    ~RemoveUnlessRenamed() {
+      if (!renamed) ::unlink(path.c_str());
+    }
+  } guard{tmp};
   CpioWriter w = CTV_TRY(CpioWriter::Open(tmp));
   // 1. Every directory, sorted, so parents precede children whatever layer they came from.
   std::map<std::string, int> dir_modes;
@@ -268,6 +280,7 @@ Status WriteInitramfs(const InitramfsInputs& in, const std::string& out_path) {
   if (!in.release.empty()) CTV_CHECK(w.File(mod_root + "/modules.dep", in.modules_dep, 0644));
   CTV_CHECK(w.Close());
   if (::rename(tmp.c_str(), out_path.c_str()) != 0) return ErrnoError("rename", tmp, out_path);
+  guard.renamed = true;
   return Ok();
 }
 
