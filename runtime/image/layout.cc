@@ -60,7 +60,20 @@ Result<json> ReadVerifiedJsonBlob(const std::string& dir, const Descriptor& d) {
   std::string text = CTV_TRY(ReadFile(path));
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) return MakeError("parse JSON blob", path, "not valid JSON");
+  // Manifests and configs are objects: anything else (a number, a list) is refused here, before
+  // field lookups that would throw on it.
+  if (!j.is_object()) return MakeError("parse JSON blob", path, "not a JSON object");
   return j;
+}
+
+// The string at `key`, "" when absent; an error naming the field when present with another type
+// (nlohmann's value() would throw).
+Result<std::string> OptionalString(const json& j, const char* key, const std::string& path,
+                                   const std::string& field) {
+  if (!j.contains(key) || j[key].is_null()) return std::string();
+  if (!j[key].is_string())
+    return MakeError("read image config", path, "field `" + field + "` is not a string");
+  return j[key].get<std::string>();
 }
 
 }  // namespace
@@ -161,15 +174,15 @@ Result<Image> OpenImage(const std::string& dir, const std::string& ref) {
 
   json cf = CTV_TRY(ReadVerifiedJsonBlob(dir, img.manifest.config));
   std::string cf_path = BlobPath(dir, img.manifest.config.digest);
-  img.config.architecture = cf.value("architecture", "");
-  img.config.os = cf.value("os", "");
+  img.config.architecture = CTV_TRY(OptionalString(cf, "architecture", cf_path, "architecture"));
+  img.config.os = CTV_TRY(OptionalString(cf, "os", cf_path, "os"));
   if (cf.contains("config") && cf["config"].is_object()) {
     const json& c = cf["config"];
     img.config.env = StringList(c, "Env");
     img.config.entrypoint = StringList(c, "Entrypoint");
     img.config.cmd = StringList(c, "Cmd");
-    img.config.working_dir = c.value("WorkingDir", "");
-    img.config.user = c.value("User", "");
+    img.config.working_dir = CTV_TRY(OptionalString(c, "WorkingDir", cf_path, "config.WorkingDir"));
+    img.config.user = CTV_TRY(OptionalString(c, "User", cf_path, "config.User"));
   }
   if (cf.contains("rootfs")) img.config.diff_ids = StringList(cf["rootfs"], "diff_ids");
   if (img.config.diff_ids.size() != img.manifest.layers.size())
