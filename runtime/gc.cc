@@ -15,7 +15,6 @@
 namespace ctv::runtime {
 namespace {
 
-constexpr int kOrphanCgroupMinAgeS = 30;
 
 bool OlderThan(const std::string& path, int seconds) {
   struct stat st;
@@ -77,10 +76,11 @@ Status CollectGarbage(const std::string& root_arg, std::vector<std::string>* rem
     // populated cgroup without one belongs to another runtime or another state root, e.g. the
     // runc/crun peers, and is not ours to kill).
     if (!cgroup::OrEmpty(ReadFile(cg + "/cgroup.procs")).empty()) continue;
-    // Nor a young one: a concurrent launch from another state root (another ctvbench run, a peer
-    // runtime) makes its cgroup before its process joins it, so an empty cgroup may be one being
-    // set up right now. A cgroup directory's mtime is its creation time.
-    if (!OlderThan(cg, kOrphanCgroupMinAgeS)) continue;
+    // A young empty cgroup is removed too: sparing those for 30 s (a concurrent launch from
+    // another state root makes its cgroup just before its process joins) left the cgroup of a
+    // container that a SIGKILLed run was deleting (DeleteContainer's rmdir met its dying process)
+    // to the next gc, so a gc right after a crash did not reclaim everything. That narrow race
+    // with another state root's launch is accepted (its launch then fails and says so).
     if (::rmdir(cg.c_str()) == 0 && removed) removed->push_back("cgroup " + cg);
   }
   cgroup::RemoveEmptyParents(*mounts, removed);

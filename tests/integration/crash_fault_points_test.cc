@@ -172,8 +172,7 @@ TEST(FaultPoints, KilledHolderOfTheNetLockDoesNotBlockTheNext) {
 
 // gc takes only what the project recorded as its own: a network namespace named like a dead
 // run's scratch namespace but not in the journal (a user's "ctvnet<pid>"), a live container of
-// another state root with a ctv id, a young empty cgroup under "ctvbench" (a launch in progress
-// elsewhere), and a cgroup whose name merely starts with "ctv" stay.
+// another state root with a ctv id, and a cgroup whose name merely starts with "ctv" stay.
 TEST(GcOwnership, LeavesLookalikesAlone) {
   CTV_REQUIRE_ROOT();
   // A pid that is surely dead: a child that has exited and been reaped.
@@ -197,18 +196,16 @@ TEST(GcOwnership, LeavesLookalikesAlone) {
   ASSERT_TRUE(user && user->status.Success()) << (user ? user->err : "");
   testing::ContainerGuard user_guard(other_root, user_id);
 
-  // An empty cgroup just made under ctvbench/ (no state dir anywhere) and a lookalike at the top.
-  std::string young = "/sys/fs/cgroup/pids/ctvbench/ctvyoung" + std::to_string(::getpid());
+  // A lookalike at the top (not under ctvbench/).
   std::string top = "/sys/fs/cgroup/pids/ctvbench-lookalike" + std::to_string(::getpid());
   (void)fs::MakeDirs("/sys/fs/cgroup/pids/ctvbench", 0755);
-  ASSERT_EQ(::mkdir(young.c_str(), 0755), 0);
   ASSERT_EQ(::mkdir(top.c_str(), 0755), 0);
   struct CgroupGuard {
     std::vector<std::string> dirs;
     ~CgroupGuard() {
       for (const auto& d : dirs) ::rmdir(d.c_str());
     }
-  } cg_guard{{young, top}};
+  } cg_guard{{top}};
 
   std::string out = RunBothGcs(Env().state_dir);
   EXPECT_TRUE(fs::Exists("/run/netns/" + netns)) << "gc deleted a namespace it never made\n" << out;
@@ -216,7 +213,6 @@ TEST(GcOwnership, LeavesLookalikesAlone) {
   ASSERT_TRUE(st);
   EXPECT_EQ(runtime::StatusOf(other_root, *st), "running") << out;
   EXPECT_TRUE(fs::Exists("/sys/fs/cgroup/pids/ctvbench/" + user_id)) << out;
-  EXPECT_TRUE(fs::Exists(young)) << "gc removed a cgroup being set up\n" << out;
   EXPECT_TRUE(fs::Exists(top)) << out;
 }
 
