@@ -13,6 +13,7 @@
 #include "core/fs_tree.h"
 #include "core/log.h"
 #include "core/process.h"
+#include "vm/guest/builder.h"
 
 namespace ctv::vm {
 namespace {
@@ -84,22 +85,6 @@ Status WriteMbr(const std::string& disk, const std::string& mbr_bin, uint64_t pa
   return Ok();
 }
 
-// Keeps the `keep` newest bootdisk-*.raw (each kernel or initramfs change makes a new one).
-void PruneDisks(const std::string& cache_dir, size_t keep) {
-  auto names = ctv::fs::ListDir(cache_dir);
-  if (!names) return;
-  std::vector<std::pair<int64_t, std::string>> found;
-  for (const std::string& n : *names) {
-    if (n.rfind("bootdisk-", 0) != 0 || n.size() < 4 || n.substr(n.size() - 4) != ".raw") continue;
-    struct stat st;
-    if (::stat((cache_dir + "/" + n).c_str(), &st) == 0)
-      found.push_back(
-          {static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec, n});
-  }
-  std::sort(found.rbegin(), found.rend());
-  for (size_t i = keep; i < found.size(); ++i)
-    ::unlink((cache_dir + "/" + found[i].second).c_str());
-}
 
 Status CopyFileContents(const std::string& from, const std::string& to) {
   Fd in = CTV_TRY(OpenFile(from, O_RDONLY | O_CLOEXEC));
@@ -191,7 +176,7 @@ Result<BootDisk> BuildBootDisk(const BootDiskInputs& in) {
     ::unlink(tmp.c_str());
     return std::move(st).error();
   }
-  PruneDisks(in.cache_dir, 3);
+  PruneCache(in.cache_dir, "bootdisk-", ".raw", 3);  // each kernel or initramfs change makes one
   Log(LogLevel::kInfo, "guest: built boot disk {} ({} MiB)", d.path,
       (kPartOffset + part_bytes) / mib);
   return d;

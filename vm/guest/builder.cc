@@ -26,23 +26,6 @@ std::string Hex(const std::string& oci_digest, size_t n) {
   return oci_digest.substr(oci_digest.find(':') + 1, n);
 }
 
-// Keeps the `keep` newest initrd-*.cpio in the cache: every image, kernel or ctv-init change makes
-// a new one. Deleting a file a running QEMU loaded is harmless (QEMU read it at start).
-void PruneInitrds(const std::string& cache_dir, size_t keep) {
-  auto names = ctv::fs::ListDir(cache_dir);
-  if (!names) return;
-  std::vector<std::pair<int64_t, std::string>> found;
-  for (const std::string& n : *names) {
-    if (n.rfind("initrd-", 0) != 0 || n.size() < 5 || n.substr(n.size() - 5) != ".cpio") continue;
-    struct stat st;
-    if (::stat((cache_dir + "/" + n).c_str(), &st) == 0)
-      found.push_back(
-          {static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec, n});
-  }
-  std::sort(found.rbegin(), found.rend());
-  for (size_t i = keep; i < found.size(); ++i)
-    ::unlink((cache_dir + "/" + found[i].second).c_str());
-}
 
 }  // namespace
 
@@ -117,10 +100,29 @@ Result<Guest> BuildGuest(const GuestBuildOptions& o) {
   in.module_files = mods.files;
   in.modules_dep = mods.modules_dep;
   CTV_CHECK(WriteInitramfs(in, g.initrd));
-  PruneInitrds(o.cache_dir, 3);
+  // Every image, kernel or ctv-init change makes a new initramfs; deleting one a running QEMU
+  // loaded is harmless (QEMU read it at start).
+  PruneCache(o.cache_dir, "initrd-", ".cpio", 3);
   Log(LogLevel::kInfo, "guest: built {} (kernel {}, image {})", g.initrd, kernel.release,
       img.manifest_descriptor.digest);
   return g;
+}
+
+void PruneCache(const std::string& cache_dir, const std::string& prefix,
+                const std::string& suffix, size_t keep) {
+  auto names = ctv::fs::ListDir(cache_dir);
+  if (!names) return;
+  std::vector<std::pair<int64_t, std::string>> found;
+  for (const std::string& n : *names) {
+    if (!n.starts_with(prefix) || !n.ends_with(suffix)) continue;
+    struct stat st;
+    if (::stat((cache_dir + "/" + n).c_str(), &st) == 0)
+      found.push_back(
+          {static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec, n});
+  }
+  std::sort(found.rbegin(), found.rend());
+  for (size_t i = keep; i < found.size(); ++i)
+    ::unlink((cache_dir + "/" + found[i].second).c_str());
 }
 
 }  // namespace ctv::vm

@@ -49,4 +49,9 @@ Result<Guest> BuildGuest(const GuestBuildOptions& options);
 // Default location of ctv-init: next to the probe binary / the running executable.
 std::string DefaultInitBinary(const std::string& probe_path);
 
+// Keeps the `keep` newest (by mtime) files of `cache_dir` named PREFIX*SUFFIX and deletes the
+// rest: the guest caches (initramfs, boot disks) get a new file per content change.
+void PruneCache(const std::string& cache_dir, const std::string& prefix,
+                const std::string& suffix, size_t keep);
+
 }  // namespace ctv::vm
