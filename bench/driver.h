@@ -33,6 +33,10 @@ namespace ctv::bench {
 // suite reports that as the reason the case is skipped for it), never ignores it silently.
 struct Limits {
   std::optional<uint64_t> memory_bytes;
+  // cgroup v2 memory.high: above it the kernel reclaims and throttles the group instead of
+  // killing it (OCI linux.resources.unified, podman --cgroup-conf). v2 hosts only: a runtime on a
+  // v1 host refuses it.
+  std::optional<uint64_t> memory_high_bytes;
   std::optional<double> cpus;  // 0.5 = half a core
   std::optional<int> pids;
   std::optional<std::string> cpuset;  // CPUs the workload may run on: "0", "0-1", "0,2"
@@ -47,7 +51,9 @@ struct Limits {
   };
   std::optional<IoRead> io_read;
 
-  bool Any() const { return memory_bytes || cpus || pids || cpuset || cpu_shares || io_read; }
+  bool Any() const {
+    return memory_bytes || memory_high_bytes || cpus || pids || cpuset || cpu_shares || io_read;
+  }
 };
 
 // A host directory bind-mounted into the instance (a container's `-v HOST:CTR`).

@@ -218,6 +218,8 @@ class CtvrtDriver : public Driver {
     s.process.env = env_;
     if (spec.limits.memory_bytes)
       s.limits.memory_bytes = static_cast<int64_t>(*spec.limits.memory_bytes);
+    if (spec.limits.memory_high_bytes)
+      s.limits.unified["memory.high"] = std::to_string(*spec.limits.memory_high_bytes);
     if (spec.limits.cpus) s.limits.cpus = *spec.limits.cpus;
     if (spec.limits.pids) s.limits.pids = *spec.limits.pids;
     if (spec.limits.cpuset) s.limits.cpuset_cpus = *spec.limits.cpuset;

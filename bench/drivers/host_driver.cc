@@ -88,7 +88,7 @@ class HostDriver final : public Driver {
     if (spec.limits.Any())
       return MakeError("create host process", spec.name,
                        "the host driver runs a plain process in the harness's own cgroups: it "
-                       "applies no resource limits (memory, cpus, pids, cpuset, cpu shares, io)");
+                       "applies no resource limits (memory, memory.high, cpus, pids, cpuset, cpu shares, io)");
     // Limits first: a case asking for a limit and a volume is refused for the limit.
     CTV_CHECK(RefuseVolumes(*this, spec));
     return std::unique_ptr<Instance>(new HostInstance(ctx_.probe_path, spec));

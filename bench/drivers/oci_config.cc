@@ -84,6 +84,10 @@ json Resources(const Limits& l) {
   // (null, zero, full, random, urandom, tty, ptmx, pts).
   json r = {{"devices", {{{"allow", false}, {"access", "rwm"}}}}};
   if (l.memory_bytes) r["memory"] = {{"limit", static_cast<int64_t>(*l.memory_bytes)}};
+  // The spec has no structured memory.high: runtimes take it as a raw v2 file (runc, crun; a v1
+  // host refuses it).
+  if (l.memory_high_bytes)
+    r["unified"] = {{"memory.high", std::to_string(*l.memory_high_bytes)}};
   if (l.cpus)
     r["cpu"] = {{"quota", static_cast<int64_t>(std::llround(*l.cpus * kOciCpuPeriodUs))},
                 {"period", kOciCpuPeriodUs}};

@@ -297,6 +297,8 @@ class PodmanDriver final : public Driver {
       args.push_back("--volume=" + v.host_path + ":" + v.container_path);
     const Limits& l = spec.limits;
     if (l.memory_bytes) args.push_back("--memory=" + std::to_string(*l.memory_bytes));
+    if (l.memory_high_bytes)  // v2 only (podman refuses --cgroup-conf on v1)
+      args.push_back("--cgroup-conf=memory.high=" + std::to_string(*l.memory_high_bytes));
     if (l.cpus) args.push_back(fmt::format("--cpus={}", *l.cpus));
     if (l.pids) args.push_back("--pids-limit=" + std::to_string(*l.pids));
     if (l.cpuset) args.push_back("--cpuset-cpus=" + *l.cpuset);

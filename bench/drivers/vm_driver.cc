@@ -275,10 +275,13 @@ class VmDriver : public GuestDriver {
     // libvirt applies a CPU quota (<cputune>) and a host-side memory cap (<memtune>); a pids
     // limit, a cpuset or CPU shares have no mapping here yet.
     const Limits& lim = spec.limits;
-    if (lim.pids || lim.cpuset || lim.cpu_shares || lim.io_read)
+    if (lim.pids || lim.cpuset || lim.cpu_shares || lim.io_read || lim.memory_high_bytes)
       return MakeError("create domain", spec.name,
                        std::string("the vm driver cannot apply a ") +
                            (lim.pids     ? "pids limit (the guest's processes are not host tasks)"
+                            : lim.memory_high_bytes
+                                ? "memory.high (a guest's RAM is fixed at boot; throttling its "
+                                  "QEMU would stall the whole guest, not one workload)"
                             : lim.cpuset ? "cpuset (no <vcpupin> mapping yet)"
                             : lim.io_read
                                 ? "read limit on a host device (the guest reads its own disk; "

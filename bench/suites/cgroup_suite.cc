@@ -23,6 +23,7 @@
 #include "core/fd.h"
 #include "core/fs_tree.h"
 #include "core/interrupt.h"
+#include "runtime/cgroup/detect.h"
 
 namespace ctv::bench {
 namespace {
@@ -32,6 +33,10 @@ using namespace std::chrono_literals;
 constexpr auto kTimeout = 180s;  // a TCG boot plus the case: seconds; a hang is an error
 constexpr uint64_t kMemLimitMib = 64;
 constexpr int kTouchMib = 2 * kMemLimitMib;
+// memory_high: the mark, and how long the probe may try to touch twice that (throttled, it gets
+// nowhere near; unthrottled, 128 MiB take well under a second here).
+constexpr uint64_t kHighMib = 64;
+constexpr int kHighSeconds = 3;
 constexpr double kQuotas[] = {0.25, 0.5, 1.0, 1.5};
 constexpr int kSpinThreads = 2;  // enough to use 1.5 cores on this 2-CPU host
 // The accounting window: after the spinner's ready marker, settle, then read twice kWindowMs
@@ -96,6 +101,58 @@ Result<nlohmann::json> Summary(Instance& inst, const std::string& name, const st
   return last;
 }
 
+// The highest memory figures of an instance's groups while it lives: a runtime may remove its
+// groups as soon as the workload dies, so a thread polls every 5 ms and Stop() adds a last read
+// of what is still there.
+class MemoryPoller {
+ public:
+  explicit MemoryPoller(std::vector<std::string> dirs) : dirs_(std::move(dirs)) {
+    thread_ = std::thread([this] {
+      while (!stop_ && !dirs_.empty()) {
+        if (auto u = ReadCgroupUsage(dirs_)) Take(*u);
+        Sleep(5);
+      }
+    });
+  }
+  ~MemoryPoller() { Stop(); }
+  const Usage& Stop() {
+    if (thread_.joinable()) {
+      stop_ = true;
+      thread_.join();
+      if (!dirs_.empty())
+        if (auto u = ReadCgroupUsage(dirs_)) Take(*u);
+    }
+    return best_;
+  }
+
+ private:
+  void Take(const Usage& u) {
+    cgroup::Stats& b = best_.stats;
+    b.memory_usage = std::max(b.memory_usage, u.stats.memory_usage);
+    b.memory_peak = std::max(b.memory_peak.value_or(0), u.stats.memory_peak.value_or(0));
+    b.oom_kills = std::max(b.oom_kills, u.stats.oom_kills);
+    b.memory_high_events = std::max(b.memory_high_events, u.stats.memory_high_events);
+    best_.cgroup_version = u.cgroup_version;
+    best_.source = u.source;
+    best_.from_cgroup = true;
+  }
+  const std::vector<std::string> dirs_;
+  std::atomic<bool> stop_{false};
+  Usage best_;
+  std::thread thread_;
+};
+
+double PeakMib(const Usage& u) {
+  return static_cast<double>(std::max<int64_t>(u.stats.memory_usage,
+                                               u.stats.memory_peak.value_or(0))) /
+         (1 << 20);
+}
+
+bool KilledBySigkill(const ExitStatus& st) {
+  // An OCI runtime or podman reports a SIGKILLed workload as exit 137 (128 + 9).
+  return (st.signaled && st.code == SIGKILL) || (!st.signaled && st.code == 128 + SIGKILL);
+}
+
 // memory: the probe touches twice the limit; the kernel should kill it.
 Status MemoryCase(Driver& d, Row& row, const std::string& name, bool measure) {
   InstanceSpec spec{
@@ -104,36 +161,13 @@ Status MemoryCase(Driver& d, Row& row, const std::string& name, bool measure) {
   std::unique_ptr<Instance> inst = CTV_TRY(Launch(d, spec));
   CTV_CHECK(inst->WaitReady(kTimeout));
   const int64_t ready = MonotonicNs();
-  // A runtime may remove its groups as soon as the workload dies: a poller keeps the highest
-  // figures seen while it lives, the final read adds what is still there.
-  std::vector<std::string> dirs = inst->CgroupPaths();
-  std::atomic<bool> stop{false};
-  Usage best;
-  auto take = [&best](const Usage& u) {
-    best.stats.memory_usage = std::max(best.stats.memory_usage, u.stats.memory_usage);
-    best.stats.memory_peak =
-        std::max(best.stats.memory_peak.value_or(0), u.stats.memory_peak.value_or(0));
-    best.stats.oom_kills = std::max(best.stats.oom_kills, u.stats.oom_kills);
-    best.cgroup_version = u.cgroup_version;
-    best.source = u.source;
-    best.from_cgroup = true;
-  };
-  std::thread poller([&] {
-    while (!stop && !dirs.empty()) {
-      if (auto u = ReadCgroupUsage(dirs)) take(*u);
-      Sleep(5);
-    }
-  });
+  MemoryPoller poller(inst->CgroupPaths());
   auto exit = inst->WaitExit(kTimeout);
   const int64_t ended = MonotonicNs();
-  stop = true;
-  poller.join();
-  if (!dirs.empty())
-    if (auto u = ReadCgroupUsage(dirs)) take(*u);
+  const Usage& best = poller.Stop();
   if (!exit) return std::move(exit).error();
   const ExitStatus& st = exit->status;
-  // An OCI runtime or podman reports a SIGKILLed workload as exit 137 (128 + 9).
-  bool killed = (st.signaled && st.code == SIGKILL) || (!st.signaled && st.code == 128 + SIGKILL);
+  bool killed = KilledBySigkill(st);
   if (!killed && !st.Success())
     return MakeError("run ctv-probe memtouch in", name,
                      st.ToString() + " (neither done nor killed by SIGKILL), output: " +
@@ -146,9 +180,64 @@ Status MemoryCase(Driver& d, Row& row, const std::string& name, bool measure) {
   if (best.from_cgroup) {
     row.samples["cgroup.memory.oom_kill_events"].push_back(
         static_cast<double>(best.stats.oom_kills));
-    double peak = std::max<double>(best.stats.memory_usage, best.stats.memory_peak.value_or(0));
-    row.samples["cgroup.memory.peak_mib"].push_back(peak / (1 << 20));
+    row.samples["cgroup.memory.peak_mib"].push_back(PeakMib(best));
   }
+  return Ok();
+}
+
+// Why this host cannot set memory.high, or "" when it can (a pure cgroup v2 host).
+std::string MemoryHighMissing() {
+  static const Result<cgroup::CgroupMounts> mounts = cgroup::DetectCgroups();
+  if (!mounts) return "cannot read this host's cgroup mounts: " + mounts.error().ToString();
+  if (mounts->mode == "v2") return "";
+  return "memory.high is a cgroup v2 file and this host's memory controller is on cgroup v1 "
+         "(mode " + mounts->mode + "); ctvrt's memory.high is tested in a v2 guest "
+         "(RuntimeCgroupV2InGuest)";
+}
+
+// memory_high (cgroup v2): above memory.high the kernel reclaims, then throttles the group (a
+// sleep on each return to user space that grows with the overage) instead of killing it. The
+// probe tries to touch twice the mark for at most kHighSeconds; with no swap nothing it touched
+// can be reclaimed, so it should be held near the mark, alive.
+Status MemoryHighCase(Driver& d, Row& row, const std::string& name, bool measure) {
+  if (std::string why = MemoryHighMissing(); !why.empty())
+    return MakeError("set memory.high for", name, why);
+  InstanceSpec spec{name,
+                    {"memtouch", "--mib", std::to_string(2 * kHighMib), "--seconds",
+                     std::to_string(kHighSeconds), "--ready", "1"},
+                    {},
+                    row.options};
+  spec.limits.memory_high_bytes = kHighMib << 20;
+  std::unique_ptr<Instance> inst = CTV_TRY(Launch(d, spec));
+  CTV_CHECK(inst->WaitReady(kTimeout));
+  MemoryPoller poller(inst->CgroupPaths());
+  auto exit = inst->WaitExit(kTimeout);
+  const Usage& best = poller.Stop();
+  if (!exit) return std::move(exit).error();
+  const ExitStatus& st = exit->status;
+  bool killed = KilledBySigkill(st);
+  nlohmann::json last;
+  for (auto& j : ProbeJsonLines(exit->output))
+    if (j.value("mode", "") == "memtouch") last = j;
+  if (!killed && (!st.Success() || !last.is_object()))
+    return MakeError("run ctv-probe memtouch in", name,
+                     st.ToString() + " (neither done nor killed by SIGKILL), output: " +
+                         exit->output.substr(0, 300));
+  if (!best.from_cgroup)
+    return MakeError("read the memory accounting of", name,
+                     "the instance has no cgroup of its own to read memory.events from");
+  NoteSource(row, best);
+  row.notes["memory_high"] = fmt::format(
+      "last exit: {}; touched {} of {} MiB in at most {} s", st.ToString(),
+      last.is_object() ? fmt::format("{:.1f}", last.value("touched_mib", 0.0)) : "?",
+      2 * kHighMib, kHighSeconds);
+  if (!measure) return Ok();
+  row.samples["cgroup.memory_high.killed"].push_back(killed ? 1 : 0);
+  row.samples["cgroup.memory_high.high_events"].push_back(
+      static_cast<double>(best.stats.memory_high_events));
+  row.samples["cgroup.memory_high.usage_peak_mib"].push_back(PeakMib(best));
+  if (last.is_object())
+    row.samples["cgroup.memory_high.touched_mib"].push_back(last.value("touched_mib", 0.0));
   return Ok();
 }
 
@@ -374,6 +463,25 @@ MetricDoc DocFor(const std::string& metric) {
     std::string e = s;
     return metric.size() >= e.size() && metric.compare(metric.size() - e.size(), e.size(), e) == 0;
   };
+  // memory_high first: its names share endings with the memory case's.
+  if (ends(".memory_high.killed"))
+    return {"count",
+            "1 when the probe touching 2x memory.high ended by SIGKILL (memory.high should "
+            "throttle, never kill), 0 when it finished",
+            true};
+  if (ends(".memory_high.high_events"))
+    return {"count", "`high` in the cgroup's memory.events: times usage went over memory.high",
+            false};
+  if (ends(".memory_high.usage_peak_mib"))
+    return {"MiB",
+            "highest of memory.peak and of memory.current polled every 5 ms while the probe "
+            "touches up to 2x a memory.high of 64 MiB for at most 3 s",
+            true};
+  if (ends(".memory_high.touched_mib"))
+    return {"MiB",
+            "what the probe touched in at most 3 s of trying to touch 128 MiB under a "
+            "memory.high of 64 MiB (the probe's own count)",
+            false};
   if (ends(".oom_killed"))
     return {"count",
             "1 when the probe touching 2x the memory limit ended by SIGKILL (exit 137 "
@@ -436,7 +544,8 @@ class CgroupSuite final : public Suite {
  public:
   std::string Name() const override { return "cgroup"; }
   std::string Description() const override {
-    return "limits requested vs obtained: memory 64 MiB (OOM kill), cpu quota 0.25-1.5 cores, "
+    return "limits requested vs obtained: memory 64 MiB (OOM kill), memory.high 64 MiB (v2: "
+           "throttled, not killed), cpu quota 0.25-1.5 cores, "
            "cpu shares 1:2 on one CPU, cpuset, pids 32 against a fork bomb, io read 4 MiB/s on "
            "a volume's disk (VMs: 2x guest RAM -> guest OOM); error %";
   }
@@ -484,6 +593,10 @@ class CgroupSuite final : public Suite {
     else
       cases.push_back(
           {"memory", [&](const std::string& n, bool m) { return MemoryCase(d, row, n, m); }});
+    // memory.high has no VM analogue (a guest's RAM is fixed at boot): the vm drivers refuse it.
+    cases.push_back({"memory_high", [&](const std::string& n, bool m) {
+                       return MemoryHighCase(d, row, n, m);
+                     }});
     for (double q : kQuotas)
       cases.push_back({QuotaCase(q), [&, q](const std::string& n, bool m) {
                          return QuotaCase(d, row, n, q, m);
@@ -548,6 +661,9 @@ class CgroupSuite final : public Suite {
     // Requested values, next to what was obtained, for the report's requested-vs-obtained chart.
     nlohmann::json req = {{"memory_limit_mib", kMemLimitMib},
                           {"memory_touched_mib", kTouchMib},
+                          {"memory_high_mib", kHighMib},
+                          {"memory_high_touch_mib", 2 * kHighMib},
+                          {"memory_high_seconds", kHighSeconds},
                           {"cpu_shares", {kSharesLow, kSharesHigh}},
                           {"cpu_shares_ratio", static_cast<double>(kSharesHigh) / kSharesLow},
                           {"cpuset", kCpuset},

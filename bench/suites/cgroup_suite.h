@@ -4,6 +4,10 @@
 //   memory      limit 64 MiB, the probe touches 128 MiB (memtouch --ready 1): peak usage, OOM kill
 //               seen (the probe ended by SIGKILL / exit 137, the cgroup's oom_kill count), time
 //               from the first touch to the kill;
+//   memory_high cgroup v2 only: memory.high 64 MiB (no max), the probe tries to touch 128 MiB for
+//               at most 3 s (memtouch --seconds 3): killed or not (it should be throttled, not
+//               killed), memory.events `high`, peak usage, MiB touched. Skipped on a v1 host with
+//               the reason (the runtime side is tested in a v2 guest);
 //   cpu_quota   0.25, 0.5, 1.0, 1.5 cores on a 2-thread spinner (cpuspin --ready 1): obtained
 //               cores = the cgroup's CPU usage over a 500 ms window while it spins (a VM without
 //               groups of ours: its QEMU threads' CPU time), throttled periods;

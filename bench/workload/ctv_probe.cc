@@ -27,7 +27,7 @@ const char* kUsage =
     "                            fork (fork + wait), devwrite (a 64-byte line to stdout: a\n"
     "                            guest's console device); N ops, or as many as fit in M ms\n"
     "                            (default 100) in doubling batches\n"
-    "  memtouch --mib N | --ram-times K [--ready 1]\n"
+    "  memtouch --mib N | --ram-times K [--seconds S] [--ready 1]\n"
     "                            allocate and touch N MiB (or K times MemTotal), report time\n"
     "                            and resident size;\n"
     "                            --ready 1: print the ready marker before the first touch\n"
@@ -103,7 +103,9 @@ int main(int argc, char** argv) {
   if (mode == "ready") return Ready(Options("ready", rest, args, {"--timeout"}));
   if (mode == "syscall")
     return Syscall(Options("syscall", rest, args, {"--op", "--iters", "--ms"}));
-  if (mode == "memtouch") return MemTouch(Options("memtouch", rest, args, {"--mib", "--ram-times", "--ready"}));
+  if (mode == "memtouch")
+    return MemTouch(
+        Options("memtouch", rest, args, {"--mib", "--ram-times", "--seconds", "--ready"}));
   if (mode == "cpuspin")
     return CpuSpin(Options("cpuspin", rest, args, {"--seconds", "--ms", "--threads", "--ready"}));
   if (mode == "forkbomb") return ForkBomb(Options("forkbomb", rest, args, {"--max"}));

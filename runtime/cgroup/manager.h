@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -74,6 +75,12 @@ struct Limits {
   // v2: an eBPF program built from the rules (devices_bpf.h).
   bool devices = false;
   std::vector<DeviceRule> device_rules;
+  // OCI linux.resources.unified: cgroup v2 file -> value ("memory.high" -> "67108864"), written
+  // as given after every structured limit above (runc's order), so a key overrides the field it
+  // shares a file with. v2 only: on v1 the container is refused, as runc does. A key must name a
+  // file of a controller ("memory.high"), never a path; a file the kernel does not have is an
+  // error naming the key.
+  std::map<std::string, std::string> unified;
 };
 
 struct Stats {
@@ -82,6 +89,9 @@ struct Stats {
   std::optional<int64_t> memory_peak;
   int64_t oom_kills = 0;   // processes killed by the OOM killer in this cgroup
   int64_t oom_events = 0;  // times the limit was hit hard enough to invoke OOM
+  // v2 memory.events "high": times usage went over memory.high and the kernel throttled the
+  // group (reclaim, then a sleep on return to user space). v1 has no memory.high: 0.
+  int64_t memory_high_events = 0;
   int64_t cpu_usage_ns = 0;
   int64_t cpu_throttled_ns = 0;
   int64_t cpu_nr_throttled = 0;
@@ -194,6 +204,10 @@ Status ApplyIoV1(const std::string& dir, const Limits& l);
 Status ApplyIoV2(const std::string& dir, const Limits& l);
 Status ApplyDevicesV1(const std::string& dir, const Limits& l);
 Status ApplyNetV1(const std::string& cls_dir, const std::string& prio_dir, const Limits& l);
+// linux.resources.unified (v2): each key checked (a controller's file name, no path) and written.
+Status ApplyUnified(const std::string& dir, const Limits& l);
+// The controller a unified key belongs to ("memory.high" -> "memory"; "cgroup.*" -> "").
+std::string UnifiedController(const std::string& key);
 // Shares [2, 262144] -> cpu.weight [1, 10000], the conversion runc and crun use.
 uint64_t SharesToWeight(uint64_t shares);
 }  // namespace controller

@@ -105,6 +105,7 @@ void ReadMemoryV2(const std::string& dir, Stats* s) {
   if (auto v = ReadInt(dir + "/memory.peak")) s->memory_peak = *v;  // 5.19+
   s->oom_kills = ReadKey(dir + "/memory.events", "oom_kill").value_or(0);
   s->oom_events = ReadKey(dir + "/memory.events", "oom").value_or(0);
+  s->memory_high_events = ReadKey(dir + "/memory.events", "high").value_or(0);
 }
 
 }  // namespace ctv::cgroup::controller

@@ -23,6 +23,10 @@ class V1Manager : public Manager {
   std::string Version() const override { return "v1"; }
 
   Status Create(const Limits& l) override {
+    if (!l.unified.empty())
+      return MakeError("set up cgroup", "linux.resources.unified[\"" + l.unified.begin()->first + "\"]",
+                       "unified (cgroup v2) files cannot be set on a cgroup v1 host: this "
+                       "host's controllers are mounted v1 (runc refuses the same)");
     std::vector<std::string> wanted = {"memory", "cpu", "cpuacct", "pids"};
     if (l.cpuset_cpus || l.cpuset_mems) wanted.push_back("cpuset");
     if (l.io_weight || !l.io_throttle.empty()) wanted.push_back("blkio");

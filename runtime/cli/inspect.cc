@@ -61,6 +61,7 @@ int Stats(const Globals& g, const std::string& who) {
             {"memory_peak_bytes", s->memory_peak ? json(*s->memory_peak) : json(nullptr)},
             {"oom_events", s->oom_events},
             {"oom_kills", s->oom_kills},
+            {"memory_high_events", s->memory_high_events},
             {"cpu_usage_ns", s->cpu_usage_ns},
             {"cpu_throttled_ns", s->cpu_throttled_ns},
             {"cpu_nr_throttled", s->cpu_nr_throttled},

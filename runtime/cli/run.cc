@@ -31,7 +31,7 @@ struct RunFlags {
   std::string memory, memory_swap, cpus, cpuset_cpus, name, hostname, workdir, user, userns, ns;
   std::string security_opt;
   int64_t pids_limit = 0;
-  std::vector<std::string> volumes, env, ulimits, cap_add, cap_drop, publish;
+  std::vector<std::string> volumes, env, ulimits, cap_add, cap_drop, publish, cgroup_conf;
   std::string net;  // empty: bridge for images, the bundle's namespaces for bundles
   std::string pid_file;
   std::optional<std::string> entrypoint;
@@ -49,6 +49,11 @@ void AddRunFlags(CLI::App* c, RunFlags& f) {
   c->add_option("--cpus", f.cpus, "CPU quota in cores, e.g. 0.5");
   c->add_option("--cpuset-cpus", f.cpuset_cpus, "CPUs allowed, e.g. 0-1");
   c->add_option("--pids-limit", f.pids_limit, "maximum number of processes");
+  c->add_option("--cgroup-conf", f.cgroup_conf,
+                "a cgroup v2 file KEY=VALUE written in the container's cgroup, as podman's flag "
+                "and OCI linux.resources.unified (e.g. memory.high=64m: throttled above 64 MiB "
+                "instead of killed); refused on a cgroup v1 host")
+      ->allow_extra_args(false);
   c->add_option("-v,--volume", f.volumes, "bind mount HOSTDIR:CTDIR[:ro]")->allow_extra_args(false);
   c->add_option("-e,--env", f.env, "environment variable NAME=VALUE")->allow_extra_args(false);
   c->add_option("--ulimit", f.ulimits, "rlimit NAME=SOFT[:HARD], e.g. nofile=1024:2048")
@@ -108,6 +113,16 @@ Status ApplyFlags(const RunFlags& f, runtime::ContainerSpec* spec) {
   if (f.pids_limit < 0)
     return FlagError("--pids-limit", std::to_string(f.pids_limit), "a positive number");
   if (f.pids_limit > 0) spec->limits.pids = f.pids_limit;
+  for (const std::string& kv : f.cgroup_conf) {
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == kv.size())
+      return FlagError("--cgroup-conf", kv, "KEY=VALUE, e.g. memory.high=64m");
+    std::string key = kv.substr(0, eq), value = kv.substr(eq + 1);
+    // Sizes are taken with docker's suffixes for the memory files that hold bytes.
+    if (key.rfind("memory.", 0) == 0 && value != "max")
+      if (auto b = cgroup::ParseBytes(value)) value = std::to_string(*b);
+    spec->limits.unified[key] = value;
+  }
   for (const std::string& v : f.volumes) {
     runtime::Volume vol = CTV_TRY(runtime::ParseVolumeFlag(v));
     if (!fs::Exists(vol.host_path))

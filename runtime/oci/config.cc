@@ -328,6 +328,18 @@ Result<ContainerSpec> ParseConfig(const std::string& text, const std::string& bu
         {"devices", {}}};
     for (auto& [k, v] : res.items()) {
       if (v.is_null()) continue;
+      if (k == "unified") {
+        // cgroup v2 files, values as the kernel takes them (strings, per the spec); the keys are
+        // checked and written at create (cgroup/unified.cc): a v1 host refuses them there.
+        if (!v.is_object()) return FieldError("linux.resources.unified", "expected an object");
+        for (auto& [file, value] : v.items()) {
+          if (!value.is_string())
+            return FieldError("linux.resources.unified[\"" + file + "\"]",
+                              "expected a string value, got " + value.dump());
+          s.limits.unified[file] = value.get<std::string>();
+        }
+        continue;
+      }
       auto it = kSupported.find(k);
       if (it == kSupported.end()) {
         if (k == "hugepageLimits")

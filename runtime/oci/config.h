@@ -39,7 +39,9 @@
 //   devices                  devices.deny "a" then the rules in order / an eBPF
 //                            BPF_PROG_TYPE_CGROUP_DEVICE program (cgroup/devices_bpf.h)
 //   hugepageLimits           refused (no hugetlb controller on the CI host to test it on)
-//   any other (memory.kernelTCP, cpu.idle/burst, blockIO beyond weight, rdma, unified): refused.
+//   unified                  refused (runc too) / each file written as given after the fields
+//                            above (cgroup/unified.cc: keys checked first, never a path)
+//   any other (memory.kernelTCP, cpu.idle/burst, blockIO beyond weight, rdma): refused.
 // process.terminal needs a console socket for `create` / `run -d` (the pty master is sent
 // there) and is relayed by a foreground `ctvrt run`. hooks: prestart, createRuntime, poststart,
 // poststop (runtime/hooks.h); createContainer and startContainer are refused (non-empty list).

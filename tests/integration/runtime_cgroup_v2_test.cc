@@ -151,6 +151,25 @@ TEST(RuntimeCgroupV2InGuest, LimitsJoinAndRemovalOnARealKernel) {
   EXPECT_EQ(kv["oom.rm"], "0");
   EXPECT_EQ(kv["oom.after_rm"], "absent");
 
+  // memory.high (v2 only, --cgroup-conf / OCI unified): the kernel throttles instead of killing.
+  // The probe, trying to touch 4x the mark for 3 s, ends by itself (exit 0, its JSON printed);
+  // `high` events were counted; usage was held near the 32 MiB mark (memory.peak where the
+  // kernel has it; memory.max stays "max": this is not the OOM path).
+  EXPECT_EQ(kv["high.exit"], "0") << kv["high.err"];
+  EXPECT_EQ(kv["high.high"], std::to_string(32 << 20));
+  EXPECT_EQ(kv["high.max"], "max");
+  EXPECT_GE(Field(kv["high.events"], "high"), 1) << kv["high.events"];
+  EXPECT_EQ(Field(kv["high.events"], "oom_kill"), 0) << kv["high.events"];
+  json high_out = json::parse(kv["high.out"], nullptr, false);
+  ASSERT_TRUE(high_out.is_object()) << kv["high.out"];
+  EXPECT_LT(high_out["touched_mib"].get<double>(), 128) << "nothing held the probe back";
+  json high = Json(kv, "high.stats");
+  ASSERT_TRUE(high.is_object()) << kv["high.stats"];
+  EXPECT_GE(high["memory_high_events"].get<int64_t>(), 1);
+  if (kv["high.peak"] != "absent")
+    EXPECT_LE(std::stoll(kv["high.peak"]), 48ll << 20) << "usage ran far past memory.high";
+  EXPECT_EQ(kv["high.rm"], "0");
+
   // CPU: as RuntimeLimits.HalfACpu, plus the cgroup's own usage over the spin's wall time.
   EXPECT_EQ(kv["cpu.exit"], "0");
   EXPECT_EQ(kv["cpu.max"], "50000 100000");

@@ -65,6 +65,11 @@ TEST(PeersOciConfig, LimitsBecomeResourcesInTheCtvbenchCgroup) {
   EXPECT_EQ(r["cpu"]["period"], 100000);
   EXPECT_EQ(r["pids"]["limit"], 100);
   EXPECT_EQ(c["linux"]["cgroupsPath"], "/ctvbench/ctv-startup-runc-1-0");
+  // memory.high has no structured field: a raw v2 file, its value a string as the spec says.
+  OciConfigSpec high = Spec();
+  high.limits.memory_high_bytes = 64ull << 20;
+  EXPECT_EQ(RenderOciConfig(high)["linux"]["resources"]["unified"],
+            json({{"memory.high", std::to_string(64 << 20)}}));
   // No limits asked: none written (the runtimes then leave the controllers unlimited).
   OciConfigSpec none = Spec();
   none.limits = {};
@@ -73,6 +78,7 @@ TEST(PeersOciConfig, LimitsBecomeResourcesInTheCtvbenchCgroup) {
   EXPECT_FALSE(r0.contains("memory"));
   EXPECT_FALSE(r0.contains("cpu"));
   EXPECT_FALSE(r0.contains("pids"));
+  EXPECT_FALSE(r0.contains("unified"));
   ASSERT_TRUE(r0.contains("devices"));
   EXPECT_EQ(r0["devices"][0]["allow"], false);
 }

@@ -241,6 +241,52 @@ TEST(MemoryResources, V2SwapIsTheDifferenceReservationIsLowTheRestWarned) {
   EXPECT_EQ(Read(d + "/memory.swap.max"), "max");
 }
 
+TEST(UnifiedResources, WrittenAsGivenAfterTheFieldsKeysCheckedByName) {
+  TempDir t;
+  std::string d = t.Path();
+  for (const char* f : {"memory.max", "memory.high"}) Touch(d + "/" + f);
+  Limits l;
+  l.memory_bytes = 64 << 20;
+  l.unified = {{"memory.high", "33554432"}, {"memory.max", "max"}};
+  ASSERT_TRUE(controller::ApplyMemoryV2(d, l).has_value());
+  ASSERT_TRUE(controller::ApplyUnified(d, l).has_value());
+  EXPECT_EQ(Read(d + "/memory.high"), "33554432");
+  EXPECT_EQ(Read(d + "/memory.max"), "max");  // the unified key wins over memory.limit
+  EXPECT_EQ(controller::UnifiedController("memory.high"), "memory");
+  EXPECT_EQ(controller::UnifiedController("cgroup.max.depth"), "");
+  // A path, a file the runtime owns, or one this directory does not have: refused by key, and
+  // nothing written before the refusal (the keys are checked first).
+  for (const char* bad : {"../memory.high", "memory/high", "nodot", ".high", "cgroup.procs",
+                          "Memory.High", "memory.oom.group"}) {
+    Limits b;
+    b.unified = {{"memory.high", "1"}, {bad, "1"}};
+    auto s = controller::ApplyUnified(d, b);
+    ASSERT_FALSE(s.has_value()) << bad;
+    EXPECT_NE(s.error().ToString().find(std::string("linux.resources.unified[\"") + bad),
+              std::string::npos)
+        << s.error().ToString();
+  }
+  EXPECT_EQ(Read(d + "/memory.high"), "33554432");
+}
+
+TEST(UnifiedResources, AV1HostRefusesThemNamingTheKey) {
+  TempDir t;
+  CgroupMounts v1;
+  v1.mode = "v1";
+  v1.v1_mounts = {{"memory", t / "memory"}};
+  v1.controllers = {"memory"};
+  auto m = NewV1Manager(v1, "ctvx");
+  Limits l;
+  l.unified = {{"memory.high", "1"}};
+  auto s = m->Create(l);
+  ASSERT_FALSE(s.has_value());
+  EXPECT_NE(s.error().ToString().find("linux.resources.unified[\"memory.high\"]"),
+            std::string::npos)
+      << s.error().ToString();
+  EXPECT_NE(s.error().ToString().find("cgroup v1"), std::string::npos);
+  EXPECT_FALSE(fs::Exists(t / "memory/ctvbench")) << "refused after creating the group";
+}
+
 TEST(CpuResources, RealtimeOnV1WithTheFilesRefusedByNameWithout) {
   TempDir t;
   std::string d = t.Path();
@@ -339,6 +385,10 @@ TEST(OciResources, ParsesMemoryCpuNetworkFields) {
   EXPECT_EQ(l.net_cls_classid.value_or(0), 1048577u);
   ASSERT_EQ(l.net_prio_ifpriomap.size(), 1u);
   EXPECT_EQ(l.net_prio_ifpriomap[0].first, "eth0");
+  auto u = oci::ParseConfig(Res(R"("unified": {"memory.high": "50000000", "pids.max": "7"})"), "/b");
+  ASSERT_TRUE(u.has_value()) << u.error().ToString();
+  EXPECT_EQ(u->limits.unified,
+            (std::map<std::string, std::string>{{"memory.high", "50000000"}, {"pids.max", "7"}}));
 }
 
 TEST(OciResources, BadValuesAndUnsupportedFieldsNamed) {
@@ -355,6 +405,8 @@ TEST(OciResources, BadValuesAndUnsupportedFieldsNamed) {
        "linux.resources.network.priorities[0].name"},
       {R"("hugepageLimits": [{"pageSize": "2MB", "limit": 0}])", "linux.resources.hugepageLimits"},
       {R"("rdma": {})", "linux.resources.rdma"},
+      {R"("unified": ["memory.high"])", "linux.resources.unified"},
+      {R"("unified": {"memory.high": 1024})", "linux.resources.unified[\"memory.high\"]"},
   };
   for (const Case& c : cases) {
     std::string e = ErrorOf(oci::ParseConfig(Res(c.body), "/b"));

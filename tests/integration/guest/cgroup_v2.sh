@@ -36,6 +36,21 @@ ctvrt rm ctvoom
 kv oom.rm $?
 kv oom.after_rm "$(there $CG/ctvoom)"
 
+# memory.high (v2 only): throttled instead of killed. No memory.max, no swap: the probe tries to
+# touch 128 MiB above a 32 MiB high mark for 3 s and is held near the mark, alive.
+$RUN --cgroup-conf memory.high=32m --name ctvhigh $IMG memtouch --mib 128 --seconds 3 \
+  > /tmp/high.out 2> /tmp/high.err
+kv high.exit $?
+kv high.out "$(one /tmp/high.out)"
+kv high.err "$(one /tmp/high.err)"
+kv high.high "$(one $CG/ctvhigh/memory.high)"
+kv high.max "$(one $CG/ctvhigh/memory.max)"
+kv high.events "$(one $CG/ctvhigh/memory.events)"
+kv high.peak "$(one $CG/ctvhigh/memory.peak)"
+kv high.stats "$(ctvrt stats ctvhigh | flat)"
+ctvrt rm ctvhigh
+kv high.rm $?
+
 # CPU: half a core, measured by the cgroup's own usage over the spin's wall time.
 $RUN --cpus 0.5 --name ctvcpu $IMG cpuspin --seconds 3 > /tmp/cpu.out
 kv cpu.exit $?
