@@ -75,6 +75,10 @@ std::vector<CaseRead> Cases(const SuiteResult& s, const DriverResult& d) {
   double limit = Requested(d, "memory_limit_mib", 64);
   add("memory peak", fmt::format("{} MiB limit", Num(limit)), Get(d, "cgroup.memory.peak_mib"),
       limit);
+  // v2 only: throttled near the mark, never killed (the case's killed count is in the table).
+  double high = Requested(d, "memory_high_mib", 64);
+  add("memory.high peak", fmt::format("{} MiB high", Num(high)),
+      Get(d, "cgroup.memory_high.usage_peak_mib"), high);
   for (const auto& [id, q] : Quotas(s))
     add(fmt::format("cpu {:g} cores", q), fmt::format("{:g} cores", q),
         Get(d, "cgroup." + id + ".obtained_cores"), q);
@@ -186,7 +190,9 @@ class CgroupView : public SuiteView {
         AcceleratorSummary(ds));
     all.y_label = "obtained / requested";
     all.caption =
-        "memory: peak usage / limit (the probe touched twice the limit); cpu: cores obtained / "
+        "memory: peak usage / limit (the probe touched twice the limit); memory.high (cgroup v2 "
+        "only): peak usage / the high mark while the probe tried to touch twice it for 3 s; "
+        "cpu: cores obtained / "
         "quota; shares: obtained CPU ratio / 2; pids: (children forked + the probe) / limit; io: "
         "O_DIRECT read MiB/s / read limit. A "
         "missing point: the case was skipped for that driver (see the table).";

@@ -133,6 +133,8 @@ DriverResult CgroupRow(const std::string& driver, const std::string& kind, doubl
     add("cgroup.memory.oom_killed", "count", oom);
     add("cgroup.memory.peak_mib", "MiB", {peak_mib, peak_mib, peak_mib});
   }
+  if (driver == "ctvrt")  // as on a v2 host; the other rows skipped it, as on v1
+    add("cgroup.memory_high.usage_peak_mib", "MiB", {66, 67, 68});
   add("cgroup.cpu_shares_1_2.obtained_ratio", "ratio", {1.9, 2.0, 2.1});
   add("cgroup.pids.forked", "count", {31, 31, 31});
   if (kind == "vm") {
@@ -141,6 +143,7 @@ DriverResult CgroupRow(const std::string& driver, const std::string& kind, doubl
     add("cgroup.io_read.obtained_mib_s", "MiB/s", {4.2, 4.4, 4.6});
   }
   d.details["requested"] = {{"memory_limit_mib", 64},
+                            {"memory_high_mib", 64},
                             {"pids_limit", 32},
                             {"cpu_shares_ratio", 2},
                             {"io_read_limit_mib_s", 4}};
@@ -171,13 +174,16 @@ TEST(CgroupView, RequestedVsObtainedCharts) {
   ASSERT_EQ(q.series.size(), 4u);
   EXPECT_DOUBLE_EQ(q.series[1].values[1], 0.49);
   const ChartSpec& all = charts[1];
-  // memory, four quotas, shares, pids, io
-  ASSERT_EQ(all.x_labels.size(), 8u);
+  // memory, memory.high, four quotas, shares, pids, io
+  ASSERT_EQ(all.x_labels.size(), 9u);
+  EXPECT_EQ(all.x_labels[1], "memory.high peak");
   EXPECT_NEAR(all.series[1].values[0], 63.9 / 64, 1e-9);  // memory peak / limit
-  EXPECT_NEAR(all.series[1].values[6], 1.0, 1e-9);        // (31 forked + the probe) / 32
-  EXPECT_NEAR(all.series[1].values[7], 4.4 / 4, 1e-9);    // io read MiB/s / limit
+  EXPECT_NEAR(all.series[1].values[1], 67.0 / 64, 1e-9);  // peak / memory.high mark
+  EXPECT_TRUE(std::isnan(all.series[2].values[1]));       // runc: skipped (a v1 host)
+  EXPECT_NEAR(all.series[1].values[7], 1.0, 1e-9);        // (31 forked + the probe) / 32
+  EXPECT_NEAR(all.series[1].values[8], 4.4 / 4, 1e-9);    // io read MiB/s / limit
   EXPECT_TRUE(std::isnan(all.series[3].values[0]));       // the VM has no memory peak
-  EXPECT_TRUE(std::isnan(all.series[3].values[7]));       // nor an io case
+  EXPECT_TRUE(std::isnan(all.series[3].values[8]));       // nor an io case
   auto tables = view->Tables(CgroupRun(0.49, {1, 1, 1}));
   ASSERT_EQ(tables.size(), 2u);
   ASSERT_EQ(tables[0].rows.size(), 3u);
