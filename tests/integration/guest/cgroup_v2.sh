@@ -178,4 +178,41 @@ kv gc.out "$(ctvrt gc | tr '\n' ';')"
 kv gc.after "$(there $CG/ctvgc)"
 kv gc.parent_after "$(there $CG)"
 kv gc.containers_after "$(ls /run/ctvbench/containers | flat)"
+# Crash safety on v2 (issue 15; FaultPoints.* are the v1 side on the host): each ctvrt fault point
+# SIGKILLs `ctvrt run -d` there, or, for a point run does not pass, `ctvrt rm -f`; then `ctvrt gc`
+# must leave no cgroup, mount, state or process of that container, and a second gc finds nothing.
+# A point neither command passes here (the network ones: --net none) says fired=none.
+# Pids of the fault runs' workloads (busybox here has no pgrep).
+sleepers() {
+  for f in /proc/[0-9]*/cmdline; do
+    tr '\0' ' ' < "$f" 2> /dev/null | grep -q '^sleep 7777' || continue
+    q=${f#/proc/}
+    echo " pid${q%/cmdline}"
+  done | flat
+}
+: > /tmp/fault.log
+i=0
+for p in $(ctvrt --list-fault-points); do
+  i=$((i + 1))
+  id=ctvf$i
+  CTV_FAULT_LOG=/tmp/fault.log CTV_FAULT_AT=$p timeout -s KILL 60 \
+    ctvrt run -d --net none --name $id --entrypoint sleep $IMG 7777 > /dev/null 2>&1
+  rc=$?
+  how=run
+  if ! grep -q "^$p " /tmp/fault.log; then
+    CTV_FAULT_LOG=/tmp/fault.log CTV_FAULT_AT=$p timeout -s KILL 60 ctvrt rm -f $id \
+      > /dev/null 2>&1
+    rc=$?
+    how=rm
+    grep -q "^$p " /tmp/fault.log || how=none
+  fi
+  ctvrt gc > /dev/null 2>&1
+  gc2=$(ctvrt gc 2>&1 | grep -c "$id")
+  left="$(find /sys/fs/cgroup -name "$id" | flat)$(grep -c "$id" /proc/self/mountinfo | \
+    sed 's/^0$//; s/^[1-9].*/ mounts/')$(ls /run/ctvbench/containers | grep -x "$id")$(sleepers)"
+  kv "fault.$p" "fired=$how exit=$rc gc2=$gc2 left=$left"
+  # A point that did not fire ran normally: remove what it made (not counted as a leftover).
+  [ "$how" = none ] && ctvrt rm -f $id > /dev/null 2>&1
+  for s in $(sleepers); do kill -9 "${s#pid}"; done
+done
 kv end 1
