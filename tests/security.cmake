@@ -1,6 +1,7 @@
 # Issue 15, hostile input and breakouts: the security suite's view on fixtures (unit), and the
-# suite end to end through the CLI with the host, ctvrt, runc and crun drivers (root): ctvrt's
-# default denies at least what runc's and crun's do. The crafted images are in runtime.cmake
+# suite end to end through the CLI with every driver (root; host, ctvrt, runc, crun, runsc, podman
+# and both VM drivers, ~25 s): ctvrt's default denies at least what runc's and crun's do, every
+# container and the sandbox deny the host-reaching attempts, a VM acts on its own kernel only. The crafted images are in runtime.cmake
 # (unit/image_crafted_test.cc); the fuzzers are a separate clang build (tests/fuzz, scripts/fuzz).
 ctv_add_test(security_unit_test unit
   SOURCES unit/security_view_test.cc
