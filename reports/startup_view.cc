@@ -403,7 +403,8 @@ class StartupView : public SuiteView {
       c.explanation = fmt::format(
           "The fastest VM ({}) reached ready in {} s, far below 30 s: a minimal VM with direct "
           "kernel boot (no BIOS/MBR/bootloader chain, no systemd) does not take minutes; the notes "
-          "describe a full distribution boot.{}",
+          "describe a full distribution boot.{} The full chain was not measured in this run: "
+          "`--variants 'boot=pvh|machine=pc+boot=firmware'` adds it (scripts/demo does).",
           fastest->label, Num(s), emu);
     }
     return c;

@@ -62,6 +62,7 @@ class MicroSuite final : public Suite {
     out.warmup = o.warmup;
     RunEachDriver(o, out, [&](Driver& d, int) {
       results::DriverResult r = NewResult(d, UserOptions(o, d));
+      r.accelerator = d.Check().accelerator;  // the host's: "none"
       if (d.Kind() != DriverKind::kHost) {
         r.skipped = "micro-benchmarks measure the host's launch primitives: they run as the host "
                     "driver's row only";
