@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 
 #include "core/fd.h"
 #include "core/stats.h"
@@ -35,9 +36,15 @@ std::string DriverColor(const results::DriverResult& d) {
                                            : d.kind == "sandbox"   ? kSandbox
                                            : d.accelerator == "tcg" ? kVmTcg
                                                                     : kVm;
+  // The drivers this project ships get a shade each, so that no two of them ever share a colour
+  // on one chart (a hash of the name put runc and crun on the same cyan); a driver added later
+  // gets a hashed shade of its family.
+  static const std::map<std::string, size_t> kShade = {
+      {"ctvrt", 1}, {"runc", 0}, {"crun", 2}, {"podman", 3}, {"runsc", 0}, {"vm", 0}, {"qemu", 1}};
+  auto known = kShade.find(d.driver);
   size_t h = 0;
   for (char c : d.driver) h = h * 31 + static_cast<unsigned char>(c);
-  return family[h % family.size()];
+  return family[(known != kShade.end() ? known->second : h) % family.size()];
 }
 
 namespace {

@@ -10,6 +10,7 @@
 #include <string>
 #include <cmath>
 #include <map>
+#include <set>
 #include <tuple>
 
 #include "core/fd.h"
@@ -206,6 +207,26 @@ TEST(StartupView, KindsGetTheirOwnColoursAndColumn) {
   results::DriverResult container = rs[1];
   container.kind = "container";
   EXPECT_NE(DriverColor(container), DriverColor(rs[1]));
+  // Every driver this project ships has a colour of its own on a chart that shows them all,
+  // under either accelerator (runc and crun once shared a cyan).
+  for (const char* accel : {"tcg", "kvm"}) {
+    std::set<std::string> seen;
+    for (auto [name, kind] : std::vector<std::pair<const char*, const char*>>{
+             {"host", "host"},
+             {"ctvrt", "container"},
+             {"runc", "container"},
+             {"crun", "container"},
+             {"podman", "container"},
+             {"runsc", "sandbox"},
+             {"vm", "vm"},
+             {"qemu", "vm"}}) {
+      results::DriverResult d;
+      d.driver = name;
+      d.kind = kind;
+      d.accelerator = std::string(kind) == "vm" ? accel : "none";
+      EXPECT_TRUE(seen.insert(DriverColor(d)).second) << name << " shares its colour";
+    }
+  }
   auto tables = ViewFor("startup")->Tables(run);
   ASSERT_FALSE(tables.empty());
   EXPECT_EQ(tables[0].header[1], "kind");
