@@ -370,12 +370,13 @@ class StartupView : public SuiteView {
                                "bootloader, kernel, systemd)"
                              : "The full firmware chain (SeaBIOS, MBR, SYSLINUX, kernel, init)";
       std::string dom = DominantPhase(*chain);
-      c.explanation = fmt::format("{} ({}) reached ready in {} s{}.", what, SeriesLabel(*chain->d),
-                                  Num(cs), dom.empty() ? "" : "; its longest phase is " + dom);
+      // The short label, as in the measured column: the full parameter string is noise here.
+      c.explanation = fmt::format("{} ({}) reached ready in {} s{}.", what, chain->label, Num(cs),
+                                  dom.empty() ? "" : "; its longest phase is " + dom);
       if (fastest != chain)
         c.explanation += fmt::format(" The fastest VM here ({}) needs {} s: that is the part a "
                                      "direct kernel boot skips.",
-                                     SeriesLabel(*fastest->d), Num(MedianMs(*fastest) / 1000));
+                                     fastest->label, Num(MedianMs(*fastest) / 1000));
       if (cs >= 30) {
         c.verdict = chain_tcg ? ClaimVerdict::kNuanced : ClaimVerdict::kHolds;
         if (chain_tcg)
