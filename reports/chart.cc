@@ -82,6 +82,29 @@ std::string Preamble(const ChartSpec& s, const std::string& png) {
   return g;
 }
 
+}  // namespace
+
+int TickFontFor(const std::vector<std::string>& labels, int largest, int plot_px) {
+  if (labels.empty()) return largest;
+  size_t longest = 1;
+  for (const std::string& l : labels) {
+    size_t start = 0;
+    while (start <= l.size()) {
+      size_t nl = l.find('\n', start);
+      if (nl == std::string::npos) nl = l.size();
+      longest = std::max(longest, nl - start);
+      start = nl + 1;
+    }
+  }
+  // pngcairo draws DejaVu Sans at ~0.7 px per point per character (measured on its PNGs: "median
+  // 17838 ms" at 12 pt spans 124 px); a column is the plot width over the ticks.
+  double column_px = static_cast<double>(plot_px) / static_cast<double>(labels.size());
+  int fit = static_cast<int>(column_px / (kTickCharEm * static_cast<double>(longest)));
+  return std::clamp(fit, kSmallestTickFont, largest);
+}
+
+namespace {
+
 // Boxes drawn from quartiles computed here (core/stats: numpy's linear interpolation, the same
 // as the results' statistics), as candlesticks: gnuplot's own boxplot style draws nothing for a
 // series of 3 samples and then drops the next series (seen with gnuplot 5.4 and n=3).
@@ -100,13 +123,15 @@ std::string BoxScript(const ChartSpec& s) {
   // within 1.5 IQR of the box). The median, the number a reader quotes, is printed under its
   // series' name: beside the box it ran into the next box when medians were close.
   std::string boxes, tics;
+  std::vector<std::string> tick_texts;
   for (size_t i = 0; i < s.series.size(); ++i) {
     std::vector<double> v;
     for (double x : s.series[i].values)
       if (std::isfinite(x) && (!s.log_y || x > 0)) v.push_back(x);
     if (v.empty()) {
-      tics += (tics.empty() ? "" : ", ") +
-              GnuplotTicLabel(fmt::format("{}\nn=0", s.series[i].label)) + fmt::format(" {}", i + 1);
+      tick_texts.push_back(fmt::format("{}\nn=0", s.series[i].label));
+      tics += (tics.empty() ? "" : ", ") + GnuplotTicLabel(tick_texts.back()) +
+              fmt::format(" {}", i + 1);
       continue;
     }
     std::sort(v.begin(), v.end());
@@ -121,12 +146,18 @@ std::string BoxScript(const ChartSpec& s) {
     long rgb = hex.size() == 7 && hex[0] == '#' ? std::strtol(hex.c_str() + 1, nullptr, 16) : 0;
     boxes += fmt::format("{} {} {} {} {} {} {}\n", i + 1, Val(q1), Val(lo), Val(hi), Val(q3),
                          Val(med), rgb);
-    tics += (tics.empty() ? "" : ", ") +
-            GnuplotTicLabel(fmt::format("{}\nn={}\nmedian {} {}", s.series[i].label, v.size(),
-                                     Num(med), s.unit)) +
+    tick_texts.push_back(
+        fmt::format("{}\nn={}\nmedian {} {}", s.series[i].label, v.size(), Num(med), s.unit));
+    tics += (tics.empty() ? "" : ", ") + GnuplotTicLabel(tick_texts.back()) +
             fmt::format(" {}", i + 1);
   }
-  g += "set bmargin 9\nset xtics font \",15\" (" + tics + ")\n";
+  // Room below the axis for the tallest tick (name, parameters one per line, n, median).
+  size_t lines = 1;
+  for (const std::string& t : tick_texts)
+    lines = std::max(lines, 1 + static_cast<size_t>(std::count(t.begin(), t.end(), '\n')));
+  g += fmt::format("set bmargin {}\nset xtics font \",{}\" (", std::max<size_t>(9, lines + 4),
+                   TickFontFor(tick_texts, 15, kPlotWidthPx)) +
+       tics + ")\n";
   g += "$box << EOD\n" + boxes + "EOD\nplot ";
   for (size_t i = 0; i < s.series.size(); ++i) {
     if (s.series[i].values.empty()) continue;
@@ -165,9 +196,17 @@ std::string StackedScript(const ChartSpec& s) {
   // Tick labels set explicitly, after the data block (inside it they would be data): data-file
   // strings cannot hold line breaks.
   std::string tics;
-  for (size_t i = 0; i < s.series.size(); ++i)
+  std::vector<std::string> tick_texts;
+  size_t lines = 1;
+  for (size_t i = 0; i < s.series.size(); ++i) {
     tics += (i ? ", " : "") + GnuplotTicLabel(s.series[i].label) + fmt::format(" {}", i);
-  g += "set xtics (" + tics + ")\n";
+    tick_texts.push_back(s.series[i].label);
+    lines = std::max(lines, 1 + static_cast<size_t>(std::count(s.series[i].label.begin(),
+                                                               s.series[i].label.end(), '\n')));
+  }
+  g += fmt::format("set bmargin {}\nset xtics font \",{}\" (", std::max<size_t>(6, lines + 3),
+                   TickFontFor(tick_texts, 18, kPlotWidthPx - kStackKeyPx)) +
+       tics + ")\n";
   g += "plot ";
   for (size_t i = 0; i < k; ++i) {
     g += fmt::format("$d using {} title {} lc rgb \"{}\", ", i + 2, GnuplotQuote(s.stack_labels[i]),

@@ -46,6 +46,19 @@ struct ChartSpec {
 // Slide size: readable when projected.
 inline constexpr int kChartWidth = 1600;
 inline constexpr int kChartHeight = 900;
+// The plot's own width within kChartWidth (the left margin holds the y axis), the part a stacked
+// chart's key (outside, right) takes from it, the width of a tick character per point of font
+// size, and the smallest tick font a chart falls back to when many series share the axis.
+inline constexpr int kPlotWidthPx = 1300;
+inline constexpr int kStackKeyPx = 400;
+inline constexpr double kTickCharEm = 0.72;
+inline constexpr int kSmallestTickFont = 8;
+
+// The tick font (points) at which the longest line of any of `labels` (lines split at '\n') fits
+// its column when the ticks share `plot_px` equally: `largest` when it fits, smaller when
+// not, never below kSmallestTickFont. Many series (a startup run with boot-mode variants: 12
+// boxes) overran each other's names at the fixed size.
+int TickFontFor(const std::vector<std::string>& labels, int largest, int plot_px = kPlotWidthPx);
 
 // True when the positive values span more than `decades` orders of magnitude: a linear axis
 // would flatten the small ones to nothing.

@@ -69,8 +69,12 @@ std::vector<std::string> ShortLabels(const std::vector<const results::DriverResu
       }
       if (differing.size() == 2) break;
     }
-    std::string p = ParamsString(differing);
-    if (!p.empty()) label += params_separator + p;
+    // On a chart tick ("\n" separator) each parameter has a line of its own: side by side, two
+    // of them were as wide as the column.
+    for (const auto& [key, value] : differing)
+      label += (params_separator == "\n" || key == differing.begin()->first ? params_separator
+                                                                            : " ") +
+               key + "=" + value;
     out.push_back(label);
   }
   return out;

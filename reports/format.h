@@ -23,7 +23,8 @@ std::string ParamsString(const std::map<std::string, std::string>& params);
 std::string SeriesLabel(const results::DriverResult& d, const std::string& params_separator = " ");
 // Labels for series shown side by side on one chart, short enough not to overrun each other:
 // the driver, its accelerator when it has one, and only the parameters whose values differ
-// between series of the same driver (at most two). The full parameters belong in a table.
+// between series of the same driver (at most two). The full parameters belong in a table. With
+// the "\n" separator (chart ticks) each parameter gets a line of its own.
 std::vector<std::string> ShortLabels(const std::vector<const results::DriverResult*>& series,
                                      const std::string& params_separator = " ");
 

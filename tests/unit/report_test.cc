@@ -9,6 +9,7 @@
 
 #include <string>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <set>
 #include <tuple>
@@ -17,6 +18,7 @@
 #include "reports/chart.h"
 #include "reports/gnuplot.h"
 #include "reports/claims.h"
+#include "reports/format.h"
 #include "reports/html_writer.h"
 #include "reports/suite_view.h"
 #include "tests/test_util.h"
@@ -59,6 +61,43 @@ TEST(HtmlWriter, MissingFigureIsAnErrorNamingIt) {
 TEST(Chart, LogScaleOnlyWhenRangesDifferByOrdersOfMagnitude) {
   EXPECT_TRUE(SpansDecades({1, 5, 600}, 1.0));
   EXPECT_FALSE(SpansDecades({4, 10, 22}, 1.0));
+}
+
+// Twelve boxes (a startup run with three boot modes for each VM driver) share the 1600 px width:
+// each tick line must fit its column, as a person reads it, and each differing parameter gets a
+// line of its own (side by side, "boot=firmware kernel=generic" ran into the next tick).
+TEST(ChartLabels, ManySeriesGetTicksThatFitTheirColumns) {
+  std::vector<results::DriverResult> rows;
+  for (const char* driver : {"vm", "qemu"})
+    for (auto [boot, kernel] : std::vector<std::pair<const char*, const char*>>{
+             {"pvh", "generic"}, {"firmware", "generic"}, {"pvh", "micro"}}) {
+      results::DriverResult d;
+      d.driver = driver;
+      d.kind = "vm";
+      d.accelerator = "tcg";
+      d.parameters = {{"boot", boot}, {"kernel", kernel}, {"memory", "256"}};
+      rows.push_back(d);
+    }
+  std::vector<const results::DriverResult*> ptrs;
+  for (const auto& r : rows) ptrs.push_back(&r);
+  std::vector<std::string> labels = ShortLabels(ptrs, "\n");
+  EXPECT_EQ(labels[1], "vm (tcg)\nboot=firmware\nkernel=generic");
+  EXPECT_EQ(ShortLabels(ptrs)[1], "vm (tcg) boot=firmware kernel=generic");  // claims: one line
+  ChartSpec c;
+  c.kind = ChartKind::kBox;
+  c.unit = "ms";
+  for (size_t i = 0; i < 12; ++i)
+    c.series.push_back({labels[i % labels.size()], "", {17838.0, 17900.0, 18000.0}, {}, {}, {}});
+  std::string script = GnuplotScript(c, "/tmp/x.png");
+  size_t at = script.find("set xtics font \",");
+  ASSERT_NE(at, std::string::npos) << script;
+  int font = std::atoi(script.c_str() + at + std::strlen("set xtics font \","));
+  EXPECT_LT(font, 15) << "12 ticks at the size of 8";
+  EXPECT_GE(font, kSmallestTickFont);
+  // The longest line under a box, "median 17900 ms" (15 characters), fits its column.
+  EXPECT_LE(kTickCharEm * font * 15, static_cast<double>(kPlotWidthPx) / 12);
+  // Few series keep the large font.
+  EXPECT_EQ(TickFontFor({"host\nn=10\nmedian 2.759 ms", "ctvrt\nn=10\nmedian 10.87 ms"}, 15), 15);
 }
 
 TEST(StartupView, ChartsNameUnitNAndAccelerator) {
@@ -180,7 +219,7 @@ TEST(StartupView, TeardownPhasesAreNotStackedWithStartup) {
     std::string script = GnuplotScript(c, "/tmp/x.png");
     // The tick labels (driver names) come after the data block, never inside it.
     size_t eod = script.rfind("EOD\n");
-    size_t tics = script.find("set xtics (");
+    size_t tics = script.find("set xtics font");
     ASSERT_NE(tics, std::string::npos) << script;
     EXPECT_GT(tics, eod) << script;
     EXPECT_NE(script.find(GnuplotQuote(c.series[0].label) + " 0"), std::string::npos) << script;
