@@ -205,15 +205,15 @@ TEST(Concurrency, TwoNetworkRunsAtOnceMeasureEveryPath) {
 }
 
 // The ctvrt library launched from many threads of one process (the ctvbench driver's situation),
-// with PID 1 an init that forks the workload, while another thread allocates without pause: a
-// clone()d child is a copy taken while any thread may hold malloc's lock, so nothing between
-// clone and exec may take it (glibc's fork() does: the init now clones raw). A deadlock shows as
-// launches that never finish; the test gives up after 240 s (and then exits the binary: the
-// threads cannot be joined).
-// DISABLED: it still reproduces the known deadlock intermittently (a run at 21:15 UTC left a clone
-// child in futex_wait with its cgroup `tasks` fds open: some lock is still taken between clone and
-// exec besides init's fork(), which is fixed). Enable once the child path is lock-free.
-TEST(Concurrency, DISABLED_LaunchesFromManyThreadsOfOneProcess) {
+// with PID 1 an init that forks the workload, while another thread allocates without pause and a
+// third creates and joins threads: a clone()d child is a copy taken while any thread may hold a
+// lock, so nothing between clone and exec may take one. It did: glibc's setgroups/setresgid/
+// setresuid "setxid broadcast" waits on a futex for each thread of the parent (found with gdb on
+// a stuck child: __nptl_setxid -> setxid_mark_thread, futex wait, for a thread that was being
+// created at the clone); the child now makes those calls raw (runtime/child.cc). A deadlock
+// shows as launches that never finish; the test gives up after 240 s (and then exits the
+// binary: the threads cannot be joined). Normally a few seconds.
+TEST(Concurrency, LaunchesFromManyThreadsOfOneProcess) {
   CTV_REQUIRE_ROOT();
   constexpr int kThreads = 6, kEach = 6;
   std::atomic<bool> stop{false};
