@@ -1,13 +1,14 @@
 // ctvbench gc: reclaim what an interrupted or killed run left behind — the peers' containers,
 // bundles and podman stores (bench/drivers/peer_gc.h), container processes, cgroups and state
 // (runtime), veths, addresses and nft rules (network), qemu processes, libvirt domains, sockets
-// and temp files (VMs). Live instances, whose monitor still runs, are kept.
+// and temp files (VMs), suites' scratch directories. Live instances, whose monitor still runs, are kept.
 #include <cstdio>
 #include <functional>
 
 #include "bench/drivers/peer_gc.h"
 #include "cli/command.h"
 #include "cli/context.h"
+#include "core/owned_dir.h"
 #include "runtime/gc.h"
 #include "runtime/net/gc.h"
 #include "runtime/net/scratch_netns.h"
@@ -48,6 +49,11 @@ int Gc(const std::string& state_dir, bool quiet) {
        [](const std::string& root, std::vector<std::string>* removed) {
          return vm::CollectGarbage(root, removed);
        }},
+      // Suites' scratch directories (volumes on /tmp) of dead runs (core/owned_dir.h).
+      {"temp dirs", state_dir,
+       [](const std::string&, std::vector<std::string>* removed) {
+         return CollectDeadOwnedDirs(removed);
+       }},
   };
   int failures = 0;
   size_t total = 0;
@@ -72,7 +78,7 @@ Command RegisterGc(CLI::App& root) {
   auto* gc = root.add_subcommand(
       "gc", "Remove what crashed or interrupted runs left behind (container processes, cgroups, "
             "mounts, runc/crun/runsc containers and podman stores of the peer drivers, veths, nft "
-            "rules, qemu processes, libvirt domains, state files). Instances whose monitor is "
+            "rules, qemu processes, libvirt domains, state files, suites' temp dirs). Instances whose monitor is "
             "still alive are kept.");
   auto ctx = std::make_shared<ContextOptions>();
   auto quiet = std::make_shared<bool>(false);

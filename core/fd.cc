@@ -1,9 +1,10 @@
 #include "core/fd.h"
 
+#include "core/atomic_file.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstdio>
 
@@ -56,24 +57,11 @@ Status WriteFile(const std::string& path, std::string_view data, int mode) {
 }
 
 Status WriteFileAtomic(const std::string& path, std::string_view data, int mode) {
-  // A name of this writer's own: concurrent writers of the same file (e.g. 20 `ctvrt run`s
-  // recording the same image) must not rename each other's temp file away.
-  static std::atomic<unsigned> seq{0};
-  std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(seq++);
-  // A failed write (ENOSPC on a full disk, EROFS) leaves neither the target changed nor the
-  // temp file behind, and the error names the file the caller asked for.
-  if (Status s = WriteFile(tmp, data, mode); !s) {
-    ::unlink(tmp.c_str());
-    Error e = std::move(s).error();
-    e.context += (e.context.empty() ? "" : "; ") + std::string("writing ") + path;
-    return e;
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    Error e = ErrnoError("rename", tmp, "to " + path);
-    ::unlink(tmp.c_str());
-    return e;
-  }
-  return Ok();
+  // A failed write (ENOSPC on a full disk, EROFS) leaves the target unchanged and no temp file
+  // (core/atomic_file.h), and the error names the file the caller asked for.
+  AtomicFile f = CTV_TRY(AtomicFile::Create(path, mode));
+  CTV_CHECK(WriteAll(f.Get(), data, path));
+  return f.Commit();
 }
 
 }  // namespace ctv

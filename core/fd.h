@@ -48,7 +48,8 @@ Result<Fd> OpenFile(const std::string& path, int flags, int mode = 0644);
 // Whole-file helpers; errors name the path.
 Result<std::string> ReadFile(const std::string& path);
 Status WriteFile(const std::string& path, std::string_view data, int mode = 0644);
-// Writes to PATH.tmp then renames: readers never see a half-written file.
+// Whole or not at all, through an AtomicFile (core/atomic_file.h): readers never see a
+// half-written file, and a killed writer leaves no temp file.
 Status WriteFileAtomic(const std::string& path, std::string_view data, int mode = 0644);
 // write() until done, retrying EINTR and short writes.
 Status WriteAll(int fd, std::string_view data, const std::string& what);

@@ -355,8 +355,12 @@ class IsolationView : public SuiteView {
     }
     const json* e = Details(d, "port_conflict");
     if (!e) return "";
-    return fmt::format("port {}: first {}, second {}: {}",
-                       d.parameters.count("port") ? d.parameters.at("port") : "?", Str(*e, "first"),
+    // details.host_port: chosen at run time (held_port.h); parameters.port in older files.
+    std::string port = d.details.contains("host_port") && d.details.at("host_port").is_number()
+                           ? std::to_string(d.details.at("host_port").get<int>())
+                       : d.parameters.count("port") ? d.parameters.at("port")
+                                                    : "?";
+    return fmt::format("port {}: first {}, second {}: {}", port, Str(*e, "first"),
                        Str(*e, "second"), Str(*e, "second_error"));
   }
 

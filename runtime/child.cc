@@ -1,5 +1,10 @@
 // Between clone and exec: raw system calls on prepared data only. No allocation, no logging, no
-// locks (another thread of the parent may have held malloc's lock at clone time).
+// locks (another thread of the parent may have held malloc's lock at clone time), no glibc
+// function that believes it runs in the parent's multi-threaded process (setxid broadcasting:
+// see RawSetresuid), no lazily bound symbol (the binaries link with -z now: ctv_runtime's
+// INTERFACE link option), no handler of the parent's (launch.cc blocks every signal around the
+// clone; the child resets the handlers before it unblocks them), no descriptor of other launches
+// (CloseAllBut).
 #include "runtime/child.h"
 
 #include <fcntl.h>
@@ -29,6 +34,34 @@
 
 namespace ctv::runtime::internal {
 namespace {
+
+// setresuid, setresgid and setgroups as raw system calls. glibc's wrappers do "setxid
+// broadcasting" in a process it believes multi-threaded (and a clone of a multi-threaded parent
+// is one, as far as its copied memory says): they take the thread-list lock (dl_stack_cache_lock)
+// and wait on a futex for every thread the parent had, to make each change its credentials too.
+// Those threads do not exist here; a lock one of them held at the clone, or a thread being created
+// at that moment, is never released: the child hangs in futex_wait before exec. The raw call
+// changes this (only) thread, which is all the child is.
+int RawSetresuid(uid_t u) { return static_cast<int>(::syscall(SYS_setresuid, u, u, u)); }
+int RawSetresgid(gid_t g) { return static_cast<int>(::syscall(SYS_setresgid, g, g, g)); }
+int RawSetgroups(size_t n, const gid_t* groups) {
+  return static_cast<int>(::syscall(SYS_setgroups, n, groups));
+}
+
+// Closes every descriptor but the plan's (sorted, stdio included): the clone copied all of the
+// parent's, among them other containers' sync pipes and cgroup `tasks` files that concurrent
+// launches on other threads had open. Held here, they would keep those launches waiting (a sync
+// pipe's EOF comes only when every write end is closed) for as long as this child waits on its
+// go-ahead, its exec FIFO, or forever as an init that never execs.
+void CloseAllBut(const ChildPlan& p) {
+  unsigned next = 0;
+  for (int i = 0; i < p.n_keep_fds; ++i) {
+    unsigned k = static_cast<unsigned>(p.keep_fds[i]);
+    if (k > next) (void)::syscall(SYS_close_range, next, k - 1, 0u);
+    if (k + 1 > next) next = k + 1;
+  }
+  (void)::syscall(SYS_close_range, next, ~0u, 0u);
+}
 
 [[noreturn]] void Fail(const ChildPlan& p, Stage stage, int err, int index = 0) {
   SyncRecord r;
@@ -203,7 +236,8 @@ void CloseInheritedOnExec() {
     ResetSignals();
     Exec(p);
   }
-  // Our copy of the sync pipe would hide the worker's exec from the parent.
+  // Our copy of the sync pipe would hide the worker's exec from the parent. (Nothing else is
+  // open here but stdio: CloseAllBut ran first, and close(2) is in every seccomp profile.)
   ::close(p.sync_fd);
   for (;;) {
     siginfo_t info;
@@ -232,8 +266,11 @@ void CloseInheritedOnExec() {
 }  // namespace
 
 void RunChild(const ChildPlan& p) {
-  ::close(p.go_write_fd);
-  ::close(p.sync_read_fd);
+  CloseAllBut(p);  // go_write_fd and sync_read_fd among them
+  // The parent blocked every signal around the clone, so none of its handlers (which may take
+  // locks or allocate) ever ran here; now default dispositions, then unblocked, so that a signal
+  // sent before exec (`ctvrt kill` of a created container) acts as it would on the workload.
+  ResetSignals();
   if (p.go_fd >= 0) {
     char go = 0;
     ssize_t n;
@@ -271,8 +308,8 @@ void RunChild(const ChildPlan& p) {
   }
   if (p.userns) {
     // In the new user namespace we start as the overflow uid until mapped; become its root.
-    if (::setresgid(0, 0, 0) != 0) Fail(p, kStageUserRoot, errno);
-    if (::setresuid(0, 0, 0) != 0) Fail(p, kStageUserRoot, errno);
+    if (RawSetresgid(0) != 0) Fail(p, kStageUserRoot, errno);
+    if (RawSetresuid(0) != 0) Fail(p, kStageUserRoot, errno);
   }
   // cgroup namespace last-minute: the parent has put us in our cgroup, which becomes our root.
   if (p.unshare_cgroup && ::unshare(CLONE_NEWCGROUP) != 0) Fail(p, kStageCgroupNs, errno);
@@ -311,12 +348,12 @@ void RunChild(const ChildPlan& p) {
   }
   if (p.explicit_caps && ::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) Fail(p, kStageKeepCaps, errno);
   if (p.groups && !p.groups->empty()) {
-    if (::setgroups(p.groups->size(), p.groups->data()) != 0) Fail(p, kStageGroups, errno);
-  } else if (!p.userns && ::setgroups(0, nullptr) != 0) {
+    if (RawSetgroups(p.groups->size(), p.groups->data()) != 0) Fail(p, kStageGroups, errno);
+  } else if (!p.userns && RawSetgroups(0, nullptr) != 0) {
     Fail(p, kStageGroups, errno);
   }
-  if (::setresgid(p.gid, p.gid, p.gid) != 0) Fail(p, kStageSetGid, errno);
-  if (::setresuid(p.uid, p.uid, p.uid) != 0) Fail(p, kStageSetUid, errno);
+  if (RawSetresgid(p.gid) != 0) Fail(p, kStageSetGid, errno);
+  if (RawSetresuid(p.uid) != 0) Fail(p, kStageSetUid, errno);
   if (p.explicit_caps) {
     if (::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0) Fail(p, kStageKeepCaps, errno);
     __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
@@ -366,8 +403,7 @@ void RunChild(const ChildPlan& p) {
   // Last: the filter would deny some of the steps above (mount, pivot_root...).
   if (p.seccomp && !seccomp_loaded) LoadSeccomp(p);
   if (p.init) InitLoop(p);
-  ResetSignals();
-  Exec(p);
+  Exec(p);  // signals were reset at the start
 }
 
 }  // namespace ctv::runtime::internal

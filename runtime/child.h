@@ -70,6 +70,10 @@ struct SyncRecord {
 struct ChildPlan {
   int go_fd = -1, go_write_fd = -1, sync_fd = -1, sync_read_fd = -1;
   int stdio[3] = {-1, -1, -1};
+  // Every descriptor the child may use, sorted ascending, 0-2 included: the child closes all
+  // others first (CloseAllBut in child.cc).
+  const int* keep_fds = nullptr;
+  int n_keep_fds = 0;
   const int* cgroup_fds = nullptr;  // v1 `tasks` files to write "0" to (join our cgroups)
   int n_cgroup_fds = 0;
   // setns(2) targets opened by the parent (user and pid namespaces are joined before clone).

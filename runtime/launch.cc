@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
@@ -221,6 +222,25 @@ HelperReport CloneThroughHelper(int flags, int user_fd, int pid_fd,
   ::close(p[0]);
   return rep;
 }
+
+// pthread_sigmask(SIG_SETMASK, all) for a scope (or until Restore).
+class BlockSignals {
+ public:
+  BlockSignals() {
+    sigset_t all;
+    sigfillset(&all);
+    active_ = ::pthread_sigmask(SIG_SETMASK, &all, &old_) == 0;
+  }
+  ~BlockSignals() { Restore(); }
+  void Restore() {
+    if (active_) ::pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+    active_ = false;
+  }
+
+ private:
+  sigset_t old_;
+  bool active_ = false;
+};
 
 std::vector<char*> CStrings(const std::vector<std::string>& v) {
   std::vector<char*> out;
@@ -530,6 +550,21 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
   const bool need_go = (spec.namespaces & CLONE_NEWUSER) || (c.cgroup_ && join_raw.empty()) ||
                        static_cast<bool>(o.before_start) || spec.process.oom_score_adj;
   if (!need_go) plan.go_fd = -1;
+  // The descriptors the child keeps (it closes every other one it inherited: child.cc).
+  std::vector<int> keep = {0, 1, 2, plan.sync_fd, plan.console_socket};
+  if (plan.go_fd >= 0) keep.push_back(plan.go_fd);
+  for (int fd : plan.stdio) keep.push_back(fd);
+  keep.insert(keep.end(), join_raw.begin(), join_raw.end());
+  keep.insert(keep.end(), join_fds.begin(), join_fds.end());
+  std::erase_if(keep, [](int fd) { return fd < 0; });
+  std::sort(keep.begin(), keep.end());
+  keep.erase(std::unique(keep.begin(), keep.end()), keep.end());
+  plan.keep_fds = keep.data();
+  plan.n_keep_fds = static_cast<int>(keep.size());
+  // Every signal blocked in this thread across the clones: the child starts with them blocked
+  // and resets their handlers before it unblocks them, so a handler of ours (which may take a
+  // lock another thread held at the clone) never runs in it. Restored here right after.
+  BlockSignals blocked;
   int flags = (spec.namespaces & ~CLONE_NEWCGROUP);
   long pid = -1;
   if (join_user_fd >= 0 || join_pid_fd >= 0) {
@@ -559,6 +594,7 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
     if (pid < 0) return fail(ErrnoError("clone container", spec.id));
     if (pid == 0) internal::RunChild(plan);
   }
+  blocked.Restore();
   cgroup_join_fds.clear();
   join_owned.clear();
   console_child.Reset();

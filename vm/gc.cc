@@ -9,6 +9,7 @@
 #include <set>
 
 #include "core/clock.h"
+#include "core/digest.h"
 #include "core/fd.h"
 #include "core/fs_tree.h"
 #include "core/log.h"
@@ -60,16 +61,29 @@ bool RemoveCgroupTree(const std::string& dir) {
   return ::rmdir(dir.c_str()) == 0;
 }
 
-bool IsOurMachineGroup(const std::string& name) {
+// "<prefix><id>-ctv<...>.libvirt-qemu": a domain of ours (names start with ctv) of this embedded
+// root (the prefix carries its hash).
+bool IsOurMachineGroup(const std::string& name, const std::string& prefix) {
   const std::string suffix = ".libvirt-qemu";
-  return name.rfind("qemu-embed-", 0) == 0 && name.find("-ctv") != std::string::npos &&
-         name.size() > suffix.size() &&
-         name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  if (name.rfind(prefix, 0) != 0 || name.size() <= prefix.size() + suffix.size() ||
+      name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+    return false;
+  size_t id_end = name.find_first_not_of("0123456789", prefix.size());
+  return id_end > prefix.size() && id_end != std::string::npos &&
+         name.compare(id_end, 4, "-ctv") == 0;
 }
 
 }  // namespace
 
-void RemoveLibvirtMachineCgroups(std::vector<std::string>* removed) {
+std::string MachineGroupPrefix(const std::string& embed_root) {
+  // libvirt's virDomainDriverGenerateRootHash: "qemu-embed-" + the first 8 hex digits of the
+  // SHA-256 of the root string exactly as given in the URI.
+  return "qemu-embed-" + Sha256Oci(embed_root).substr(7, 8) + "-";
+}
+
+void RemoveLibvirtMachineCgroups(const std::string& embed_root, std::vector<std::string>* removed) {
+  if (embed_root.empty()) return;
+  const std::string prefix = MachineGroupPrefix(embed_root);
   auto mounts = cgroup::DetectCgroups();
   if (!mounts) return;
   std::set<std::string> hierarchies;
@@ -80,7 +94,7 @@ void RemoveLibvirtMachineCgroups(std::vector<std::string>* removed) {
     auto names = ctv::fs::ListDir(machine);
     if (!names || names->empty()) continue;
     for (const std::string& n : *names)
-      if (IsOurMachineGroup(n) && RemoveCgroupTree(machine + "/" + n) && removed)
+      if (IsOurMachineGroup(n, prefix) && RemoveCgroupTree(machine + "/" + n) && removed)
         removed->push_back("cgroup " + machine + "/" + n);
     // Only succeeds when nothing else (another libvirt's domains) is in it.
     if (::rmdir(machine.c_str()) == 0 && removed) removed->push_back("cgroup " + machine);
@@ -148,7 +162,7 @@ Status CollectGarbage(const std::string& state_root, std::vector<std::string>* r
       }
       free(doms);
     }
-    RemoveLibvirtMachineCgroups(removed);
+    RemoveLibvirtMachineCgroups(lv::EmbedRootOf(lv::EmbedUri(state_root)), removed);
     // Per-domain QEMU logs of the embedded driver (ctv* names only).
     std::string logs = embed_root + "/log/qemu";
     for (const std::string& f : CTV_TRY(ctv::fs::ListDir(logs)))

@@ -215,7 +215,7 @@ class VmDriver : public GuestDriver {
   // libvirt removes a stopped domain's own cgroups but not their "machine" parents: remove them
   // when the run is over and they are empty, as the ctvrt driver does with its "ctvbench" parents.
   ~VmDriver() override {
-    if (conn_ && Embedded()) vm::RemoveLibvirtMachineCgroups(nullptr);
+    if (conn_ && Embedded()) vm::RemoveLibvirtMachineCgroups(vm::lv::EmbedRootOf(Uri()), nullptr);
   }
 
   Availability Check() const override {

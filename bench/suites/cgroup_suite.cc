@@ -23,6 +23,7 @@
 #include "core/fd.h"
 #include "core/fs_tree.h"
 #include "core/interrupt.h"
+#include "core/owned_dir.h"
 #include "runtime/cgroup/detect.h"
 
 namespace ctv::bench {
@@ -306,26 +307,23 @@ Status WriteFreshFile(const std::string& path, int mib) {
 // io: a read limit on the disk under a host directory mounted as a volume; the probe reads a
 // fresh file there with O_DIRECT, so the disk (not the page cache) serves every byte.
 Status IoCase(Driver& d, Row& row, const std::string& name, bool measure) {
-  char tmpl[] = "/tmp/ctvcg-io-XXXXXX";
-  if (!::mkdtemp(tmpl)) return ErrnoError("create volume directory", tmpl);
-  struct RemoveDir {
-    std::string dir;
-    ~RemoveDir() { (void)fs::RemoveTree(dir); }
-  } volume{tmpl};
-  std::string disk = CTV_TRY(DiskOf(volume.dir));
-  CTV_CHECK(WriteFreshFile(volume.dir + "/data", kIoReadMib));
+  // On /tmp (a disk, unlike the tmpfs a state dir often is), journaled (core/owned_dir.h):
+  // `ctvbench gc` removes it if this run is killed.
+  OwnedTempDir volume = CTV_TRY(OwnedTempDir::Create("/tmp", "ctvcg-io-"));
+  std::string disk = CTV_TRY(DiskOf(volume.Path()));
+  CTV_CHECK(WriteFreshFile(volume.Path() + "/data", kIoReadMib));
   InstanceSpec spec{name,
                     {"blkread", "--mib", std::to_string(kIoReadMib), "--path",
                      std::string(kIoVolume) + "/data"},
                     {},
                     row.options};
-  spec.volumes = {{volume.dir, kIoVolume}};
+  spec.volumes = {{volume.Path(), kIoVolume}};
   spec.limits.io_read = Limits::IoRead{disk, kIoLimitMibS << 20};
   std::unique_ptr<Instance> inst = CTV_TRY(Launch(d, spec));
   nlohmann::json j = CTV_TRY(Summary(*inst, name, "blkread"));
   double got = j.value("mib_per_s", 0.0);
   row.notes["io"] = fmt::format("read limit on disk {} ({}); last read {:.2f} MiB/s", disk,
-                                volume.dir.substr(0, 4), got);
+                                volume.Path().substr(0, 4), got);
   if (!measure) return Ok();
   row.samples["cgroup.io_read.obtained_mib_s"].push_back(got);
   row.samples["cgroup.io_read.error_pct"].push_back((got - kIoLimitMibS) / kIoLimitMibS * 100);

@@ -7,14 +7,17 @@
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <thread>
 
 #include "bench/suites/driver_result.h"
+#include "bench/suites/held_port.h"
 #include "bench/suites/host_memory.h"
 #include "core/fd.h"
 #include "core/fs_tree.h"
 #include "core/interrupt.h"
+#include "core/owned_dir.h"
 #include "core/process.h"
 
 namespace ctv::bench {
@@ -331,13 +334,9 @@ class IsolationSuite final : public Suite {
       r.skipped = "the " + d.Name() + " driver does not mount volumes (Driver::SupportsVolumes)";
       return Ok();
     }
-    char tmpl[] = "/tmp/ctviso-volume-XXXXXX";
-    if (!::mkdtemp(tmpl)) return ErrnoError("create volume directory", tmpl);
-    std::string vol = tmpl;
-    struct RemoveVolume {
-      std::string dir;
-      ~RemoveVolume() { (void)fs::RemoveTree(dir); }
-    } remove_volume{vol};
+    // Journaled (core/owned_dir.h): `ctvbench gc` removes it if this run is killed.
+    OwnedTempDir volume = CTV_TRY(OwnedTempDir::Create("/tmp", "ctviso-volume-"));
+    const std::string& vol = volume.Path();
     ::chmod(vol.c_str(), 0777);  // a user-namespaced root inside may write it too
     InstanceSpec spec = Spec(d, "st", opts,
                              {"persist", "--layer", kLayerFile, "--volume",
@@ -393,19 +392,25 @@ class IsolationSuite final : public Suite {
 
   Status PortConflict(Driver& d, const std::map<std::string, std::string>& opts,
                       results::DriverResult& r) {
+    std::optional<HeldPort> held;
+    int port = o_.port;
+    if (port == 0) {
+      held = CTV_TRY(HeldPort::Reserve());
+      port = held->Port();
+    }
     std::map<std::string, std::string> net = opts;
     net["net"] = "bridge";
-    net["ports"] = fmt::format("{}:{}", o_.port, kContainerPort);
+    net["ports"] = fmt::format("{}:{}", port, kContainerPort);
     if (Status s = d.ValidateOptions(net); !s) {
       r.skipped = "no bridge network with port mappings: " + s.error().ToString();
       return Ok();
     }
-    r.parameters["port"] = std::to_string(o_.port);
+    r.details["host_port"] = port;
     json ev = json::object();
     InstanceSpec first = Spec(d, "pa", net, {"ready", "--timeout", "120"});
     std::unique_ptr<Instance> a = CTV_TRY(d.Create(first));
     if (Status s = a->Start(); !s)
-      return MakeError("start the first instance on host port", std::to_string(o_.port),
+      return MakeError("start the first instance on host port", std::to_string(port),
                        s.error().ToString());
     CTV_CHECK(a->WaitReady(kReadyTimeout));
     ev["first"] = "ready";
@@ -425,7 +430,7 @@ class IsolationSuite final : public Suite {
         "network.port_conflict_refused", "count",
         fmt::format("1 when a second instance asking for host port {} failed while the first held "
                     "it",
-                    o_.port),
+                    port),
         {refused ? 1.0 : 0.0}, /*lower_is_better=*/false));
     r.metrics.push_back(
         results::MakeMetric("network.port_conflict_ms", "ms",

@@ -16,8 +16,9 @@
 //                  volume file kept? Needs Driver::SupportsVolumes; the writable layer is the overlay upper dir of the
 //                  workload's root, read from its mountinfo while it runs.
 //   port_conflict  two instances of one driver with options net=bridge, ports=PORT:7000: the
-//                  second must fail, and its error is recorded. Drivers that refuse the options
-//                  are skipped with their own words.
+//                  second must fail, and its error is recorded. PORT is chosen by the kernel and
+//                  held by the run (held_port.h), so two runs at once do not collide. Drivers
+//                  that refuse the options are skipped with their own words.
 // The report computes "isolated / shared" from these data (reports/isolation_view.cc); the suite
 // never types a verdict in. Each case runs once per driver: it is evidence, not statistics
 // (--repetitions does not multiply it).
@@ -33,7 +34,9 @@ namespace ctv::bench {
 struct IsolationSuiteOptions {
   std::string probe_path;  // empty: ctv-probe next to the running binary
   int hold_ms = 1500;      // how long the probe holds after its ready marker
-  int port = 17190;        // the host port both port_conflict instances ask for
+  // The host port both port_conflict instances ask for; 0: one chosen by the kernel and held for
+  // the case (held_port.h).
+  int port = 0;
 };
 
 std::unique_ptr<Suite> MakeIsolationSuite(IsolationSuiteOptions options = {});

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "core/fd.h"
@@ -12,6 +14,7 @@
 #include "core/line_reader.h"
 #include "bench/drivers/probe_output.h"
 #include "bench/suites/driver_result.h"
+#include "bench/suites/held_port.h"
 #include "core/process.h"
 #include "runtime/net/network.h"
 #include "runtime/net/port_spec.h"
@@ -24,12 +27,10 @@ using namespace std::chrono_literals;
 
 constexpr int kServerPort = 7000;     // inside the namespace
 constexpr const char* kScratchNetnsTag = "net";  // namespaces ctvnet<pid> (gc knows them)
-constexpr int kLoopbackPort = 17071;  // the host-process server
-// Per container driver k (0, 1, ... in the order selected): its mapping -p (17072 + 10k):7000
-// and the server of its --net host container on 17073 + 10k.
-constexpr int kContainerHostPort = 17072;
-constexpr int kHostModePort = 17073;
-constexpr int kPortStride = 10;
+// Host ports (the loopback server, each -p mapping, each --net host server) are chosen by the
+// kernel and held for the run (HeldPort): two runs at once never collide. This one only checks
+// that a driver takes the option's form.
+constexpr int kValidationHostPort = 17072;
 
 // The options a container driver takes for the paths through its own network (ctvrt's today);
 // a driver that refuses them is skipped with its own words.
@@ -76,19 +77,29 @@ Result<std::unique_ptr<EchoServer>> StartEchoServer(std::vector<std::string> arg
 
 class LoopbackTarget final : public RrTarget {
  public:
-  explicit LoopbackTarget(std::unique_ptr<EchoServer> s) : server_(std::move(s)) {}
+  LoopbackTarget(HeldPort port, std::unique_ptr<EchoServer> s)
+      : port_(std::move(port)), server_(std::move(s)) {}
   std::string Driver() const override { return "host"; }
   std::string Endpoint(const std::string& path) const override {
-    return path == "loopback" ? fmt::format("127.0.0.1:{}", kLoopbackPort) : "";
+    return path == "loopback" ? fmt::format("127.0.0.1:{}", port_.Port()) : "";
   }
 
  private:
+  HeldPort port_;
   std::unique_ptr<EchoServer> server_;
 };
 
+Result<std::unique_ptr<RrTarget>> StartLoopbackTarget(const std::string& probe, int cpu) {
+  HeldPort port = CTV_TRY(HeldPort::Reserve());
+  auto server = CTV_TRY(StartEchoServer({}, probe, port.Port(), cpu));
+  return std::unique_ptr<RrTarget>(std::make_unique<LoopbackTarget>(std::move(port), std::move(server)));
+}
+
 class NetnsTarget final : public RrTarget {
  public:
-  // Members are destroyed in reverse order: server, then network, then the namespace.
+  // Members are destroyed in reverse order: server, then network, then the namespace; the held
+  // port last.
+  std::optional<HeldPort> held;
   net::ScratchNetns ns;
   net::ContainerNetwork network;
   std::unique_ptr<EchoServer> server;
@@ -112,6 +123,7 @@ class NetnsTarget final : public RrTarget {
 // the container and its network.
 class ContainerTarget final : public RrTarget {
  public:
+  HeldPort held;  // host_port or host_mode_port; released after the instance is gone
   std::unique_ptr<Instance> instance;
   std::string driver;
   std::string address;
@@ -130,15 +142,15 @@ class ContainerTarget final : public RrTarget {
   }
 };
 
-// The k-th container driver's target. host_mode: --net host, server on 127.0.0.1:17073+10k;
-// else bridge network with -p (17072+10k):7000.
+// The k-th container driver's target. host_mode: --net host, server on 127.0.0.1:P; else bridge
+// network with -p P:7000; P a port held for the run.
 Result<std::unique_ptr<RrTarget>> StartContainerTarget(bench::Driver& driver, int cpu, int k,
                                                        bool host_mode) {
   auto t = std::make_unique<ContainerTarget>();
+  t->held = CTV_TRY(HeldPort::Reserve());
   t->driver = driver.Name();
   t->host_mode = host_mode;
-  t->host_port = kContainerHostPort + kPortStride * k;
-  t->host_mode_port = kHostModePort + kPortStride * k;
+  (host_mode ? t->host_mode_port : t->host_port) = t->held.Port();
   InstanceSpec spec;
   spec.name = fmt::format("ctvnetrr{}{}{}", k, host_mode ? "h" : "", ::getpid());
   int port = host_mode ? t->host_mode_port : kServerPort;
@@ -228,7 +240,7 @@ class NetworkSuite final : public Suite {
       if (d->Kind() == DriverKind::kVm) {
         refused = "VM drivers have no guest network yet: the network suite measures container "
                   "and host paths";
-      } else if (Status s = d->ValidateOptions(BridgeOptions(kContainerHostPort)); !s) {
+      } else if (Status s = d->ValidateOptions(BridgeOptions(kValidationHostPort)); !s) {
         refused = "no bridge network with port mappings: " + s.error().ToString();
       } else if (Status h = d->ValidateOptions(kHostNetOptions); !h) {
         refused = "no host network option: " + h.error().ToString();
@@ -271,10 +283,10 @@ class NetworkSuite final : public Suite {
     if (::access(o_.probe_path.c_str(), X_OK) != 0) {
       loopback_error = isolated_error = "ctv-probe not found at " + o_.probe_path;
     } else {
-      if (auto s = StartEchoServer({}, o_.probe_path, kLoopbackPort, cpu_))
-        loopback = std::make_unique<LoopbackTarget>(std::move(*s));
+      if (auto t = StartLoopbackTarget(o_.probe_path, cpu_))
+        loopback = std::move(*t);
       else
-        loopback_error = "target setup failed: " + s.error().ToString();
+        loopback_error = "target setup failed: " + t.error().ToString();
       if (::geteuid() != 0) {
         isolated_error = "needs root (network namespaces, bridge, nftables)";
       } else if (auto t = o_.isolated_target(cpu_)) {
@@ -304,6 +316,9 @@ class NetworkSuite final : public Suite {
       row.endpoint = row.target->Endpoint(path);
       if (row.endpoint.empty()) row.r.skipped = "this target has no " + path + " path";
       row.r.details["endpoint"] = row.endpoint;
+      // The host port this run held for the path (loopback, dnat, host), for the record.
+      if (row.endpoint.rfind("127.0.0.1:", 0) == 0)
+        row.r.details["host_port"] = std::atoi(row.endpoint.c_str() + 10);
     }
     // Interleaved (loopback, bridge, dnat, loopback, ...): a change in the host's load during the
     // run (2 shared cores) hits every path alike instead of biasing whichever ran last.
@@ -355,13 +370,16 @@ class NetworkSuite final : public Suite {
 
 RrTargetFactory ScratchNetnsTargetFactory(std::string probe_path, int host_port) {
   return [probe_path, host_port](int cpu) -> Result<std::unique_ptr<RrTarget>> {
+    std::optional<HeldPort> held;
+    if (host_port == 0) held = CTV_TRY(HeldPort::Reserve());
     auto ns = CTV_TRY(net::ScratchNetns::CreateOwned(kScratchNetnsTag));
     std::string id = ns.Name();
     auto t = std::make_unique<NetnsTarget>(std::move(ns));
-    t->host_port = host_port;
+    t->host_port = held ? held->Port() : host_port;
+    t->held = std::move(held);
     net::NetworkRequest req;
     req.container_id = id;
-    req.ports = {net::PortMapping{"", static_cast<uint16_t>(host_port),
+    req.ports = {net::PortMapping{"", static_cast<uint16_t>(t->host_port),
                                   static_cast<uint16_t>(kServerPort), net::Protocol::kTcp}};
     auto ref = CTV_TRY(net::NetnsRef::FromPath(t->ns.Path()));
     t->network = CTV_TRY(net::Attach(req, ref));

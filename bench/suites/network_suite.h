@@ -15,8 +15,9 @@
 //
 // Drivers: the loopback row is the host-process baseline and always runs; the namespace rows come
 // from the target factory, not from a registered Driver, so --driver does not filter them.
-// Fixed ports (17071 host server, 17070 the mapping): a port taken on this host skips the row
-// with the usual one-line conflict message.
+// Host ports (the loopback server, each -p mapping, each --net host server) are chosen by the
+// kernel and held by the run for its life (held_port.h): two runs at once, or any other program,
+// never collide on one; each row records its `details.host_port` (and `details.endpoint`).
 //
 // Pluggable target: the namespace server is built by an RrTargetFactory: a scratch namespace
 // attached by the library directly, its rows named driver "host" with parameter netns=own (a host
@@ -57,8 +58,9 @@ struct NetworkSuiteOptions {
 
 std::unique_ptr<Suite> MakeNetworkSuite(NetworkSuiteOptions options = {});
 
-// The default isolated target: namespace `ctvnet-<pid>` attached through runtime/net with
-// -p <host_port>:7000, the probe's echo server inside (nsenter).
-RrTargetFactory ScratchNetnsTargetFactory(std::string probe_path, int host_port = 17070);
+// The default isolated target: namespace `ctvnet<pid>` attached through runtime/net with
+// -p <host_port>:7000, the probe's echo server inside (nsenter). host_port 0: a port chosen by
+// the kernel and held while the target lives (held_port.h).
+RrTargetFactory ScratchNetnsTargetFactory(std::string probe_path, int host_port = 0);
 
 }  // namespace ctv::bench

@@ -165,6 +165,31 @@ TEST(DiskFull, CtvbenchStateDirFull) {
   }
 }
 
+// A writer SIGKILLed after writing its output and before renaming it into place (the fault point
+// core.atomic_file_written, core/atomic_file.h): the file it was replacing is whole and no temp
+// file is left (before: `<out>.tmp.<pid>.<n>` stayed). Unarmed, the same command replaces it.
+TEST(DiskFull, WriterKilledBeforeTheRenameLeavesTheOldFileAndNoTemp) {
+  test::TempDir dir;
+  const std::string out = dir / "bench.csv";
+  ASSERT_TRUE(WriteFile(out, "old export\n"));
+  const std::vector<std::string> argv = {test::Bin("ctvbench"), "export",
+                                         test::Source("tests/fixtures/results/base.json"),
+                                         "--format", "csv", "-o", out};
+  FaultRun r = RunWithFault(argv, "core.atomic_file_written");
+  ASSERT_TRUE(r.fired) << r.status.ToString() << ": " << r.err;
+  EXPECT_EQ(r.status.ToString(), "killed by SIGKILL");
+  auto kept = ReadFile(out);
+  ASSERT_TRUE(kept) << kept.error().ToString();
+  EXPECT_EQ(*kept, "old export\n");
+  EXPECT_EQ(Joined(FilesUnder(dir.Path())), "./bench.csv\n") << "left beside the output";
+  FaultRun ok = RunWithFault(argv, "");
+  EXPECT_TRUE(ok.status.Success()) << ok.err;
+  auto replaced = ReadFile(out);
+  ASSERT_TRUE(replaced) << replaced.error().ToString();
+  EXPECT_NE(replaced->find("startup.total"), std::string::npos) << *replaced;
+  EXPECT_EQ(Joined(FilesUnder(dir.Path())), "./bench.csv\n");
+}
+
 // Ctrl-C in the middle of a run: exit 130 and a results file that is whole (marked interrupted)
 // or none; never a temp file or a truncated file.
 TEST(DiskFull, InterruptedRunLeavesAWholeResultsFileOrNone) {

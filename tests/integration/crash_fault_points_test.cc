@@ -16,14 +16,19 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "core/fault_point.h"
 #include "core/fs_tree.h"
+#include "core/owned_dir.h"
 #include "runtime/state.h"
+#include "vm/gc.h"
 #include "tests/integration/crash_support.h"
+#include "tests/integration/vm_test_env.h"
 #include "tests/test_util.h"
 
 namespace ctv::crash {
@@ -214,6 +219,108 @@ TEST(GcOwnership, LeavesLookalikesAlone) {
   EXPECT_EQ(runtime::StatusOf(other_root, *st), "running") << out;
   EXPECT_TRUE(fs::Exists("/sys/fs/cgroup/pids/ctvbench/" + user_id)) << out;
   EXPECT_TRUE(fs::Exists(top)) << out;
+}
+
+// The directory the ownership journal (core/owned_dir.h) records for process `pid`, or "".
+std::string OwnedDirOf(pid_t pid) {
+  auto names = fs::ListDir(kOwnedDirJournal);
+  for (const std::string& n : names ? *names : std::vector<std::string>{}) {
+    auto text = ReadFile(std::string(kOwnedDirJournal) + "/" + n);
+    if (!text || std::atoi(text->c_str()) != pid) continue;
+    std::string path = text->substr(text->find('\n') + 1);
+    while (!path.empty() && path.back() == '\n') path.pop_back();
+    return path;
+  }
+  return "";
+}
+
+// The suites' scratch directories on /tmp (the isolation suite's volume, the cgroup suite's io
+// volume) are journaled with their owner (core/owned_dir.h): a run SIGKILLed while one exists
+// (fault point core.owned_dir_made, right after the mkdir) leaves it, and `ctvbench gc` removes
+// it and its entry; a live process's directory is left alone. (Before: /tmp/ctviso-volume-* and
+// /tmp/ctvcg-io-* stayed for good.)
+TEST(GcOwnership, KilledRunsTempDirsAreReclaimedLiveOnesKept) {
+  CTV_REQUIRE_ROOT();
+  test::VmTestEnv env(/*own_state=*/true);
+  if (!env.Missing().empty()) GTEST_SKIP() << env.Missing();
+  const std::string sd = env.Context().state_dir;
+  auto made = OwnedTempDir::Create("/tmp", "ctvtest-live-");
+  ASSERT_TRUE(made) << made.error().ToString();
+  std::optional<OwnedTempDir> live(std::move(*made));
+  struct Case {
+    const char* suite;
+    const char* driver;
+    const char* prefix;
+  };
+  for (const Case& c : {Case{"isolation", "ctvrt", "/tmp/ctviso-volume-"},
+                        Case{"cgroup", "host", "/tmp/ctvcg-io-"}}) {
+    SCOPED_TRACE(c.suite);
+    test::TempDir out;
+    FaultRun r = RunWithFault({test::Bin("ctvbench"), "run", "--suite", c.suite, "--driver",
+                               c.driver, "-n", "1", "-w", "0", "--quiet", "--image",
+                               env.Context().image_dir, "--state-dir", sd, "--out", out / "r.json"},
+                              "core.owned_dir_made", 300);
+    ASSERT_TRUE(r.fired) << r.status.ToString() << ": " << r.out << r.err;
+    EXPECT_TRUE(Gone(r.fired_pid));
+    std::string dir = OwnedDirOf(r.fired_pid);
+    ASSERT_EQ(dir.rfind(c.prefix, 0), 0u) << "journaled: '" << dir << "'";
+    EXPECT_TRUE(fs::Exists(dir)) << dir << " should outlive the killed run until gc";
+    std::string gc = RunBothGcs(sd);
+    EXPECT_NE(gc.find("temp dir " + dir), std::string::npos) << gc;
+    EXPECT_FALSE(fs::Exists(dir)) << dir << " left after gc:\n" << gc;
+    EXPECT_EQ(OwnedDirOf(r.fired_pid), "") << "its journal entry is left";
+    EXPECT_TRUE(fs::Exists(live->Path())) << "gc removed a live process's dir:\n" << gc;
+    EXPECT_TRUE(fs::Exists(live->JournalEntry()));
+    auto containers = fs::ListDir(sd + "/containers");
+    EXPECT_TRUE(!containers || containers->empty()) << "containers left in " << sd;
+    std::string gc2 = RunBothGcs(sd);
+    EXPECT_EQ(gc2.find("temp dir "), std::string::npos) << "a second gc still found:\n" << gc2;
+  }
+  std::string path = live->Path(), entry = live->JournalEntry();
+  live.reset();  // its owner removes it
+  EXPECT_FALSE(fs::Exists(path));
+  EXPECT_FALSE(fs::Exists(entry));
+}
+
+// libvirt's machine cgroups are reclaimed by the embedded root's hash, not by name: a group of
+// another embedded libvirt (another tool, another state dir) whose domain name starts with ctv,
+// and a daemon's, stay; a group of this state dir's root goes. (Before: any
+// "qemu-embed-*-ctv*.libvirt-qemu" was removed.)
+TEST(GcOwnership, LeavesAnotherLibvirtsMachineGroupsAlone) {
+  CTV_REQUIRE_ROOT();
+  const std::string hierarchy = "/sys/fs/cgroup/pids";
+  if (!fs::Exists(hierarchy + "/cgroup.procs"))
+    GTEST_SKIP() << "no cgroup v1 pids hierarchy at " << hierarchy;
+  testing::TempDir state;
+  ASSERT_TRUE(fs::MakeDirs(state / "vm/libvirt", 0700));  // gc looks at an existing embed root
+  const std::string ours = vm::MachineGroupPrefix(state / "vm/libvirt");
+  const std::string other = vm::MachineGroupPrefix(state / "another-tool/libvirt");
+  ASSERT_NE(ours, other);
+  const std::string tag = std::to_string(::getpid());
+  const std::string machine = hierarchy + "/machine";
+  const bool made_machine = !fs::Exists(machine);
+  const std::vector<std::string> keep = {
+      machine + "/" + other + "3-ctvlookalike" + tag + ".libvirt-qemu",
+      machine + "/qemu-3-ctvdaemon" + tag + ".libvirt-qemu"};
+  const std::string mine = machine + "/" + ours + "3-ctvmine" + tag + ".libvirt-qemu";
+  struct Groups {
+    std::vector<std::string> dirs;
+    bool made_machine;
+    std::string machine;
+    ~Groups() {
+      for (const auto& d : dirs) ::rmdir(d.c_str());
+      if (made_machine) ::rmdir(machine.c_str());
+    }
+  } guard{{keep[0], keep[1], mine}, made_machine, machine};
+  ASSERT_TRUE(fs::MakeDirs(machine, 0755));
+  for (const std::string& d : guard.dirs) ASSERT_EQ(::mkdir(d.c_str(), 0755), 0) << d;
+  auto gc = RunCommand({test::Bin("ctvbench"), "gc", "--state-dir", state.Path()},
+                       std::chrono::seconds(120));
+  ASSERT_TRUE(gc && gc->status.Success()) << (gc ? gc->out + gc->err : gc.error().ToString());
+  for (const std::string& d : keep)
+    EXPECT_TRUE(fs::Exists(d)) << "gc removed another libvirt's group " << d << "\n" << gc->out;
+  EXPECT_FALSE(fs::Exists(mine)) << "gc left its own root's group " << mine << "\n" << gc->out;
+  EXPECT_NE(gc->out.find("cgroup " + mine), std::string::npos) << gc->out;
 }
 
 }  // namespace

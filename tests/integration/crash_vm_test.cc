@@ -48,9 +48,9 @@ std::vector<std::string> Scopes(const std::string& driver) {
   return {"guest.", "libvirt."};
 }
 
-std::set<std::string> MachineCgroups() {
+std::set<std::string> MachineCgroups(const test::VmTestEnv& env) {
   std::set<std::string> out;
-  for (const std::string& c : test::VmTestEnv::LibvirtCgroupLeftovers()) out.insert(c);
+  for (const std::string& c : env.LibvirtCgroupLeftovers()) out.insert(c);
   return out;
 }
 
@@ -66,7 +66,7 @@ TEST_P(CtvbenchFaultTest, EveryPointOfTheDriver) {
   std::string summary;
   for (const std::string& point : points) {
     SCOPED_TRACE(point);
-    std::set<std::string> cgroups_before = MachineCgroups();
+    std::set<std::string> cgroups_before = MachineCgroups(env_);
     FaultRun r = RunWithFault({test::Bin("ctvbench"), "run", "--suite", "startup", "--driver",
                                driver, "-n", "1", "-w", "0", "--quiet", "--state-dir", sd,
                                "--image", env_.Context().image_dir, "--out", sd + "/r.json"},
@@ -93,7 +93,7 @@ TEST_P(CtvbenchFaultTest, EveryPointOfTheDriver) {
       for (int i = 0; i < 50 && !env_.QemuPids().empty(); ++i) ::usleep(100 * 1000);
       EXPECT_TRUE(env_.QemuPids().empty()) << "a QEMU of the run survived gc\n" << gc1;
       EXPECT_TRUE(env_.InstanceDirs().empty()) << "an instance dir survived gc\n" << gc1;
-      for (const std::string& c : MachineCgroups())
+      for (const std::string& c : MachineCgroups(env_))
         if (!cgroups_before.count(c)) ADD_FAILURE() << "libvirt cgroup left: " << c << "\n" << gc1;
       // The embedded libvirt's record of a running (transient) domain.
       auto status =

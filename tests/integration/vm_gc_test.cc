@@ -8,6 +8,7 @@
 #include "core/line_reader.h"
 #include "core/process.h"
 #include "tests/integration/vm_test_env.h"
+#include "vm/gc.h"
 
 namespace ctv {
 namespace {
@@ -43,6 +44,18 @@ TEST_P(VmKilledHarnessTest, GcRemovesEverything) {
   // Mid-boot: the guest is starting, QEMU runs.
   for (int i = 0; i < 500 && env_.QemuPids().empty(); ++i) ::usleep(10000);
   EXPECT_FALSE(env_.QemuPids().empty());
+  if (GetParam() == "vm") {
+    // gc finds libvirt's machine groups by the embedded root's hash (vm::MachineGroupPrefix),
+    // never by a name pattern: the group libvirt really made for this QEMU must carry it.
+    std::string group;
+    for (int i = 0; i < 500 && group.empty(); ++i) {
+      auto pids = env_.QemuPids();
+      if (!pids.empty()) group = test::VmTestEnv::MachineGroupOf(pids.front());
+      if (group.empty()) ::usleep(10000);
+    }
+    EXPECT_EQ(group.rfind("/machine/" + vm::MachineGroupPrefix(env_.VmRoot() + "/libvirt"), 0), 0u)
+        << "QEMU's machine group: '" << group << "'";
+  }
   child->KillAndReap();  // SIGKILL: no destructor runs in the helper
   EXPECT_FALSE(env_.QemuPids().empty()) << "QEMU should outlive a SIGKILLed harness";
 
@@ -54,7 +67,7 @@ TEST_P(VmKilledHarnessTest, GcRemovesEverything) {
   EXPECT_NE(gc->out.find("DOMAINS 0"), std::string::npos) << gc->out;
   EXPECT_TRUE(env_.QemuPids().empty()) << "gc left a QEMU process";
   EXPECT_TRUE(env_.InstanceDirs().empty()) << "gc left an instance directory";
-  auto cgroups = test::VmTestEnv::LibvirtCgroupLeftovers();
+  auto cgroups = env_.LibvirtCgroupLeftovers();
   EXPECT_TRUE(cgroups.empty()) << "gc left libvirt cgroups, e.g. " << cgroups.front();
 }
 
@@ -108,7 +121,7 @@ TEST_P(VmInterruptTest, CtrlCLeavesNothingBehind) {
   EXPECT_EQ((*st)->ToString(), "exit 130");
   EXPECT_TRUE(env_.QemuPids().empty()) << "QEMU survived Ctrl-C";
   EXPECT_TRUE(env_.InstanceDirs().empty()) << "instance directory survived Ctrl-C";
-  auto cgroups = test::VmTestEnv::LibvirtCgroupLeftovers();
+  auto cgroups = env_.LibvirtCgroupLeftovers();
   EXPECT_TRUE(cgroups.empty()) << "libvirt cgroups survived Ctrl-C, e.g. " << cgroups.front();
 }
 

@@ -74,7 +74,8 @@ std::vector<int> VmTestEnv::QemuPids() const {
   return out;
 }
 
-std::vector<std::string> VmTestEnv::LibvirtCgroupLeftovers() {
+std::vector<std::string> VmTestEnv::LibvirtCgroupLeftovers() const {
+  const std::string prefix = vm::MachineGroupPrefix(VmRoot() + "/libvirt");
   std::vector<std::string> out;
   auto hierarchies = ctv::fs::ListDir("/sys/fs/cgroup");
   if (!hierarchies) return out;
@@ -87,14 +88,24 @@ std::vector<std::string> VmTestEnv::LibvirtCgroupLeftovers() {
       struct stat st;
       if (::stat((machine + "/" + g).c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
       has_group = true;
-      // Only embedded drivers' groups ("qemu-embed-<hash>-<n>-ctv..."): a system daemon's live
-      // domains ("qemu-<n>-<name>") are not ours to judge.
-      if (g.rfind("qemu-embed-", 0) == 0 && g.find("-ctv") != std::string::npos)
+      // Only this root's groups ("qemu-embed-<its hash>-<n>-ctv..."): a system daemon's live
+      // domains ("qemu-<n>-<name>") and other tests' embedded roots are not ours to judge.
+      if (g.rfind(prefix, 0) == 0 && g.find("-ctv") != std::string::npos)
         out.push_back(machine + "/" + g);
     }
     if (!has_group) out.push_back(machine + " (empty)");
   }
   return out;
+}
+
+std::string VmTestEnv::MachineGroupOf(int pid) {
+  auto text = ReadFile("/proc/" + std::to_string(pid) + "/cgroup");
+  if (!text) return "";
+  // "5:pids:/machine/qemu-embed-1a2b3c4d-1-ctv-x.libvirt-qemu/emulator"
+  size_t at = text->find(":/machine/");
+  if (at == std::string::npos) return "";
+  size_t end = text->find_first_of("/\n", at + 10);
+  return text->substr(at + 1, end == std::string::npos ? std::string::npos : end - at - 1);
 }
 
 std::vector<std::string> VmTestEnv::InstanceDirs() const {

@@ -26,9 +26,13 @@ class VmTestEnv {
   std::vector<int> QemuPids() const;
   // Instance directories left under the state root.
   std::vector<std::string> InstanceDirs() const;
-  // libvirt cgroups an embedded run can leave: machine groups of embedded `ctv*` domains, and
-  // "machine" parents left empty (found in every hierarchy under /sys/fs/cgroup).
-  static std::vector<std::string> LibvirtCgroupLeftovers();
+  // libvirt cgroups an embedded run of THIS environment can leave: machine groups of `ctv*`
+  // domains of its embedded root (vm::MachineGroupPrefix: other tests' roots run at the same
+  // time), and "machine" parents left empty (every hierarchy under /sys/fs/cgroup).
+  std::vector<std::string> LibvirtCgroupLeftovers() const;
+  // The machine group (cgroup path below a hierarchy, e.g. "/machine/qemu-embed-...") QEMU
+  // `pid` runs in, or "".
+  static std::string MachineGroupOf(int pid);
 
  private:
   std::optional<TempDir> own_;

@@ -7,12 +7,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <map>
 #include <memory>
 #include <set>
 
+#include "core/atomic_file.h"
 #include "core/fd.h"
 
 namespace ctv::vm {
@@ -108,13 +108,14 @@ Result<std::map<std::string, Origin>> MergeLayers(const image::Image& img) {
 
 class CpioWriter {
  public:
-  static Result<CpioWriter> Open(const std::string& path) {
+  // Writes to `fd` (not closed by the writer); `path` names it in errors.
+  static Result<CpioWriter> Open(int fd, const std::string& path) {
     CpioWriter w;
     w.path_ = path;
     w.a_.reset(archive_write_new());
     archive_write_set_format_cpio_newc(w.a_.get());
     archive_write_set_bytes_in_last_block(w.a_.get(), 1);
-    if (archive_write_open_filename(w.a_.get(), path.c_str()) != ARCHIVE_OK)
+    if (archive_write_open_fd(w.a_.get(), fd) != ARCHIVE_OK)
       return MakeError("create initramfs", path, archive_error_string(w.a_.get()));
     return w;
   }
@@ -191,19 +192,11 @@ Status WriteInitramfs(const InitramfsInputs& in, const std::string& out_path) {
   for (const auto& layer : img.manifest.layers) CTV_CHECK(image::VerifyBlob(img.layout_dir, layer));
   std::map<std::string, Origin> tree = CTV_TRY(MergeLayers(img));
 
-  // A temp name of this writer's own: several ctvbench processes sharing a state dir may build
-  // the same cached initramfs at once (each renames its complete file into place; the last
-  // wins, all are equal). Removed on every early return.
-  static std::atomic<unsigned> seq{0};
-  std::string tmp = out_path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(seq++);
-  struct RemoveUnlessRenamed {
-    const std::string& path;
-    bool renamed = false;
-    ~RemoveUnlessRenamed() {
-      if (!renamed) ::unlink(path.c_str());
-    }
-  } guard{tmp};
-  CpioWriter w = CTV_TRY(CpioWriter::Open(tmp));
+  // Whole or not at all (core/atomic_file.h): several ctvbench processes sharing a state dir may
+  // build the same cached initramfs at once (each renames its complete file into place; the last
+  // wins, all are equal), and a killed builder leaves no temp file.
+  AtomicFile out = CTV_TRY(AtomicFile::Create(out_path, 0644));
+  CpioWriter w = CTV_TRY(CpioWriter::Open(out.Get(), out_path));
   // 1. Every directory, sorted, so parents precede children whatever layer they came from.
   std::map<std::string, int> dir_modes;
   for (size_t i = 0; i < img.manifest.layers.size(); ++i) {
@@ -279,9 +272,7 @@ Status WriteInitramfs(const InitramfsInputs& in, const std::string& out_path) {
   }
   if (!in.release.empty()) CTV_CHECK(w.File(mod_root + "/modules.dep", in.modules_dep, 0644));
   CTV_CHECK(w.Close());
-  if (::rename(tmp.c_str(), out_path.c_str()) != 0) return ErrnoError("rename", tmp, out_path);
-  guard.renamed = true;
-  return Ok();
+  return out.Commit();
 }
 
 Result<std::vector<std::string>> ListCpio(const std::string& path) {

@@ -1,0 +1,54 @@
+// AtomicFile: a file that appears at its path whole or not at all, written through a temp copy
+// that cannot outlive a killed writer.
+//
+//   AtomicFile f = CTV_TRY(AtomicFile::Create("/run/ctvbench/net/state.json", 0600));
+//   CTV_CHECK(WriteAll(f.Get(), text, f.Path()));
+//   CTV_CHECK(f.Commit());
+//
+// Contract:
+//  - Create opens an unnamed file in the target's directory (open(dir, O_TMPFILE)): until
+//    Commit it has no name, so a SIGKILL, an OOM kill or a power cut of the writer leaves nothing
+//    behind, and there is nothing for a gc to sweep.
+//  - Commit fsyncs it, gives it a temp name of this writer's own ("<path>.tmp.<pid>.<n>", so
+//    concurrent writers of one path never rename each other's file) with linkat(/proc/self/fd/N)
+//    and renames that over the path: the named window is two system calls long. A reader sees
+//    the old file or the new one, never a part. The old file stays intact until the rename.
+//  - A filesystem that refuses O_TMPFILE (EOPNOTSUPP: vfat, some FUSE and network filesystems)
+//    gets the named temp file from the start instead (Unnamed() false); it is unlinked on every
+//    failure and when the object dies uncommitted, but a SIGKILL before Commit leaves it.
+//  - Errors name the caller's path and the cause (ENOSPC, EROFS...).
+//  - The fault point "core.atomic_file_written" sits after the data is written and synced,
+//    before the file is linked: a test kills the writer there (core/fault_point.h).
+#pragma once
+
+#include <string>
+
+#include "core/error.h"
+#include "core/fd.h"
+
+namespace ctv {
+
+class AtomicFile {
+ public:
+  static Result<AtomicFile> Create(const std::string& path, int mode = 0644);
+  AtomicFile(AtomicFile&& o) noexcept;
+  AtomicFile& operator=(AtomicFile&&) = delete;
+  AtomicFile(const AtomicFile&) = delete;
+  ~AtomicFile();
+
+  int Get() const { return fd_.Get(); }
+  const std::string& Path() const { return path_; }
+  // True when the data has no name until Commit (O_TMPFILE); false on the named fallback.
+  bool Unnamed() const { return temp_.empty(); }
+  // fsync, link under a temp name, rename over Path(). Once only; the descriptor is closed.
+  Status Commit();
+
+ private:
+  AtomicFile() = default;
+  std::string path_;
+  std::string temp_;  // the named fallback's temp file; empty for an unnamed one
+  Fd fd_;
+  bool done_ = false;
+};
+
+}  // namespace ctv
