@@ -35,7 +35,7 @@ Result<DistroRoot> FindDistroRoot(const std::string& release, const std::string&
   const std::string want = DistroRecipeSha256();
   const std::string how = std::string("the distro guest is not built here: run ") +
                           kDistroBuildCommand +
-                          " (scripts/setup runs it, once per machine; a few minutes)";
+                          " (scripts/setup runs it, once per machine; it takes minutes)";
   auto names = ctv::fs::ListDir(root);
   if (!names) {
     errno = ENOENT;
