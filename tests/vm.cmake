@@ -2,6 +2,7 @@
 ctv_add_test(vm_unit_test unit
   SOURCES unit/vm_spec_test.cc unit/vm_domain_xml_test.cc unit/vm_initramfs_test.cc
           unit/vm_gc_test.cc unit/vm_disk_test.cc unit/vm_accel_test.cc
+          unit/vm_distro_root_test.cc
   LIBS ctv_vm ctv_bench PkgConfig::LIBVIRT PkgConfig::LIBARCHIVE)
 # Started and SIGKILLed by the gc integration test: a harness dying mid-boot.
 add_executable(vm-kill-helper integration/vm_kill_helper.cc)
