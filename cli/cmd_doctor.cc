@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench/drivers/guest_driver.h"
 #include "bench/environment.h"
 #include "bench/image/probe_image.h"
 #include "cli/command.h"
@@ -57,8 +58,11 @@ int Doctor(const ContextOptions& co, bool as_json) {
   for (const char* tool : {"qemu-system-x86_64", "runc", "crun", "gnuplot", "umoci", "skopeo"})
     if (FindInPath(tool).empty()) missing.push_back(tool);
   // boot=firmware builds its disk with these (vm/guest/boot_disk.h).
-  for (const char* tool : {"mkfs.fat", "mcopy", "syslinux"})
+  // guest=distro also overlays it per instance (qemu-img, qemu-io).
+  for (const char* tool : {"mkfs.fat", "mcopy", "syslinux", "qemu-img", "qemu-io"})
     if (FindInPath(tool).empty()) missing.push_back(tool);
+  // guest=distro boots a root built once per machine (scripts/build-distro-guest).
+  std::string distro_missing = bench::DistroGuestMissing(co.guest_kernel);
   std::optional<LibvirtLine> lv = AskLibvirtDaemon(co.libvirt_uri);
 
   if (as_json) {
@@ -67,6 +71,7 @@ int Doctor(const ContextOptions& co, bool as_json) {
     j["ctv_probe"] = probe_ok ? ctx.probe_path : "";
     j["image"] = image_ok ? ctx.image_dir : "";
     j["missing_tools"] = missing;
+    j["distro_guest"] = distro_missing.empty() ? "built" : distro_missing;
     if (cg) {
       j["cgroup_v2_mount"] = cg->v2_mount;
       nlohmann::json v1 = nlohmann::json::object();
@@ -116,6 +121,9 @@ int Doctor(const ContextOptions& co, bool as_json) {
   if (!missing.empty()) std::printf("            not found: %s\n", Join(missing).c_str());
   std::printf("guest kernel %s\n", kernels.empty() ? "none in /boot (install linux-image-amd64)"
                                                    : Join(kernels).c_str());
+  std::printf("distro guest %s\n", distro_missing.empty()
+                                        ? "built (guest=distro: Debian 12 + systemd)"
+                                        : distro_missing.c_str());
   std::printf("ctv-probe   %s\n", probe_ok ? ctx.probe_path.c_str() : "not built");
   std::printf("image       %s\n", image_ok ? ctx.image_dir.c_str()
                                            : "not built yet (ctvbench image build)");

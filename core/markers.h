@@ -7,7 +7,10 @@
 //                                     probe's own clock, comparable to the host's only outside VMs
 //   CTV-INIT <boottime_ns> [<sent_ns>] a guest's PID 1 started (guest CLOCK_BOOTTIME at entry, and
 //                                     at sending when it is later)
+//   CTV-ROOT <boottime_ns>            ctv-init in an initramfs mounted the real root (distro guest)
+//                                     and hands over to its init (systemd)
 //   CTV-EXEC <boottime_ns>            ctv-init's mounts and modules are done; the workload starts
+//                                     (distro guest: the ready unit started)
 //   CTV-EXIT <code> | signal <n>      the workload ended
 //   CTV-ERROR <message>               ctv-init itself failed (then powers the guest off)
 // The host may send kStop ("STOP\n") to a guest's channel: ctv-init then SIGTERMs the workload.
@@ -24,11 +27,12 @@ inline constexpr std::string_view kPrefix = "CTV-";
 inline constexpr std::string_view kReady = "CTV-READY";
 inline constexpr std::string_view kInit = "CTV-INIT";
 inline constexpr std::string_view kExec = "CTV-EXEC";
+inline constexpr std::string_view kRoot = "CTV-ROOT";
 inline constexpr std::string_view kExit = "CTV-EXIT";
 inline constexpr std::string_view kError = "CTV-ERROR";
 inline constexpr std::string_view kStop = "STOP\n";
 
-enum class Kind { kNotMarker, kReady, kInit, kExec, kExit, kError, kUnknown };
+enum class Kind { kNotMarker, kReady, kInit, kExec, kRoot, kExit, kError, kUnknown };
 
 struct Marker {
   Kind kind = Kind::kNotMarker;
@@ -40,7 +44,8 @@ struct Marker {
 inline Marker Parse(std::string_view line) {
   if (line.substr(0, kPrefix.size()) != kPrefix) return {};
   for (auto [word, kind] : {std::pair{kReady, Kind::kReady}, std::pair{kInit, Kind::kInit},
-                            std::pair{kExec, Kind::kExec}, std::pair{kExit, Kind::kExit},
+                            std::pair{kExec, Kind::kExec}, std::pair{kRoot, Kind::kRoot},
+                            std::pair{kExit, Kind::kExit},
                             std::pair{kError, Kind::kError}}) {
     if (line.substr(0, word.size()) != word) continue;
     std::string_view rest = line.substr(word.size());

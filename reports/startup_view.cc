@@ -28,6 +28,21 @@ struct Ran {
   std::string label;  // short: driver, accelerator, the parameters that differ (ShortLabels)
 };
 
+// ShortLabels names only the parameters that differ between rows of one driver; the distro guest
+// (guest=distro, issue 18) is a boot mode of its own, so its bars and rows say so even when every
+// row of its driver is one.
+std::vector<std::string> BootModeLabels(const std::vector<const DriverResult*>& ds,
+                                        const std::string& sep = " ") {
+  std::vector<std::string> labels = ShortLabels(ds, sep);
+  for (size_t i = 0; i < ds.size(); ++i) {
+    auto it = ds[i]->parameters.find("guest");
+    if (it != ds[i]->parameters.end() && it->second == "distro" &&
+        labels[i].find("guest=distro") == std::string::npos)
+      labels[i] += sep + "guest=distro";
+  }
+  return labels;
+}
+
 std::vector<Ran> RanResults(const RunResults& run) {
   std::vector<Ran> out;
   const SuiteResult* s = FindSuite(run, kSuite);
@@ -41,7 +56,7 @@ std::vector<Ran> RanResults(const RunResults& run) {
   // statistics table.
   std::vector<const DriverResult*> ds;
   for (const Ran& r : out) ds.push_back(r.d);
-  std::vector<std::string> labels = ShortLabels(ds);
+  std::vector<std::string> labels = BootModeLabels(ds);
   for (size_t i = 0; i < out.size(); ++i) out[i].label = labels[i];
   return out;
 }
@@ -75,7 +90,7 @@ ChartSpec TotalChart(const RunResults& run, const std::vector<Ran>& ran) {
   c.kind = ChartKind::kBox;
   std::vector<size_t> ns;
   std::vector<double> medians;
-  std::vector<std::string> labels = ShortLabels(Drivers(ran), "\n");
+  std::vector<std::string> labels = BootModeLabels(Drivers(ran), "\n");
   for (size_t i = 0; i < ran.size(); ++i) {
     const Ran& r = ran[i];
     // TCG gets its own colour: emulated figures must not look like the hardware-assisted ones.
@@ -160,7 +175,7 @@ std::vector<ChartSpec> PhaseCharts(const std::vector<Ran>& ran) {
     std::string unit = "ms";
     std::vector<const DriverResult*> member_results;
     for (const Ran* r : members) member_results.push_back(r->d);
-    std::vector<std::string> labels = ShortLabels(member_results, "\n");
+    std::vector<std::string> labels = BootModeLabels(member_results, "\n");
     for (size_t i = 0; i < members.size(); ++i) {
       const Ran* r = members[i];
       Series s;

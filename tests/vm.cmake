@@ -2,6 +2,7 @@
 ctv_add_test(vm_unit_test unit
   SOURCES unit/vm_spec_test.cc unit/vm_domain_xml_test.cc unit/vm_initramfs_test.cc
           unit/vm_gc_test.cc unit/vm_disk_test.cc unit/vm_accel_test.cc
+          unit/vm_distro_root_test.cc
   LIBS ctv_vm ctv_bench PkgConfig::LIBVIRT PkgConfig::LIBARCHIVE)
 # Started and SIGKILLed by the gc integration test: a harness dying mid-boot.
 add_executable(vm-kill-helper integration/vm_kill_helper.cc)
@@ -11,7 +12,7 @@ target_include_directories(vm-kill-helper PRIVATE ${CMAKE_SOURCE_DIR})
 # (TCG boots are CPU-bound; two at a time only makes both slower and the timeouts tighter).
 add_executable(vm_integration_test integration/vm_boot_test.cc integration/vm_gc_test.cc
                integration/vm_disk_boot_test.cc integration/vm_firmware_boot_test.cc
-               integration/vm_micro_kernel_test.cc
+               integration/vm_micro_kernel_test.cc integration/vm_distro_boot_test.cc
                integration/vm_test_env.cc)
 target_link_libraries(vm_integration_test PRIVATE ctv_test_main ctv_vm_drivers ctv_bench
                       nlohmann_json::nlohmann_json)

@@ -112,7 +112,12 @@ Status MarkerSession::Handle(const TimedLine& line) {
       AddMark("kernel", line.arrived_ns - (sent - boottime));
       break;
     }
+    case markers::Kind::kRoot:
+      AddMark("initrd", line.arrived_ns);
+      break;
     case markers::Kind::kExec:
+      if (init_chain_)
+        for (const Mark& m : CTV_TRY(init_chain_())) AddMark(m.name, m.t_ns);
       AddMark("init", line.arrived_ns);
       break;
     case markers::Kind::kReady:

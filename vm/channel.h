@@ -11,7 +11,11 @@
 //                                    from the guest clock, clamped to stay in order
 //                                    (with a boot chain set: its marks, e.g. "bios" and
 //                                    "bootloader", then "kernel"; no "firmware")
-//   CTV-EXEC                      -> "init"   (ctv-init's mounts/modules done, workload exec'd)
+//   CTV-ROOT                      -> "initrd" (distro guest: the initramfs mounted the root and
+//                                    hands over to systemd)
+//   CTV-EXEC                      -> "init"   (ctv-init's mounts/modules done, workload exec'd;
+//                                    with an init chain set, its marks come first, e.g.
+//                                    systemd's "sysinit" and "basic")
 //   CTV-READY                     -> "ready"
 //   CTV-EXIT <code>|signal <n>    -> "done"
 //   CTV-ERROR <msg>               -> an Error carrying msg
@@ -82,6 +86,13 @@ class MarkerSession {
     boot_chain_ = std::move(chain);
   }
 
+  // For guests with an init system (the distro guest): `chain` gives the marks of its milestones
+  // between CTV-ROOT and CTV-EXEC (times seen on the console) when CTV-EXEC arrives; an Error
+  // from it fails the wait.
+  void SetInitChain(std::function<Result<std::vector<Mark>>()> chain) {
+    init_chain_ = std::move(chain);
+  }
+
   bool Ready() const { return ready_; }
   const std::optional<ExitStatus>& Exit() const { return exit_; }
   const std::string& Output() const { return output_; }
@@ -94,6 +105,7 @@ class MarkerSession {
 
   std::vector<Mark>* marks_;
   std::function<Result<std::vector<Mark>>()> boot_chain_;
+  std::function<Result<std::vector<Mark>>()> init_chain_;
   std::optional<LineReader> reader_;
   bool ready_ = false;
   std::optional<ExitStatus> exit_;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "vm/guest/modules.h"
+
 namespace ctv::vm {
 namespace {
 
@@ -65,9 +67,14 @@ std::string GuestKernelName(GuestKernel k) {
   return k == GuestKernel::kMicro ? "micro" : "generic";
 }
 
+std::string GuestProfileName(GuestProfile g) {
+  return g == GuestProfile::kDistro ? "distro" : "minimal";
+}
+
 const std::vector<std::string>& VmOptionKeys() {
-  static const std::vector<std::string> keys = {"machine", "accel",  "devices", "boot",  "acpi",
-                                                "vcpus",   "memory", "cmdline", "disk", "kernel"};
+  static const std::vector<std::string> keys = {"machine", "accel",  "devices", "boot",
+                                                "acpi",    "vcpus",  "memory",  "cmdline",
+                                                "disk",    "kernel", "guest"};
   return keys;
 }
 
@@ -128,11 +135,31 @@ Result<VmSpec> ParseVmOptions(const std::map<std::string, std::string>& options)
         s.kernel = GuestKernel::kMicro;
       else
         return MakeError("parse VM option kernel", v, "expected generic or micro");
+    } else if (k == "guest") {
+      if (v == "minimal")
+        s.guest = GuestProfile::kMinimal;
+      else if (v == "distro")
+        s.guest = GuestProfile::kDistro;
+      else
+        return MakeError("parse VM option guest", v, "expected minimal or distro");
     } else {
       return MakeError("parse VM option", k,
                        "known options: machine, accel, devices, boot, acpi, vcpus, memory, "
-                       "cmdline, disk, kernel");
+                       "cmdline, disk, kernel, guest");
     }
+  }
+  // The distro guest boots the way a PC boots a distribution: firmware, bootloader, kernel,
+  // initramfs, init system. Without a boot option that is implied; another one is refused.
+  if (s.guest == GuestProfile::kDistro) {
+    if (options.count("boot") && s.boot != BootMode::kFirmware)
+      return MakeError("parse VM option boot", options.at("boot"),
+                       "guest=distro boots through the firmware chain (SeaBIOS, SYSLINUX, its "
+                       "disk): drop boot= or use boot=firmware");
+    if (s.kernel == GuestKernel::kMicro)
+      return MakeError("parse VM option kernel", "micro",
+                       "guest=distro boots Debian's generic kernel (its modules are in the "
+                       "root): use kernel=generic or guest=minimal");
+    s.boot = BootMode::kFirmware;
   }
   // The firmware chain needs a PC: without a machine option it runs on pc, microvm's default
   // being for direct kernel boots; an explicit microvm is refused.
@@ -192,6 +219,20 @@ std::vector<std::string> DiskModules(const VmSpec& s) {
   return {s.machine == Machine::kQ35 ? "ahci" : "ata_piix", "sd_mod"};
 }
 
+std::string DistroRootDevice(const VmSpec& s) {
+  return s.devices == DeviceModel::kVirtio ? "/dev/vda2" : "/dev/sda2";
+}
+
+std::vector<std::string> DistroModules(const VmSpec& s) {
+  std::vector<std::string> m;
+  if (s.devices == DeviceModel::kVirtio)
+    m = {"virtio_pci", "virtio_blk"};
+  else  // sd_mod: the SCSI disk driver libata presents ATA disks through
+    m = {s.machine == Machine::kQ35 ? "ahci" : "ata_piix", "sd_mod"};
+  m.insert(m.end(), kDistroModules.begin(), kDistroModules.end());
+  return m;
+}
+
 std::string KernelCmdline(const VmSpec& s, Accel accel, const std::string& probe_path,
                           const std::vector<std::string>& probe_args, uint64_t tsc_khz) {
   // panic=-1: a guest that panics reboots at once, and QEMU (-no-reboot) exits instead of hanging.
@@ -215,13 +256,17 @@ std::string KernelCmdline(const VmSpec& s, Accel accel, const std::string& probe
     c += " tsc_early_khz=" + std::to_string(tsc_khz);
   c += " ctv.chan=" + ChannelDevice(s);
   std::vector<std::string> mods = ChannelModules(s);
-  for (const std::string& m : DiskModules(s))  // the channel's virtio transport is not repeated
+  std::vector<std::string> disk_mods = DiskModules(s);
+  if (s.guest == GuestProfile::kDistro) disk_mods = DistroModules(s);
+  for (const std::string& m : disk_mods)  // the channel's virtio transport is not repeated
     if (std::find(mods.begin(), mods.end(), m) == mods.end()) mods.push_back(m);
   mods.insert(mods.end(), s.boot_modules.begin(), s.boot_modules.end());
   if (!mods.empty()) {
     c += " ctv.mods=";
     for (size_t i = 0; i < mods.size(); ++i) c += (i ? "," : "") + mods[i];
   }
+  // The distro guest: ctv-init in the initramfs mounts this root and hands over to systemd.
+  if (s.guest == GuestProfile::kDistro) c += " ctv.root=" + DistroRootDevice(s);
   c += " ctv.exec=" + EscapeArg(probe_path);
   if (!probe_args.empty()) {
     c += " ctv.args=";

@@ -37,6 +37,12 @@ std::string BootModeName(BootMode b);  // "pvh", "bzimage", "firmware"
 enum class GuestKernel { kGeneric, kMicro };
 std::string GuestKernelName(GuestKernel k);
 
+// What runs in the guest: the project's minimal guest (ctv-init as PID 1, the OCI image's files
+// in the initramfs) or a distribution (kDistro: Debian 12 with systemd on an ext4 root partition,
+// booted through the firmware chain; vm/guest/distro_root.h, scripts/build-distro-guest).
+enum class GuestProfile { kMinimal, kDistro };
+std::string GuestProfileName(GuestProfile g);  // "minimal", "distro"
+
 struct VmSpec {
   std::string name;  // domain / process name, starts with "ctv"
   Machine machine = Machine::kMicrovm;
@@ -53,6 +59,7 @@ struct VmSpec {
   // bus of `devices` and `machine` (DiskModelName). For I/O through the device model.
   uint64_t disk_mib = 0;
   GuestKernel kernel = GuestKernel::kGeneric;
+  GuestProfile guest = GuestProfile::kMinimal;
   // Modules ctv-init loads after the marker channel's (not an option: set by the driver from
   // bench::VmDriverConfig::guest_modules, which also puts them into the guest).
   std::vector<std::string> boot_modules;
@@ -60,7 +67,7 @@ struct VmSpec {
 
 // Option keys: machine (pc|q35|microvm), accel (auto|kvm|tcg), devices (virtio|emulated),
 // boot (pvh|bzimage|firmware), acpi (on|off, microvm only), vcpus, memory (MiB), cmdline, disk (MiB),
-// kernel (generic|micro). Unknown keys are errors naming the key; so is a disk microvm cannot
+// kernel (generic|micro), guest (minimal|distro). Unknown keys are errors naming the key; so is a disk microvm cannot
 // attach (devices=emulated: microvm has no IDE/SATA controller), boot=firmware on an explicit
 // machine=microvm (without a machine option it means machine=pc) (no firmware that boots disks:
 // qboot), boot=firmware with a scratch disk (the boot disk takes the disk's place) or with
@@ -81,6 +88,12 @@ std::string DiskModelName(const VmSpec& s);
 // disk, or with the micro kernel (built in). The guest must carry them: kDiskModules
 // (vm/guest/modules.h).
 std::vector<std::string> DiskModules(const VmSpec& s);
+
+// guest=distro: the root partition's device ("/dev/sda2": IDE or AHCI; "/dev/vda2": virtio-blk)
+// and the modules the initramfs loads to mount it (the disk's driver, ext4, overlay); the guest
+// must carry them (kDiskModules, kDistroModules in vm/guest/modules.h).
+std::string DistroRootDevice(const VmSpec& s);
+std::vector<std::string> DistroModules(const VmSpec& s);
 
 // The kernel command line: console on ttyS0 (quiet), ctv-init's parameters (ctv.mods: the
 // channel's modules, the disk's, then boot_modules), and for TCG microvm guests tsc_early_khz (see

@@ -8,6 +8,8 @@
 #include "core/markers.h"
 #include "runtime/image/layout.h"
 #include "vm/accel.h"
+#include "vm/guest/distro_root.h"
+#include "vm/guest/kernel.h"
 #include "vm/guest/micro_kernel.h"
 #include "vm/guest/modules.h"
 #include "vm/qemu/argv.h"
@@ -35,6 +37,8 @@ GuestInstance::GuestInstance(GuestLaunch launch, std::string log_tag)
       log_tag_(std::move(log_tag)) {
   if (console_tap_ && firmware_tap_)
     session_.SetBootChain([this] { return BootChainMarks(*firmware_tap_, *console_tap_); });
+  if (console_tap_ && spec_.guest == vm::GuestProfile::kDistro)
+    session_.SetInitChain([this] { return SystemdMarks(*console_tap_); });
 }
 
 GuestInstance::~GuestInstance() {
@@ -101,6 +105,27 @@ Result<std::vector<Mark>> BootChainMarks(const vm::ConsoleTap& firmware,
   return std::vector<Mark>{{"bios", *bios}, {"bootloader", *loaded}};
 }
 
+Result<std::vector<Mark>> SystemdMarks(const vm::ConsoleTap& console) {
+  std::vector<Mark> out;
+  for (auto [name, text] : {std::pair{"sysinit", vm::kSystemdSysinit},
+                            std::pair{"basic", vm::kSystemdBasic}}) {
+    auto t = console.FirstLine(text);
+    if (!t)
+      return MakeError("time the distro guest's boot", console.SocketPath(),
+                       std::string("systemd never printed \"") + text +
+                           "\" on the console (console.log)");
+    out.push_back({name, *t});
+  }
+  return out;
+}
+
+std::string DistroGuestMissing(const std::string& kernel) {
+  auto k = vm::FindKernel(kernel);
+  if (!k) return k.error().ToString();
+  auto root = vm::FindDistroRoot(k->release);
+  return root ? "" : root.error().ToString();
+}
+
 Status GuestDriver::ValidateOptions(const std::map<std::string, std::string>& options) const {
   auto vs = vm::ParseVmOptions(options);
   if (!vs) return std::move(vs).error();
@@ -122,6 +147,15 @@ std::vector<OptionDoc> GuestDriver::Options() const {
       {"disk", "MiB", "a scratch disk (IDE on pc, SATA on q35, or virtio-blk)"},
       {"kernel", "generic|micro",
        "guest kernel: Debian's generic one, or the project's microVM build (scripts/setup)"},
+      {"guest", "minimal|distro",
+       "what boots: ctv-init as PID 1 (minimal), or Debian 12 with systemd up to a ready unit "
+       "(distro; implies boot=firmware)" +
+           [this] {
+             std::string missing = DistroGuestMissing(config_.kernel);
+             return missing.empty() ? std::string("; distro guest built here")
+                                    : std::string("; distro guest NOT built here: run ") +
+                                          vm::kDistroBuildCommand;
+           }()},
   };
 }
 
@@ -136,6 +170,9 @@ std::map<std::string, std::string> GuestDriver::EffectiveParameters(
   p["vcpus"] = std::to_string(vs->vcpus);
   p["memory"] = std::to_string(vs->memory_mib);
   p["kernel"] = vm::GuestKernelName(vs->kernel);
+  // Only when not the default: results of minimal guests keep the parameters (and so the compare
+  // keys) they had before the option existed.
+  if (vs->guest != vm::GuestProfile::kMinimal) p["guest"] = vm::GuestProfileName(vs->guest);
   if (vs->disk_mib > 0) p["disk_model"] = vm::DiskModelName(*vs);
   return p;
 }
@@ -207,6 +244,15 @@ Result<const vm::Guest*> GuestDriver::GuestFor(const vm::VmSpec& vs) {
     if (!micro_guest_) micro_guest_ = CTV_TRY(BuildDriverGuest(ctx_, config_, vs.kernel));
     return &*micro_guest_;
   }
+  if (vs.guest == vm::GuestProfile::kDistro) {
+    if (!distro_guest_) {
+      VmDriverConfig c = config_;
+      for (const auto* list : {&vm::kDiskModules, &vm::kDistroModules})
+        c.guest_modules.insert(c.guest_modules.end(), list->begin(), list->end());
+      distro_guest_ = CTV_TRY(BuildDriverGuest(ctx_, c));
+    }
+    return &*distro_guest_;
+  }
   if (vs.disk_mib == 0) return &*guest_;
   if (!disk_guest_) {
     VmDriverConfig c = config_;
@@ -241,11 +287,26 @@ Result<GuestLaunch> GuestDriver::NewLaunch(vm::VmSpec vs, const InstanceSpec& sp
                                 QemuHostTscKhz());
   if (g.spec.boot == vm::BootMode::kFirmware) {
     Status fw = [&]() -> Status {
-      if (!boot_disk_)
-        boot_disk_ = CTV_TRY(vm::BuildBootDisk(
-            {guest->bzimage, guest->initrd, vm::VmStateRoot(ctx_.state_dir) + "/cache"}));
-      g.boot_disk = dir + "/boot.raw";
-      CTV_CHECK(vm::InstanceBootDisk(*boot_disk_, g.boot_disk, g.cmdline));
+      if (g.spec.guest == vm::GuestProfile::kDistro) {
+        if (!distro_disk_) {
+          // Built by scripts/build-distro-guest for this kernel, or an error saying to run it.
+          vm::DistroRoot root = CTV_TRY(vm::FindDistroRoot(guest->release));
+          vm::BootDiskInputs in{guest->bzimage, guest->initrd,
+                                vm::VmStateRoot(ctx_.state_dir) + "/cache"};
+          in.root_image = root.image;
+          in.root_key = root.dir.substr(root.dir.rfind('/') + 1);
+          distro_disk_ = CTV_TRY(vm::BuildBootDisk(in));
+        }
+        g.boot_disk = dir + "/boot.qcow2";
+        g.boot_disk_format = "qcow2";
+        CTV_CHECK(vm::InstanceOverlayDisk(*distro_disk_, g.boot_disk, g.cmdline));
+      } else {
+        if (!boot_disk_)
+          boot_disk_ = CTV_TRY(vm::BuildBootDisk(
+              {guest->bzimage, guest->initrd, vm::VmStateRoot(ctx_.state_dir) + "/cache"}));
+        g.boot_disk = dir + "/boot.raw";
+        CTV_CHECK(vm::InstanceBootDisk(*boot_disk_, g.boot_disk, g.cmdline));
+      }
       g.console_tap = CTV_TRY(vm::ConsoleTap::Listen(dir + "/console.sock", g.console_log));
       g.firmware_tap = CTV_TRY(vm::ConsoleTap::Listen(dir + "/firmware.sock", dir + "/firmware.log"));
       return Ok();

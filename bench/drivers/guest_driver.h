@@ -50,7 +50,10 @@ struct GuestLaunch {
   // boot=firmware (local QEMU only): the instance's copy of the boot disk (dir/boot.raw, its
   // bootloader configured with `cmdline`), and the taps QEMU's console (dir/console.sock ->
   // console.log) and SeaBIOS's debug port (dir/firmware.sock -> firmware.log) connect to.
+  // guest=distro: the instance's disk is a qcow2 overlay (dir/boot.qcow2) of the cached distro
+  // disk instead of a copy.
   std::string boot_disk;
+  std::string boot_disk_format = "raw";
   std::unique_ptr<vm::ConsoleTap> console_tap, firmware_tap;
 };
 
@@ -143,7 +146,20 @@ class GuestDriver : public Driver {
   std::optional<vm::Guest> disk_guest_;  // guest_ plus the disk drivers (GuestFor)
   std::optional<vm::BootDisk> boot_disk_;  // guest_ on a bootable disk (boot=firmware), cached
   std::optional<vm::Guest> micro_guest_;  // the micro kernel's guest (GuestFor)
+  // guest=distro: the initramfs guest carrying the disk and root filesystem modules, and the
+  // disk it boots (boot partition + the distro root), both cached.
+  std::optional<vm::Guest> distro_guest_;
+  std::optional<vm::BootDisk> distro_disk_;
 };
+
+// The distro guest's systemd milestones from the console: "sysinit" (sysinit.target reached) and
+// "basic" (basic.target), in that order. An Error naming the line not seen.
+Result<std::vector<Mark>> SystemdMarks(const vm::ConsoleTap& console);
+
+// Whether the distro guest (guest=distro) can boot here: "" when its root is built for the
+// kernel the drivers boot (`kernel`, "" = the default one), else what is missing and the
+// command that builds it. For `ctvbench list` and `doctor`.
+std::string DistroGuestMissing(const std::string& kernel = "");
 
 // The firmware chain's marks from its taps, in order: "bios" (SeaBIOS's jump to the MBR, debug
 // port) and "bootloader" (SYSLINUX's last line, "Loading /initrd...ok", console). An Error naming

@@ -108,6 +108,7 @@ class QemuDriver : public GuestDriver {
     l.disk = g.disk.path;
     l.disk_cache = g.disk.cache;
     l.boot_disk = g.boot_disk;
+    l.boot_disk_format = g.boot_disk_format;
     if (g.console_tap) l.console_socket = g.console_tap->SocketPath();
     if (g.firmware_tap) l.debugcon_socket = g.firmware_tap->SocketPath();
     std::vector<std::string> argv = vm::QemuArgv(g.spec, g.accel.accel, l);

@@ -315,6 +315,7 @@ class VmDriver : public GuestDriver {
       l.disk = g.disk.path;
       l.disk_cache = g.disk.cache;
       l.boot_disk = g.boot_disk;
+      l.boot_disk_format = g.boot_disk_format;
       if (g.console_tap) l.console_socket = g.console_tap->SocketPath();
       if (g.firmware_tap) l.debugcon_socket = g.firmware_tap->SocketPath();
     } else {

@@ -197,6 +197,61 @@ TEST(StartupView, BootModesStackInBootOrder) {
   ADD_FAILURE() << "no VM phase chart";
 }
 
+// The distro guest (guest=distro) next to the firmware chain: its systemd phases stack between
+// kernel and init, and its bar is labelled as its own boot mode, also when it is its driver's
+// only row.
+TEST(StartupView, DistroGuestIsABarOfItsOwnWithItsSystemdPhases) {
+  auto distro_row = [](std::string driver) {
+    results::DriverResult d;
+    d.driver = driver;
+    d.kind = "vm";
+    d.accelerator = "tcg";
+    d.parameters = {{"machine", "pc"}, {"boot", "firmware"}, {"guest", "distro"}};
+    double total = 0;
+    for (auto [name, ms] : std::vector<std::pair<std::string, double>>{
+             {"process", 5}, {"bios", 900}, {"bootloader", 15000}, {"kernel", 30000},
+             {"initrd", 800}, {"sysinit", 9000}, {"basic", 3000}, {"init", 6000},
+             {"ready", 60}}) {
+      total += ms;
+      d.metrics.push_back(results::MakeMetric("startup.phase." + name, "ms", "x", {ms, ms, ms}));
+    }
+    d.metrics.insert(d.metrics.begin(), results::MakeMetric("startup.total", "ms",
+                                                            "launch -> ready", {total, total, total}));
+    return d;
+  };
+  results::RunResults run = StartupBootModes(20000);
+  run.suites[0].results.push_back(distro_row("qemu"));
+  run.suites[0].results.push_back(distro_row("vm"));  // the only row of its driver with boot=firmware
+  bool found = false;
+  for (const auto& c : ViewFor("startup")->Charts(run)) {
+    if (c.kind != ChartKind::kStackedBars || c.id == "startup-phases-containers") continue;
+    found = true;
+    auto pos = [&](const std::string& p) {
+      return std::find(c.stack_labels.begin(), c.stack_labels.end(), p) - c.stack_labels.begin();
+    };
+    EXPECT_LT(pos("kernel"), pos("initrd"));
+    EXPECT_LT(pos("initrd"), pos("sysinit"));
+    EXPECT_LT(pos("sysinit"), pos("basic"));
+    EXPECT_LT(pos("basic"), pos("init"));
+    EXPECT_EQ(c.stack_labels.back(), "ready");
+    int distro_bars = 0;
+    for (const auto& series : c.series)
+      distro_bars += series.label.find("guest=distro") != std::string::npos;
+    EXPECT_EQ(distro_bars, 2);
+  }
+  EXPECT_TRUE(found);
+  // Its driver's only row: no other parameter set to differ from, still named.
+  results::RunResults alone = StartupWithTeardown();
+  alone.suites[0].results.push_back(distro_row("qemu"));
+  int named = 0;
+  for (const auto& c : ViewFor("startup")->Charts(alone))
+    if (c.kind == ChartKind::kStackedBars)
+      for (const auto& series : c.series)
+        named += series.label.rfind("qemu", 0) == 0 &&
+                 series.label.find("guest=distro") != std::string::npos;
+  EXPECT_EQ(named, 1);
+}
+
 // Phases of different intervals are never stacked: the stack ends at ready, so each bar's top is
 // the startup total, not total + teardown.
 TEST(StartupView, TeardownPhasesAreNotStackedWithStartup) {

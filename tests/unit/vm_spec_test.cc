@@ -242,6 +242,69 @@ TEST(VmSpec, KernelOptionIsGenericOrMicroAndNamesABadValue) {
       {{"kernel", "micro"}, {"machine", "pc"}, {"devices", "virtio"}, {"disk", "16"}}));
 }
 
+// guest=distro: the firmware chain is implied, another boot mode or the micro kernel is refused
+// naming the option, and the kernel command line tells ctv-init in the initramfs which root to
+// mount after loading the disk's driver, ext4 (and the crc32c its checksums need) and overlay.
+TEST(VmSpec, DistroGuestImpliesTheFirmwareChainAndRefusesOtherBoots) {
+  auto d = ParseVmOptions({{"guest", "distro"}});
+  ASSERT_TRUE(d) << d.error().ToString();
+  EXPECT_EQ(d->guest, GuestProfile::kDistro);
+  EXPECT_EQ(d->boot, BootMode::kFirmware);
+  EXPECT_EQ(d->machine, Machine::kPc);
+  EXPECT_TRUE(ParseVmOptions({{"guest", "distro"}, {"boot", "firmware"}}));
+  EXPECT_EQ(ParseVmOptions({{"guest", "distro"}, {"machine", "q35"}})->machine, Machine::kQ35);
+  EXPECT_EQ(ParseVmOptions({})->guest, GuestProfile::kMinimal);
+  EXPECT_EQ(ParseVmOptions({{"guest", "minimal"}})->boot, BootMode::kPvh);
+  auto pvh = ParseVmOptions({{"guest", "distro"}, {"boot", "pvh"}});
+  ASSERT_FALSE(pvh);
+  EXPECT_NE(pvh.error().ToString().find("guest=distro"), std::string::npos)
+      << pvh.error().ToString();
+  EXPECT_NE(pvh.error().ToString().find("boot=firmware"), std::string::npos);
+  EXPECT_EQ(pvh.error().path, "pvh");
+  auto micro = ParseVmOptions({{"guest", "distro"}, {"kernel", "micro"}});
+  ASSERT_FALSE(micro);
+  EXPECT_NE(micro.error().ToString().find("guest=distro"), std::string::npos)
+      << micro.error().ToString();
+  EXPECT_FALSE(ParseVmOptions({{"guest", "distro"}, {"machine", "microvm"}}));
+  EXPECT_FALSE(ParseVmOptions({{"guest", "distro"}, {"disk", "16"}}));
+  auto bad = ParseVmOptions({{"guest", "ubuntu"}});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().ToString().find("minimal or distro"), std::string::npos);
+  EXPECT_EQ(GuestProfileName(GuestProfile::kDistro), "distro");
+}
+
+TEST(KernelCmdline, DistroGuestMountsItsRootAfterTheDiskAndFilesystemModules) {
+  VmSpec s = *ParseVmOptions({{"guest", "distro"}});
+  std::string c = KernelCmdline(s, Accel::kTcg, "/usr/local/bin/ctv-probe", {"ready"}, 0);
+  EXPECT_NE(c.find(" ctv.root=/dev/sda2"), std::string::npos) << c;
+  EXPECT_NE(c.find(" ctv.mods=ata_piix,sd_mod,crc32c_generic,ext4,overlay"), std::string::npos)
+      << c;
+  EXPECT_NE(c.find("rdinit=/sbin/ctv-init"), std::string::npos) << c;
+  EXPECT_EQ(c.find("quiet"), std::string::npos) << c;  // SYSLINUX's lines and systemd's status
+  s.machine = Machine::kQ35;
+  EXPECT_NE(KernelCmdline(s, Accel::kTcg, "/p", {}, 0).find("ctv.mods=ahci,sd_mod,"),
+            std::string::npos);
+  s.devices = DeviceModel::kVirtio;
+  c = KernelCmdline(s, Accel::kTcg, "/p", {}, 0);
+  EXPECT_NE(c.find(" ctv.root=/dev/vda2"), std::string::npos) << c;
+  // virtio_pci comes once, for the channel and the disk.
+  EXPECT_NE(c.find("ctv.mods=virtio_pci,virtio_console,virtio_blk,crc32c_generic,ext4,overlay"),
+            std::string::npos)
+      << c;
+  EXPECT_EQ(KernelCmdline(*ParseVmOptions({{"boot", "firmware"}}), Accel::kTcg, "/p", {}, 0)
+                .find("ctv.root"),
+            std::string::npos);
+}
+
+TEST(QemuArgv, DistroOverlayDiskIsOpenedAsQcow2) {
+  VmSpec s = *ParseVmOptions({{"guest", "distro"}});
+  QemuLaunch l = Launch();
+  l.boot_disk = "/run/x/boot.qcow2";
+  l.boot_disk_format = "qcow2";
+  EXPECT_TRUE(HasPair(QemuArgv(s, Accel::kTcg, l), "-drive",
+                      "file=/run/x/boot.qcow2,if=none,id=boot0,format=qcow2"));
+}
+
 // Everything the micro kernel's guests use is built in: ctv-init is told to load nothing (it
 // would fail on a module that is neither in /sys/module nor in the guest's modules.dep).
 TEST(KernelCmdline, MicroKernelLoadsNoModules) {

@@ -15,7 +15,16 @@
 // disk id and volume serial are constants). The kernel command line is not in the cached disk:
 // it differs per instance (the probe's arguments), so each instance boots a copy with its own
 // /syslinux.cfg (InstanceBootDisk), which costs one file copy before the launch.
+//
+// With a root image (the distro guest profile, vm/guest/distro_root.h) the disk has a second
+// partition, Linux (0x83), after the FAT: the ext4 image copied in (holes kept). Such a disk is
+// hundreds of MiB, so an instance does not copy it: it boots a qcow2 overlay backed by the cached
+// disk (InstanceOverlayDisk; QEMU opens the cached disk read-only), into which only the bytes of
+// /syslinux.cfg are rewritten. For that the configuration is a fixed-size slot
+// (kConfigSlotBytes, padded with newlines), whose place in the disk is found at build time.
 #pragma once
+
+#include <cstdint>
 
 #include <string>
 
@@ -28,13 +37,23 @@ struct BootDiskInputs {
   std::string initrd;     // newc cpio
   std::string cache_dir;  // where disks are kept (e.g. <state>/vm/cache)
   std::string mbr_bin = "/usr/lib/syslinux/mbr/mbr.bin";  // Debian's syslinux-common
+  // A root filesystem image for a second partition ("" = none), and a key naming its content
+  // (the distro cache entry's key: hashing hundreds of MiB per run would cost seconds).
+  std::string root_image;
+  std::string root_key;
 };
 
 struct BootDisk {
-  std::string path;  // <cache_dir>/bootdisk-<key>.raw
+  std::string path;  // <cache_dir>/bootdisk-<key>.raw, or distrodisk-<key>.raw with a root
   std::string key;
   bool cached = false;
+  // With a root image: where /syslinux.cfg's bytes are in the disk (a kConfigSlotBytes slot), and
+  // the root partition's first byte.
+  uint64_t config_offset = 0;
+  uint64_t root_offset = 0;
 };
+
+inline constexpr uint64_t kConfigSlotBytes = 4096;
 
 // The disk for these inputs, built unless cached. Errors name the tool and the Debian package
 // that provides it (syslinux, syslinux-common, mtools, dosfstools).
@@ -44,6 +63,16 @@ Result<BootDisk> BuildBootDisk(const BootDiskInputs& in);
 // copy. `dest` is the instance's own disk (removed with the instance dir).
 Status InstanceBootDisk(const BootDisk& base, const std::string& dest,
                         const std::string& kernel_cmdline);
+
+// The instance's disk for a disk with a root image: `dest` becomes a qcow2 overlay backed by
+// `base` (qemu-img create), and the configuration slot in the overlay holds `kernel_cmdline`'s
+// configuration (qemu-io write). Errors name the tool and its package (qemu-utils), or say that
+// the configuration does not fit its slot.
+Status InstanceOverlayDisk(const BootDisk& base, const std::string& dest,
+                           const std::string& kernel_cmdline);
+
+// SyslinuxConfig(kernel_cmdline) padded with newlines to kConfigSlotBytes; an error when longer.
+Result<std::string> SlotConfig(const std::string& kernel_cmdline);
 
 // The SYSLINUX configuration: serial console on COM1, no prompt, no timeout, one entry loading
 // /vmlinuz and /initrd with `kernel_cmdline`. SYSLINUX prints its banner on the serial port, then

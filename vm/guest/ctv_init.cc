@@ -5,15 +5,24 @@
 // first, from modules.dep), open the marker channel, run the workload with its stdout on that
 // channel, report the workload's exit status, power off.
 //
+// The distro guest (`guest=distro`) uses it twice. In its initramfs, with ctv.root=, it is the
+// initramfs's init: it loads the disk and filesystem modules, mounts the root partition read-only
+// under a tmpfs overlay (the cached disk never changes), carries the workload and itself over,
+// reports CTV-ROOT and executes the root's /sbin/init (systemd), as switch_root does. Then
+// systemd's ready unit runs `ctv-init unit`: the workload part alone (CTV-EXEC, the workload on
+// the channel, CTV-EXIT, power-off), not as PID 1.
+//
 // Kernel command line (all optional except ctv.exec):
 //   ctv.chan=/dev/ttyS1            marker channel (an ISA serial port, or /dev/hvc0 for virtio)
 //   ctv.mods=virtio_pci,virtio_console   modules to load, in order, each after its dependencies
 //   ctv.exec=/usr/local/bin/ctv-probe    the workload
 //   ctv.args=ready                 its arguments, comma-separated; "%2C" encodes a comma
+//   ctv.root=/dev/sda2             a root filesystem (ext4) to switch to; its /sbin/init runs
 // Markers written to the channel (one line each; see core/markers.h):
 //   CTV-INIT <boottime_ns> [<sent_ns>]  PID 1 entered; the guest's CLOCK_BOOTTIME at entry, which
 //                                  lets the host estimate when the kernel started; sent_ns when
 //                                  the channel only opened later (virtio: after module loading)
+//   CTV-ROOT <boottime_ns>         (ctv.root=) the root is mounted; its init is executed next
 //   CTV-EXEC <boottime_ns>         mounts and modules done, the workload is being started
 //   CTV-EXIT <code>|signal <n>     the workload ended
 //   CTV-ERROR <message>            ctv-init itself failed (then powers off)
@@ -263,49 +272,9 @@ int OpenChannel(const std::string& path) {
   return fd;
 }
 
-}  // namespace
-
-int main() {
-  long long entry_ns = BoottimeNs();
-  if (getpid() != 1) {
-    fprintf(stderr, "ctv-init: must run as PID 1 of a guest\n");
-    return 2;
-  }
-  prctl(PR_SET_NAME, "ctv-init");  // whatever path the kernel ran us by
-  // First, so that every later mount hangs below the new root.
-  std::string root_err = MoveRootOntoMount();
-  MountOrDie("devtmpfs", "/dev", "devtmpfs", MS_NOSUID);
-  g_console = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
-  // Not fatal: only a container runtime in the guest needs it (its pivot_root fails clearly).
-  if (!root_err.empty()) Console("root stays on the initramfs: " + root_err);
-  MountOrDie("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC);
-  std::map<std::string, std::string> params = ParseCmdline();
-  std::string chan = params.count("chan") ? params["chan"] : "/dev/ttyS1";
-  bool early_chan = chan.rfind("/dev/ttyS", 0) == 0;  // built-in driver: usable right away
-  if (early_chan) {
-    g_chan = OpenChannel(chan);
-    Marker(std::string(ctv::markers::kInit) + " " + std::to_string(entry_ns));
-  }
-  MountOrDie("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC);
-  // cgroup2 is optional: a kernel without it still runs the workload.
-  mkdir("/sys/fs/cgroup", 0755);
-  mount("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr);
-  mkdir("/tmp", 01777);
-  mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, nullptr);
-
-  if (params.count("mods") && !params["mods"].empty()) {
-    utsname u{};
-    uname(&u);
-    ModuleLoader loader(std::string("/lib/modules/") + u.release);
-    for (const std::string& m : Split(params["mods"], ','))
-      if (!m.empty()) loader.Load(m);
-  }
-  if (!early_chan) {
-    g_chan = OpenChannel(chan);
-    // Second field: when this was sent, so the host can tell PID 1's start from module loading.
-    Marker(std::string(ctv::markers::kInit) + " " + std::to_string(entry_ns) + " " + std::to_string(BoottimeNs()));
-  }
-
+// CTV-EXEC, the workload with its stdout on the channel (STOP from the host SIGTERMs it), CTV-EXIT,
+// power-off. The channel is open.
+[[noreturn]] void RunWorkload(std::map<std::string, std::string>& params) {
   if (!params.count("exec")) {
     errno = 0;
     Fail("no ctv.exec= on the kernel command line");
@@ -368,4 +337,132 @@ int main() {
     Marker(std::string(ctv::markers::kExit) + " " + std::to_string(WEXITSTATUS(status)));
   tcdrain(g_chan);
   PowerOff();
+}
+
+// Reads a file of the initramfs whole (the workload, ctv-init): carried into the real root.
+struct Carried {
+  std::string to;
+  std::string data;
+};
+
+void WriteCarried(const Carried& c) {
+  // mkdir -p of the parents: inside the new root, so its symlinks (/sbin -> usr/sbin) resolve
+  // there.
+  for (size_t i = 1; i < c.to.size(); ++i)
+    if (c.to[i] == '/') mkdir(c.to.substr(0, i).c_str(), 0755);
+  int fd = open(c.to.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+  if (fd < 0) Fail("create " + c.to + " in the new root");
+  WriteFd(fd, c.data);
+  close(fd);
+}
+
+// ctv.root=: the initramfs's part of a distro guest (see the top of this file). Never returns.
+[[noreturn]] void SwitchRoot(std::map<std::string, std::string>& params) {
+  const std::string dev = params["root"];
+  // Disk drivers probe asynchronously: the partition's node appears in devtmpfs a moment after
+  // the module loaded.
+  for (int i = 0; i < 3000 && access(dev.c_str(), F_OK) != 0; ++i) usleep(10000);
+  if (access(dev.c_str(), F_OK) != 0) Fail("root device " + dev + " did not appear within 30 s");
+  // Read before leaving the initramfs: the workload (the image's entrypoint) and ctv-init itself,
+  // which the ready unit runs as /usr/local/sbin/ctv-init.
+  std::vector<Carried> carried;
+  if (params.count("exec")) {
+    std::string exe = Unescape(params["exec"]);
+    carried.push_back({exe, ReadSmallFile(exe.c_str())});
+    if (carried.back().data.empty()) Fail("read the workload " + exe + " from the initramfs");
+  }
+  carried.push_back({"/usr/local/sbin/ctv-init", ReadSmallFile("/proc/self/exe")});
+  if (carried.back().data.empty()) Fail("read /proc/self/exe");
+
+  // lower: the ext4 partition, read-only (noload: not even a journal replay writes to it);
+  // upper: tmpfs. The guest writes where it likes, the disk image never changes.
+  const std::string top = "/.ctv-sysroot";
+  MountOrDie("tmpfs", top.c_str(), "tmpfs", MS_NOSUID | MS_NODEV);
+  for (const char* d : {"/lower", "/upper", "/work", "/root"}) mkdir((top + d).c_str(), 0755);
+  if (mount(dev.c_str(), (top + "/lower").c_str(), "ext4", MS_RDONLY, "noload") != 0)
+    Fail("mount " + dev + " (ext4, read-only) on " + top + "/lower");
+  std::string opts = "lowerdir=" + top + "/lower,upperdir=" + top + "/upper,workdir=" + top + "/work";
+  if (mount("overlay", (top + "/root").c_str(), "overlay", 0, opts.c_str()) != 0)
+    Fail("mount overlay (" + opts + ") on " + top + "/root");
+  // /dev, /proc and /sys go along, as switch_root moves them; systemd mounts the rest.
+  for (const char* m : {"/dev", "/proc", "/sys"})
+    if (mount(m, (top + "/root" + m).c_str(), nullptr, MS_MOVE, nullptr) != 0)
+      Fail(std::string("move ") + m + " into the new root");
+  if (chdir((top + "/root").c_str()) != 0) Fail("chdir into the new root");
+  if (mount(".", "/", nullptr, MS_MOVE, nullptr) != 0) Fail("move the new root onto /");
+  if (chroot(".") != 0 || chdir("/") != 0) Fail("chroot into the new root");
+  for (const Carried& c : carried) WriteCarried(c);
+  Marker(std::string(ctv::markers::kRoot) + " " + std::to_string(BoottimeNs()));
+  if (g_chan >= 0) tcdrain(g_chan);
+  // The channel and console descriptors are close-on-exec: systemd starts with none of ours.
+  char init[] = "/sbin/init";
+  char* argv[] = {init, nullptr};
+  char home_env[] = "HOME=/";
+  char term_env[] = "TERM=linux";  // what the kernel gives an init
+  // The harness times systemd's milestones by its console status lines: without colours their
+  // text is plain ("Reached target sysinit.target."), not split by escape sequences.
+  char colors_env[] = "SYSTEMD_COLORS=0";
+  char* envp[] = {home_env, term_env, colors_env, nullptr};
+  execve(init, argv, envp);
+  Fail("exec /sbin/init of the new root");
+}
+
+// `ctv-init unit`: the distro guest's ready unit (systemd service, not PID 1).
+[[noreturn]] void UnitMain() {
+  g_console = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+  std::map<std::string, std::string> params = ParseCmdline();
+  g_chan = OpenChannel(params.count("chan") ? params["chan"] : "/dev/ttyS1");
+  RunWorkload(params);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  long long entry_ns = BoottimeNs();
+  if (argc > 1 && std::string(argv[1]) == "unit") UnitMain();
+  if (getpid() != 1) {
+    fprintf(stderr, "ctv-init: must run as PID 1 of a guest\n");
+    return 2;
+  }
+  prctl(PR_SET_NAME, "ctv-init");  // whatever path the kernel ran us by
+  // First, so that every later mount hangs below the new root.
+  std::string root_err = MoveRootOntoMount();
+  MountOrDie("devtmpfs", "/dev", "devtmpfs", MS_NOSUID);
+  g_console = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+  // Not fatal: only a container runtime in the guest needs it (its pivot_root fails clearly).
+  if (!root_err.empty()) Console("root stays on the initramfs: " + root_err);
+  MountOrDie("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC);
+  std::map<std::string, std::string> params = ParseCmdline();
+  std::string chan = params.count("chan") ? params["chan"] : "/dev/ttyS1";
+  bool early_chan = chan.rfind("/dev/ttyS", 0) == 0;  // built-in driver: usable right away
+  if (early_chan) {
+    g_chan = OpenChannel(chan);
+    Marker(std::string(ctv::markers::kInit) + " " + std::to_string(entry_ns));
+  }
+  MountOrDie("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC);
+  const bool switch_root = params.count("root") && !params["root"].empty();
+  // cgroup2 is optional: a kernel without it still runs the workload. With a root to switch to,
+  // its init mounts what it wants.
+  if (!switch_root) {
+    mkdir("/sys/fs/cgroup", 0755);
+    mount("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr);
+    mkdir("/tmp", 01777);
+    mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, nullptr);
+  }
+
+  if (params.count("mods") && !params["mods"].empty()) {
+    utsname u{};
+    uname(&u);
+    ModuleLoader loader(std::string("/lib/modules/") + u.release);
+    for (const std::string& m : Split(params["mods"], ','))
+      if (!m.empty()) loader.Load(m);
+  }
+  if (!early_chan) {
+    g_chan = OpenChannel(chan);
+    // Second field: when this was sent, so the host can tell PID 1's start from module loading.
+    Marker(std::string(ctv::markers::kInit) + " " + std::to_string(entry_ns) + " " + std::to_string(BoottimeNs()));
+  }
+
+  if (switch_root) SwitchRoot(params);
+  RunWorkload(params);
 }

@@ -22,6 +22,12 @@ inline const std::vector<std::string> kGuestModules = {
 // (the VM drivers build a second cached guest for those), so every other boot stays as it was.
 inline const std::vector<std::string> kDiskModules = {"ata_piix", "ahci", "sd_mod"};
 
+// What the distro guest's initramfs needs besides kDiskModules to mount its root (guest=distro,
+// vm/spec.h DistroModules): ext4 (crc16, mbcache and jbd2 come as its dependencies; crc32c, which
+// ext4's and jbd2's metadata checksums ask the crypto API for, is no dependency in modules.dep and
+// there is no modprobe in the initramfs: named here) and overlay (the root's writable layer).
+inline const std::vector<std::string> kDistroModules = {"crc32c_generic", "ext4", "overlay"};
+
 struct ModuleSet {
   std::vector<std::string> files;  // relative to the release directory ("kernel/drivers/...ko")
   std::string modules_dep;         // modules.dep lines for exactly those files

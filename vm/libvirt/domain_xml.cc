@@ -87,8 +87,8 @@ std::string DomainXml(const VmSpec& s, Accel accel, const DomainLaunch& l) {
     std::string target = s.devices == DeviceModel::kVirtio ? "dev='vda' bus='virtio'"
                          : s.machine == Machine::kQ35      ? "dev='sda' bus='sata'"
                                                            : "dev='hda' bus='ide'";
-    x += "    <disk type='file' device='disk'>\n      <driver name='qemu' type='raw' "
-         "cache='writeback'/>\n      <source file='" +
+    x += "    <disk type='file' device='disk'>\n      <driver name='qemu' type='" +
+         EscapeMarkup(l.boot_disk_format) + "' cache='writeback'/>\n      <source file='" +
          EscapeMarkup(l.boot_disk) + "'/>\n      <target " + target + "/>\n    </disk>\n";
   }
   if (s.disk_mib > 0 && !l.disk.empty()) {

@@ -47,6 +47,7 @@ struct DomainLaunch {
   // on a unix socket instead of console_log, and SeaBIOS's debug port (isa-debugcon, which libvirt
   // has no element for: <qemu:commandline>) on another; QEMU connects to both.
   std::string boot_disk;
+  std::string boot_disk_format = "raw";  // "qcow2" for the distro guest's overlay
   std::string console_socket;
   std::string debugcon_socket;
 };

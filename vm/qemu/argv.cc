@@ -62,7 +62,8 @@ std::vector<std::string> QemuArgv(const VmSpec& s, Accel accel, const QemuLaunch
     // virtio-blk), its only boot device. cache=writeback: it is read once, at boot, through
     // SeaBIOS's and SYSLINUX's int 13h; the host's page cache is part of a warm boot.
     a.insert(a.end(), {"-drive", "file=" + OptionValue(l.boot_disk) +
-                                     ",if=none,id=boot0,format=raw,cache=writeback"});
+                                     ",if=none,id=boot0,format=" + l.boot_disk_format +
+                                     ",cache=writeback"});
     std::string dev = s.devices == DeviceModel::kVirtio ? "virtio-blk-pci" : "ide-hd,bus=ide.0";
     a.insert(a.end(), {"-device", dev + ",drive=boot0,bootindex=0"});
   }

@@ -24,6 +24,7 @@ struct QemuLaunch {
   // cmdline, and two sockets QEMU connects to instead of console_log: the guest console, and
   // SeaBIOS's debug port (isa-debugcon at 0x402), both read by a vm::ConsoleTap.
   std::string boot_disk;
+  std::string boot_disk_format = "raw";  // "qcow2" for the distro guest's overlay
   std::string console_socket;
   std::string debugcon_socket;
 };
