@@ -8,6 +8,7 @@
 #include "bench/drivers/peer_common.h"
 #include "core/fd.h"
 #include "core/fs_tree.h"
+#include "core/text.h"
 #include "runtime/image/layout.h"
 
 namespace ctv::bench {
@@ -29,11 +30,6 @@ constexpr const char* kPolicy =
 std::string Said(const CommandOutput& o) {
   std::string s = peers::FirstLine(o.err.empty() ? o.out : o.err);
   return o.status.ToString() + (s.empty() ? "" : ": " + s);
-}
-
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
 }
 
 constexpr size_t kMaxRunroot = 50;  // podman 4.3: "the specified runroot is longer than 50 ..."

@@ -19,6 +19,7 @@
 #include "core/interrupt.h"
 #include "core/owned_dir.h"
 #include "core/process.h"
+#include "core/text.h"
 
 namespace ctv::bench {
 namespace {
@@ -52,12 +53,6 @@ json NsInodes(const std::string& who) {
     out[kind] = ino;
   }
   return out;
-}
-
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\t')) s.pop_back();
-  size_t b = s.find_first_not_of(" \t");
-  return b == std::string::npos ? "" : s.substr(b);
 }
 
 // "NSpid:\t9422\t1" -> "9422 1": the process's PID in each PID namespace it is in, outermost first.

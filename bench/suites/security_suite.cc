@@ -8,6 +8,7 @@
 #include "bench/suites/probe_json.h"
 #include "core/fd.h"
 #include "core/interrupt.h"
+#include "core/text.h"
 
 namespace ctv::bench {
 namespace {
@@ -17,11 +18,6 @@ using nlohmann::json;
 
 // ~25 forks and a 32 MiB write; a TCG guest boots in tens of seconds.
 constexpr auto kExitTimeout = 300s;
-
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
 class SecuritySuite final : public Suite {
  public:

@@ -1,14 +1,9 @@
 // cpuset controller.
 #include "core/fd.h"
+#include "core/text.h"
 #include "runtime/cgroup/manager.h"
 
 namespace ctv::cgroup::controller {
-namespace {
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-}  // namespace
 
 Status PrepareCpusetV1(const std::string& dir) {
   // A v1 cpuset starts with empty cpus/mems and refuses tasks until both are set (ENOSPC):

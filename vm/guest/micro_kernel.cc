@@ -9,20 +9,13 @@
 
 #include "core/fd.h"
 #include "core/fs_tree.h"
+#include "core/text.h"
 
 #ifndef CTV_MICRO_KERNEL_FRAGMENT_SHA256
 #error "CMake defines CTV_MICRO_KERNEL_FRAGMENT_SHA256 (vm/CMakeLists.txt)"
 #endif
 
 namespace ctv::vm {
-namespace {
-
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-}  // namespace
 
 std::string MicroKernelCacheRoot() {
   const char* env = std::getenv("CTV_KERNEL_CACHE");
