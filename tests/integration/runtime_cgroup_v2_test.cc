@@ -167,8 +167,9 @@ TEST(RuntimeCgroupV2InGuest, LimitsJoinAndRemovalOnARealKernel) {
   json high = Json(kv, "high.stats");
   ASSERT_TRUE(high.is_object()) << kv["high.stats"];
   EXPECT_GE(high["memory_high_events"].get<int64_t>(), 1);
-  if (kv["high.peak"] != "absent")
+  if (kv["high.peak"] != "absent") {
     EXPECT_LE(std::stoll(kv["high.peak"]), 48ll << 20) << "usage ran far past memory.high";
+  }
   EXPECT_EQ(kv["high.rm"], "0");
 
   // CPU: as RuntimeLimits.HalfACpu, plus the cgroup's own usage over the spin's wall time.

@@ -206,6 +206,12 @@ for p in $(ctvrt --list-fault-points); do
     how=rm
     grep -q "^$p " /tmp/fault.log || how=none
   fi
+  # Killed between mkdir and the first state write (core.atomic_file_written under run): a dir
+  # without state.json, which gc leaves for 5 s to a creator that may still be alive
+  # (runtime/gc.cc), then reclaims: wait that out, as a later gc would.
+  if [ -d /run/ctvbench/containers/$id ] && [ ! -e /run/ctvbench/containers/$id/state.json ]; then
+    sleep 6
+  fi
   ctvrt gc > /dev/null 2>&1
   gc2=$(ctvrt gc 2>&1 | grep -c "$id")
   left="$(find /sys/fs/cgroup -name "$id" | flat)$(grep -c "$id" /proc/self/mountinfo | \
