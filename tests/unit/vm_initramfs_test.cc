@@ -1,6 +1,8 @@
 // The guest initramfs: layers applied with OCI whiteouts, ctv-init and modules added, directories
 // before their contents; module dependency resolution; the kernel header parser.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 
@@ -11,6 +13,7 @@
 #include "runtime/image/layer_writer.h"
 #include "runtime/image/layout.h"
 #include "tests/test_util.h"
+#include "vm/guest/builder.h"
 #include "vm/guest/initramfs.h"
 #include "vm/guest/kernel.h"
 #include "vm/guest/modules.h"
@@ -161,6 +164,31 @@ TEST(Kernel, ReleaseFromTheSetupHeader) {
   auto x = ExtractVmlinux(k, dir / "cache");
   ASSERT_FALSE(x);
   EXPECT_NE(x.error().ToString().find("XZ"), std::string::npos);
+}
+
+// The cache keeps the newest `keep` files and every one made or used within the last hour: a
+// run with several boot modes uses more initramfs files at once than `keep` (the demo lost one a
+// libvirt domain was still launching with).
+TEST(GuestCache, PruneSparesRecentFilesAndDropsOldOnesBeyondKeep) {
+  test::TempDir dir;
+  auto make = [&](const std::string& name, int64_t age_s) {
+    std::string path = dir / name;
+    ASSERT_TRUE(WriteFile(path, "x").has_value());
+    timespec now{};
+    ::clock_gettime(CLOCK_REALTIME, &now);
+    timespec t[2] = {{now.tv_sec - age_s, 0}, {now.tv_sec - age_s, 0}};
+    ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), t, 0), 0);
+  };
+  for (int i = 0; i < 5; ++i) make("initrd-recent" + std::to_string(i) + ".cpio", 60 + i);
+  make("initrd-old1.cpio", 2 * 3600);
+  make("initrd-old2.cpio", 3 * 3600);
+  make("other.cpio", 5 * 3600);
+  PruneCache(dir.Path(), "initrd-", ".cpio", 3);
+  for (int i = 0; i < 5; ++i)
+    EXPECT_TRUE(fs::Exists(dir / ("initrd-recent" + std::to_string(i) + ".cpio"))) << i;
+  EXPECT_FALSE(fs::Exists(dir / "initrd-old1.cpio"));
+  EXPECT_FALSE(fs::Exists(dir / "initrd-old2.cpio"));
+  EXPECT_TRUE(fs::Exists(dir / "other.cpio"));  // not this cache's name
 }
 
 }  // namespace

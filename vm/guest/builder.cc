@@ -1,10 +1,12 @@
 #include "vm/guest/builder.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <ctime>
 
 #include "core/digest.h"
 #include "core/fd.h"
@@ -90,6 +92,8 @@ Result<Guest> BuildGuest(const GuestBuildOptions& o) {
   g.initrd = o.cache_dir + "/initrd-" + k + ".cpio";
   if (access(g.initrd.c_str(), R_OK) == 0) {
     g.cached = true;
+    // A use refreshes its age: PruneCache spares what was used recently.
+    (void)::utimensat(AT_FDCWD, g.initrd.c_str(), nullptr, 0);
     return g;
   }
   InitramfsInputs in;
@@ -100,8 +104,10 @@ Result<Guest> BuildGuest(const GuestBuildOptions& o) {
   in.module_files = mods.files;
   in.modules_dep = mods.modules_dep;
   CTV_CHECK(WriteInitramfs(in, g.initrd));
-  // Every image, kernel or ctv-init change makes a new initramfs; deleting one a running QEMU
-  // loaded is harmless (QEMU read it at start).
+  // Every image, kernel or ctv-init change makes a new initramfs. A prepared driver reopens its
+  // file at each launch (libvirt, QEMU), so one made or used within the last hour is never pruned
+  // (a run with boot-mode variants uses four or five at once: keeping only the newest 3 deleted
+  // one a driver was still launching).
   PruneCache(o.cache_dir, "initrd-", ".cpio", 3);
   Log(LogLevel::kInfo, "guest: built {} (kernel {}, image {})", g.initrd, kernel.release,
       img.manifest_descriptor.digest);
@@ -121,8 +127,11 @@ void PruneCache(const std::string& cache_dir, const std::string& prefix,
           {static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec, n});
   }
   std::sort(found.rbegin(), found.rend());
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  const int64_t recent = (static_cast<int64_t>(now.tv_sec) - kPruneSpareSeconds) * 1000000000;
   for (size_t i = keep; i < found.size(); ++i)
-    ::unlink((cache_dir + "/" + found[i].second).c_str());
+    if (found[i].first < recent) ::unlink((cache_dir + "/" + found[i].second).c_str());
 }
 
 }  // namespace ctv::vm

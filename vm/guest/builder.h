@@ -7,6 +7,7 @@
 // rebuilds; nothing else is compared.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -49,8 +50,13 @@ Result<Guest> BuildGuest(const GuestBuildOptions& options);
 // Default location of ctv-init: next to the probe binary / the running executable.
 std::string DefaultInitBinary(const std::string& probe_path);
 
-// Keeps the `keep` newest (by mtime) files of `cache_dir` named PREFIX*SUFFIX and deletes the
-// rest: the guest caches (initramfs, boot disks) get a new file per content change.
+// Files made or used within this many seconds are never pruned: a prepared driver reopens its
+// cache file at each launch, and a run with several boot modes uses more than `keep` at once.
+inline constexpr int64_t kPruneSpareSeconds = 3600;
+
+// Keeps the `keep` newest (by mtime) files of `cache_dir` named PREFIX*SUFFIX, and any younger
+// than kPruneSpareSeconds, and deletes the rest: the guest caches (initramfs, boot disks) get a
+// new file per content change.
 void PruneCache(const std::string& cache_dir, const std::string& prefix,
                 const std::string& suffix, size_t keep);
 
