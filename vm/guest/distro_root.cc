@@ -10,6 +10,7 @@
 #include "core/fd.h"
 #include "core/fs_tree.h"
 #include "core/text.h"
+#include "vm/guest/cache_entry.h"
 
 #ifndef CTV_DISTRO_RECIPE_SHA256
 #error "CMake defines CTV_DISTRO_RECIPE_SHA256 (vm/CMakeLists.txt)"
@@ -29,33 +30,18 @@ Result<DistroRoot> FindDistroRoot(const std::string& release, const std::string&
   const std::string how = std::string("the distro guest is not built here: run ") +
                           kDistroBuildCommand +
                           " (scripts/setup runs it, once per machine; it takes minutes)";
-  auto names = ctv::fs::ListDir(root);
-  if (!names) {
+  if (!ctv::fs::Exists(root)) {
     errno = ENOENT;
     return ErrnoError("find the distro guest root in", root, how);
   }
-  DistroRoot best;
-  int64_t best_ns = -1;
-  for (const std::string& n : *names) {
-    if (n.empty() || n[0] == '.') continue;  // .lock, .build-* (in progress)
-    std::string dir = root + "/" + n;
-    struct stat st;
-    if (::stat((dir + "/complete").c_str(), &st) != 0) continue;
-    auto sha = ReadFile(dir + "/recipe.sha256");
-    if (!sha || Trim(*sha) != want) continue;
-    auto rel = ReadFile(dir + "/release");
-    if (!rel || Trim(*rel) != release) continue;
-    int64_t ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-    if (ns <= best_ns) continue;
-    best = {dir, dir + "/root.ext4", release};
-    best_ns = ns;
-  }
-  if (best_ns < 0) {
+  std::string dir = NewestCompleteEntry(root, {{"recipe.sha256", want}, {"release", release}});
+  if (dir.empty()) {
     errno = ENOENT;
     return ErrnoError("find the distro guest root in", root,
                       "no complete build of vm/guest/distro/ (sha256 " + want.substr(0, 16) +
                           "...) for kernel " + release + "; " + how);
   }
+  DistroRoot best{dir, dir + "/root.ext4", release};
   if (::access(best.image.c_str(), R_OK) != 0)
     return ErrnoError("read the distro guest root", best.image, how);
   return best;
