@@ -383,9 +383,11 @@ Result<State> LaunchDetached(const RunRequest& req) {
       if (w) es = *w;
     }
     (void)RecordExit(req.state_root, req.spec.id, es, c->Cgroup());
-    // PID 1 is gone and with it the namespace: free the address and the port mappings now
-    // (delete/gc detach again, a no-op).
-    (void)network.Detach();
+    // PID 1 is gone and, with its own PID namespace, every process of the container: free the
+    // address and the port mappings now; the kernel deletes the veth pair with the network
+    // namespace (net::VethTeardown). delete/gc detach again, a no-op.
+    (void)network.Detach((req.spec.namespaces & CLONE_NEWPID) ? net::VethTeardown::kWithNamespace
+                                                              : net::VethTeardown::kDelete);
     c->Release();
     ::_exit(0);
   }
@@ -524,11 +526,13 @@ Status DeleteContainer(const std::string& root, const std::string& id, bool forc
   if (!keep_cgroup_parents) cgroup::RemoveEmptyParents(*mounts);  // the last one out takes them
   // Processes and cgroups gone; network, hooks and state dir not yet.
   CTV_FAULT_POINT("ctvrt.delete_half_done");
-  // The processes are gone (the cgroup is): the veth went with the namespace; drop the address
-  // and the nft rules. No-op when the endpoint is already detached.
+  // The processes are gone (the cgroup is): the veth goes with the namespace (the kernel deletes
+  // it, net::VethTeardown); drop the address and the nft rules. No-op when the endpoint is
+  // already detached.
   Status nt;
   if (st) {
-    if (auto nc = RecordedNetworkConfig(*st)) nt = net::Detach(*nc, id);
+    if (auto nc = RecordedNetworkConfig(*st))
+      nt = net::Detach(*nc, id, net::VethTeardown::kWithNamespace);
   }
   // Let the monitor (shim) record the exit and go, so no process of ours is left behind.
   if (st && st->monitor_pid != ::getpid()) {

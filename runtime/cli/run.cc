@@ -1,5 +1,6 @@
 // `ctvrt run` (image or bundle) and `ctvrt create` (bundle).
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -318,9 +319,13 @@ int RunForeground(runtime::RunRequest& req, bool remove_after, const std::string
   }
   auto es = c->Process().Wait();
   NotePhase("exited");
-  // The namespace died with PID 1: free the address and the port mappings.
+  // Free the address and the port mappings. With its own PID namespace every process of the
+  // container died with PID 1, so its network namespace is going: the kernel deletes the veth
+  // pair, off our path (net::VethTeardown).
   const bool bridged = network.Mode() == net::NetworkMode::kBridge;
-  if (Status s = network.Detach(); !s) PrintError(s.error());
+  const auto how = (req.spec.namespaces & CLONE_NEWPID) ? net::VethTeardown::kWithNamespace
+                                                         : net::VethTeardown::kDelete;
+  if (Status s = network.Detach(how); !s) PrintError(s.error());
   if (bridged) NotePhase("net.detach");
   ExitStatus status = es ? *es : ExitStatus{true, SIGKILL};
   bool oom = false;

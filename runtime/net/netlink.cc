@@ -126,14 +126,33 @@ Result<int> LinkIndex(NlSocket& sk, const std::string& name) {
   return l.p ? rtnl_link_get_ifindex(l.p) : 0;
 }
 
+namespace {
+
+// Sets or clears IFF_UP on `name` (RTM_NEWLINK with the flag in the change mask).
+Status SetLinkUp(NlSocket& sk, const std::string& name, bool up, const LinkPtr& orig) {
+  LinkPtr change{rtnl_link_alloc()};
+  if (up)
+    rtnl_link_set_flags(change.p, IFF_UP);
+  else
+    rtnl_link_unset_flags(change.p, IFF_UP);
+  int err = rtnl_link_change(sk.Get(), orig.p, change.p, 0);
+  if (!up && (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV)) return Ok();
+  if (err < 0) return NlError(err, up ? "bring up link" : "set link down", name);
+  return Ok();
+}
+
+}  // namespace
+
 Status LinkUp(NlSocket& sk, const std::string& name) {
   LinkPtr orig = CTV_TRY(GetLink(sk, name));
   if (!orig.p) return Error{ENODEV, "bring up link", name, "no such network interface"};
-  LinkPtr change{rtnl_link_alloc()};
-  rtnl_link_set_flags(change.p, IFF_UP);
-  int err = rtnl_link_change(sk.Get(), orig.p, change.p, 0);
-  if (err < 0) return NlError(err, "bring up link", name);
-  return Ok();
+  return SetLinkUp(sk, name, true, orig);
+}
+
+Status LinkDown(NlSocket& sk, const std::string& name) {
+  LinkPtr orig = CTV_TRY(GetLink(sk, name));
+  if (!orig.p) return Ok();
+  return SetLinkUp(sk, name, false, orig);
 }
 
 Status AddAddress(NlSocket& sk, const std::string& name, const std::string& cidr) {

@@ -56,6 +56,9 @@ Status DeleteLink(NlSocket& sk, const std::string& name);
 
 // Sets IFF_UP on `name`.
 Status LinkUp(NlSocket& sk, const std::string& name);
+// Clears IFF_UP on `name`; a missing link is not an error. Unlike a delete, this does not wait
+// for the kernel's unregister (RCU grace periods, ~20 ms here): see VethTeardown.
+Status LinkDown(NlSocket& sk, const std::string& name);
 // Adds `cidr` ("10.88.0.2/16") to `name`; an address already present is fine.
 Status AddAddress(NlSocket& sk, const std::string& name, const std::string& cidr);
 // Adds "default via `gateway` dev `name`".

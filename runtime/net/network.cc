@@ -3,6 +3,9 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 
+#include <chrono>
+#include <thread>
+
 #include "core/clock.h"
 #include "core/fault_point.h"
 #include "core/log.h"
@@ -51,11 +54,11 @@ ContainerNetwork::~ContainerNetwork() {
   if (Status s = Detach(); !s) Log(LogLevel::kWarn, "network of {}: {}", id_, s.error().ToString());
 }
 
-Status ContainerNetwork::Detach() {
+Status ContainerNetwork::Detach(VethTeardown how) {
   if (!attached_) return Ok();
   attached_ = false;
   if (mode_ != NetworkMode::kBridge) return Ok();
-  return net::Detach(config_, id_);
+  return net::Detach(config_, id_, how);
 }
 
 // The one place that fills a ContainerNetwork's fields.
@@ -79,11 +82,14 @@ class NetworkAccess {
 
 namespace {
 
+// How long an attach waits for a veth name no endpoint claims to be freed by the kernel.
+constexpr int kLingeringVethWaitMs = 2000;
+
 // Removes endpoint `id` from `state` and undoes its host-side pieces; with `keep_idle` a bridge
 // left without endpoints stays set up (NetworkConfig::keep_idle). Every step runs even when an
 // earlier one failed; the first error is returned.
 Status TearDown(const StateLock& lock, NetState& state, const std::string& id, NlSocket& sk,
-                bool keep_idle) {
+                bool keep_idle, VethTeardown how) {
   Status first = Ok();
   auto keep = [&first](Status s) {
     if (!s && first) first = std::move(s);
@@ -92,7 +98,8 @@ Status TearDown(const StateLock& lock, NetState& state, const std::string& id, N
   if (!e) return Ok();
   const NetState before = state;
   std::string bridge = e->bridge, veth = e->veth;
-  keep(DeleteLink(sk, veth));  // deleting the host end deletes eth0 in the container too
+  // Deleting the host end deletes eth0 in the container too.
+  keep(how == VethTeardown::kDelete ? DeleteLink(sk, veth) : LinkDown(sk, veth));
   std::erase_if(state.endpoints, [&](const Endpoint& x) { return x.id == id; });
   if (state.CountOnBridge(bridge) == 0 && !keep_idle) {
     bool ours =
@@ -178,9 +185,14 @@ Result<ContainerNetwork> AttachBridge(const NetworkRequest& req, const NetnsRef&
   for (const auto& e : state.endpoints)
     if (e.veth == veth)
       return Error{EEXIST, "attach network", veth, "host veth name taken by container " + e.id};
-  if (CTV_TRY(LinkIndex(sk, veth)) != 0)
-    return Error{EEXIST, "attach network", veth,
-                 "a network interface of that name exists (left by a crash? run `ctvbench gc`)"};
+  // No endpoint claims it: the pair of this id's previous container, left to its dying namespace
+  // (VethTeardown::kWithNamespace), goes within milliseconds; a crash's leftover does not.
+  for (int waited_ms = 0; CTV_TRY(LinkIndex(sk, veth)) != 0; waited_ms += 2) {
+    if (waited_ms >= kLingeringVethWaitMs)
+      return Error{EEXIST, "attach network", veth,
+                   "a network interface of that name exists (left by a crash? run `ctvbench gc`)"};
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
 
   Endpoint e;
   e.id = req.container_id;
@@ -238,7 +250,8 @@ Result<ContainerNetwork> AttachBridge(const NetworkRequest& req, const NetnsRef&
   };
   if (Status s = set_up(); !s) {
     // A bridge this attach set up is not kept: it may be the part that failed.
-    if (Status t = TearDown(lock, state, e.id, sk, c.keep_idle && served); !t)
+    if (Status t = TearDown(lock, state, e.id, sk, c.keep_idle && served, VethTeardown::kDelete);
+        !t)
       Log(LogLevel::kWarn, "undo network of {}: {}", e.id, t.error().ToString());
     return std::move(s).error();
   }
@@ -264,12 +277,12 @@ Result<ContainerNetwork> Attach(const NetworkRequest& req, const NetnsRef& netns
   return NetworkAccess::Make(req.mode, req.config, req.container_id, "", "", "", {}, false);
 }
 
-Status Detach(const NetworkConfig& config, const std::string& container_id) {
+Status Detach(const NetworkConfig& config, const std::string& container_id, VethTeardown how) {
   StateLock lock = CTV_TRY(StateLock::Acquire(config.StateDir()));
   NetState state = CTV_TRY(LoadState(lock));
   if (!state.Find(container_id)) return Ok();
   NlSocket sk = CTV_TRY(NlSocket::Open());
-  return TearDown(lock, state, container_id, sk, config.keep_idle);
+  return TearDown(lock, state, container_id, sk, config.keep_idle, how);
 }
 
 Result<std::optional<Endpoint>> LookupEndpoint(const NetworkConfig& config,

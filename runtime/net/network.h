@@ -18,9 +18,10 @@
 //    request: no separate move), "net.netns" (a socket inside the namespace), "net.addresses"
 //    (lo and eth0 up, eth0's address), "net.routes" (default route), "net.nft" (one transaction,
 //    none when the rules do not change: an endpoint without `-p` on a bridge already served).
-//  - Detach removes the veth, the state entry (the address is free for reuse), the endpoint's nft
-//    rules; the bridge and its masquerade rules stay set up when no endpoint is left
-//    (NetworkConfig::keep_idle, the default; gc removes them) or go with it. Idempotent.
+//  - Detach removes the veth (VethTeardown says how), the state entry (the address is free for
+//    reuse), the endpoint's nft rules; the bridge and its masquerade rules stay set up when no
+//    endpoint is left (NetworkConfig::keep_idle, the default; gc removes them) or go with it.
+//    Idempotent.
 #pragma once
 
 #include <sys/types.h>
@@ -53,6 +54,20 @@ class NetnsRef {
   std::string path_;
 };
 
+// How Detach gets rid of the veth pair.
+enum class VethTeardown {
+  // Deleted now. Needed while the namespace may live on (a persistent or joined one, a failed
+  // launch whose process is still alive). The kernel's unregister waits for RCU grace periods:
+  // ~20 ms here, paid by the caller.
+  kDelete,
+  // The container's processes are gone and its namespace was created for it: the kernel deletes
+  // both ends when the namespace is freed (its cleanup work, off the caller's path). Detach only
+  // sets the host end down, so it carries nothing in the window before that, and a next attach
+  // of the same id waits for the name to be free. A namespace something else still holds keeps
+  // its pair (down) until `gc`, which deletes `ctv*` veths no endpoint claims.
+  kWithNamespace,
+};
+
 class ContainerNetwork {
  public:
   ContainerNetwork() = default;
@@ -70,7 +85,7 @@ class ContainerNetwork {
   const std::string& HostVeth() const { return veth_; }
   const std::vector<PortMapping>& Ports() const { return ports_; }
 
-  Status Detach();
+  Status Detach(VethTeardown how = VethTeardown::kDelete);
   // Keeps everything set up (e.g. the CLI exits while the container runs); `ctvrt delete` then
   // calls Detach(config, id).
   void Release() { attached_ = false; }
@@ -86,7 +101,8 @@ class ContainerNetwork {
 
 Result<ContainerNetwork> Attach(const NetworkRequest& request, const NetnsRef& netns);
 // Detach by id, from any process. No-op when `container_id` has no endpoint.
-Status Detach(const NetworkConfig& config, const std::string& container_id);
+Status Detach(const NetworkConfig& config, const std::string& container_id,
+              VethTeardown how = VethTeardown::kDelete);
 
 // The persisted endpoint of `container_id` (address, veth, port mappings) for `ctvrt state`/`ps`;
 // nullopt when it has none.

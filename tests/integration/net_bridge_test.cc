@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -398,6 +399,49 @@ TEST_F(NetBridgeTest, WithoutKeepIdleTheLastDetachRemovesBridgeAndTable) {
   auto exists = NftTableExists(kTable);
   ASSERT_TRUE(exists) << exists.error().ToString();
   EXPECT_FALSE(*exists);
+}
+
+// VethTeardown::kWithNamespace (what ctvrt uses once a container's processes are gone): the detach
+// does not wait for the kernel's unregister. The host end is down at once (no traffic in the
+// window), the address is free, the pair goes when the namespace does, and the next attach of
+// the same id waits for the name instead of refusing it.
+TEST_F(NetBridgeTest, WithNamespaceDetachLeavesThePairToTheDyingNamespace) {
+  const std::string id = Id("wn");
+  std::optional<Result<ScratchNetns>> ns1(Netns("wn1"));
+  ASSERT_TRUE(*ns1) << (*ns1).error().ToString();
+  std::optional<Result<NetnsRef>> ref1(NetnsRef::FromPath((**ns1).Path()));
+  ASSERT_TRUE(*ref1);
+  auto a = Attach(Request(id), **ref1);
+  ASSERT_TRUE(a) << a.error().ToString();
+  const std::string address = a->Address(), veth = a->HostVeth();
+  ASSERT_TRUE(a->Detach(VethTeardown::kWithNamespace));
+  auto shown = test::RunOrDie({"ip", "-o", "link", "show", veth});
+  ASSERT_TRUE(shown.status.Success()) << "the namespace lives on, so does its pair: " << shown.err;
+  EXPECT_EQ(shown.out.find(",UP"), std::string::npos) << "host end still up: " << shown.out;
+  auto st = LookupEndpoint(config_, id);
+  ASSERT_TRUE(st);
+  EXPECT_FALSE(*st) << "the endpoint outlived its detach";
+
+  // The old namespace goes 200 ms into the next attach of the same id, which waits for the name.
+  auto ns2 = Netns("wn2");
+  ASSERT_TRUE(ns2) << ns2.error().ToString();
+  auto ref2 = NetnsRef::FromPath(ns2->Path());
+  ASSERT_TRUE(ref2);
+  std::thread drop([&] {
+    std::this_thread::sleep_for(200ms);
+    ref1.reset();
+    ns1.reset();
+  });
+  auto b = Attach(Request(id), *ref2);
+  drop.join();
+  ASSERT_TRUE(b) << b.error().ToString();
+  EXPECT_EQ(b->Address(), address) << "the freed address was not reused";
+  auto argv = ns2->ExecPrefix();
+  argv.insert(argv.end(), {"ip", "-o", "link", "show", "eth0"});
+  auto eth0 = test::RunOrDie(argv);
+  EXPECT_NE(eth0.out.find(",UP"), std::string::npos) << eth0.out;
+  ASSERT_TRUE(b->Detach());
+  ExpectNothingLeft();
 }
 
 TEST_F(NetBridgeTest, SubnetOverlappingAHostRouteIsRefused) {
