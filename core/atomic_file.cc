@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "core/fault_point.h"
+#include "core/fd.h"
 
 namespace ctv {
 namespace {
@@ -35,7 +36,11 @@ Error ForPath(Error e, const std::string& path) {
 }  // namespace
 
 AtomicFile::AtomicFile(AtomicFile&& o) noexcept
-    : path_(std::move(o.path_)), temp_(std::move(o.temp_)), fd_(std::move(o.fd_)), done_(o.done_) {
+    : path_(std::move(o.path_)),
+      temp_(std::move(o.temp_)),
+      fd_(std::move(o.fd_)),
+      done_(o.done_),
+      durability_(o.durability_) {
   o.done_ = true;
 }
 
@@ -43,9 +48,10 @@ AtomicFile::~AtomicFile() {
   if (!done_ && !temp_.empty()) ::unlink(temp_.c_str());
 }
 
-Result<AtomicFile> AtomicFile::Create(const std::string& path, int mode) {
+Result<AtomicFile> AtomicFile::Create(const std::string& path, int mode, Durability durability) {
   AtomicFile f;
   f.path_ = path;
+  f.durability_ = durability;
   int fd = ::open(DirOf(path).c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
   // EOPNOTSUPP: this filesystem has no unnamed files; EISDIR: a kernel without O_TMPFILE.
   if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR)) {
@@ -72,7 +78,8 @@ Status AtomicFile::Commit() {
     return ForPath(std::move(e), path_);
   };
   // Durable before it has a name: after a power cut the path holds the old data or the new.
-  if (::fsync(fd_.Get()) != 0) return fail(ErrnoError("fsync", path_));
+  if (durability_ == Durability::kDurable && ::fsync(fd_.Get()) != 0)
+    return fail(ErrnoError("fsync", path_));
   CTV_FAULT_POINT("core.atomic_file_written");
   std::string named = temp_;
   if (named.empty()) {
@@ -90,6 +97,26 @@ Status AtomicFile::Commit() {
     return ForPath(std::move(e), path_);
   }
   return Ok();
+}
+
+namespace {
+
+Status WriteWhole(const std::string& path, std::string_view data, int mode, Durability d) {
+  // A failed write (ENOSPC on a full disk, EROFS) leaves the target unchanged and no temp file
+  // (core/atomic_file.h), and the error names the file the caller asked for.
+  AtomicFile f = CTV_TRY(AtomicFile::Create(path, mode, d));
+  CTV_CHECK(WriteAll(f.Get(), data, path));
+  return f.Commit();
+}
+
+}  // namespace
+
+Status WriteFileAtomic(const std::string& path, std::string_view data, int mode) {
+  return WriteWhole(path, data, mode, Durability::kDurable);
+}
+
+Status WriteRuntimeStateFile(const std::string& path, std::string_view data, int mode) {
+  return WriteWhole(path, data, mode, Durability::kRuntimeState);
 }
 
 }  // namespace ctv

@@ -2,6 +2,9 @@
 
 #include <time.h>
 
+#include <chrono>
+#include <cstdio>
+
 namespace ctv {
 
 int64_t MonotonicNs() {
@@ -11,11 +14,18 @@ int64_t MonotonicNs() {
 }
 
 std::string WallClockRfc3339() {
-  time_t now = time(nullptr);
-  tm utc;
-  gmtime_r(&now, &utc);
+  // Calendar arithmetic by hand (std::chrono): glibc's gmtime_r and strftime load the time zone
+  // (/etc/localtime) on first use, on every launch, for a UTC stamp that never uses it.
+  using namespace std::chrono;
+  const auto now = system_clock::now();
+  const auto day = floor<days>(now);
+  const year_month_day ymd{day};
+  const hh_mm_ss hms{floor<seconds>(now - day)};
   char buf[32];
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                static_cast<int>(hms.seconds().count()));
   return buf;
 }
 

@@ -1,6 +1,5 @@
 #include "core/fd.h"
 
-#include "core/atomic_file.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -54,14 +53,6 @@ Status WriteAll(int fd, std::string_view data, const std::string& what) {
 Status WriteFile(const std::string& path, std::string_view data, int mode) {
   Fd fd = CTV_TRY(OpenFile(path, O_WRONLY | O_CREAT | O_TRUNC, mode));
   return WriteAll(fd.Get(), data, path);
-}
-
-Status WriteFileAtomic(const std::string& path, std::string_view data, int mode) {
-  // A failed write (ENOSPC on a full disk, EROFS) leaves the target unchanged and no temp file
-  // (core/atomic_file.h), and the error names the file the caller asked for.
-  AtomicFile f = CTV_TRY(AtomicFile::Create(path, mode));
-  CTV_CHECK(WriteAll(f.Get(), data, path));
-  return f.Commit();
 }
 
 }  // namespace ctv

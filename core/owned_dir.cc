@@ -1,3 +1,4 @@
+#include "core/atomic_file.h"
 #include "core/owned_dir.h"
 
 #include <sys/random.h>
@@ -45,7 +46,7 @@ Result<OwnedTempDir> OwnedTempDir::Create(const std::string& parent, const std::
     if (fs::Exists(d.entry_)) continue;
     // Journal first: a crash before the mkdir leaves an entry without a directory (gc drops it),
     // never a directory without an entry.
-    CTV_CHECK(WriteFileAtomic(d.entry_, OwnerToken() + "\n" + parent + "/" + name + "\n", 0600));
+    CTV_CHECK(WriteRuntimeStateFile(d.entry_, OwnerToken() + "\n" + parent + "/" + name + "\n", 0600));
     if (::mkdir((parent + "/" + name).c_str(), 0700) != 0) {
       int err = errno;
       ::unlink(d.entry_.c_str());

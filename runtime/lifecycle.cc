@@ -15,6 +15,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/atomic_file.h"
 #include "core/clock.h"
 #include "core/fault_point.h"
 #include "core/fs_tree.h"
@@ -201,7 +202,7 @@ Result<Container> LaunchRecorded(const RunRequest& req, LaunchOptions options, S
   std::string dir = StateDir(req.state_root, req.spec.id);
   if (!hooks.Empty()) {
     // `start` (poststart) and `delete` (poststop) read them here, not from the bundle.
-    Status s = WriteFileAtomic(dir + "/" + kHooksFile, HooksToJson(hooks), 0600);
+    Status s = WriteRuntimeStateFile(dir + "/" + kHooksFile, HooksToJson(hooks), 0600);
     if (!s) {
       (void)fs::RemoveTree(dir);
       return std::move(s).error();

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "core/atomic_file.h"
 #include "core/fd.h"
 #include "core/fs_tree.h"
 
@@ -39,7 +40,7 @@ Status SaveState(const std::string& root, const State& s) {
   if (s.exit) j["exit"] = {{"signaled", s.exit->signaled}, {"code", s.exit->code}};
   std::string dir = StateDir(root, s.id);
   // No MakeDirs: a monitor recording an exit after `delete` removed the dir must not revive it.
-  return WriteFileAtomic(dir + "/state.json", j.dump(2) + "\n", 0600);
+  return WriteRuntimeStateFile(dir + "/state.json", j.dump(2) + "\n", 0600);
 }
 
 Result<State> LoadState(const std::string& root, const std::string& id) {

@@ -2,6 +2,7 @@
 ctv_add_test(core_unit_test unit
   SOURCES unit/stats_test.cc unit/error_test.cc unit/process_test.cc unit/fault_point_test.cc
           unit/atomic_file_test.cc unit/owned_dir_test.cc unit/text_test.cc
+          unit/clock_test.cc
   LIBS ctv_core)
 ctv_add_test(results_unit_test unit
   SOURCES unit/results_test.cc

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <optional>
 
+#include "core/atomic_file.h"
 #include "core/clock.h"
 #include "core/fd.h"
 #include "core/fs_tree.h"
@@ -302,7 +303,7 @@ int RunForeground(runtime::RunRequest& req, bool remove_after, const std::string
   net::ContainerNetwork network;
   auto c = runtime::LaunchRecorded(req, o, &st, &network);
   if (!c) return PrintError(c.error());
-  if (!pid_file.empty()) (void)WriteFileAtomic(pid_file, std::to_string(c->Pid()));
+  if (!pid_file.empty()) (void)WriteRuntimeStateFile(pid_file, std::to_string(c->Pid()), 0644);
   runtime::RunPostHooks(st, runtime::PostHook::kPoststart, req.spec.hooks);
   g_forward_pid = c->Pid();
   struct sigaction sa {};
@@ -357,7 +358,7 @@ int RunDetached(runtime::RunRequest& req, const std::string& pid_file, bool prin
   // `create` stops before exec: `start` runs the poststart hooks.
   if (!req.wait_for_start)
     runtime::RunPostHooks(*st, runtime::PostHook::kPoststart, req.spec.hooks);
-  if (!pid_file.empty()) (void)WriteFileAtomic(pid_file, std::to_string(st->pid));
+  if (!pid_file.empty()) (void)WriteRuntimeStateFile(pid_file, std::to_string(st->pid), 0644);
   if (print_id) std::printf("%s\n", st->id.c_str());
   return 0;
 }

@@ -11,6 +11,7 @@
 
 #include <utility>
 
+#include "core/atomic_file.h"
 #include "core/fs_tree.h"
 #include "core/log.h"
 #include "core/process.h"
@@ -40,7 +41,7 @@ Result<ScratchNetns> ScratchNetns::CreateOwned(const std::string& tag) {
   std::string entry = std::string(kScratchNetnsJournal) + "/" + name;
   // Journal first: a crash between the two leaves an entry without a namespace, which gc drops.
   CTV_CHECK(fs::MakeDirs(kScratchNetnsJournal, 0700));
-  CTV_CHECK(WriteFileAtomic(entry, OwnerToken() + "\n", 0600));
+  CTV_CHECK(WriteRuntimeStateFile(entry, OwnerToken() + "\n", 0600));
   auto ns = Create(name);
   if (!ns) {
     ::unlink(entry.c_str());

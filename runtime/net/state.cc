@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "core/atomic_file.h"
 #include "core/clock.h"
 
 namespace ctv::net {
@@ -114,7 +115,7 @@ Result<NetState> LoadState(const StateLock& lock) {
 }
 
 Status SaveState(const StateLock& lock, const NetState& state) {
-  return WriteFileAtomic(lock.Dir() + "/state.json", ToJson(state).dump(2) + "\n", 0600);
+  return WriteRuntimeStateFile(lock.Dir() + "/state.json", ToJson(state).dump(2) + "\n", 0600);
 }
 
 Result<uint32_t> PickFreeAddress(const NetState& state, const std::string& bridge,

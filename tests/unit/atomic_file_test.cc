@@ -23,14 +23,17 @@ std::vector<std::string> Names(const std::string& dir) {
 }
 
 TEST(AtomicFile, ReplacesTheFileWholeWithTheModeAsked) {
-  test::TempDir dir;
-  ASSERT_TRUE(WriteFile(dir / "f", "old"));
-  ASSERT_TRUE(WriteFileAtomic(dir / "f", "new contents", 0600));
-  EXPECT_EQ(*ReadFile(dir / "f"), "new contents");
-  struct stat st;
-  ASSERT_EQ(::stat((dir / "f").c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600u);
-  EXPECT_EQ(Names(dir.Path()), std::vector<std::string>{"f"});
+  // Synced or not (runtime state), the same contract for readers.
+  for (auto write : {&WriteFileAtomic, &WriteRuntimeStateFile}) {
+    test::TempDir dir;
+    ASSERT_TRUE(WriteFile(dir / "f", "old"));
+    ASSERT_TRUE(write(dir / "f", "new contents", 0600));
+    EXPECT_EQ(*ReadFile(dir / "f"), "new contents");
+    struct stat st;
+    ASSERT_EQ(::stat((dir / "f").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    EXPECT_EQ(Names(dir.Path()), std::vector<std::string>{"f"});
+  }
 }
 
 // Before Commit the data is in no directory entry (the temp dir is a tmpfs or ext4 here: both
