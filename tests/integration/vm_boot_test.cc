@@ -166,7 +166,7 @@ TEST_F(VmBootTest, LibvirtEmbeddedReadyThenStop) {
     ASSERT_TRUE(stop) << stop.error().ToString();
     EXPECT_EQ(MarkNames(**inst),
               (std::vector<std::string>{"launch", "process", "firmware", "kernel", "init", "ready",
-                                        "done", "gone"}));
+                                        "done", "gone", "released"}));
     ExpectOrderedMarks(**inst);
   }
   {

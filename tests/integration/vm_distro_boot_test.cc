@@ -218,7 +218,7 @@ TEST_F(VmDistroBootTest, LibvirtEmbeddedBootsDebianWithSystemdToTheReadyUnit) {
     auto stop = (*inst)->Stop(60s);
     ASSERT_TRUE(stop) << stop.error().ToString();
     std::vector<std::string> want = kDistroChain;
-    want.insert(want.end(), {"ready", "done", "gone"});
+    want.insert(want.end(), {"ready", "done", "gone", "released"});
     EXPECT_EQ(MarkNames(**inst), want);
     ExpectPositivePhasesUpTo(**inst, "ready");
     EXPECT_NE(InstanceFile(env_, "console.log").find("Reached target basic.target"),

@@ -155,7 +155,7 @@ TEST_F(VmFirmwareBootTest, LibvirtEmbeddedBootsThroughSeabiosAndSyslinux) {
     ASSERT_TRUE(stop) << stop.error().ToString();
     EXPECT_EQ(MarkNames(**inst),
               (std::vector<std::string>{"launch", "process", "bios", "bootloader", "kernel",
-                                        "init", "ready", "done", "gone"}));
+                                        "init", "ready", "done", "gone", "released"}));
     ExpectPositivePhasesUpTo(**inst, "ready");
     EXPECT_NE(InstanceFile(env_, "console.log").find("SYSLINUX 6"), std::string::npos);
   }

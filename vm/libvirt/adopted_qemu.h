@@ -8,7 +8,10 @@
 // PR_SET_CHILD_SUBREAPER, the daemonized QEMU is reparented to us instead; a thread blocked in
 // waitid(P_PIDFD) reaps it at exit, and Kill() ends it (SIGKILL through its pidfd: no pid reuse)
 // and waits for that reap, so libvirt's destroy afterwards finds no such process (ESRCH) and
-// returns without sleeping. See vm/README.md ("libvirt's stop cost").
+// returns without sleeping. One race remains: QEMU's exit closes its monitor before it becomes
+// a zombie, and libvirt's EOF handler may probe the pid before the reaper ran; it then sleeps
+// its 200 ms (1-2 boots in 10 here). The reaper runs at a real-time priority to shrink that
+// window. See vm/README.md ("libvirt's stop cost").
 //
 // Contract: AdoptDuring runs `start` with this process as child subreaper and restores the flag
 // before returning. Any other process libvirt daemonizes inside `start` is adopted too and would
