@@ -47,6 +47,57 @@ TEST(HostStartup, WritesResultsWithRequestedRepetitions) {
   EXPECT_FALSE(r->environment.ctvbench_revision.empty());
 }
 
+// host.unshare=1, the namespace floor ctvrt is judged against (issue 17): the probe runs in its
+// own pid and network namespaces (it sees one process and one interface) where the plain host
+// process sees the host's; startup phases still add up; a bad value is refused by name.
+TEST(HostStartup, NamespaceFloorRunsTheProbeInItsOwnNamespaces) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root (unshare of pid and net namespaces)";
+  test::TempDir dir;
+  auto first = [](const results::DriverResult& d, const std::string& name) {
+    for (const auto& m : d.metrics)
+      if (m.name == name && !m.samples.empty()) return m.samples[0];
+    return -1.0;
+  };
+  for (std::string unshare : {"0", "1"}) {
+    std::string out = dir / ("iso" + unshare + ".json");
+    auto o = test::RunOrDie({test::Bin("ctvbench"), "run", "--suite", "isolation", "--driver",
+                             "host", "--option", "host.unshare=" + unshare, "--out", out, "--quiet"},
+                            120);
+    ASSERT_TRUE(o.status.Success()) << o.out << o.err;
+    auto r = results::LoadResults(out);
+    ASSERT_TRUE(r) << r.error().ToString();
+    const results::DriverResult* ns = nullptr;
+    for (const auto& d : r->suites.at(0).results)
+      if (!d.skipped && first(d, "isolation.visible_pids") >= 0) ns = &d;
+    ASSERT_NE(ns, nullptr) << "no namespaces case for unshare=" << unshare;
+    EXPECT_EQ(ns->parameters.at("unshare"), unshare);
+    if (unshare == "1") {
+      EXPECT_EQ(first(*ns, "isolation.visible_pids"), 1) << "not in its own pid namespace";
+      EXPECT_EQ(first(*ns, "isolation.interfaces"), 1) << "not in its own network namespace";
+    } else {
+      EXPECT_GT(first(*ns, "isolation.visible_pids"), 1);
+    }
+  }
+  std::string out = dir / "startup.json";
+  auto o = test::RunOrDie({test::Bin("ctvbench"), "run", "--suite", "startup", "--driver", "host",
+                           "--option", "host.unshare=1", "-n", "3", "-w", "0", "--out", out,
+                           "--quiet"});
+  ASSERT_TRUE(o.status.Success()) << o.err;
+  auto r = results::LoadResults(out);
+  ASSERT_TRUE(r) << r.error().ToString();
+  const auto& d = r->suites.at(0).results.at(0);
+  ASSERT_GE(d.metrics.size(), 3u);
+  double phase_sum = 0;
+  for (size_t i = 1; i < d.metrics.size(); ++i) phase_sum += d.metrics[i].samples[0];
+  EXPECT_NEAR(phase_sum, d.metrics[0].samples[0], 1e-6);
+  auto left = test::RunOrDie({"sh", "-c", "pgrep -f '[u]nshare -pfmuinc' || true"});
+  EXPECT_EQ(left.out, "") << "floor processes left: " << left.out;
+  auto bad = test::RunOrDie({test::Bin("ctvbench"), "run", "--suite", "startup", "--driver",
+                             "host", "--option", "host.unshare=yes", "--out", dir / "bad.json"});
+  EXPECT_EQ(bad.status.code, 2) << bad.out << bad.err;
+  EXPECT_NE(bad.err.find("host.unshare"), std::string::npos) << bad.err;
+}
+
 // Ctrl-C in the middle of a long run: exit 128+SIGINT, no probe left running, and the samples
 // gathered so far written, marked interrupted (a 20-minute run is not lost to a Ctrl-C).
 TEST(HostStartup, InterruptKeepsTheSamplesSoFarAndLeavesNothingRunning) {
