@@ -266,6 +266,7 @@ void CloseInheritedOnExec() {
 }  // namespace
 
 void RunChild(const ChildPlan& p) {
+  if (p.report_start) Progress(p, kProgressStarted);
   CloseAllBut(p);  // go_write_fd and sync_read_fd among them
   // The parent blocked every signal around the clone, so none of its handlers (which may take
   // locks or allocate) ever ran here; now default dispositions, then unblocked, so that a signal

@@ -42,6 +42,7 @@ enum Stage : int32_t {
   // Progress records (err == 0).
   kProgressMounts = 100,
   kProgressCreated = 101,
+  kProgressStarted = 102,  // the child runs (sent only when the parent was suspended: see below)
 };
 
 // The steps of setting up process.terminal, for error messages.
@@ -66,7 +67,8 @@ struct SyncRecord {
 };
 
 // Everything the child needs, prepared by the parent (pointers into parent-owned storage that
-// the fork-like clone copied).
+// the fork-like clone copied, or that the child shares with its suspended parent: launch.cc
+// CloneSharingMemory). The child only reads it.
 struct ChildPlan {
   int go_fd = -1, go_write_fd = -1, sync_fd = -1, sync_read_fd = -1;
   int stdio[3] = {-1, -1, -1};
@@ -113,6 +115,9 @@ struct ChildPlan {
   char* const* argv = nullptr;
   char* const* envp = nullptr;
   const std::vector<std::string>* exec_candidates = nullptr;
+  // The parent is suspended until our exec (CLONE_VFORK): it cannot time the clone's return, so
+  // we report our start (kProgressStarted) for its "cloned" mark.
+  bool report_start = false;
 };
 
 // Never returns: execs the workload or reports a failure record and _exits.
