@@ -10,6 +10,7 @@
 #include "cli/context.h"
 #include "core/owned_dir.h"
 #include "runtime/gc.h"
+#include "runtime/image/images.h"
 #include "runtime/net/gc.h"
 #include "runtime/net/scratch_netns.h"
 #include "vm/gc.h"
@@ -48,6 +49,12 @@ int Gc(const std::string& state_dir, bool quiet) {
       {"vms", state_dir + "/vm",
        [](const std::string& root, std::vector<std::string>* removed) {
          return vm::CollectGarbage(root, removed);
+       }},
+      // Records of images whose layout is gone (tests' and suites' temp layouts): they can never
+      // be run again. Layers stay (runtime/image/images.h).
+      {"image records", image::kDefaultStoreRoot,
+       [](const std::string& root, std::vector<std::string>* removed) {
+         return image::DropRecordsOfMissingLayouts(image::LayerStore(root), removed);
        }},
       // Suites' scratch directories (volumes on /tmp) of dead runs (core/owned_dir.h).
       {"temp dirs", state_dir,

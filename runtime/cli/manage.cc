@@ -305,6 +305,8 @@ std::vector<Command> RegisterManage(CLI::App& root, Globals& g) {
                    if (s && !n) s = n;
                    image::LayerStore store(g.store_root);
                    Status t = store.CollectGarbage(&removed);
+                   if (Status i = image::DropRecordsOfMissingLayouts(store, &removed); t && !i)
+                     t = i;
                    for (auto& r : removed) std::printf("removed %s\n", r.c_str());
                    if (!s) return PrintError(s.error());
                    return t ? 0 : PrintError(t.error());

@@ -189,4 +189,14 @@ Status RemoveImage(LayerStore& store, const std::string& reference,
   return Ok();
 }
 
+Status DropRecordsOfMissingLayouts(const LayerStore& store, std::vector<std::string>* removed) {
+  for (const ImageRecord& r : CTV_TRY(ListImages(store))) {
+    if (r.layout_dir.empty() || fs::Exists(r.layout_dir + "/index.json")) continue;
+    std::string path = RecordPath(store, r.name);
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoError("unlink", path);
+    if (removed) removed->push_back("image record " + r.name + " (its layout is gone)");
+  }
+  return Ok();
+}
+
 }  // namespace ctv::image

@@ -29,5 +29,9 @@ Result<std::vector<ImageRecord>> ListImages(const LayerStore& store);
 // Removes the record and every layer no other record uses; appends removed layer digests.
 Status RemoveImage(LayerStore& store, const std::string& reference,
                    std::vector<std::string>* removed_layers);
+// Removes the records whose layout directory no longer holds an image (a deleted temp layout:
+// the record could never be run again); appends a line per record. Layers are left in the store
+// (a running container may still use them as lower dirs): `ctvrt rmi` removes an image's.
+Status DropRecordsOfMissingLayouts(const LayerStore& store, std::vector<std::string>* removed);
 
 }  // namespace ctv::image

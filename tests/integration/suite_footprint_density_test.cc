@@ -31,15 +31,17 @@ using nlohmann::json;
 #define REQUIRE_ROOT() \
   if (::geteuid() != 0) GTEST_SKIP() << "needs root (containers: namespaces, mounts, cgroups)"
 
-// An OCI image of the project (busybox + this build's ctv-probe), built once for the file.
+// An OCI image of the project (busybox + this build's ctv-probe), built once for the file, in
+// a temp dir removed when the test process exits (a fixed /tmp path per pid was never removed).
 const std::string& Image() {
-  static const std::string* dir = [] {
-    auto* d = new std::string("/tmp/ctv-fpd-image-" + std::to_string(::getpid()));
-    auto img = bench::BuildProbeImage({"/bin/busybox", test::Bin("ctv-probe")}, *d);
+  static test::TempDir tmp;
+  static const std::string dir = [] {
+    std::string d = tmp / "image";
+    auto img = bench::BuildProbeImage({"/bin/busybox", test::Bin("ctv-probe")}, d);
     EXPECT_TRUE(img) << (img ? "" : img.error().ToString());
     return d;
   }();
-  return *dir;
+  return dir;
 }
 
 // PSS of `pid` summed from its full /proc/PID/smaps (every mapping's "Pss:" line): another file

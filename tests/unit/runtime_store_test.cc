@@ -71,6 +71,37 @@ TEST(LayerStore, UnpacksOnceIntoContentAddressedCache) {
   EXPECT_FALSE(fs::Exists(dir));
 }
 
+// A record whose layout was deleted (a test's temp image) can never be run again: gc drops it,
+// keeps the records of layouts that still exist, and leaves the layers to `rmi`.
+TEST(LayerStore, GcDropsRecordsOfLayoutsThatAreGone) {
+  TempDir store_dir, kept;
+  LayerStore store(store_dir.Path());
+  ASSERT_TRUE(testing::BuildBusyboxImage(kept.Path()).has_value());
+  ASSERT_TRUE(PrepareImage(store, kept.Path()).has_value());
+  std::string layer_dir;
+  std::string gone_path;
+  {
+    TempDir gone;
+    ASSERT_TRUE(testing::BuildBusyboxImage(gone.Path()).has_value());
+    auto img = PrepareImage(store, gone.Path());
+    ASSERT_TRUE(img.has_value()) << img.error().ToString();
+    layer_dir = img->layer_dirs[0];
+    gone_path = gone.Path();
+  }
+  ASSERT_EQ(ListImages(store)->size(), 2u);
+  std::vector<std::string> removed;
+  ASSERT_TRUE(DropRecordsOfMissingLayouts(store, &removed).has_value());
+  ASSERT_EQ(removed.size(), 1u);
+  EXPECT_NE(removed[0].find(gone_path), std::string::npos) << removed[0];
+  auto left = ListImages(store);
+  ASSERT_EQ(left->size(), 1u);
+  EXPECT_EQ((*left)[0].layout_dir, kept.Path());
+  EXPECT_TRUE(fs::Exists(layer_dir)) << "gc removed a layer";
+  removed.clear();
+  ASSERT_TRUE(DropRecordsOfMissingLayouts(store, &removed).has_value());
+  EXPECT_TRUE(removed.empty());
+}
+
 TEST(LayerStore, PlainTarLayer) {
   TempDir store_dir, layout;
   Descriptor d = OneLayerImage(
