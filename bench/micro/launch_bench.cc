@@ -12,9 +12,13 @@
 //                                  cloned child (subtract BM_Clone/none for the load alone)
 //   BM_VethCreateDelete            net::CreateVeth (peer inside another namespace, hairpin on)
 //                                  + net::DeleteLink
-//   BM_NftTransaction/port_change  one ApplyRuleset that changes a port mapping (flush + refill)
+//   BM_NftTransaction/port_change  one ApplyRuleset that changes a port mapping (flush + refill):
+//                                  netlink socket opened, one nfnetlink batch, its ACK, closed
 //   BM_NftTransaction/table_add_delete  the table created then deleted (what each launch paid
 //                                  before the table was refilled in place)
+//   BM_NftFreshProcess/{noop,port_change}  a fresh process (this binary, exec'd) that applies
+//                                  one port change, and the same process doing nothing: the
+//                                  difference is what `-p` costs a fresh ctvrt
 //
 // Root-only primitives run inside a private mount + network namespace of this process (entered
 // once, before the first of them): mounts, veths, the bridge and the nft table cannot outlive the
@@ -35,10 +39,13 @@
 
 #include <linux/seccomp.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "core/fd.h"
 #include "core/fs_tree.h"
+#include "core/process.h"
 #include "runtime/cgroup/manager.h"
 #include "runtime/launch.h"
 #include "runtime/net/nat.h"
@@ -280,11 +287,16 @@ net::NetState OneEndpoint(uint16_t host_port) {
   return st;
 }
 
+// Each iteration pays everything a fresh `ctvrt run -p` pays for its rules: the path keeps no
+// per-process state (no library to load, no context, no cache of the kernel's tables). What
+// this benchmark missed when it ran libnftables: the dlopen of six libraries, nft_ctx_new and
+// the cache fetch were paid once, before the loop, so it showed 0.30 ms while a fresh ctvrt paid
+// ~9.6 ms; BM_NftFreshProcess measures the fresh process itself.
 void BM_NftTransaction(benchmark::State& state, bool add_delete) {
   Sandbox& s = TheSandbox();
   if (!s.error.empty()) return state.SkipWithError(s.error.c_str());
   const net::NetState a = OneEndpoint(18080), b = OneEndpoint(18081), none;
-  // The first transaction loads libnftables (dlopen) and creates the table: not measured.
+  // The first transaction creates the table (its base chains register their hooks): not measured.
   if (Status st = net::ApplyRuleset("ctvmicro", a); !st)
     return state.SkipWithError(st.error().ToString().c_str());
   bool flip = false;
@@ -300,5 +312,40 @@ void BM_NftTransaction(benchmark::State& state, bool add_delete) {
 BENCHMARK_CAPTURE(BM_NftTransaction, port_change, false)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_NftTransaction, table_add_delete, true)->Unit(benchmark::kMicrosecond);
 
+// This binary exec'd with `--child-nft PORT` (apply the one-endpoint table with that host port
+// and exit) or `--child-nft noop` (exit at once): in the sandbox's namespaces, which it inherits.
+void BM_NftFreshProcess(benchmark::State& state, bool apply) {
+  Sandbox& s = TheSandbox();
+  if (!s.error.empty()) return state.SkipWithError(s.error.c_str());
+  if (Status st = net::ApplyRuleset("ctvmicro", OneEndpoint(18080)); !st)
+    return state.SkipWithError(st.error().ToString().c_str());
+  std::string self = SelfDir() + "/ctv-micro";
+  bool flip = false;
+  for (auto _ : state) {
+    auto c = Spawn({.argv = {self, "--child-nft", apply ? (flip ? "18080" : "18081") : "noop"}});
+    if (!c) return state.SkipWithError(c.error().ToString().c_str());
+    auto st = c->Wait();
+    if (!st || !st->Success())
+      return state.SkipWithError("ctv-micro --child-nft failed (run it by hand for the error)");
+    flip = !flip;
+  }
+  (void)net::ApplyRuleset("ctvmicro", net::NetState{});
+}
+BENCHMARK_CAPTURE(BM_NftFreshProcess, noop, false)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_NftFreshProcess, port_change, true)->Unit(benchmark::kMicrosecond);
+
 }  // namespace
+
+bool MaybeRunMicroChild(int argc, char** argv, int* exit_code) {
+  if (argc != 3 || std::string(argv[1]) != "--child-nft") return false;
+  *exit_code = 0;
+  if (std::string(argv[2]) == "noop") return true;
+  Status st = net::ApplyRuleset("ctvmicro", OneEndpoint(static_cast<uint16_t>(std::atoi(argv[2]))));
+  if (!st) {
+    std::fprintf(stderr, "ctv-micro --child-nft: %s\n", st.error().ToString().c_str());
+    *exit_code = 1;
+  }
+  return true;
+}
+
 }  // namespace ctv
