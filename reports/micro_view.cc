@@ -52,7 +52,7 @@ std::string TickLabel(const std::string& metric) {
       {"BM_SeccompLoadCached", "seccomp\nload"},
       {"BM_VethCreateDelete", "veth\ncreate+delete"},
       {"BM_NftTransaction/", "nft\n"},
-      {"BM_NftFreshProcess/", "nft fresh\nprocess "},
+      {"BM_NftFreshProcess/iterations:5/manual_time", "nft first in\nfresh process"},
   };
   std::string name = Short(metric);
   for (const auto& [prefix, replacement] : kShort)
@@ -106,8 +106,8 @@ class MicroView : public SuiteView {
                    : "Each box: one sample per repetition. seccomp and cgroup include a clone "
                      "(the table gives their cost above the bare clone); veth is create + delete, "
                      "nft one nfnetlink batch (port_change) or a table deleted and "
-                     "re-created (table_add_delete); nft fresh process: an exec'd process "
-                     "applying one port change, or doing nothing (noop).";
+                     "re-created (table_add_delete); nft first in fresh process: the first "
+                     "port change of an exec'd process, timed inside it.";
         charts.push_back(std::move(c));
       }
       ++row;

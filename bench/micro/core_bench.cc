@@ -51,7 +51,7 @@ BENCHMARK(BM_Summarize)->Range(8, 8 << 10)->Complexity();
 }  // namespace
 }  // namespace ctv
 
-// launch_bench.cc: the child side of BM_NftFreshProcess (`ctv-micro --child-nft PORT|noop`).
+// launch_bench.cc: the child side of BM_NftFreshProcess (`ctv-micro --child-nft PORT`).
 namespace ctv {
 bool MaybeRunMicroChild(int argc, char** argv, int* exit_code);
 }

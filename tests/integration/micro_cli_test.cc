@@ -49,8 +49,8 @@ TEST(MicroCli, PrimitivesBecomeMetricsAndLeaveNothing) {
   for (const char* name :
        {"micro.BM_Clone/none", "micro.BM_Clone/newnet", "micro.BM_OverlayMountUmount",
         "micro.BM_CgroupCreateJoinRemove/v1", "micro.BM_VethCreateDelete",
-        "micro.BM_NftTransaction/port_change", "micro.BM_NftFreshProcess/noop",
-        "micro.BM_NftFreshProcess/port_change"}) {
+        "micro.BM_NftTransaction/port_change",
+        "micro.BM_NftFreshProcess/iterations:5/manual_time"}) {
     const results::Metric* m = Find(host, name);
     ASSERT_NE(m, nullptr) << name << " missing; details: " << host.details.dump();
     EXPECT_EQ(m->unit, "us") << name;
