@@ -52,6 +52,7 @@ std::string TickLabel(const std::string& metric) {
       {"BM_SeccompLoadCached", "seccomp\nload"},
       {"BM_VethCreateDelete", "veth\ncreate+delete"},
       {"BM_NftTransaction/", "nft\n"},
+      {"BM_NftFreshProcess/iterations:5/manual_time", "nft first in\nfresh process"},
   };
   std::string name = Short(metric);
   for (const auto& [prefix, replacement] : kShort)
@@ -104,8 +105,9 @@ class MicroView : public SuiteView {
                      "namespace flag, the child exiting at once; 'none' is the bare clone."
                    : "Each box: one sample per repetition. seccomp and cgroup include a clone "
                      "(the table gives their cost above the bare clone); veth is create + delete, "
-                     "nft one libnftables transaction (port_change) or a table deleted and "
-                     "re-created (table_add_delete).";
+                     "nft one nfnetlink batch (port_change) or a table deleted and "
+                     "re-created (table_add_delete); nft first in fresh process: the first "
+                     "port change of an exec'd process, timed inside it.";
         charts.push_back(std::move(c));
       }
       ++row;

@@ -5,5 +5,5 @@ ctv_add_test(net_unit_test unit
           unit/net_ruleset_test.cc unit/net_port_conflict_test.cc
   LIBS ctv_net nlohmann_json::nlohmann_json)
 ctv_add_test(net_integration_test integration
-  SOURCES integration/net_bridge_test.cc
+  SOURCES integration/net_bridge_test.cc integration/nft_netlink_test.cc
   LIBS ctv_net)

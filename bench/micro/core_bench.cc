@@ -51,4 +51,16 @@ BENCHMARK(BM_Summarize)->Range(8, 8 << 10)->Complexity();
 }  // namespace
 }  // namespace ctv
 
-BENCHMARK_MAIN();
+// launch_bench.cc: the child side of BM_NftFreshProcess (`ctv-micro --child-nft PORT`).
+namespace ctv {
+bool MaybeRunMicroChild(int argc, char** argv, int* exit_code);
+}
+
+int main(int argc, char** argv) {
+  if (int code = 0; ctv::MaybeRunMicroChild(argc, argv, &code)) return code;
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

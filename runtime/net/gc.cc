@@ -8,6 +8,7 @@
 #include "core/fs_tree.h"
 #include "runtime/net/nat.h"
 #include "runtime/net/netlink.h"
+#include "runtime/net/nft_netlink.h"
 #include "runtime/net/state.h"
 
 namespace ctv::net {

@@ -1,8 +1,9 @@
 // Outbound NAT and port mappings as one nftables table (`table ip ctvbench` by default), rendered
-// from the persisted state and refilled atomically (one libnftables transaction: declare the
-// table and its chains, flush their rules, add the rules), or not touched when the rules do not
-// change. Rendering the whole table from the state keeps the rules and the state in step: no
-// rule outlives its endpoint, and garbage collection is "drop stale entries, re-render".
+// from the persisted state (nat_rules.h) and refilled atomically (one nfnetlink batch, see
+// nft_netlink.h: declare the table and its chains, flush their rules, add the rules), or not
+// touched when the rules do not change. Rendering the whole table from the state keeps the rules
+// and the state in step: no rule outlives its endpoint, and garbage collection is "drop stale
+// entries, re-render".
 // Established connections keep their NAT bindings (conntrack), so a re-render does not cut them.
 //
 // The table, for a bridge ctv0 on 10.88.0.0/16 and `-p 18080:80` to 10.88.0.2:
@@ -21,11 +22,12 @@
 
 namespace ctv::net {
 
-// The nft script that sets `table`'s rules to those for `state`: the masquerade of every bridge
-// it serves (state.bridge_subnets and the endpoints' bridges) and each endpoint's port mappings;
-// or only deletes the table when it serves no bridge.
+// The nft script that sets `table`'s rules to those for `state` (NftText(NatTableFor(...))): the
+// masquerade of every bridge it serves (state.bridge_subnets and the endpoints' bridges) and each
+// endpoint's port mappings; or only deletes the table when it serves no bridge. What
+// ApplyRuleset applies, spelled as nft text (for comparisons, messages and tests).
 std::string RenderRuleset(const std::string& table, const NetState& state);
-// Runs RenderRuleset's script through libnftables.
+// Applies the same table through nfnetlink, as one batch (ApplyNatTable).
 Status ApplyRuleset(const std::string& table, const NetState& state);
 // The transaction from `before` to `after`: none when both render the same rules and `before`
 // was rendered already (before.nft_table set), e.g. an endpoint without port mappings joining
@@ -33,15 +35,11 @@ Status ApplyRuleset(const std::string& table, const NetState& state);
 // to match the kernel's table (only this state root's writers change it, under its lock; gc
 // re-renders it unconditionally).
 Status ApplyRulesetChange(const std::string& table, const NetState& before, const NetState& after);
-// Whether `table ip <table>` exists.
-Result<bool> NftTableExists(const std::string& table);
-// Runs an nft script (libnftables); returns its output. For tests and diagnostics too.
-Result<std::string> RunNft(const std::string& script);
 
 // Host settings the bridge needs:
 //  - net.ipv4.ip_forward=1: containers' outbound traffic is forwarded then masqueraded (left on
 //    afterwards, like Docker and libvirt do: other users may rely on it);
-//  - net.ipv4.conf.<bridge>.route_localnet=1: see nat.cc (DNAT of 127.0.0.1); scoped to our
+//  - net.ipv4.conf.<bridge>.route_localnet=1: see nat_rules.cc (DNAT of 127.0.0.1); scoped to our
 //    bridge, and gone with it.
 Status EnableBridgeSysctls(const std::string& bridge);
 

@@ -52,8 +52,8 @@ struct NetworkConfig {
   std::string nft_table = "ctvbench";  // `table ip ctvbench`
   // When the last endpoint of a bridge leaves, keep the bridge and its NAT rules (the
   // masquerade of its subnet) set up for the next one, as Docker keeps docker0: creating and
-  // deleting them on every launch costs a bridge, an nftables table with its hooks and a
-  // libnftables start-up (tens of ms; docs/design-notes.md). `ctvbench gc`/`ctvrt gc`
+  // deleting them on every launch costs a bridge and an nftables table whose base chains
+  // register and unregister their hooks (tens of ms; docs/design-notes.md). `ctvbench gc`/`ctvrt gc`
   // (CollectGarbage) removes idle bridges and the table. false: remove them with the last
   // endpoint.
   bool keep_idle = true;

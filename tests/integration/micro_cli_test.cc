@@ -32,7 +32,7 @@ TEST(MicroCli, PrimitivesBecomeMetricsAndLeaveNothing) {
       {test::Bin("ctvbench"), "run", "--suite", "micro", "--driver", "host", "-n", "3", "-w", "1",
        "--micro-filter",
        "BM_Clone/(none|newnet)$|BM_OverlayMountUmount|BM_CgroupCreateJoinRemove|BM_VethCreateDelete|"
-       "BM_NftTransaction/port_change",
+       "BM_NftTransaction/port_change|BM_NftFreshProcess",
        "--micro-min-time", "0.01", "--quiet", "--out", dir / "micro.json"},
       300);
   ASSERT_TRUE(out.status.Success()) << out.out << out.err;
@@ -49,7 +49,8 @@ TEST(MicroCli, PrimitivesBecomeMetricsAndLeaveNothing) {
   for (const char* name :
        {"micro.BM_Clone/none", "micro.BM_Clone/newnet", "micro.BM_OverlayMountUmount",
         "micro.BM_CgroupCreateJoinRemove/v1", "micro.BM_VethCreateDelete",
-        "micro.BM_NftTransaction/port_change"}) {
+        "micro.BM_NftTransaction/port_change",
+        "micro.BM_NftFreshProcess/iterations:5/manual_time"}) {
     const results::Metric* m = Find(host, name);
     ASSERT_NE(m, nullptr) << name << " missing; details: " << host.details.dump();
     EXPECT_EQ(m->unit, "us") << name;

@@ -23,6 +23,7 @@
 #include "runtime/net/nat.h"
 #include "runtime/net/netlink.h"
 #include "runtime/net/network.h"
+#include "runtime/net/nft_netlink.h"
 #include "runtime/net/port_spec.h"
 #include "runtime/net/scratch_netns.h"
 #include "runtime/net/state.h"
@@ -66,6 +67,14 @@ Result<Server> StartProbe(const ScratchNetns* ns, std::vector<std::string> args)
   return s;
 }
 
+// `nft list table ip <table>` (the nft tool: the kernel's table as nft reads it back); nullopt
+// when it fails (no such table).
+std::optional<std::string> NftList(const std::string& table) {
+  auto out = test::RunOrDie({"nft", "list", "table", "ip", table}, 15);
+  if (!out.status.Success()) return std::nullopt;
+  return out.out;
+}
+
 CommandOutput Curl(const std::string& url) {
   return test::RunOrDie({"curl", "-sS", "--noproxy", "*", "--max-time", "5", url}, 15);
 }
@@ -74,8 +83,9 @@ class NetBridgeTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root (netlink, netns, nftables)";
-    if (FindInPath("nsenter").empty() || FindInPath("curl").empty() || FindInPath("ip").empty())
-      GTEST_SKIP() << "needs nsenter, curl and ip (util-linux, curl, iproute2)";
+    if (FindInPath("nsenter").empty() || FindInPath("curl").empty() || FindInPath("ip").empty() ||
+        FindInPath("nft").empty())
+      GTEST_SKIP() << "needs nsenter, curl, ip and nft (util-linux, curl, iproute2, nftables)";
     config_.state_root = dir_.Path();
     config_.bridge = kBridge;
     config_.subnet = kSubnet;
@@ -91,7 +101,7 @@ class NetBridgeTest : public ::testing::Test {
       for (const auto& id : ids_) (void)DeleteLink(*sk, VethName(id));
       (void)DeleteLink(*sk, kBridge);
     }
-    (void)RunNft(fmt::format("add table ip {0}\ndelete table ip {0}\n", kTable));
+    (void)test::RunOrDie({"nft", fmt::format("add table ip {0}; delete table ip {0}", kTable)}, 15);
     // The test body's ScratchNetns are gone by now: none of this process's may remain.
     EXPECT_TRUE(ListNamedNetns(fmt::format("ctvtest-{}-", ::getpid())).empty());
   }
@@ -121,7 +131,7 @@ class NetBridgeTest : public ::testing::Test {
     ASSERT_TRUE(links);
     for (const auto& l : *links)
       for (const auto& id : ids_) EXPECT_NE(l.name, VethName(id)) << "veth left behind";
-    if (auto rules = RunNft("list table ip " + kTable)) {
+    if (auto rules = NftList(kTable)) {
       EXPECT_EQ(rules->find("dnat to"), std::string::npos) << "a mapping outlived its endpoint";
       for (const auto& id : ids_)
         EXPECT_EQ(rules->find("\"" + id + "\""), std::string::npos) << *rules;
@@ -211,8 +221,8 @@ TEST_F(NetBridgeTest, PortMappingServesLoopbackAndBridgeAndRefusesASecondTaker) 
   auto server = StartProbe(&*ns, {"http", "--port", "80", "--timeout", "60"});
   ASSERT_TRUE(server) << server.error().ToString();
 
-  auto table = RunNft(fmt::format("list table ip {}", kTable));
-  ASSERT_TRUE(table) << table.error().ToString();
+  auto table = NftList(kTable);
+  ASSERT_TRUE(table) << "no table ip " << kTable;
   EXPECT_NE(table->find(fmt::format("dnat to {}:80", web->Address())), std::string::npos) << *table;
   EXPECT_NE(table->find("masquerade"), std::string::npos) << *table;
 
@@ -359,8 +369,8 @@ TEST_F(NetBridgeTest, IdleBridgeIsKeptForTheNextEndpointAndCollectedByGc) {
   ASSERT_NE(bridge, 0);
   ASSERT_TRUE(a->Detach());
   EXPECT_EQ(*LinkIndex(*sk, kBridge), bridge) << "the idle bridge was not kept";
-  auto rules = RunNft("list table ip " + kTable);
-  ASSERT_TRUE(rules) << rules.error().ToString();
+  auto rules = NftList(kTable);
+  ASSERT_TRUE(rules) << "no table ip " << kTable;
   EXPECT_NE(rules->find("masquerade"), std::string::npos) << *rules;
   auto b = Attach(Request(Id("i2")), *ref);
   ASSERT_TRUE(b) << b.error().ToString();
