@@ -203,20 +203,27 @@ TEST(OciResources, RealtimeBeyondTheParentsBudgetRefusedByName) {
   testing::ExpectNoLeftovers(Env().StateRoot(), id);
 }
 
-// network: net_cls/net_prio where mounted (classid and ifpriomap from the host); this CI host
-// mounts neither, and create then refuses naming the field.
+// network and hugepageLimits on the host's own hierarchies: net_cls/net_prio/hugetlb where
+// mounted (classid, ifpriomap, the limit from the host); this CI host mounts none of them, and
+// create then refuses naming the field and the controller (NetworkAndHugetlbOnPrivateV1Hierarchies
+// applies them on hierarchies of its own).
 TEST(OciResources, NetworkClassIdAndPriorities) {
   CTV_REQUIRE_ROOT();
-  for (const char* field : {"classID", "priorities"}) {
+  for (const char* field : {"classID", "priorities", "hugepageLimits"}) {
     auto b = testing::RuncSpecBundle(Env(), {"sleep", "30"});
     std::string cg = CgName();
     b->config["linux"]["cgroupsPath"] = "/" + cg;
-    if (std::string(field) == "classID")
+    const std::string f = field;
+    if (f == "classID")
       b->config["linux"]["resources"]["network"] = {{"classID", 0x100001}};
-    else
+    else if (f == "priorities")
       b->config["linux"]["resources"]["network"] = {
           {"priorities", {{{"name", "lo"}, {"priority", 5}}}}};
-    const char* controller = std::string(field) == "classID" ? "net_cls" : "net_prio";
+    else
+      b->config["linux"]["resources"]["hugepageLimits"] = {
+          {{"pageSize", "2MB"}, {"limit", 4 << 20}}};
+    const char* controller = f == "classID" ? "net_cls" : f == "priorities" ? "net_prio" : "hugetlb";
+    const std::string prefix = f == "hugepageLimits" ? "linux.resources." : "linux.resources.network.";
     ASSERT_TRUE(b->Write().has_value());
     std::string id = testing::TestId();
     {
@@ -227,15 +234,16 @@ TEST(OciResources, NetworkClassIdAndPriorities) {
       std::string dir = std::string(kV1) + "/" + controller + "/" + cg;
       if (HaveV1(controller)) {
         ASSERT_EQ(r->status.code, 0) << r->err;
-        if (std::string(field) == "classID")
+        if (f == "classID")
           EXPECT_EQ(Read(dir + "/net_cls.classid"), "1048577");
-        else
+        else if (f == "priorities")
           EXPECT_NE(Read(dir + "/net_prio.ifpriomap").find("lo 5"), std::string::npos);
+        else
+          EXPECT_EQ(Read(dir + "/hugetlb.2MB.limit_in_bytes"), std::to_string(4 << 20));
         (void)Env().Ctvrt({"delete", "--force", id});
       } else {
         EXPECT_NE(r->status.code, 0);
-        EXPECT_NE(r->err.find(std::string("linux.resources.network.") + field), std::string::npos)
-            << r->err;
+        EXPECT_NE(r->err.find(prefix + f), std::string::npos) << r->err;
         EXPECT_NE(r->err.find(controller), std::string::npos) << r->err;
       }
     }
