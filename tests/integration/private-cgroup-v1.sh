@@ -43,6 +43,10 @@ for h in "$@"; do
   [ -e "$dir" ] && fail "$h: the host mounts it already"
   mkdir "$dir"
   out=$(mount -t cgroup -o "$h" cgroup "$dir" 2>&1) || fail "mount -t cgroup -o $h: $out"
+  # A test SIGKILLed before its cleanup leaves the hierarchy alive without a mount (the kernel
+  # keeps one that still has a child cgroup); mounting it again here hands it back: remove the
+  # empty test cgroups (ctvoci*, the OCI tests' names) it kept, so it dies with this namespace.
+  for stale in "$dir"/ctvoci*/; do [ -d "$stale" ] && rmdir "$stale" 2> /dev/null; done
   IFS=, read -ra controllers <<< "$h"
   if [ "${#controllers[@]}" -gt 1 ]; then
     for c in "${controllers[@]}"; do ln -s "$h" "/sys/fs/cgroup/$c"; done
