@@ -21,6 +21,7 @@
 #include "core/fault_point.h"
 #include "core/fs_tree.h"
 #include "runtime/child.h"
+#include "runtime/fs/cgroupfs.h"
 #include "runtime/security/seccomp_profile.h"
 
 namespace ctv::runtime {
@@ -498,6 +499,25 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
     (void)c.Destroy();
     return e;
   };
+  // A `cgroup` mount in config.json: the directories the container joins exist now.
+  if (spec.cgroup_fs && has_rootfs) {
+    const cgroup::CgroupMounts* mounts = o.cgroup_mounts;
+    if (!mounts) {
+      auto host = HostCgroupMounts();
+      if (!host) return fail(host.error());
+      mounts = *host;
+    }
+    std::vector<std::string> dirs;
+    if (c.cgroup_) {
+      for (std::string f : c.cgroup_->SelfJoinFiles()) dirs.push_back(f.substr(0, f.rfind('/')));
+      if (!c.cgroup_->CloneIntoDir().empty()) dirs.push_back(c.cgroup_->CloneIntoDir());
+    }
+    auto self = ReadFile("/proc/self/cgroup");
+    if (!self) return fail(self.error());
+    Status added = fs::AddCgroupFs(&ops, o.container_dir + "/rootfs", *spec.cgroup_fs,
+                                   fs::CgroupFsEntries(*mounts, dirs, *self));
+    if (!added) return fail(added.error());
+  }
 
   PipePair go_pipe = CTV_TRY(MakePipe());
   PipePair sync_pipe = CTV_TRY(MakePipe());

@@ -98,6 +98,10 @@ struct ContainerSpec {
   std::vector<ns::IdMap> uid_maps, gid_maps;  // with CLONE_NEWUSER
   std::vector<Volume> volumes;
   std::vector<ExtraMount> extra_mounts;
+  // OCI `{"destination": "/sys/fs/cgroup", "type": "cgroup"}` (what `runc spec` writes): the
+  // container's own cgroup(s) at /sys/fs/cgroup, as its root (fs::AddCgroupFs). The MS_* flags
+  // of its options (MS_RDONLY = every cgroup mount in it read-only); nullopt = no cgroupfs.
+  std::optional<unsigned long> cgroup_fs;
   std::vector<DeviceNode> devices;
   // OCI linux.rootfsPropagation: MS_SHARED, MS_SLAVE, MS_PRIVATE or MS_UNBINDABLE (| MS_REC)
   // applied to the container's "/" after pivot_root; 0 = leave it private.

@@ -1,5 +1,6 @@
 # Runtime (issue 3) tests. Unit tests run without root on fixtures; integration tests need root.
 add_library(ctv_runtime_testsupport STATIC support/runtime_image.cc support/runtime_env.cc
+  support/private_cgroup_v1.cc
   support/crafted_tar.cc)
 target_link_libraries(ctv_runtime_testsupport PUBLIC ctv_runtime ctv_image ctv_test_main
   PRIVATE PkgConfig::LIBARCHIVE)

@@ -66,6 +66,9 @@ struct Limits {
   // v1 net_cls.classid / net_prio.ifpriomap ("IFACE PRIO" lines); v2 refuses (no controllers).
   std::optional<uint32_t> net_cls_classid;
   std::vector<std::pair<std::string, uint32_t>> net_prio_ifpriomap;
+  // OCI hugepageLimits: page size as the kernel's files name it ("2MB", "1GB") -> bytes. v1
+  // hugetlb.<size>.limit_in_bytes, v2 hugetlb.<size>.max, plus the .rsvd. twin where it exists.
+  std::vector<std::pair<std::string, uint64_t>> hugetlb;
   std::optional<std::string> cpuset_cpus, cpuset_mems;
   std::optional<int64_t> pids;
   std::optional<uint16_t> io_weight;  // 10..1000 (v1 blkio.weight is 10..1000 too)
@@ -180,6 +183,11 @@ struct PathStats {
 };
 PathStats ReadStatsOf(const CgroupMounts& mounts, const std::vector<std::string>& dirs);
 
+// The huge page sizes this kernel has ("2MB", "1GB"), from /sys/kernel/mm/hugepages, sorted.
+std::vector<std::string> HugePageSizes(const std::string& sysfs_dir = "/sys/kernel/mm/hugepages");
+// Whether `s` has the form of a page size name: digits then KB, MB, GB or TB ("2MB").
+bool ValidPageSizeName(const std::string& s);
+
 // Parses "256m", "1g", "1048576", "512k", "8GiB", "2TB" (docker's suffixes and their KiB/KB
 // spellings, all base 1024). Error names the form.
 Result<int64_t> ParseBytes(const std::string& s);
@@ -204,6 +212,9 @@ Status ApplyIoV1(const std::string& dir, const Limits& l);
 Status ApplyIoV2(const std::string& dir, const Limits& l);
 Status ApplyDevicesV1(const std::string& dir, const Limits& l);
 Status ApplyNetV1(const std::string& cls_dir, const std::string& prio_dir, const Limits& l);
+// hugetlb (hugetlb.cc): a size the kernel has no file for is refused naming the field and value.
+Status ApplyHugetlbV1(const std::string& dir, const Limits& l);
+Status ApplyHugetlbV2(const std::string& dir, const Limits& l);
 // linux.resources.unified (v2): each key checked (a controller's file name, no path) and written.
 Status ApplyUnified(const std::string& dir, const Limits& l);
 // The controller a unified key belongs to ("memory.high" -> "memory"; "cgroup.*" -> "").

@@ -1,6 +1,8 @@
 // cgroup v1 backend: one directory per hierarchy the container uses. memory, cpu, cpuacct and
 // pids are always joined (so every container is accounted and can be found and killed by gc);
-// cpuset and blkio only when a limit asks for them (each extra hierarchy costs launch time).
+// cpuset, blkio, devices, net_cls, net_prio and hugetlb only when a limit asks for them (each
+// extra hierarchy costs launch time). Co-mounted controllers (Debian's `net_cls,net_prio`) share
+// one directory.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,6 +35,7 @@ class V1Manager : public Manager {
     if (l.devices) wanted.push_back("devices");
     if (l.net_cls_classid) wanted.push_back("net_cls");
     if (!l.net_prio_ifpriomap.empty()) wanted.push_back("net_prio");
+    if (!l.hugetlb.empty()) wanted.push_back("hugetlb");
     for (const std::string& c : wanted) {
       std::string mp = MountOf(c);
       if (mp.empty()) {
@@ -82,6 +85,7 @@ class V1Manager : public Manager {
       if (c == "devices") CTV_CHECK(controller::ApplyDevicesV1(dir, l));
       if (c == "net_cls") CTV_CHECK(controller::ApplyNetV1(dir, "", l));
       if (c == "net_prio") CTV_CHECK(controller::ApplyNetV1("", dir, l));
+      if (c == "hugetlb") CTV_CHECK(controller::ApplyHugetlbV1(dir, l));
     }
     return Ok();
   }
@@ -161,6 +165,7 @@ class V1Manager : public Manager {
     if (c == "devices") return "linux.resources.devices: ";
     if (c == "cpuset") return "linux.resources.cpu.cpus/mems: ";
     if (c == "blkio") return "linux.resources.blockIO: ";
+    if (c == "hugetlb") return "linux.resources.hugepageLimits: ";
     return "";
   }
   std::string MountOf(const std::string& c) const {

@@ -58,6 +58,7 @@ class V2Manager : public Manager {
     CTV_CHECK(controller::ApplyPids(dir_, l));
     CTV_CHECK(controller::ApplyCpuset(dir_, l, false));
     CTV_CHECK(controller::ApplyIoV2(dir_, l));
+    CTV_CHECK(controller::ApplyHugetlbV2(dir_, l));
     CTV_CHECK(controller::ApplyUnified(dir_, l));
     // Before any process is inside (the cgroup is created before PID 1 is cloned into it).
     if (l.devices) CTV_CHECK(AttachDeviceProgram(dir_, BuildDeviceProgram(l.device_rules)));
@@ -129,7 +130,8 @@ class V2Manager : public Manager {
         {"cpu", true},
         {"pids", true},
         {"cpuset", l.cpuset_cpus || l.cpuset_mems},
-        {"io", l.io_weight || !l.io_throttle.empty()}};
+        {"io", l.io_weight || !l.io_throttle.empty()},
+        {"hugetlb", !l.hugetlb.empty()}};
     // linux.resources.unified keys need their controller ("memory.high": memory).
     for (const auto& [key, value] : l.unified)
       if (std::string c = controller::UnifiedController(key); !c.empty()) want.push_back({c, true});
@@ -139,10 +141,11 @@ class V2Manager : public Manager {
       if (!has(avail, c)) {
         bool asked = (c == "memory" && (l.memory_bytes || l.memory_reservation_bytes)) ||
                      (c == "cpu" && (l.cpus || l.cpu_shares)) || (c == "pids" && l.pids) ||
-                     c == "cpuset" || c == "io" || !l.unified.empty();
+                     c == "cpuset" || c == "io" || c == "hugetlb" || !l.unified.empty();
         if (asked)
           return MakeError("enable cgroup controller", dir,
-                           c + " is not available (cgroup.controllers)");
+                           (c == "hugetlb" ? "linux.resources.hugepageLimits: " : "") + c +
+                               " is not available (cgroup.controllers)");
         continue;
       }
       add += (add.empty() ? "+" : " +") + c;

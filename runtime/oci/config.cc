@@ -77,7 +77,7 @@ Result<int> RlimitResource(const std::string& name) {
 
 bool StandardDestination(const std::string& d) {
   for (const char* s :
-       {"/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys", "/sys/fs/cgroup"})
+       {"/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys"})
     if (d == s) return true;
   return false;
 }
@@ -204,10 +204,25 @@ Result<ContainerSpec> ParseConfig(const std::string& text, const std::string& bu
     if (p.contains("selinuxLabel") && !p["selinuxLabel"].get<std::string>().empty())
       return FieldError("process.selinuxLabel", "not supported by ctvrt (no SELinux support)");
     s.hostname = j.value("hostname", "");
+    int mi = 0;
     for (const json& m : j.value("mounts", json::array())) {
+      std::string field = "mounts[" + std::to_string(mi++) + "]";
       std::string dest = m.value("destination", "");
-      if (StandardDestination(dest)) continue;
       std::vector<std::string> opts = m.value("options", std::vector<std::string>{});
+      std::string type = m.value("type", "");
+      if (type == "cgroup" || type == "cgroup2") {
+        // The container's own cgroups, whichever version the host runs (runc converts too).
+        while (dest.size() > 1 && dest.back() == '/') dest.pop_back();
+        if (dest != "/sys/fs/cgroup")
+          return FieldError(field + ".destination",
+                            "ctvrt mounts cgroups only at /sys/fs/cgroup, not " + dest);
+        unsigned long flags = 0;
+        std::string data;
+        ParseMountOptions(opts, &flags, &data);
+        s.cgroup_fs = flags;
+        continue;
+      }
+      if (StandardDestination(dest)) continue;
       ExtraMount em;
       em.type = m.value("type", "");
       em.source = m.value("source", "");
@@ -340,14 +355,28 @@ Result<ContainerSpec> ParseConfig(const std::string& text, const std::string& bu
         }
         continue;
       }
-      auto it = kSupported.find(k);
-      if (it == kSupported.end()) {
-        if (k == "hugepageLimits")
-          return FieldError("linux.resources.hugepageLimits",
-                            "not supported by ctvrt (its CI host has no hugetlb controller to "
-                            "test it on)");
-        return FieldError("linux.resources." + k, "not supported by ctvrt");
+      if (k == "hugepageLimits") {
+        // [{pageSize, limit}]: the size's form is checked here, whether the kernel has it at
+        // create (cgroup/hugetlb.cc names the sizes it has).
+        if (!v.is_array()) return FieldError("linux.resources.hugepageLimits", "expected an array");
+        for (size_t hi = 0; hi < v.size(); ++hi) {
+          std::string field = "linux.resources.hugepageLimits[" + std::to_string(hi) + "]";
+          const json& h = v[hi];
+          if (!h.is_object() || !h.contains("pageSize") || !h.contains("limit"))
+            return FieldError(field, "needs pageSize and limit");
+          std::string size = h["pageSize"].get<std::string>();
+          if (!cgroup::ValidPageSizeName(size))
+            return FieldError(field + ".pageSize",
+                              "expected a size like 2MB or 1GB (digits, then KB, MB or GB), got `" +
+                                  size + "`");
+          for (const auto& [other, lim] : s.limits.hugetlb)
+            if (other == size) return FieldError(field + ".pageSize", "a second " + size + " entry");
+          s.limits.hugetlb.emplace_back(size, h["limit"].get<uint64_t>());
+        }
+        continue;
       }
+      auto it = kSupported.find(k);
+      if (it == kSupported.end()) return FieldError("linux.resources." + k, "not supported by ctvrt");
       if (k == "devices") continue;
       for (auto& [f, fv] : v.items()) {
         if (fv.is_null()) continue;

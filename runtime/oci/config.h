@@ -5,10 +5,11 @@
 // no duplicates), noNewPrivileges (absent = false), oomScoreAdj, all five capability sets
 // (ambient raised; a missing set is empty; no `capabilities` at all = ctvrt's default set),
 // terminal, consoleSize), hostname, annotations (state, hooks), mounts (the standard
-// proc/dev/pts/shm/mqueue/sys destinations are provided by ctvrt's own rootfs plan; a mount at
-// /sys/fs/cgroup is skipped: ctvrt mounts no cgroupfs in containers yet (known gap); bind
-// mounts become volumes; other types are mounted as given, options split into MS_* flags and
-// data), linux.namespaces (new, or joined by `path`; no mount namespace = the host's, no rootfs
+// proc/dev/pts/shm/mqueue/sys destinations are provided by ctvrt's own rootfs plan; a `cgroup`
+// or `cgroup2` mount at /sys/fs/cgroup shows the container's own cgroups there, as their root,
+// read-only with "ro" (runtime/fs/cgroupfs.h; at another destination refused); bind mounts
+// become volumes; other types are mounted as given, options split into MS_* flags and data),
+// linux.namespaces (new, or joined by `path`; no mount namespace = the host's, no rootfs
 // built, as runc), uid/gid mappings, devices (nodes under /dev: mknod, or a bind of the host's in
 // a user namespace; allowed in the device cgroup), rootfsPropagation, cgroupsPath (paths, runc's
 // rules; the systemd slice:prefix:name form is refused; `delete` removes the directories ctvrt
@@ -34,11 +35,17 @@
 //   pids.limit               pids.max (both)
 //   blockIO.weight           blkio.weight or blkio.bfq.weight / io.weight or io.bfq.weight;
 //                            neither: warn (runc)
-//   network.classID          net_cls.classid (refused when net_cls is not mounted) / refused
-//   network.priorities       net_prio.ifpriomap (refused when net_prio is not mounted) / refused
+//   network.classID          net_cls.classid wherever net_cls is mounted (alone or co-mounted
+//                            `net_cls,net_prio`; refused naming the field when it is not) /
+//                            refused (v2 has no net_cls)
+//   network.priorities       net_prio.ifpriomap (one write per interface), as classID / refused
 //   devices                  devices.deny "a" then the rules in order / an eBPF
 //                            BPF_PROG_TYPE_CGROUP_DEVICE program (cgroup/devices_bpf.h)
-//   hugepageLimits           refused (no hugetlb controller on the CI host to test it on)
+//   hugepageLimits           hugetlb.<size>.limit_in_bytes / hugetlb.<size>.max, each plus its
+//                            .rsvd. twin where the kernel has it (runc 1.1); pageSize named as
+//                            the kernel's files ("2MB", "1GB"): a malformed one refused at
+//                            parse, one the kernel lacks at create, naming the value and the
+//                            sizes it has; v1 without a hugetlb hierarchy: refused by name
 //   unified                  refused (runc too) / each file written as given after the fields
 //                            above (cgroup/unified.cc: keys checked first, never a path)
 //   any other (memory.kernelTCP, cpu.idle/burst, blockIO beyond weight, rdma): refused.

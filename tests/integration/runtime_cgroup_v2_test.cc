@@ -5,7 +5,8 @@
 // comes back over the marker channel to the expectations of the v1 host tests
 // (runtime_container_test.cc): OOM kill at -m, half a core at --cpus 0.5, a fork bomb stopped at
 // --pids-limit, and (v2 only) clone3(CLONE_INTO_CGROUP) placement and removal on `rm`; OCI
-// bundles: resources at a linux.cgroupsPath and the eBPF device filter (issue 19).
+// bundles: resources at a linux.cgroupsPath (hugepageLimits too), the eBPF device filter and a
+// `cgroup` mount seen from inside (issue 19).
 // One boot for all of it (direct QEMU, microvm, 2 vCPUs): ~20 s under TCG here.
 #include <gtest/gtest.h>
 
@@ -259,6 +260,28 @@ TEST(RuntimeCgroupV2InGuest, LimitsJoinAndRemovalOnARealKernel) {
   EXPECT_NE(kv["ociref2.err"].find("linux.resources.network.classID"), std::string::npos)
       << kv["ociref2.err"];
   EXPECT_EQ(kv["ociref2.after"], "absent");
+  // hugepageLimits: the limit and its reservation twin; an unknown size refused by value.
+  EXPECT_EQ(kv["ocihuge.run"], "0") << kv["ocihuge.err"];
+  EXPECT_EQ(kv["ocihuge.max"], "4194304") << kv["ocihuge.sizes"];
+  EXPECT_EQ(kv["ocihuge.rsvd_max"], "4194304");
+  EXPECT_EQ(kv["ocihuge.delete"], "0");
+  EXPECT_EQ(kv["ocihuge.after"], "absent");
+  EXPECT_NE(kv["ocihuge16.exit"], "0");
+  EXPECT_NE(kv["ocihuge16.err"].find("linux.resources.hugepageLimits[0].pageSize: `16GB`"),
+            std::string::npos)
+      << kv["ocihuge16.err"];
+  EXPECT_EQ(kv["ocihuge16.after"], "absent");
+  // The cgroup mount: its own cgroup as the root of /sys/fs/cgroup, read-only as asked
+  // (busybox: "can't create ...: Read-only file system", write=1), the limit unchanged, no
+  // other cgroup visible; read-write: it lowers its own limit.
+  EXPECT_EQ(kv["ocicgm.exit"], "0") << kv["ocicgm.out"];
+  EXPECT_EQ(kv["ocicgm.out"].rfind("50331648 ", 0), 0u) << kv["ocicgm.out"];
+  EXPECT_NE(kv["ocicgm.out"].find("Read-only file system"), std::string::npos) << kv["ocicgm.out"];
+  EXPECT_NE(kv["ocicgm.out"].find("write=1 50331648 0::/ dirs=0"), std::string::npos)
+      << kv["ocicgm.out"];
+  EXPECT_EQ(kv["ocicgmrw.exit"], "0") << kv["ocicgmrw.out"];
+  EXPECT_EQ(kv["ocicgmrw.out"], "write=0 33554432");
+  EXPECT_EQ(kv["ocicgm.after"], "absent");
   // The eBPF device filter: deny all + the standard nodes refuses c 1:11 with EPERM while
   // /dev/null works; an allow rule for writing c 1:11 lets the same write through.
   EXPECT_EQ(kv["ocidev1.exit"], "0") << kv["ocidev1.out"];

@@ -1,9 +1,11 @@
 // linux.resources of a `runc spec` bundle (plus edits) on this cgroup v1 host, at a
 // linux.cgroupsPath: memory (limit, reservation, swap, kernel, swappiness, disableOOMKiller), cpu
-// (shares, quota, period, realtime*, cpus, mems), network (classID, priorities), checked from the
-// host's cgroup files at the requested path and from inside with `ctv-probe procinfo`; `stats`
-// and `exec` find the cgroup there, and `delete` removes what ctvrt made and nothing else. The v2
-// side of the same fields runs in a guest (runtime_cgroup_v2_test.cc). Needs root.
+// (shares, quota, period, realtime*, cpus, mems), network (classID, priorities) and
+// hugepageLimits (on v1 hierarchies this host leaves unmounted, made in a private mount
+// namespace: private_cgroup_v1.h), checked from the host's cgroup files at the requested path and
+// from inside with `ctv-probe procinfo`; `stats` and `exec` find the cgroup there, and `delete`
+// removes what ctvrt made and nothing else; a `cgroup` mount seen from inside. The v2 side of the
+// same fields runs in a guest (runtime_cgroup_v2_test.cc). Needs root.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -11,12 +13,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "core/fs_tree.h"
 #include "runtime/cgroup/devices_bpf.h"
 #include "runtime/cgroup/manager.h"
+#include "tests/support/private_cgroup_v1.h"
 #include "tests/support/runtime_env.h"
 
 namespace ctv::runtime {
@@ -199,20 +203,27 @@ TEST(OciResources, RealtimeBeyondTheParentsBudgetRefusedByName) {
   testing::ExpectNoLeftovers(Env().StateRoot(), id);
 }
 
-// network: net_cls/net_prio where mounted (classid and ifpriomap from the host); this CI host
-// mounts neither, and create then refuses naming the field.
+// network and hugepageLimits on the host's own hierarchies: net_cls/net_prio/hugetlb where
+// mounted (classid, ifpriomap, the limit from the host); this CI host mounts none of them, and
+// create then refuses naming the field and the controller (NetworkAndHugetlbOnPrivateV1Hierarchies
+// applies them on hierarchies of its own).
 TEST(OciResources, NetworkClassIdAndPriorities) {
   CTV_REQUIRE_ROOT();
-  for (const char* field : {"classID", "priorities"}) {
+  for (const char* field : {"classID", "priorities", "hugepageLimits"}) {
     auto b = testing::RuncSpecBundle(Env(), {"sleep", "30"});
     std::string cg = CgName();
     b->config["linux"]["cgroupsPath"] = "/" + cg;
-    if (std::string(field) == "classID")
+    const std::string f = field;
+    if (f == "classID")
       b->config["linux"]["resources"]["network"] = {{"classID", 0x100001}};
-    else
+    else if (f == "priorities")
       b->config["linux"]["resources"]["network"] = {
           {"priorities", {{{"name", "lo"}, {"priority", 5}}}}};
-    const char* controller = std::string(field) == "classID" ? "net_cls" : "net_prio";
+    else
+      b->config["linux"]["resources"]["hugepageLimits"] = {
+          {{"pageSize", "2MB"}, {"limit", 4 << 20}}};
+    const char* controller = f == "classID" ? "net_cls" : f == "priorities" ? "net_prio" : "hugetlb";
+    const std::string prefix = f == "hugepageLimits" ? "linux.resources." : "linux.resources.network.";
     ASSERT_TRUE(b->Write().has_value());
     std::string id = testing::TestId();
     {
@@ -223,15 +234,16 @@ TEST(OciResources, NetworkClassIdAndPriorities) {
       std::string dir = std::string(kV1) + "/" + controller + "/" + cg;
       if (HaveV1(controller)) {
         ASSERT_EQ(r->status.code, 0) << r->err;
-        if (std::string(field) == "classID")
+        if (f == "classID")
           EXPECT_EQ(Read(dir + "/net_cls.classid"), "1048577");
-        else
+        else if (f == "priorities")
           EXPECT_NE(Read(dir + "/net_prio.ifpriomap").find("lo 5"), std::string::npos);
+        else
+          EXPECT_EQ(Read(dir + "/hugetlb.2MB.limit_in_bytes"), std::to_string(4 << 20));
         (void)Env().Ctvrt({"delete", "--force", id});
       } else {
         EXPECT_NE(r->status.code, 0);
-        EXPECT_NE(r->err.find(std::string("linux.resources.network.") + field), std::string::npos)
-            << r->err;
+        EXPECT_NE(r->err.find(prefix + f), std::string::npos) << r->err;
         EXPECT_NE(r->err.find(controller), std::string::npos) << r->err;
       }
     }
@@ -239,6 +251,186 @@ TEST(OciResources, NetworkClassIdAndPriorities) {
       EXPECT_FALSE(fs::Exists(std::string(kV1) + "/" + h + "/" + cg)) << h;
     testing::ExpectNoLeftovers(Env().StateRoot(), id);
   }
+}
+
+// `ctvrt ARGS` inside the private namespace `ns`, stdio to files in `dir` (create and run -d
+// pass their stdio to the container, as runc does).
+Result<CommandOutput> CtvrtIn(const testing::PrivateCgroupV1& ns,
+                              const std::vector<std::string>& args, const std::string& dir) {
+  std::string cmd;
+  for (const std::string& a : ns.In(Env().CtvrtArgv(args))) cmd += "'" + a + "' ";
+  auto r = RunCommand({"sh", "-c", cmd + "</dev/null >" + dir + "/out 2>" + dir + "/err"},
+                      std::chrono::seconds(60));
+  if (!r) return r;
+  r->out = cgroup::OrEmpty(ReadFile(dir + "/out"));
+  r->err = cgroup::OrEmpty(ReadFile(dir + "/err"));
+  return r;
+}
+
+// network (net_cls and net_prio co-mounted, as Debian and systemd mount them) and hugepageLimits
+// on v1 hierarchies this host leaves unmounted, made for this test in a private mount namespace:
+// plain `ctvrt run -d` of a bundle in it writes net_cls.classid, net_prio.ifpriomap and
+// hugetlb.<size>.limit_in_bytes (+ .rsvd.) at the cgroupsPath, read from the host side of the
+// namespace, with PID 1 inside those cgroups; a page size the kernel lacks is refused naming it;
+// `delete` removes what ctvrt made; and with the namespace gone the kernel destroyed the
+// hierarchies (/proc/cgroups: hierarchy 0 again), so nothing of them outlives the test.
+TEST(OciResources, NetworkAndHugetlbOnPrivateV1Hierarchies) {
+  CTV_REQUIRE_ROOT();
+  for (const char* c : {"net_cls", "net_prio", "hugetlb"})
+    if (!testing::PrivateCgroupV1::KernelHas(c))
+      GTEST_SKIP() << "the kernel has no " << c << " controller (/proc/cgroups)";
+  if (HaveV1("net_cls") || HaveV1("net_prio") || HaveV1("hugetlb"))
+    GTEST_SKIP() << "the host mounts net_cls/net_prio/hugetlb itself: "
+                    "NetworkClassIdAndPriorities applies them there";
+  std::vector<std::string> sizes = cgroup::HugePageSizes();
+  if (sizes.empty()) GTEST_SKIP() << "no huge page size in /sys/kernel/mm/hugepages";
+  const std::string size = sizes[0];
+  std::string missing = "1GB";
+  for (const std::string& s : sizes)
+    if (s == missing) missing = "16GB";
+
+  std::string id = testing::TestId(), cg = CgName(), cg2 = CgName();
+  {
+    testing::PrivateCgroupV1 ns({"net_cls,net_prio", "hugetlb"});
+    ASSERT_EQ(ns.Error(), "");
+    const std::string net = "/sys/fs/cgroup/net_cls,net_prio/", huge = "/sys/fs/cgroup/hugetlb/";
+    for (const std::string& c : {cg, cg2}) {
+      ns.Own(net + c);
+      ns.Own(huge + c);
+    }
+    // The guard kills the container (through the host's pids hierarchy) before `ns` goes.
+    ContainerGuard guard(Env().StateRoot(), id);
+    auto b = testing::RuncSpecBundle(Env(), {"sleep", "30"});
+    b->config["linux"]["cgroupsPath"] = "/" + cg;
+    b->config["linux"]["resources"]["network"] = {
+        {"classID", 0x100001}, {"priorities", {{{"name", "lo"}, {"priority", 5}}}}};
+    b->config["linux"]["resources"]["hugepageLimits"] = {
+        {{"pageSize", size}, {"limit", 4 << 20}}};
+    ASSERT_TRUE(b->Write().has_value());
+    testing::TempDir io;
+    auto r = CtvrtIn(ns, {"run", "-d", "--bundle", b->Path(), id}, io.Path());
+    ASSERT_TRUE(r.has_value());
+    ASSERT_EQ(r->status.code, 0) << r->err;
+    EXPECT_EQ(Read(ns.Path(net + cg + "/net_cls.classid")), "1048577");
+    EXPECT_NE(Read(ns.Path(net + cg + "/net_prio.ifpriomap")).find("lo 5"), std::string::npos)
+        << Read(ns.Path(net + cg + "/net_prio.ifpriomap"));
+    std::string limit = ns.Path(huge + cg + "/hugetlb." + size + ".limit_in_bytes");
+    EXPECT_EQ(Read(limit), std::to_string(4 << 20)) << limit;
+    std::string rsvd = ns.Path(huge + cg + "/hugetlb." + size + ".rsvd.limit_in_bytes");
+    if (fs::Exists(rsvd)) {
+      EXPECT_EQ(Read(rsvd), std::to_string(4 << 20));
+    }
+    // PID 1 is in them (its /proc/PID/cgroup, read from the host, names every hierarchy).
+    auto st = Env().Ctvrt({"state", id});
+    ASSERT_TRUE(st.has_value());
+    json state = json::parse(st->out, nullptr, false);
+    ASSERT_TRUE(state.is_object()) << st->out << st->err;
+    std::string pid_cgroups = Read("/proc/" + std::to_string(state["pid"].get<int>()) + "/cgroup");
+    EXPECT_NE(pid_cgroups.find(":net_cls,net_prio:/" + cg + "\n"), std::string::npos)
+        << pid_cgroups;
+    EXPECT_NE(pid_cgroups.find(":hugetlb:/" + cg + "\n"), std::string::npos) << pid_cgroups;
+    auto del = CtvrtIn(ns, {"delete", "--force", id}, io.Path());
+    ASSERT_TRUE(del.has_value());
+    EXPECT_EQ(del->status.code, 0) << del->err;
+    EXPECT_FALSE(fs::Exists(ns.Path(net + cg)));
+    EXPECT_FALSE(fs::Exists(ns.Path(huge + cg)));
+
+    // A page size this kernel has no files for: refused naming the field and the value.
+    b->config["linux"]["cgroupsPath"] = "/" + cg2;
+    b->config["linux"]["resources"].erase("network");
+    b->config["linux"]["resources"]["hugepageLimits"] = {{{"pageSize", missing}, {"limit", 0}}};
+    ASSERT_TRUE(b->Write().has_value());
+    std::string id2 = testing::TestId();
+    ContainerGuard guard2(Env().StateRoot(), id2);
+    auto refused = CtvrtIn(ns, {"create", "--bundle", b->Path(), id2}, io.Path());
+    ASSERT_TRUE(refused.has_value());
+    EXPECT_NE(refused->status.code, 0);
+    EXPECT_NE(refused->err.find("linux.resources.hugepageLimits[0].pageSize: `" + missing + "`"),
+              std::string::npos)
+        << refused->err;
+    EXPECT_FALSE(fs::Exists(ns.Path(huge + cg2)));
+    testing::ExpectNoLeftovers(Env().StateRoot(), id2);
+  }
+  EXPECT_TRUE(testing::PrivateCgroupV1::Unmounted({"net_cls", "net_prio", "hugetlb"}))
+      << "a hierarchy made for the test outlived it:\n"
+      << Read("/proc/cgroups");
+  for (const char* h : {"memory", "pids", "cpu"})
+    EXPECT_FALSE(fs::Exists(std::string(kV1) + "/" + h + "/" + cg)) << h;
+  testing::ExpectNoLeftovers(Env().StateRoot(), id);
+}
+
+// A `cgroup` mount as `runc spec` writes it (read-only), with a cgroup namespace: the container
+// sees its own cgroup as the root of each hierarchy it is in, reads its memory limit at
+// /sys/fs/cgroup/memory, cannot write it, and sees no other cgroup; hierarchies it has no cgroup
+// in are left out and the hybrid host's cgroup2 one is read-only. Read-write: it lowers its own
+// limit, read back from the host while it runs.
+TEST(OciResources, CgroupMountShowsTheContainersOwnCgroups) {
+  CTV_REQUIRE_ROOT();
+  if (!HaveV1("memory")) GTEST_SKIP() << "no v1 memory hierarchy";
+  const json mount = {{"destination", "/sys/fs/cgroup"},
+                      {"type", "cgroup"},
+                      {"source", "cgroup"},
+                      {"options", {"nosuid", "noexec", "nodev", "relatime", "ro"}}};
+  auto b = testing::RuncSpecBundle(
+      Env(), {"sh", "-c",
+              "cat /sys/fs/cgroup/memory/memory.limit_in_bytes; "
+              "echo 1 > /sys/fs/cgroup/memory/memory.limit_in_bytes; echo write=$?; "
+              "cat /sys/fs/cgroup/memory/memory.limit_in_bytes; "
+              "ls /sys/fs/cgroup | tr '\n' ' '; echo; grep :memory: /proc/self/cgroup; "
+              "echo dirs=$(ls -d /sys/fs/cgroup/memory/*/ 2>/dev/null | wc -l); "
+              "mkdir /sys/fs/cgroup/unified/x; echo unified=$?"});
+  std::string cg = CgName();
+  b->config["linux"]["cgroupsPath"] = "/" + cg;
+  b->config["linux"]["resources"]["memory"] = {{"limit", 48 << 20}};
+  b->config["mounts"].push_back(mount);
+  ASSERT_TRUE(b->Write().has_value());
+  std::string id = testing::TestId();
+  {
+    ContainerGuard guard(Env().StateRoot(), id);
+    auto r = Env().Ctvrt({"run", "--bundle", b->Path(), id});
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->status.code, 0) << r->err;
+    std::string limit = std::to_string(48 << 20);
+    EXPECT_EQ(r->out.rfind(limit + "\nwrite=1\n" + limit + "\n", 0), 0u) << r->out << r->err;
+    EXPECT_NE(r->err.find("Read-only file system"), std::string::npos) << r->err;
+    // Only the hierarchies it joined (memory, cpu, cpuacct, pids; devices for runc spec's device
+    // rules) and hybrid's unified; not freezer, blkio or cpuset (no limit there).
+    std::istringstream listed(r->out.substr(r->out.find('\n', r->out.find("write=")) + 1));
+    std::string line;
+    std::getline(listed, line);  // the limit again
+    std::getline(listed, line);
+    for (const char* h : {"memory", "cpu", "cpuacct", "pids", "devices"})
+      EXPECT_NE((" " + line).find(std::string(" ") + h + " "), std::string::npos)
+          << h << ": " << line;
+    for (const char* h : {"freezer", "blkio", "cpuset"})
+      EXPECT_EQ((" " + line).find(std::string(" ") + h + " "), std::string::npos)
+          << h << ": " << line;
+    EXPECT_NE(r->out.find(":memory:/\n"), std::string::npos) << r->out;
+    EXPECT_NE(r->out.find("dirs=0\n"), std::string::npos) << r->out;
+    if (fs::Exists("/sys/fs/cgroup/unified/cgroup.procs")) {
+      EXPECT_NE(r->out.find("unified=1\n"), std::string::npos) << r->out << r->err;
+    }
+  }
+  EXPECT_FALSE(fs::Exists(std::string(kV1) + "/memory/" + cg));
+  testing::ExpectNoLeftovers(Env().StateRoot(), id);
+
+  // Read-write (no "ro"): the container lowers its own limit; the host reads it at the path.
+  b->config["mounts"].back()["options"] = {"nosuid", "noexec", "nodev"};
+  b->config["process"]["args"] = {
+      "sh", "-c", "echo 33554432 > /sys/fs/cgroup/memory/memory.limit_in_bytes; sleep 30"};
+  std::string id2 = testing::TestId();
+  {
+    ContainerGuard guard(Env().StateRoot(), id2);
+    RunDetached(*b, id2);
+    std::string file = std::string(kV1) + "/memory/" + cg + "/memory.limit_in_bytes";
+    for (int i = 0; i < 100 && Read(file) != "33554432"; ++i) ::usleep(50 * 1000);
+    EXPECT_EQ(Read(file), "33554432");
+    auto del = Env().Ctvrt({"delete", "--force", id2});
+    ASSERT_TRUE(del.has_value());
+    EXPECT_EQ(del->status.code, 0) << del->err;
+  }
+  EXPECT_FALSE(fs::Exists(std::string(kV1) + "/memory/" + cg));
+  testing::ExpectNoLeftovers(Env().StateRoot(), id2);
 }
 
 }  // namespace

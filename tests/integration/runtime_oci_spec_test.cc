@@ -297,12 +297,12 @@ TEST(OciSpec, Validation) {
   EXPECT_NE(r->err.find("linux.cgroupsPath"), std::string::npos) << r->err;
 
   b->config["linux"].erase("cgroupsPath");
-  b->config["linux"]["resources"]["hugepageLimits"] = {{{"pageSize", "2MB"}, {"limit", 0}}};
+  b->config["linux"]["resources"]["hugepageLimits"] = {{{"pageSize", "2M"}, {"limit", 0}}};
   ASSERT_TRUE(b->Write().has_value());
   r = CtvrtToFiles({"create", "--bundle", b->Path(), id}, io.Path());
   ASSERT_TRUE(r.has_value());
   EXPECT_NE(r->status.code, 0);
-  EXPECT_NE(r->err.find("linux.resources.hugepageLimits"), std::string::npos) << r->err;
+  EXPECT_NE(r->err.find("linux.resources.hugepageLimits[0].pageSize"), std::string::npos) << r->err;
   ExpectClean(id);
 }
 

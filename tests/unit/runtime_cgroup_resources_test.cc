@@ -4,6 +4,8 @@
 // refusals by field name, and finding a container's cgroup at a recorded cgroupsPath.
 #include <gtest/gtest.h>
 #include <linux/bpf.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 
 #include <cstring>
 
@@ -11,6 +13,7 @@
 #include "core/fs_tree.h"
 #include "runtime/cgroup/devices_bpf.h"
 #include "runtime/cgroup/manager.h"
+#include "runtime/fs/cgroupfs.h"
 #include "runtime/oci/config.h"
 #include "tests/support/runtime_image.h"
 
@@ -330,6 +333,46 @@ TEST(NetResources, V1Files) {
   EXPECT_EQ(Read(t.Path() + "/prio/net_prio.ifpriomap"), "eth0 5");
 }
 
+// hugetlb: the limit and, where the kernel has it, the reservation limit (runc 1.1); a size the
+// kernel has no file for is refused naming the field and value before anything is written.
+TEST(HugetlbResources, LimitAndReservationOnBothVersions) {
+  TempDir t;
+  std::string d = t.Path();
+  for (const char* f : {"/hugetlb.2MB.limit_in_bytes", "/hugetlb.2MB.rsvd.limit_in_bytes",
+                        "/hugetlb.2MB.max", "/hugetlb.2MB.rsvd.max", "/hugetlb.1GB.max"})
+    Touch(d + f);
+  Limits l;
+  l.hugetlb = {{"2MB", 4194304}};
+  ASSERT_TRUE(controller::ApplyHugetlbV1(d, l).has_value());
+  EXPECT_EQ(Read(d + "/hugetlb.2MB.limit_in_bytes"), "4194304");
+  EXPECT_EQ(Read(d + "/hugetlb.2MB.rsvd.limit_in_bytes"), "4194304");
+  l.hugetlb = {{"2MB", 8388608}, {"1GB", 0}};
+  // 1GB has no rsvd file (a kernel before 5.7 has none at all): the limit alone, no error.
+  ASSERT_TRUE(controller::ApplyHugetlbV2(d, l).has_value());
+  EXPECT_EQ(Read(d + "/hugetlb.2MB.max"), "8388608");
+  EXPECT_EQ(Read(d + "/hugetlb.2MB.rsvd.max"), "8388608");
+  EXPECT_EQ(Read(d + "/hugetlb.1GB.max"), "0");
+  l.hugetlb = {{"2MB", 1}, {"16GB", 0}};
+  auto r = controller::ApplyHugetlbV2(d, l);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().ToString().find("linux.resources.hugepageLimits[1].pageSize"),
+            std::string::npos)
+      << r.error().ToString();
+  EXPECT_NE(r.error().ToString().find("`16GB`"), std::string::npos) << r.error().ToString();
+  EXPECT_EQ(Read(d + "/hugetlb.2MB.max"), "8388608") << "written before the check";
+}
+
+TEST(HugetlbResources, PageSizesNamedAsRuncNamesThem) {
+  TempDir t;
+  for (const char* n : {"hugepages-2048kB", "hugepages-1048576kB", "hugepages-64kB", "other"})
+    ASSERT_EQ(::mkdir((t.Path() + "/" + n).c_str(), 0755), 0);
+  EXPECT_EQ(HugePageSizes(t.Path()), (std::vector<std::string>{"1GB", "2MB", "64KB"}));
+  EXPECT_TRUE(ValidPageSizeName("2MB"));
+  EXPECT_TRUE(ValidPageSizeName("1GB"));
+  for (const char* bad : {"", "MB", "2M", "2mb", "02MB", "2 MB", "-2MB"})
+    EXPECT_FALSE(ValidPageSizeName(bad)) << bad;
+}
+
 TEST(ManagerForPaths, FindsTheRecordedDirectoriesOnBothVersions) {
   CgroupMounts v2;
   v2.mode = "v2";
@@ -385,6 +428,12 @@ TEST(OciResources, ParsesMemoryCpuNetworkFields) {
   EXPECT_EQ(l.net_cls_classid.value_or(0), 1048577u);
   ASSERT_EQ(l.net_prio_ifpriomap.size(), 1u);
   EXPECT_EQ(l.net_prio_ifpriomap[0].first, "eth0");
+  auto h = oci::ParseConfig(Res(R"("hugepageLimits": [{"pageSize": "2MB", "limit": 4194304},
+                                                      {"pageSize": "1GB", "limit": 0}])"),
+                            "/b");
+  ASSERT_TRUE(h.has_value()) << h.error().ToString();
+  EXPECT_EQ(h->limits.hugetlb, (std::vector<std::pair<std::string, uint64_t>>{
+                                   {"2MB", 4194304}, {"1GB", 0}}));
   auto u = oci::ParseConfig(Res(R"("unified": {"memory.high": "50000000", "pids.max": "7"})"), "/b");
   ASSERT_TRUE(u.has_value()) << u.error().ToString();
   EXPECT_EQ(u->limits.unified,
@@ -403,7 +452,11 @@ TEST(OciResources, BadValuesAndUnsupportedFieldsNamed) {
       {R"("cpu": {"idle": 1})", "linux.resources.cpu.idle"},
       {R"("network": {"priorities": [{"name": "a b", "priority": 1}]})",
        "linux.resources.network.priorities[0].name"},
-      {R"("hugepageLimits": [{"pageSize": "2MB", "limit": 0}])", "linux.resources.hugepageLimits"},
+      {R"("hugepageLimits": [{"pageSize": "2M", "limit": 0}])",
+       "linux.resources.hugepageLimits[0].pageSize"},
+      {R"("hugepageLimits": [{"pageSize": "2MB"}])", "linux.resources.hugepageLimits[0]"},
+      {R"("hugepageLimits": [{"pageSize": "2MB", "limit": 1}, {"pageSize": "2MB", "limit": 2}])",
+       "linux.resources.hugepageLimits[1].pageSize"},
       {R"("rdma": {})", "linux.resources.rdma"},
       {R"("unified": ["memory.high"])", "linux.resources.unified"},
       {R"("unified": {"memory.high": 1024})", "linux.resources.unified[\"memory.high\"]"},
@@ -412,6 +465,93 @@ TEST(OciResources, BadValuesAndUnsupportedFieldsNamed) {
     std::string e = ErrorOf(oci::ParseConfig(Res(c.body), "/b"));
     EXPECT_NE(e.find(c.field), std::string::npos) << c.body << ": " << e;
   }
+}
+
+// runc spec's cgroup mount: recorded with its flags (not skipped); elsewhere than
+// /sys/fs/cgroup refused naming the mount.
+TEST(CgroupFs, ConfigMountParsedWithItsFlags) {
+  std::string cfg = R"({"process": {"args": ["sh"]}, "mounts": [
+      {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
+       "options": ["nosuid", "noexec", "nodev", "relatime", "ro"]}]})";
+  auto s = oci::ParseConfig(cfg, "/b");
+  ASSERT_TRUE(s.has_value()) << s.error().ToString();
+  ASSERT_TRUE(s->cgroup_fs.has_value());
+  EXPECT_TRUE(*s->cgroup_fs & MS_RDONLY);
+  EXPECT_TRUE(s->extra_mounts.empty());
+  auto none = oci::ParseConfig(R"({"process": {"args": ["sh"]}})", "/b");
+  ASSERT_TRUE(none.has_value());
+  EXPECT_FALSE(none->cgroup_fs.has_value());
+  std::string e = ErrorOf(oci::ParseConfig(
+      R"({"mounts": [{"destination": "/cg", "type": "cgroup2", "source": "cgroup"}]})", "/b"));
+  EXPECT_NE(e.find("mounts[0].destination"), std::string::npos) << e;
+}
+
+// Which hierarchies the container sees: those it has a cgroup in, named as on the host, a link
+// per co-mounted controller, hybrid's cgroup2 forced read-only at the launcher's place.
+TEST(CgroupFs, EntriesForV1HybridAndV2) {
+  cgroup::CgroupMounts v1;
+  v1.mode = "hybrid";
+  v1.v1_mounts = {{"memory", "/sys/fs/cgroup/memory"},
+                  {"net_cls", "/sys/fs/cgroup/net_cls,net_prio"},
+                  {"net_prio", "/sys/fs/cgroup/net_cls,net_prio"},
+                  {"freezer", "/sys/fs/cgroup/freezer"}};
+  v1.v2_mount = "/sys/fs/cgroup/unified";
+  auto e = fs::CgroupFsEntries(
+      v1, {"/sys/fs/cgroup/memory/a/c1", "/sys/fs/cgroup/net_cls,net_prio/a/c1"},
+      "1:memory:/x\n0::/user.slice\n");
+  ASSERT_EQ(e.size(), 3u);
+  EXPECT_EQ(e[0].name, "memory");
+  EXPECT_EQ(e[0].host_dir, "/sys/fs/cgroup/memory/a/c1");
+  EXPECT_TRUE(e[0].links.empty());
+  EXPECT_EQ(e[1].name, "net_cls,net_prio");
+  EXPECT_EQ(e[1].links, (std::vector<std::string>{"net_cls", "net_prio"}));
+  EXPECT_EQ(e[2].name, "unified");
+  EXPECT_EQ(e[2].host_dir, "/sys/fs/cgroup/unified/user.slice");
+  EXPECT_TRUE(e[2].read_only);
+  cgroup::CgroupMounts v2;
+  v2.mode = "v2";
+  v2.v2_mount = "/sys/fs/cgroup";
+  auto e2 = fs::CgroupFsEntries(v2, {"/sys/fs/cgroup/ctvbench/c1"}, "0::/\n");
+  ASSERT_EQ(e2.size(), 1u);
+  EXPECT_EQ(e2[0].name, "");
+  EXPECT_EQ(e2[0].host_dir, "/sys/fs/cgroup/ctvbench/c1");
+}
+
+// The mounts go before pivot_root (host paths are reachable only there); read-only binds are
+// remounted read-only one by one (a bind ignores MS_RDONLY), the tmpfs last.
+TEST(CgroupFs, MountsBeforePivotReadOnlyWhenAsked) {
+  using K = fs::MountOp::Kind;
+  std::vector<fs::MountOp> ops(2);
+  ops[0].kind = K::kMount;
+  ops[1].kind = K::kPivotRoot;
+  std::vector<fs::CgroupFsEntry> v1 = {{"memory", "/h/memory/c", {}, false},
+                                       {"net_cls,net_prio", "/h/net/c", {"net_cls"}, false}};
+  ASSERT_TRUE(fs::AddCgroupFs(&ops, "/r", MS_RDONLY | MS_NOSUID, v1).has_value());
+  ASSERT_EQ(ops.back().kind, K::kPivotRoot);
+  std::vector<std::string> seen;
+  for (const fs::MountOp& op : ops) seen.push_back(fs::DescribeOp(op));
+  std::vector<std::string> want = {
+      "change propagation of ``",  // ops[0], an empty placeholder
+      "mount tmpfs on `/r/sys/fs/cgroup`",
+      "mkdir `/r/sys/fs/cgroup/memory`",
+      "bind mount `/h/memory/c` on `/r/sys/fs/cgroup/memory`",
+      "remount `/r/sys/fs/cgroup/memory` read-only",
+      "mkdir `/r/sys/fs/cgroup/net_cls,net_prio`",
+      "bind mount `/h/net/c` on `/r/sys/fs/cgroup/net_cls,net_prio`",
+      "remount `/r/sys/fs/cgroup/net_cls,net_prio` read-only",
+      "symlink `/r/sys/fs/cgroup/net_cls` -> `net_cls,net_prio`",
+      "remount `/r/sys/fs/cgroup` read-only",
+      "pivot_root to ``"};
+  EXPECT_EQ(seen, want);
+  // v2, read-write: one bind, nothing else.
+  std::vector<fs::MountOp> ops2(1);
+  ops2[0].kind = K::kPivotRoot;
+  ASSERT_TRUE(fs::AddCgroupFs(&ops2, "/r", 0, {{"", "/h/c", {}, false}}).has_value());
+  ASSERT_EQ(ops2.size(), 2u);
+  EXPECT_EQ(fs::DescribeOp(ops2[0]), "bind mount `/h/c` on `/r/sys/fs/cgroup`");
+  // No rootfs of its own: refused.
+  std::vector<fs::MountOp> none;
+  EXPECT_FALSE(fs::AddCgroupFs(&none, "/r", 0, {}).has_value());
 }
 
 }  // namespace

@@ -104,14 +104,14 @@ kv place.parent_after_rm "$(there $CG)"
 B=/tmp/ocib
 mkdir -p $B/rootfs/proc $B/rootfs/dev $B/rootfs/sys $B/rootfs/tmp
 for d in /bin /sbin /lib /lib64 /usr /etc; do [ -e $d ] && cp -a $d $B/rootfs/; done
-# bundle CGROUPS_PATH RESOURCES_JSON ARGS_JSON
+# bundle CGROUPS_PATH RESOURCES_JSON ARGS_JSON [", MORE_MOUNTS_JSON"]
 bundle() {
   cat > $B/config.json <<EOF
 {"ociVersion": "1.0.2", "root": {"path": "rootfs"},
  "process": {"args": $3, "cwd": "/", "env": ["PATH=/usr/local/bin:/bin:/usr/bin:/sbin"],
   "capabilities": {"bounding": ["CAP_MKNOD", "CAP_KILL"], "effective": ["CAP_MKNOD", "CAP_KILL"],
                    "permitted": ["CAP_MKNOD", "CAP_KILL"]}},
- "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}],
+ "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}${4:-}],
  "linux": {"cgroupsPath": "$1", "resources": $2,
   "namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "network"}, {"type": "ipc"},
                  {"type": "uts"}, {"type": "cgroup"}]}}
@@ -149,6 +149,42 @@ for res in '{"cpu": {"realtimeRuntime": 1000}}' '{"network": {"classID": 1048577
   kv "ociref$n.after" "$(there /sys/fs/cgroup/ctvref)"
   ctvrt delete --force ctvref > /dev/null 2>&1
 done
+# hugepageLimits (v2: hugetlb.<size>.max and, as runc 1.1, .rsvd.max), at /ctvhuge; a page size
+# the kernel does not have is refused naming it, nothing left.
+bundle /ctvhuge '{"hugepageLimits": [{"pageSize": "2MB", "limit": 4194304}]}' '["sleep", "600"]'
+ctvrt run -d --bundle $B ctvhuge > /dev/null 2> /tmp/huge.err < /dev/null
+kv ocihuge.run $?
+kv ocihuge.err "$(one /tmp/huge.err)"
+kv ocihuge.sizes "$(ls /sys/kernel/mm/hugepages | flat)"
+kv ocihuge.max "$(one /sys/fs/cgroup/ctvhuge/hugetlb.2MB.max)"
+kv ocihuge.rsvd_max "$(one /sys/fs/cgroup/ctvhuge/hugetlb.2MB.rsvd.max)"
+ctvrt delete --force ctvhuge
+kv ocihuge.delete $?
+kv ocihuge.after "$(there /sys/fs/cgroup/ctvhuge)"
+bundle /ctvhuge '{"hugepageLimits": [{"pageSize": "16GB", "limit": 0}]}' '["true"]'
+ctvrt create --bundle $B ctvhuge > /dev/null 2> /tmp/huge.err < /dev/null
+kv ocihuge16.exit $?
+kv ocihuge16.err "$(one /tmp/huge.err)"
+kv ocihuge16.after "$(there /sys/fs/cgroup/ctvhuge)"
+ctvrt delete --force ctvhuge > /dev/null 2>&1
+# A `cgroup` mount as `runc spec` writes it (read-only), with a cgroup namespace: the container
+# reads its own memory.max at /sys/fs/cgroup (its cgroup is the root there), cannot write it, and
+# its /proc/self/cgroup says "/". Then the same mount read-write: it can lower its own limit.
+CGM=', {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
+  "options": ["nosuid", "noexec", "nodev", "relatime", "ro"]}'
+bundle /ctvcgm '{"memory": {"limit": 50331648}}' \
+  '["sh", "-c", "cat /sys/fs/cgroup/memory.max; echo 33554432 > /sys/fs/cgroup/memory.max; echo write=$?; cat /sys/fs/cgroup/memory.max; cat /proc/self/cgroup; echo dirs=$(ls -d /sys/fs/cgroup/*/ 2>/dev/null | wc -l)"]' \
+  "$CGM"
+ctvrt run --bundle $B ctvcgm > /tmp/cgm.out 2>&1 < /dev/null
+kv ocicgm.exit $?
+kv ocicgm.out "$(one /tmp/cgm.out)"
+bundle /ctvcgm '{"memory": {"limit": 50331648}}' \
+  '["sh", "-c", "echo 33554432 > /sys/fs/cgroup/memory.max; echo write=$?; cat /sys/fs/cgroup/memory.max"]' \
+  "$(echo "$CGM" | sed 's/, "ro"//')"
+ctvrt run --bundle $B ctvcgm > /tmp/cgm.out 2>&1 < /dev/null
+kv ocicgmrw.exit $?
+kv ocicgmrw.out "$(one /tmp/cgm.out)"
+kv ocicgm.after "$(there /sys/fs/cgroup/ctvcgm)"
 # Device filter: deny all (+ ctvrt's standard nodes, mknod of anything): /dev/kmsg (c 1:11), which
 # needs no capability to write, is refused by the filter (EPERM); /dev/null works. Then the same
 # with an allow rule for writing c 1:11.
