@@ -79,17 +79,19 @@ TEST(OciResources, MemoryAtCgroupsPathStatsExecAndDeleteKeepsForeignParent) {
     std::string mem = std::string(kV1) + "/memory/" + parent + "/" + cg;
     EXPECT_EQ(Read(mem + "/memory.limit_in_bytes"), std::to_string(64 << 20));
     EXPECT_EQ(Read(mem + "/memory.soft_limit_in_bytes"), std::to_string(32 << 20));
-    if (fs::Exists(mem + "/memory.memsw.limit_in_bytes"))
+    if (fs::Exists(mem + "/memory.memsw.limit_in_bytes")) {
       EXPECT_EQ(Read(mem + "/memory.memsw.limit_in_bytes"), std::to_string(96 << 20));
+    }
     EXPECT_EQ(Read(mem + "/memory.swappiness"), "10");
     EXPECT_NE(Read(mem + "/memory.oom_control").find("oom_kill_disable 1"), std::string::npos)
         << Read(mem + "/memory.oom_control");
     // kernel: applied where the kernel still takes it, else a warning naming the field (runc
     // ignores it); never a failed create.
     std::string kmem = Read(mem + "/memory.kmem.limit_in_bytes");
-    if (kmem != std::to_string(16 << 20))
+    if (kmem != std::to_string(16 << 20)) {
       EXPECT_NE(run.err.find("linux.resources.memory.kernel"), std::string::npos)
           << "kmem " << kmem << ", stderr: " << run.err;
+    }
 
     // stats reads the cgroup at the custom path.
     auto st = Env().Ctvrt({"stats", id});
@@ -113,8 +115,9 @@ TEST(OciResources, MemoryAtCgroupsPathStatsExecAndDeleteKeepsForeignParent) {
   }
   for (const char* h : {"memory", "pids", "cpu", "cpuacct"}) {
     EXPECT_FALSE(fs::Exists(std::string(kV1) + "/" + h + "/" + parent + "/" + cg)) << h;
-    if (std::string(h) != "memory")  // made by ctvrt: removed
+    if (std::string(h) != "memory") {  // made by ctvrt: removed
       EXPECT_FALSE(fs::Exists(std::string(kV1) + "/" + h + "/" + parent)) << h;
+    }
   }
   EXPECT_TRUE(fs::Exists(foreign)) << "delete removed a cgroup it did not create";
   ::rmdir(foreign.c_str());
