@@ -21,7 +21,10 @@ std::vector<CgroupFsEntry> CgroupFsEntries(const cgroup::CgroupMounts& mounts,
     return out;
   }
   std::vector<std::string> seen;
-  for (const auto& [controller, mp] : mounts.v1_mounts) {
+  for (const auto& entry : mounts.v1_mounts) {
+    // A named copy, not a structured binding: clang before 16 cannot capture those (the fuzz
+    // build compiles this file with clang).
+    const std::string& mp = entry.second;
     if (std::find(seen.begin(), seen.end(), mp) != seen.end()) continue;
     seen.push_back(mp);
     auto dir = std::find_if(dirs.begin(), dirs.end(),
