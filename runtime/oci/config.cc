@@ -127,11 +127,29 @@ Status CheckOciVersion(const json& j) {
   return Ok();
 }
 
+// The runtime spec has no fractional number anywhere in config.json: every number is an integer
+// of some width. A fraction, or an integer too large for 64 bits (which the JSON parser keeps as
+// a double), is refused here naming its place, before a conversion to an integer field could
+// overflow (undefined behaviour: fuzz_bundle_config found a gid of 2.2e57).
+Status RefuseNonIntegers(const json& j, const std::string& path) {
+  if (j.is_number_float())
+    return FieldError(path, "expected an integer, got " + j.dump());
+  if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it)
+      CTV_CHECK(RefuseNonIntegers(it.value(), path.empty() ? it.key() : path + "." + it.key()));
+  } else if (j.is_array()) {
+    for (size_t i = 0; i < j.size(); ++i)
+      CTV_CHECK(RefuseNonIntegers(j[i], path + "[" + std::to_string(i) + "]"));
+  }
+  return Ok();
+}
+
 }  // namespace
 
 Result<ContainerSpec> ParseConfig(const std::string& text, const std::string& bundle) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return FieldError("", "not a JSON object");
+  CTV_CHECK(RefuseNonIntegers(j, ""));
   ContainerSpec s;
   try {
     const json& root = j.value("root", json::object());

@@ -43,6 +43,25 @@ TEST(OciTerminal, TerminalAndConsoleSize) {
   EXPECT_FALSE(plain->process.terminal);
 }
 
+// No number in config.json is fractional: a fraction or an integer beyond 64 bits (kept as a
+// double by the parser) is refused naming its place, never converted (fuzz_bundle_config found
+// a gid of 2.2e57: an out-of-range float-to-integer conversion, undefined behaviour).
+TEST(OciConfigNumbers, FractionsAndHugeNumbersAreRefusedByPlace) {
+  auto huge = oci::ParseConfig(
+      Config(R"(, "user": {"uid": 0, "gid": 2222222222222222222222222222222222222222})", ""), "/b");
+  EXPECT_NE(ErrorOf(huge).find("process.user.gid"), std::string::npos) << ErrorOf(huge);
+  EXPECT_NE(ErrorOf(huge).find("expected an integer"), std::string::npos) << ErrorOf(huge);
+  auto frac = oci::ParseConfig(
+      Config("", R"("resources": {"memory": {"limit": 1.5}}, "uidMappings": [])"), "/b");
+  EXPECT_NE(ErrorOf(frac).find("linux.resources.memory.limit"), std::string::npos) << ErrorOf(frac);
+  auto in_array = oci::ParseConfig(
+      Config(R"(, "user": {"uid": 0, "gid": 0, "additionalGids": [1, 2.5]})", ""), "/b");
+  EXPECT_NE(ErrorOf(in_array).find("process.user.additionalGids[1]"), std::string::npos)
+      << ErrorOf(in_array);
+  auto fine = oci::ParseConfig(Config(R"(, "user": {"uid": 0, "gid": 4294967295})", ""), "/b");
+  EXPECT_TRUE(fine.has_value()) << ErrorOf(fine);
+}
+
 TEST(OciSeccomp, AbsentMeansNoFilterLikeRunc) {
   auto s = oci::ParseConfig(Config("", ""), "/b");
   ASSERT_TRUE(s.has_value());
