@@ -98,7 +98,8 @@ TEST(Cli, DriverOptionsAreCheckedBeforeAnythingRuns) {
   } cases[] = {
       {"foo", "expected DRIVER.KEY=VALUE"},
       {"docker.x=1", "unknown driver 'docker' (drivers: host"},
-      {"host.x=1", "the host driver takes no options"},
+      {"host.x=1", "unknown (host options: unshare=0|1)"},
+      {"host.unshare=2", "expected 0 or 1"},
       {"qemu.machine=warp", "expected pc, q35 or microvm"},
       {"vm.colour=blue", "colour"},
       {"ctvrt.init=2", "expected 0 or 1"},
