@@ -199,6 +199,15 @@ Result<CommandOutput> RunCommand(const std::vector<std::string>& argv,
   return result;
 }
 
+std::vector<pid_t> ChildPids(pid_t pid) {
+  std::vector<pid_t> out;
+  auto text = ReadFile("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
+  if (!text) return out;
+  std::istringstream in(*text);
+  for (pid_t c; in >> c;) out.push_back(c);
+  return out;
+}
+
 std::string FindInPath(const std::string& name) {
   if (name.find('/') != std::string::npos) return ::access(name.c_str(), X_OK) == 0 ? name : "";
   const char* path = ::getenv("PATH");

@@ -86,6 +86,10 @@ Result<CommandOutput> RunCommand(const std::vector<std::string>& argv,
 // Finds an executable in PATH; empty when absent.
 std::string FindInPath(const std::string& name);
 
+// The children of `pid` (of its main thread), from /proc/PID/task/PID/children; empty when the
+// process is gone.
+std::vector<pid_t> ChildPids(pid_t pid);
+
 // Directory holding the running executable (/proc/self/exe), used to find sibling tools.
 std::string SelfDir();
 

@@ -1,10 +1,7 @@
 #include "bench/drivers/host_driver.h"
 
-#include <fmt/format.h>
 #include <signal.h>
 #include <unistd.h>
-
-#include <sstream>
 
 #include "bench/drivers/probe_output.h"
 #include "core/clock.h"
@@ -16,16 +13,6 @@ namespace {
 
 // The namespace floor's command prefix (host_driver.h, option unshare=1).
 const std::vector<std::string> kUnshareFlags = {"-pfmuinc", "--mount-proc", "--kill-child"};
-
-// The children of `pid` (its main thread's), from /proc.
-std::vector<pid_t> ChildrenOf(pid_t pid) {
-  std::vector<pid_t> out;
-  auto text = ReadFile(fmt::format("/proc/{}/task/{}/children", pid, pid));
-  if (!text) return out;
-  std::istringstream in(*text);
-  for (pid_t c; in >> c;) out.push_back(c);
-  return out;
-}
 
 class HostInstance final : public Instance {
  public:
@@ -86,13 +73,13 @@ class HostInstance final : public Instance {
     if (!child_.Running()) return {};
     std::vector<pid_t> pids = {child_.Pid()};
     if (!unshare_.empty())
-      for (pid_t c : ChildrenOf(child_.Pid())) pids.push_back(c);
+      for (pid_t c : ChildPids(child_.Pid())) pids.push_back(c);
     return pids;
   }
   std::optional<pid_t> WorkloadHostPid() const override {
     if (!child_.Running()) return std::nullopt;
     if (unshare_.empty()) return child_.Pid();
-    auto children = ChildrenOf(child_.Pid());  // the probe, once unshare has forked it
+    auto children = ChildPids(child_.Pid());  // the probe, once unshare has forked it
     if (children.empty()) return std::nullopt;
     return children.front();
   }

@@ -80,15 +80,6 @@ bool Alive(pid_t pid) {
   return state != 'Z' && state != 'X';
 }
 
-std::vector<pid_t> Children(pid_t pid) {
-  std::vector<pid_t> out;
-  auto text = ReadFile(fmt::format("/proc/{}/task/{}/children", pid, pid));
-  if (!text) return out;
-  std::istringstream in(*text);
-  for (pid_t p; in >> p;) out.push_back(p);
-  return out;
-}
-
 // The probe's JSON line of `mode` in an instance's output.
 Result<json> ProbeJson(const std::string& output, const std::string& mode) {
   std::istringstream in(output);
@@ -276,7 +267,7 @@ class IsolationSuite final : public Suite {
       if (std::find(watched.begin(), watched.end(), *pid1) == watched.end())
         watched.push_back(*pid1);
       // The probe forked before its ready marker: its only child is the sleeper.
-      std::vector<pid_t> kids = Children(*pid1);
+      std::vector<pid_t> kids = ChildPids(*pid1);
       if (kids.size() == 1) {
         child = kids[0];
         if (std::find(watched.begin(), watched.end(), *child) == watched.end())
