@@ -1,6 +1,8 @@
 #include "core/atomic_file.h"
 
 #include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -91,6 +93,14 @@ Status AtomicFile::Commit() {
       return fail(ErrnoError("link", named, "the unnamed file " + std::string(proc)));
   }
   fd_.Reset();
+  // Runtime state replaces an existing regular file by an exchange (see Durability).
+  struct stat old;
+  if (durability_ == Durability::kRuntimeState && ::lstat(path_.c_str(), &old) == 0 &&
+      S_ISREG(old.st_mode) &&
+      ::renameat2(AT_FDCWD, named.c_str(), AT_FDCWD, path_.c_str(), RENAME_EXCHANGE) == 0) {
+    ::unlink(named.c_str());  // the old data
+    return Ok();
+  }
   if (::rename(named.c_str(), path_.c_str()) != 0) {
     Error e = ErrnoError("rename", named, "to " + path_);
     ::unlink(named.c_str());

@@ -40,6 +40,10 @@ enum class Durability {
   // files, journals of live objects), which a reboot makes meaningless anyway: nothing it
   // describes survives one, and `gc` drops what it names. runc does not sync its state either.
   // An fsync on a disk-backed /run cost ~1 ms each, two or more per `ctvrt run` (issue 17).
+  // An existing regular file is replaced by an exchange (renameat2 RENAME_EXCHANGE) and the old
+  // data, now under the temp name, unlinked: ext4 (auto_da_alloc, its default) starts writeback
+  // of the new file on a rename over an existing one, ~0.1 ms here, and not on an exchange. A
+  // SIGKILL between the two calls leaves the temp name, holding the old data.
   kRuntimeState,
 };
 

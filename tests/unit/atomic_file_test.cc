@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "core/fault_point.h"
 #include "core/fs_tree.h"
 #include "tests/test_util.h"
@@ -34,6 +36,30 @@ TEST(AtomicFile, ReplacesTheFileWholeWithTheModeAsked) {
     EXPECT_EQ(st.st_mode & 0777, 0600u);
     EXPECT_EQ(Names(dir.Path()), std::vector<std::string>{"f"});
   }
+}
+
+// Runtime state replaces a regular file by an exchange (no writeback started on ext4), and
+// anything else as a rename would: a new path is created, a symlink itself is replaced (its
+// target untouched), a directory is refused and stays.
+TEST(AtomicFile, RuntimeStateExchangesOnlyARegularFile) {
+  test::TempDir dir;
+  ASSERT_TRUE(WriteRuntimeStateFile(dir / "new", "fresh"));
+  EXPECT_EQ(*ReadFile(dir / "new"), "fresh");
+  ASSERT_TRUE(WriteFile(dir / "target", "kept"));
+  ASSERT_EQ(::symlink("target", (dir / "link").c_str()), 0);
+  ASSERT_TRUE(WriteRuntimeStateFile(dir / "link", "instead of the link"));
+  struct stat st;
+  ASSERT_EQ(::lstat((dir / "link").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISREG(st.st_mode));
+  EXPECT_EQ(*ReadFile(dir / "link"), "instead of the link");
+  EXPECT_EQ(*ReadFile(dir / "target"), "kept");
+  ASSERT_EQ(::mkdir((dir / "d").c_str(), 0700), 0);
+  EXPECT_FALSE(WriteRuntimeStateFile(dir / "d", "x"));
+  ASSERT_EQ(::lstat((dir / "d").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISDIR(st.st_mode));
+  auto names = Names(dir.Path());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"d", "link", "new", "target"}));
 }
 
 // Before Commit the data is in no directory entry (the temp dir is a tmpfs or ext4 here: both
