@@ -16,8 +16,8 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
-#include <sys/resource.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -230,7 +230,8 @@ void CloseInheritedOnExec() {
   // A raw clone, not fork(): glibc's fork() takes malloc's arena locks and the stdio list lock
   // for its atfork handling, and this process is a copy of a possibly multi-threaded parent taken
   // while another thread may have held one of them: fork() would wait on it forever.
-  pid_t worker = static_cast<pid_t>(::syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, nullptr));
+  pid_t worker =
+      static_cast<pid_t>(::syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, nullptr));
   if (worker < 0) Fail(p, kStageInitFork, errno);
   if (worker == 0) {
     ResetSignals();
@@ -263,6 +264,18 @@ void CloseInheritedOnExec() {
   }
 }
 
+// One byte from the parent on go_fd: it has done its part (id maps, network...). Without it (the
+// parent died or gave up and closed its end) the child exits.
+void WaitForGoAhead(const ChildPlan& p) {
+  if (p.go_fd < 0) return;
+  char go = 0;
+  ssize_t n;
+  do n = ::read(p.go_fd, &go, 1);
+  while (n < 0 && errno == EINTR);
+  if (n != 1) ::_exit(1);
+  ::close(p.go_fd);
+}
+
 }  // namespace
 
 void RunChild(const ChildPlan& p) {
@@ -272,14 +285,7 @@ void RunChild(const ChildPlan& p) {
   // locks or allocate) ever ran here; now default dispositions, then unblocked, so that a signal
   // sent before exec (`ctvrt kill` of a created container) acts as it would on the workload.
   ResetSignals();
-  if (p.go_fd >= 0) {
-    char go = 0;
-    ssize_t n;
-    do n = ::read(p.go_fd, &go, 1);
-    while (n < 0 && errno == EINTR);
-    if (n != 1) ::_exit(1);  // the parent died or gave up before the go-ahead
-  }
-  ::close(p.go_fd);
+  if (!p.go_before_exec) WaitForGoAhead(p);
   for (int i = 0; i < p.n_cgroup_fds; ++i) {
     if (::write(p.cgroup_fds[i], "0", 1) != 1) Fail(p, kStageJoinCgroup, errno, i);
     ::close(p.cgroup_fds[i]);
@@ -335,6 +341,8 @@ void RunChild(const ChildPlan& p) {
     rlimit v{r.soft, r.hard};
     if (::setrlimit(r.resource, &v) != 0) Fail(p, kStageRlimit, errno, static_cast<int>(i));
   }
+  // Before the seccomp filter (a profile may deny read) and the privileges go.
+  if (p.go_before_exec) WaitForGoAhead(p);
   // Without no_new_privs the filter must be loaded while we still have CAP_SYS_ADMIN (runc does
   // the same): the profile then has to allow the few calls below (setresuid, capset, chdir...).
   bool seccomp_loaded = false;

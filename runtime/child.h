@@ -71,6 +71,9 @@ struct SyncRecord {
 // CloneSharingMemory). The child only reads it.
 struct ChildPlan {
   int go_fd = -1, go_write_fd = -1, sync_fd = -1, sync_read_fd = -1;
+  // Where the child waits for the go-ahead on go_fd: first thing (false), or after its cgroups
+  // and root filesystem, before it drops privileges and execs (true: LaunchOptions::before_exec).
+  bool go_before_exec = false;
   int stdio[3] = {-1, -1, -1};
   // Every descriptor the child may use, sorted ascending, 0-2 included: the child closes all
   // others first (CloseAllBut in child.cc).

@@ -4,9 +4,9 @@
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -417,9 +417,9 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
   // In a joined mount namespace the filesystem is whatever it holds (see spec.h).
   // A bundle without a mount namespace runs in ours as it is (runc: no pivot, no rootfs mounts);
   // image layers always need one (BuildRootfsPlan refuses).
-  bool has_rootfs =
-      (!spec.lower_dirs.empty() || !spec.rootfs_dir.empty()) && !(spec.JoinedFlags() & CLONE_NEWNS) &&
-      (!spec.lower_dirs.empty() || (spec.namespaces & CLONE_NEWNS));
+  bool has_rootfs = (!spec.lower_dirs.empty() || !spec.rootfs_dir.empty()) &&
+                    !(spec.JoinedFlags() & CLONE_NEWNS) &&
+                    (!spec.lower_dirs.empty() || (spec.namespaces & CLONE_NEWNS));
   if (has_rootfs) {
     fs::RootfsPaths paths{o.container_dir + "/rootfs", o.container_dir + "/upper",
                           o.container_dir + "/work"};
@@ -519,11 +519,16 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
     if (!added) return fail(added.error());
   }
 
-  PipePair go_pipe = CTV_TRY(MakePipe());
+  // The go-ahead goes over a socket pair: sent with MSG_NOSIGNAL, it cannot raise SIGPIPE in us
+  // when the child has died meanwhile (during its set-up, with a before_exec).
+  int go_sv[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go_sv) != 0)
+    return ErrnoError("socketpair for the go-ahead of container", spec.id);
+  Fd go_child(go_sv[0]), go_parent(go_sv[1]);
   PipePair sync_pipe = CTV_TRY(MakePipe());
   internal::ChildPlan plan;
-  plan.go_fd = go_pipe.read.Get();
-  plan.go_write_fd = go_pipe.write.Get();
+  plan.go_fd = go_child.Get();
+  plan.go_write_fd = go_parent.Get();
   plan.sync_fd = sync_pipe.write.Get();
   plan.sync_read_fd = sync_pipe.read.Get();
   plan.stdio[0] = o.stdin_fd;
@@ -597,9 +602,14 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
   plan.n_cgroup_fds = static_cast<int>(join_raw.size());
   // The go-ahead round trip is needed only when the parent has work to do on the child before it
   // may run: id maps (user namespace), or a cgroup join by pid (v2, in case clone3 is refused).
-  const bool need_go = (spec.namespaces & CLONE_NEWUSER) || (c.cgroup_ && join_raw.empty()) ||
-                       static_cast<bool>(o.before_start) || spec.process.oom_score_adj;
+  const bool go_first = (spec.namespaces & CLONE_NEWUSER) || (c.cgroup_ && join_raw.empty()) ||
+                        static_cast<bool>(o.before_start);
+  const bool need_go =
+      go_first || static_cast<bool>(o.before_exec) || spec.process.oom_score_adj.has_value();
   if (!need_go) plan.go_fd = -1;
+  // Only work the child's set-up does not depend on (before_exec, oom_score_adj): the child
+  // builds its root meanwhile and waits just before exec.
+  plan.go_before_exec = need_go && !go_first;
   // The descriptors the child keeps (it closes every other one it inherited: child.cc).
   std::vector<int> keep = {0, 1, 2, plan.sync_fd, plan.console_socket};
   if (plan.go_fd >= 0) keep.push_back(plan.go_fd);
@@ -661,7 +671,7 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
 
   c.child_ = Child(static_cast<pid_t>(pid), false);
   c.ops_ = std::move(ops);  // the child has its own copy; ours names a failed step
-  go_pipe.read.Reset();
+  go_child.Reset();
   sync_pipe.write.Reset();
   c.sync_ = std::move(sync_pipe.read);
   // Shared memory: the child ran up to its exec while we were suspended; it reported its start.
@@ -694,10 +704,22 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
     Status s = o.before_start(static_cast<pid_t>(pid));
     if (!s) return fail(std::move(s).error());
   }
+  if (o.before_exec) {
+    Status s = o.before_exec(static_cast<pid_t>(pid));
+    if (!s) {
+      // The child may have failed in its set-up meanwhile, and that failure may be what failed
+      // ours (its namespaces went with it): its error is the cause. It is stopped first, so that
+      // reading its records cannot block.
+      c.child_.KillAndReap();
+      Status child = c.ReadSync(false, nullptr);
+      return fail(child ? std::move(s).error() : std::move(child).error());
+    }
+  }
   char go = 1;
-  if (need_go && ::write(go_pipe.write.Get(), &go, 1) != 1)
+  if (need_go && ::send(go_parent.Get(), &go, 1, MSG_NOSIGNAL) != 1 && errno != EPIPE)
     return fail(ErrnoError("send go-ahead to container", spec.id));
-  go_pipe.write.Reset();
+  // EPIPE: the child died before the go-ahead; its records say why (ReadSync).
+  go_parent.Reset();
   Status s = c.ReadSync(!o.exec_fifo.empty(), &o);
   if (!s) return fail(std::move(s).error());
   // The workload runs (or, for `create`, waits on the exec FIFO); its pid is not recorded yet.

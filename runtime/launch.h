@@ -39,15 +39,23 @@ struct LaunchOptions {
   std::string exec_fifo;
   // Called with the name of each phase and when it ended (CLOCK_MONOTONIC ns): "cgroup" (cgroup
   // created), "cloned", "mounts" and "created" (only with exec_fifo) stamped by the child itself
-  // (the parent may read its records late), "exec" (the parent saw the exec: sync pipe EOF).
-  // LaunchRecorded with a bridge network adds the attach's steps between "cloned" and "mounts"
-  // (the child waits for the go-ahead meanwhile): "net.state", "net.bridge", "net.sysctl",
-  // "net.veth", "net.netns", "net.addresses", "net.routes", "net.nft" (runtime/net/network.h).
+  // (the parent may read its records late, so calls are not always in time order), "exec" (the
+  // parent saw the exec: sync pipe EOF). LaunchRecorded with a bridge network adds the attach's
+  // steps after "cloned": "net.state", "net.bridge", "net.sysctl", "net.veth", "net.netns",
+  // "net.addresses", "net.routes", "net.nft" (runtime/net/network.h). They overlap the child's
+  // "mounts" when the attach is a before_exec.
   std::function<void(const char* phase, int64_t t_ns)> on_phase;
   // Called in the parent after clone, while the child still waits for the go-ahead (before it
-  // does anything observable), e.g. to attach its network namespace. An error kills the child and
-  // fails the launch. Setting it forces the go-ahead round trip.
+  // does anything observable), e.g. to run OCI prestart/createRuntime hooks, which must come
+  // before pivot_root. An error kills the child and fails the launch. Setting it forces the
+  // go-ahead round trip.
   std::function<Status(pid_t child)> before_start;
+  // Called in the parent after clone (after before_start) while the child joins its cgroups and
+  // builds its root filesystem: the child waits for the go-ahead only before it drops its
+  // privileges and execs. For work the workload needs at exec but the set-up does not, e.g.
+  // attaching its network namespace: the two run side by side (issue 17). An error kills the
+  // child and fails the launch; if the child had failed already, its error is the one returned.
+  std::function<Status(pid_t child)> before_exec;
   // process.terminal: the path of a listening AF_UNIX stream socket (OCI --console-socket) the pty
   // master is sent to with SCM_RIGHTS. Empty: the master comes back to the caller
   // (Container::TakeConsole).

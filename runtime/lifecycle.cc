@@ -1,8 +1,8 @@
 #include "runtime/lifecycle.h"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <malloc.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -115,7 +115,8 @@ void RemoveShimTempLogs(const std::string& root, const std::string& id,
         !n.ends_with(".log"))
       continue;
     std::string mid = n.substr(1 + id.size(), n.size() - 5 - id.size());  // "" or ".<pid>"
-    if (!mid.empty() && (mid[0] != '.' || mid.find_first_not_of("0123456789", 1) != std::string::npos))
+    if (!mid.empty() &&
+        (mid[0] != '.' || mid.find_first_not_of("0123456789", 1) != std::string::npos))
       continue;
     if (!mid.empty() && ProcessAlive(std::atoi(mid.c_str() + 1), 0)) continue;
     if (::unlink((root + "/" + n).c_str()) == 0 && removed) removed->push_back(root + "/" + n);
@@ -185,12 +186,16 @@ Result<Container> LaunchRecorded(const RunRequest& req, LaunchOptions options, S
   }
   const Hooks& hooks = req.spec.hooks;
   const bool early_hooks = !hooks.prestart.empty() || !hooks.create_runtime.empty();
-  // Set only when needed: it costs the go-ahead round trip.
-  if (attach || early_hooks) {
+  // Set only when needed: it costs the go-ahead round trip. Without hooks the attach runs while
+  // the child builds its root (before_exec); hooks must see the network and run before
+  // pivot_root, so with them both come first.
+  if (attach && !early_hooks) options.before_exec = attach;
+  if (early_hooks) {
     options.before_start = [&req, st, attach](pid_t pid) -> Status {
       if (attach) CTV_CHECK(attach(pid));
       // The namespaces exist, nothing of the workload runs yet (runtime-spec: prestart and
-      // createRuntime; their state says "created", as runc's does). A failure fails the launch, which then removes everything.
+      // createRuntime; their state says "created", as runc's does). A failure fails the launch,
+      // which then removes everything.
       if (req.spec.hooks.prestart.empty() && req.spec.hooks.create_runtime.empty()) return Ok();
       std::string state = HookState(req.spec.id, "created", pid, req.bundle, st->annotations);
       CTV_CHECK(RunHooks(req.spec.hooks.prestart, "hooks.prestart", state));
@@ -429,8 +434,10 @@ Result<State> LaunchDetached(const RunRequest& req) {
     }
     ssize_t n = ::read(report.read.Get(), buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) eof = true;
-    else pending.append(buf, n);
+    if (n <= 0)
+      eof = true;
+    else
+      pending.append(buf, n);
   }
   if (msg.rfind("OK ", 0) == 0) return LoadState(req.state_root, req.spec.id);
   if (msg.rfind("ERR ", 0) == 0) {
@@ -496,7 +503,8 @@ Status DeleteContainer(const std::string& root, const std::string& id, bool forc
   }
   const cgroup::CgroupMounts* mounts = CTV_TRY(HostCgroupMounts());
   Status cg;
-  auto custom = st ? st->annotations.find(kCgroupPathsAnnotation) : decltype(st->annotations.end()){};
+  auto custom =
+      st ? st->annotations.find(kCgroupPathsAnnotation) : decltype(st->annotations.end()){};
   if (st && custom != st->annotations.end()) {
     auto lines = [](const std::string& text) {
       std::vector<std::string> out;

@@ -1,6 +1,7 @@
 #include "runtime/net/netlink.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <net/if.h>
 #include <netlink/netlink.h>
@@ -12,8 +13,9 @@
 #include <sched.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
-#include <thread>
 #include <utility>
 
 #include "core/fd.h"
@@ -266,16 +268,21 @@ Result<std::vector<RouteDst>> ListRoutes(NlSocket& sk, int skip_ifindex) {
 }
 
 Status InNetns(int netns_fd, const std::function<Status()>& fn) {
-  Status result = Ok();
-  std::thread t([&] {
-    if (::setns(netns_fd, CLONE_NEWNET) != 0) {
-      result = ErrnoError("join network namespace", fmt::format("fd {}", netns_fd));
-      return;
+  Fd home(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+  if (!home.Valid())
+    return ErrnoError("open", "/proc/thread-self/ns/net", "this thread's network namespace");
+  if (::setns(netns_fd, CLONE_NEWNET) != 0)
+    return ErrnoError("join network namespace", fmt::format("fd {}", netns_fd));
+  struct GoHome {
+    int fd;
+    ~GoHome() {
+      if (::setns(fd, CLONE_NEWNET) == 0) return;
+      std::fprintf(stderr, "fatal: cannot return to the host's network namespace: %s\n",
+                   std::strerror(errno));
+      std::abort();
     }
-    result = fn();
-  });
-  t.join();
-  return result;
+  } go_home{home.Get()};
+  return fn();
 }
 
 }  // namespace ctv::net
