@@ -231,6 +231,30 @@ TEST(Netwire, PublishedPortServesAndConflictFailsCleanly) {
   EXPECT_FALSE(ep->has_value());
 }
 
+// The child builds its root while ctvrt attaches its network (LaunchOptions::before_exec): a
+// mount that fails there is the error reported (not the attach's, whose namespace died with the
+// child, nor a SIGPIPE when the go-ahead finds no reader), and nothing of the container stays.
+TEST(Netwire, AMountFailingDuringTheAttachIsReportedAndLeavesNothing) {
+  CTV_REQUIRE_NET();
+  for (int i = 0; i < 5; ++i) {  // the child may fail before, during or after the attach
+    std::string id = testing::TestId();
+    ContainerGuard g(Root(), id);
+    // A file bound onto a directory: mount(2) refuses it with ENOTDIR, in the child.
+    auto r = Ctvrt({"run", "--rm", "--name", id, "-v", "/etc/hostname:/etc", Image(), "noop"});
+    ASSERT_TRUE(r.has_value()) << r.error().ToString();
+    EXPECT_EQ(r->status.code, 1) << r->err;
+    EXPECT_FALSE(r->status.signaled) << "ctvrt died of signal " << r->status.code;
+    EXPECT_NE(r->err.find("ENOTDIR"), std::string::npos) << r->err;
+    EXPECT_NE(r->err.find("/etc/hostname"), std::string::npos) << r->err;
+    EXPECT_FALSE(fs::Exists(StateDir(Root(), id)));
+    for (auto& l : testing::Leftovers(Root(), id)) ADD_FAILURE() << id << " left: " << l;
+    EXPECT_TRUE(VethGoneSoon(net::VethName(id)));
+    auto ep = net::LookupEndpoint(HostNetworkConfig(), id);
+    ASSERT_TRUE(ep.has_value());
+    EXPECT_FALSE(ep->has_value()) << "the failed container's address is still allocated";
+  }
+}
+
 TEST(Netwire, TwentyConcurrentContainersGetDistinctAddresses) {
   CTV_REQUIRE_NET();
   constexpr int kN = 20;
