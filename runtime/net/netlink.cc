@@ -11,6 +11,7 @@
 #include <netlink/route/link/veth.h>
 #include <netlink/route/route.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -123,38 +124,53 @@ Result<std::vector<LinkInfo>> ListLinks(NlSocket& sk) {
   return out;
 }
 
+namespace {
+
+// An interface request on the socket's descriptor: dev_ioctl in the socket's namespace.
+Result<ifreq> InterfaceRequest(const std::string& name) {
+  ifreq ifr{};
+  if (name.empty() || name.size() >= IFNAMSIZ)
+    return Error{EINVAL, "look up link", name, "interface names have 1 to 15 chars"};
+  std::memcpy(ifr.ifr_name, name.data(), name.size());
+  return ifr;
+}
+
+}  // namespace
+
 Result<int> LinkIndex(NlSocket& sk, const std::string& name) {
-  LinkPtr l = CTV_TRY(GetLink(sk, name));
-  return l.p ? rtnl_link_get_ifindex(l.p) : 0;
+  ifreq ifr = CTV_TRY(InterfaceRequest(name));
+  if (::ioctl(nl_socket_get_fd(sk.Get()), SIOCGIFINDEX, &ifr) == 0) return ifr.ifr_ifindex;
+  if (errno == ENODEV) return 0;
+  return ErrnoError("look up link", name);
 }
 
 namespace {
 
-// Sets or clears IFF_UP on `name` (RTM_NEWLINK with the flag in the change mask).
-Status SetLinkUp(NlSocket& sk, const std::string& name, bool up, const LinkPtr& orig) {
-  LinkPtr change{rtnl_link_alloc()};
-  if (up)
-    rtnl_link_set_flags(change.p, IFF_UP);
-  else
-    rtnl_link_unset_flags(change.p, IFF_UP);
-  int err = rtnl_link_change(sk.Get(), orig.p, change.p, 0);
-  if (!up && (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV)) return Ok();
-  if (err < 0) return NlError(err, up ? "bring up link" : "set link down", name);
+// Sets or clears IFF_UP on `name`. ENODEV when there is no such link.
+Status SetLinkUp(NlSocket& sk, const std::string& name, bool up) {
+  ifreq ifr = CTV_TRY(InterfaceRequest(name));
+  int fd = nl_socket_get_fd(sk.Get());
+  if (::ioctl(fd, SIOCGIFFLAGS, &ifr) != 0) return ErrnoError("read flags of link", name);
+  if (static_cast<bool>(ifr.ifr_flags & IFF_UP) == up) return Ok();
+  ifr.ifr_flags = static_cast<short>(up ? ifr.ifr_flags | IFF_UP : ifr.ifr_flags & ~IFF_UP);
+  if (::ioctl(fd, SIOCSIFFLAGS, &ifr) != 0)
+    return ErrnoError(up ? "bring up link" : "set link down", name);
   return Ok();
 }
 
 }  // namespace
 
 Status LinkUp(NlSocket& sk, const std::string& name) {
-  LinkPtr orig = CTV_TRY(GetLink(sk, name));
-  if (!orig.p) return Error{ENODEV, "bring up link", name, "no such network interface"};
-  return SetLinkUp(sk, name, true, orig);
+  Status s = SetLinkUp(sk, name, true);
+  if (!s && s.error().code == ENODEV)
+    return Error{ENODEV, "bring up link", name, "no such network interface"};
+  return s;
 }
 
 Status LinkDown(NlSocket& sk, const std::string& name) {
-  LinkPtr orig = CTV_TRY(GetLink(sk, name));
-  if (!orig.p) return Ok();
-  return SetLinkUp(sk, name, false, orig);
+  Status s = SetLinkUp(sk, name, false);
+  if (!s && s.error().code == ENODEV) return Ok();
+  return s;
 }
 
 Status AddAddress(NlSocket& sk, const std::string& name, const std::string& cidr) {

@@ -39,7 +39,9 @@ struct LinkInfo {
 };
 
 Result<std::vector<LinkInfo>> ListLinks(NlSocket& sk);
-// ifindex of `name`, 0 when no such link.
+// ifindex of `name`, 0 when no such link. The lookups and the up/down below are interface ioctls
+// on the socket (they act in its namespace): no link message to build and parse, ~1.9 KB each
+// with libnl (issue 17).
 Result<int> LinkIndex(NlSocket& sk, const std::string& name);
 
 // Creates bridge `name` (when missing) with address `cidr` ("10.88.0.1/16") and brings it up.

@@ -235,7 +235,7 @@ Result<ContainerNetwork> AttachBridge(const NetworkRequest& req, const NetnsRef&
     CTV_CHECK(InNetns(netns.Fd(), [&]() -> Status {
       NlSocket in = CTV_TRY(NlSocket::Open());  // opened on this thread: inside the namespace
       step("net.netns");
-      CTV_CHECK(LinkUp(in, "lo"));
+      CTV_CHECK(LinkUp(in, "lo"));  // an ioctl, a no-op when the child brought it up already
       CTV_CHECK(AddAddress(in, "eth0", cidr));
       CTV_CHECK(LinkUp(in, "eth0"));
       step("net.addresses");
