@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,8 +15,8 @@
 #include <cstring>
 
 #include "core/fd.h"
-#include "runtime/fs/in_root.h"
 #include "runtime/fs/fd_path.h"
+#include "runtime/fs/in_root.h"
 
 namespace ctv::fs {
 namespace {
@@ -66,8 +67,17 @@ void AddInRootDirs(const std::string& r, const std::string& abs, std::vector<Mou
   }
 }
 
-
 }  // namespace
+
+bool OverlayHasVolatile() {
+  static const bool has = [] {
+    utsname u;
+    int major = 0, minor = 0;
+    if (::uname(&u) != 0 || std::sscanf(u.release, "%d.%d", &major, &minor) != 2) return false;
+    return major > 5 || (major == 5 && minor >= 10);
+  }();
+  return has;
+}
 
 Result<std::vector<MountOp>> BuildRootfsPlan(const runtime::ContainerSpec& spec,
                                              const RootfsPaths& p) {
@@ -87,6 +97,7 @@ Result<std::vector<MountOp>> BuildRootfsPlan(const runtime::ContainerSpec& spec,
     std::string data = "lowerdir=" + lower + ",upperdir=" + p.upper + ",workdir=" + p.work;
     // userxattr: inside a user namespace overlay cannot use trusted.* xattrs.
     if (userns) data += ",userxattr";
+    if (OverlayHasVolatile()) data += ",volatile";
     if (data.size() >= 4096)
       return MakeError("build root filesystem", spec.id,
                        "overlay options exceed one page (too many or too deep layer paths)");
@@ -131,9 +142,10 @@ Result<std::vector<MountOp>> BuildRootfsPlan(const runtime::ContainerSpec& spec,
       ops.push_back(Simple(K::kTouch, path, 0666));
       ops.push_back(Mount(d.path, path, "", MS_BIND));
     } else {
-      MountOp op = Simple(K::kMknod, path, d.mode | (d.type == 'b'   ? S_IFBLK
-                                                      : d.type == 'p' ? S_IFIFO
-                                                                      : S_IFCHR));
+      MountOp op = Simple(K::kMknod, path,
+                          d.mode | (d.type == 'b'   ? S_IFBLK
+                                    : d.type == 'p' ? S_IFIFO
+                                                    : S_IFCHR));
       op.dev = makedev(d.major, d.minor);
       op.uid = d.uid;
       op.gid = d.gid;

@@ -8,6 +8,7 @@
 #include "core/fd.h"
 #include "core/fs_tree.h"
 #include "core/line_reader.h"
+#include "runtime/fs/rootfs.h"
 #include "runtime/image/store.h"
 #include "runtime/lifecycle.h"
 #include "tests/support/runtime_env.h"
@@ -328,6 +329,26 @@ TEST(RuntimeCli, WritableLayerGoesWithRmVolumeStays) {
   auto r2 = Env().Ctvrt({"run", "--rm", Env().Image(), "sh", "-c",
                          "test -e /root/ephemeral && echo leaked || echo clean"});
   EXPECT_EQ(r2->out, "clean\n");
+}
+
+// The root overlay is volatile where the kernel has it (5.10 on; fs::OverlayHasVolatile): its
+// upper layer is never synced, not at unmount either.
+TEST(RuntimeCli, RootOverlayIsVolatile) {
+  CTV_REQUIRE_ROOT();
+  if (!fs::OverlayHasVolatile()) GTEST_SKIP() << "this kernel's overlayfs has no volatile option";
+  auto r = Env().Ctvrt(
+      {"run", "--rm", Env().Image(), "sh", "-c", "awk '$5 == \"/\"' /proc/self/mountinfo"});
+  ASSERT_TRUE(r.has_value());
+  ASSERT_TRUE(r->status.Success()) << r->err;
+  // "... - overlay overlay rw,lowerdir=...,workdir=...,volatile" (",fsync=volatile" since 6.x)
+  size_t options = r->out.find(" - overlay ");
+  ASSERT_NE(options, std::string::npos) << r->out;
+  size_t work = r->out.find(",workdir=", options);
+  ASSERT_NE(work, std::string::npos) << r->out;
+  const std::string options_after_work = r->out.substr(work);
+  EXPECT_TRUE(options_after_work.find(",volatile") != std::string::npos ||
+              options_after_work.find(",fsync=volatile") != std::string::npos)
+      << r->out;
 }
 
 // The CLI's view of the cgroup, as the v2 guest test (runtime_cgroup_v2_test.cc) checks it there.

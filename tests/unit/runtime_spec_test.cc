@@ -104,7 +104,9 @@ TEST(RootfsPlan, OverlayLowerdirsTopFirstAndPivotLast) {
   for (const fs::MountOp& op : *plan) {
     if (op.fstype == "overlay") {
       overlay = true;
-      EXPECT_EQ(op.data, "lowerdir=/L/top:/L/bottom,upperdir=/s/upper,workdir=/s/work");
+      EXPECT_EQ(op.data,
+                std::string("lowerdir=/L/top:/L/bottom,upperdir=/s/upper,workdir=/s/work") +
+                    (fs::OverlayHasVolatile() ? ",volatile" : ""));
       EXPECT_EQ(fs::DescribeOp(op), "mount overlay on `/s/rootfs`");
     }
     if (op.kind == fs::MountOp::Kind::kPivotRoot) pivot = true;
