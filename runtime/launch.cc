@@ -411,6 +411,16 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
     }
     join_owned.push_back(std::move(fd));
   }
+  const bool net_made = o.net_namespace_fd >= 0;
+  if (net_made) {
+    if (!(spec.namespaces & CLONE_NEWNET) || spec.HasNamespace(CLONE_NEWUSER))
+      return MakeError("launch container", spec.id,
+                       "a network namespace made beforehand needs a new network namespace and no "
+                       "user namespace in the spec");
+    join_fds.push_back(o.net_namespace_fd);
+    join_flags.push_back(CLONE_NEWNET);
+    join_index.push_back(-1);  // not one of spec.join_namespaces
+  }
 
   // Everything the child needs, prepared before clone.
   std::vector<fs::MountOp> ops;
@@ -541,7 +551,7 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
   // Joined or new, the child starts as an unmapped or arbitrary uid there: it becomes its root.
   plan.userns = spec.HasNamespace(CLONE_NEWUSER);
   plan.unshare_cgroup = spec.namespaces & CLONE_NEWCGROUP;
-  plan.loopback = spec.namespaces & CLONE_NEWNET;
+  plan.loopback = (spec.namespaces & CLONE_NEWNET) && !net_made;  // a made one has lo up
   plan.hostname =
       (spec.namespaces & CLONE_NEWUTS) && !spec.hostname.empty() ? spec.hostname.c_str() : nullptr;
   plan.ops = has_rootfs ? &ops : nullptr;
@@ -625,7 +635,7 @@ Result<Container> Launch(const ContainerSpec& spec, const LaunchOptions& o) {
   // and resets their handlers before it unblocks them, so a handler of ours (which may take a
   // lock another thread held at the clone) never runs in it. Restored here right after.
   BlockSignals blocked;
-  int flags = (spec.namespaces & ~CLONE_NEWCGROUP);
+  int flags = (spec.namespaces & ~CLONE_NEWCGROUP) & ~(net_made ? CLONE_NEWNET : 0);
   long pid = -1;
   if (join_user_fd >= 0 || join_pid_fd >= 0) {
     HelperReport r = CloneThroughHelper(flags, join_user_fd, join_pid_fd, plan);

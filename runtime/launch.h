@@ -41,9 +41,9 @@ struct LaunchOptions {
   // created), "cloned", "mounts" and "created" (only with exec_fifo) stamped by the child itself
   // (the parent may read its records late, so calls are not always in time order), "exec" (the
   // parent saw the exec: sync pipe EOF). LaunchRecorded with a bridge network adds the attach's
-  // steps after "cloned": "net.state", "net.bridge", "net.sysctl", "net.veth", "net.netns",
-  // "net.addresses", "net.routes", "net.nft" (runtime/net/network.h). They overlap the child's
-  // "mounts" when the attach is a before_exec.
+  // steps: "net.state", "net.bridge", "net.sysctl", "net.veth", "net.netns", "net.addresses",
+  // "net.routes", "net.nft" (runtime/net/network.h), before "cgroup" when it made the namespace
+  // first, or after "cloned", overlapping the child's "mounts", when the attach is a before_exec.
   std::function<void(const char* phase, int64_t t_ns)> on_phase;
   // Called in the parent after clone, while the child still waits for the go-ahead (before it
   // does anything observable), e.g. to run OCI prestart/createRuntime hooks, which must come
@@ -56,6 +56,12 @@ struct LaunchOptions {
   // attaching its network namespace: the two run side by side (issue 17). An error kills the
   // child and fails the launch; if the child had failed already, its error is the one returned.
   std::function<Status(pid_t child)> before_exec;
+  // A network namespace made for the container (LaunchRecorded's bridge network, attached
+  // already): PID 1 joins it instead of creating one, and spec.namespaces' CLONE_NEWNET is
+  // satisfied by it. With nothing else to wait for, PID 1 is then cloned sharing our memory
+  // (no go-ahead). The caller closes it after the launch, so it lives as long as the container's
+  // processes. Not with a new user namespace: the network namespace must belong to it.
+  int net_namespace_fd = -1;
   // process.terminal: the path of a listening AF_UNIX stream socket (OCI --console-socket) the pty
   // master is sent to with SCM_RIGHTS. Empty: the master comes back to the caller
   // (Container::TakeConsole).

@@ -163,7 +163,15 @@ Result<Container> LaunchRecorded(const RunRequest& req, LaunchOptions options, S
                                  net::ContainerNetwork* network) {
   net::ContainerNetwork local;
   net::ContainerNetwork* attached = network ? network : &local;
-  std::function<Status(pid_t)> attach;
+  std::function<Status(const net::NetnsRef&)> attach_to;
+  std::function<Status(pid_t)> attach;  // the child's own namespace, after the clone
+  // Bridge without a new user namespace: the network namespace is made and attached before the
+  // clone, and PID 1 joins it (LaunchOptions::net_namespace_fd). Nothing is left to do between
+  // clone and exec, so PID 1 is cloned sharing our memory, with no go-ahead round trip: less than
+  // attaching after a fork-like clone, even with the child's set-up running meanwhile (issue 17).
+  // A new user namespace must own the network namespace: then the child creates it and the
+  // attach runs while it builds its root (before_exec).
+  bool net_first = false;
   if (req.net_mode == net::NetworkMode::kBridge) {
     // Before anything exists: a malformed id or port list fails here with nothing to undo.
     CTV_CHECK(net::ValidateContainerId(req.spec.id));
@@ -171,8 +179,7 @@ Result<Container> LaunchRecorded(const RunRequest& req, LaunchOptions options, S
       return MakeError("attach network", req.spec.id,
                        "bridge networking needs a network namespace (`--ns` without net)");
     CTV_CHECK(PrecheckPorts(req));
-    attach = [&req, attached, on_phase = options.on_phase](pid_t pid) -> Status {
-      net::NetnsRef ns = CTV_TRY(net::NetnsRef::FromPid(pid));
+    attach_to = [&req, attached, on_phase = options.on_phase](const net::NetnsRef& ns) -> Status {
       net::NetworkRequest nr;
       nr.container_id = req.spec.id;
       nr.mode = req.net_mode;
@@ -183,12 +190,17 @@ Result<Container> LaunchRecorded(const RunRequest& req, LaunchOptions options, S
       CTV_FAULT_POINT("ctvrt.network_attached");
       return Ok();
     };
+    net_first = !req.spec.HasNamespace(CLONE_NEWUSER);
+    if (!net_first)
+      attach = [attach_to](pid_t pid) -> Status {
+        return attach_to(CTV_TRY(net::NetnsRef::FromPid(pid)));
+      };
   }
   const Hooks& hooks = req.spec.hooks;
   const bool early_hooks = !hooks.prestart.empty() || !hooks.create_runtime.empty();
-  // Set only when needed: it costs the go-ahead round trip. Without hooks the attach runs while
-  // the child builds its root (before_exec); hooks must see the network and run before
-  // pivot_root, so with them both come first.
+  // Set only when needed: it costs the go-ahead round trip. Without hooks an attach after the
+  // clone runs while the child builds its root (before_exec); hooks must see the network and run
+  // before pivot_root, so with them both come first.
   if (attach && !early_hooks) options.before_exec = attach;
   if (early_hooks) {
     options.before_start = [&req, st, attach](pid_t pid) -> Status {
@@ -226,7 +238,20 @@ Result<Container> LaunchRecorded(const RunRequest& req, LaunchOptions options, S
       return e;
     }
   }
+  net::NetnsRef made_netns;
+  if (net_first) {
+    auto ns = net::NetnsRef::CreateNew();
+    Status s = ns ? attach_to(*ns) : Status(ns.error());
+    if (!s) {
+      (void)fs::RemoveTree(dir);
+      return std::move(s).error();
+    }
+    made_netns = std::move(ns).value();
+    options.net_namespace_fd = made_netns.Fd();
+  }
   auto c = Launch(req.spec, options);
+  // PID 1 holds the namespace now; after a failed launch it goes, with its veth pair.
+  made_netns = net::NetnsRef();
   if (!c) {
     (void)fs::RemoveTree(dir);
     return std::move(c).error();

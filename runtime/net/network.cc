@@ -2,8 +2,12 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sched.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <thread>
 
 #include "core/clock.h"
@@ -19,6 +23,19 @@ namespace ctv::net {
 
 Result<NetnsRef> NetnsRef::FromPid(pid_t pid) {
   return FromPath(fmt::format("/proc/{}/ns/net", pid));
+}
+
+Result<NetnsRef> NetnsRef::CreateNew() {
+  ctv::Fd home = CTV_TRY(OpenFile("/proc/thread-self/ns/net", O_RDONLY));
+  if (::unshare(CLONE_NEWNET) != 0) return ErrnoError("create network namespace", "");
+  auto made = OpenFile("/proc/thread-self/ns/net", O_RDONLY);
+  if (::setns(home.Get(), CLONE_NEWNET) != 0) {
+    std::fprintf(stderr, "fatal: cannot return to the host's network namespace: %s\n",
+                 std::strerror(errno));
+    std::abort();
+  }
+  if (!made) return std::move(made).error();
+  return NetnsRef(std::move(made).value(), "a new network namespace");
 }
 
 Result<NetnsRef> NetnsRef::FromPath(const std::string& path) {

@@ -42,6 +42,11 @@ class NetnsRef {
  public:
   NetnsRef() = default;  // no namespace: enough for NetworkMode::kHost
   static Result<NetnsRef> FromPid(pid_t pid);
+  // A new network namespace no process is in yet, held by the returned descriptor only (made by
+  // the calling thread's unshare, which then returns to its own; it aborts if it cannot). The
+  // container's PID 1 joins it; once the holder closes it, it lives as long as the container's
+  // processes, as one made by clone(CLONE_NEWNET) would.
+  static Result<NetnsRef> CreateNew();
   static Result<NetnsRef> FromPath(const std::string& path);
   // Duplicates `fd` (the caller keeps its own).
   static Result<NetnsRef> FromFd(int fd);

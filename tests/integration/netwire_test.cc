@@ -255,6 +255,35 @@ TEST(Netwire, AMountFailingDuringTheAttachIsReportedAndLeavesNothing) {
   }
 }
 
+// Without a user namespace ctvrt makes and attaches the network namespace before the clone; a
+// new user namespace must own it, so there the child makes it and ctvrt attaches it afterwards
+// (LaunchOptions::before_exec). Both ways end with the address on eth0 and nothing left.
+TEST(Netwire, UserNamespaceContainerIsAttachedAfterItsClone) {
+  CTV_REQUIRE_NET();
+  for (const std::vector<std::string>& userns :
+       {std::vector<std::string>{}, std::vector<std::string>{"--userns", "0:100000:65536"}}) {
+    std::string id = testing::TestId();
+    ContainerGuard g(Root(), id);
+    std::vector<std::string> args = {"run", "--rm", "--name", id};
+    args.insert(args.end(), userns.begin(), userns.end());
+    args.insert(args.end(), {Image(), "ctv-probe", "hostinfo"});
+    auto r = Ctvrt(args);
+    ASSERT_TRUE(r.has_value()) << r.error().ToString();
+    ASSERT_TRUE(r->status.Success()) << r->err;
+    auto j = nlohmann::json::parse(r->out, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << r->out;
+    std::string prefix = kSubnet.substr(0, kSubnet.rfind('.') + 1);  // "10.x.y."
+    bool addressed = false;
+    for (const auto& a : j.value("addresses", nlohmann::json::array()))
+      addressed |= a.get<std::string>().rfind("eth0 " + prefix, 0) == 0;
+    EXPECT_TRUE(addressed) << r->out;
+    EXPECT_EQ(j.value("uid_map", "").find("100000") != std::string::npos, !userns.empty())
+        << j.value("uid_map", "");
+    EXPECT_FALSE(fs::Exists(StateDir(Root(), id)));
+    EXPECT_TRUE(VethGoneSoon(net::VethName(id)));
+  }
+}
+
 TEST(Netwire, TwentyConcurrentContainersGetDistinctAddresses) {
   CTV_REQUIRE_NET();
   constexpr int kN = 20;
