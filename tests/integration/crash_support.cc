@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <mutex>
 #include <sstream>
 
 #include "core/fd.h"
@@ -64,7 +65,11 @@ std::string Sh(const std::string& cmd) {
 }  // namespace
 
 CrashEnv& Env() {
-  if (!g_env) g_env = new CrashEnv();
+  // Once, whichever thread comes first: LaunchesFromManyThreadsOfOneProcess calls it from six
+  // threads at once, and an unguarded check made one environment (a temp dir) per thread, of
+  // which only the last was ever deleted.
+  static std::once_flag once;
+  std::call_once(once, [] { g_env = new CrashEnv(); });
   return *g_env;
 }
 

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <mutex>
 #include <random>
 
 #include "core/fd.h"
@@ -138,7 +139,10 @@ const auto* kSharedEnvCleanup = ::testing::AddGlobalTestEnvironment(new SharedEn
 }  // namespace
 
 RuntimeEnv& SharedRuntimeEnv() {
-  if (!g_shared_env) g_shared_env = new RuntimeEnv();
+  // Once, whichever thread comes first (an unguarded check made one per thread, leaking all but
+  // the last).
+  static std::once_flag once;
+  std::call_once(once, [] { g_shared_env = new RuntimeEnv(); });
   return *g_shared_env;
 }
 
