@@ -16,9 +16,7 @@
 #include "runtime/cgroup/detect.h"
 #include "vm/accel.h"
 
-#ifndef CTV_GIT_REVISION
-#define CTV_GIT_REVISION "unknown"
-#endif
+#include "ctv_git_revision.h"  // CTV_GIT_REVISION, written at build time (cmake/git_revision.cmake)
 
 namespace ctv::bench {
 namespace {
