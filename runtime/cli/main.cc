@@ -23,6 +23,7 @@
 
 #include "core/clock.h"
 #include "core/fault_point.h"
+#include "ctv_git_revision.h"  // CTV_GIT_REVISION (cmake/git_revision.cmake)
 #include "runtime/cli/commands.h"
 
 int main(int argc, char** argv) {
@@ -37,6 +38,8 @@ int main(int argc, char** argv) {
       "OCI: create/start/state/kill/delete/run on a bundle (process.terminal,\n"
       "linux.seccomp, linux.namespaces[].path, hooks honoured); images: run IMAGE CMD...",
       "ctvrt"};
+  app.set_version_flag("--version",
+                       std::string("ctvrt ") + CTV_VERSION + " (" + CTV_GIT_REVISION + ")");
   app.require_subcommand(1);
   app.add_option("--root", g.state_root, "container state directory")
       ->default_val(ctv::runtime::kDefaultStateRoot);

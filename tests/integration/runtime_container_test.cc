@@ -68,6 +68,15 @@ std::string HostStatusField(pid_t pid, const std::string& key) {
 }
 
 // `ctvrt run -it IMAGE`: an option after the options is named as one, not opened as a path.
+// `ctvrt --version` answers (exit 0) with the release and the revision built.
+TEST(RuntimeCli, VersionNamesTheReleaseAndTheRevision) {
+  auto r = Env().Ctvrt({"--version"});
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_TRUE(r->status.Success()) << r->err;
+  EXPECT_EQ(r->out.rfind("ctvrt 0.", 0), 0u) << r->out;
+  EXPECT_NE(r->out.find(" ("), std::string::npos) << "no revision: " << r->out;
+}
+
 TEST(RuntimeCli, AnOptionWhereTheImageGoesIsNamed) {
   auto r = Env().Ctvrt({"run", "-it", Env().Image()});
   ASSERT_TRUE(r.has_value());
