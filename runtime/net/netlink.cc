@@ -283,21 +283,21 @@ Result<std::vector<RouteDst>> ListRoutes(NlSocket& sk, int skip_ifindex) {
   return out;
 }
 
+Result<NetnsReturn> NetnsReturn::Here() {
+  return NetnsReturn(CTV_TRY(OpenFile("/proc/thread-self/ns/net", O_RDONLY)));
+}
+
+NetnsReturn::~NetnsReturn() {
+  if (!home_.Valid() || ::setns(home_.Get(), CLONE_NEWNET) == 0) return;
+  std::fprintf(stderr, "fatal: cannot return to the host's network namespace: %s\n",
+               std::strerror(errno));
+  std::abort();
+}
+
 Status InNetns(int netns_fd, const std::function<Status()>& fn) {
-  Fd home(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
-  if (!home.Valid())
-    return ErrnoError("open", "/proc/thread-self/ns/net", "this thread's network namespace");
+  NetnsReturn back = CTV_TRY(NetnsReturn::Here());
   if (::setns(netns_fd, CLONE_NEWNET) != 0)
     return ErrnoError("join network namespace", fmt::format("fd {}", netns_fd));
-  struct GoHome {
-    int fd;
-    ~GoHome() {
-      if (::setns(fd, CLONE_NEWNET) == 0) return;
-      std::fprintf(stderr, "fatal: cannot return to the host's network namespace: %s\n",
-                   std::strerror(errno));
-      std::abort();
-    }
-  } go_home{home.Get()};
   return fn();
 }
 

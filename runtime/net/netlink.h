@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/fd.h"
 
 struct nl_sock;
 
@@ -75,11 +76,25 @@ struct RouteDst {
 };
 Result<std::vector<RouteDst>> ListRoutes(NlSocket& sk, int skip_ifindex);
 
+// The calling thread's network namespace, remembered so the thread can leave it (setns,
+// unshare) and come back: the destructor returns the thread there. If it cannot, the process
+// aborts: it must not go on acting on the host from inside another network namespace.
+class NetnsReturn {
+ public:
+  static Result<NetnsReturn> Here();
+  NetnsReturn(NetnsReturn&&) = default;
+  NetnsReturn& operator=(NetnsReturn&&) = delete;
+  ~NetnsReturn();
+
+ private:
+  explicit NetnsReturn(Fd home) : home_(std::move(home)) {}
+  Fd home_;
+};
+
 // Runs `fn` on the calling thread while it is in the network namespace `netns_fd`, then returns
 // the thread to its own namespace. (A helper thread did this before: creating it, and its malloc
 // arena, cost 0.3-0.7 ms of every bridged launch here, issue 17.) A netlink socket opened by `fn`
-// stays in that namespace after the return. If the thread cannot return to its own namespace the
-// process aborts: it must not go on acting on the host from inside a container's network.
+// stays in that namespace after the return (NetnsReturn).
 Status InNetns(int netns_fd, const std::function<Status()>& fn);
 
 }  // namespace ctv::net

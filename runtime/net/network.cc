@@ -5,9 +5,6 @@
 #include <sched.h>
 
 #include <chrono>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <thread>
 
 #include "core/clock.h"
@@ -26,14 +23,11 @@ Result<NetnsRef> NetnsRef::FromPid(pid_t pid) {
 }
 
 Result<NetnsRef> NetnsRef::CreateNew() {
-  ctv::Fd home = CTV_TRY(OpenFile("/proc/thread-self/ns/net", O_RDONLY));
-  if (::unshare(CLONE_NEWNET) != 0) return ErrnoError("create network namespace", "");
-  auto made = OpenFile("/proc/thread-self/ns/net", O_RDONLY);
-  if (::setns(home.Get(), CLONE_NEWNET) != 0) {
-    std::fprintf(stderr, "fatal: cannot return to the host's network namespace: %s\n",
-                 std::strerror(errno));
-    std::abort();
-  }
+  Result<ctv::Fd> made = []() -> Result<ctv::Fd> {
+    NetnsReturn back = CTV_TRY(NetnsReturn::Here());
+    if (::unshare(CLONE_NEWNET) != 0) return ErrnoError("create network namespace", "");
+    return OpenFile("/proc/thread-self/ns/net", O_RDONLY);
+  }();
   if (!made) return std::move(made).error();
   return NetnsRef(std::move(made).value(), "a new network namespace");
 }
